@@ -1,0 +1,1 @@
+"""Format readers: each turns a file into a Document and finds its registries."""

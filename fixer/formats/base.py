@@ -1,0 +1,33 @@
+"""The contract every format reader (ARM JSON, Bicep) fulfils.
+
+A format module provides:
+
+``parse(source: SourceFile) -> Document``
+    Parse the text into generic ``Node``s (char offsets into ``source.text``), with
+    ``Document.data`` the plain-Python view used for semantic diffs and each ``Node.path``
+    its path inside that data. Raises ``ParseError`` (one line, with a line number).
+
+``find_registries(doc: Document, workspace: Workspace) -> list[Registry]``
+    Every ``Microsoft.ContainerRegistry/registries`` resource in the document, each value
+    that matters resolved to a ``Resolved`` that says where it is defined (a literal in
+    the resource, a parameter default, a parameter file, a variable, a module caller) or
+    why it cannot be known. ``workspace.document(path)`` loads parameter files and callers.
+
+``DIALECT``
+    A ``Dialect``: how to spell a literal, insert an object member, append an array item.
+    Edits are built only through it, so the planner never knows the syntax.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..model import Document, Registry
+from ..source import SourceFile
+from ..workspace import Workspace
+
+
+class FormatReader(Protocol):
+    def parse(self, source: SourceFile) -> Document: ...
+
+    def find_registries(self, doc: Document, workspace: Workspace) -> list[Registry]: ...

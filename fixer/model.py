@@ -1,0 +1,168 @@
+"""Plain data shared by every stage: syntax nodes, documents, resolved values, registries.
+
+Both readers (ARM JSON in ``formats/arm.py`` and Bicep in ``formats/bicep.py``) produce the
+same shapes, so the rule, the planner and the writer never look at a format's syntax.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+from .source import SourceFile
+
+Path_ = tuple[Any, ...]  # a semantic path inside a document's data, e.g. ("resources", 0, "sku", "name")
+
+
+@dataclass(eq=False)
+class Node:
+    """A value in a template with its character span in the file text.
+
+    kind: object | array | string | number | bool | null | expr. ``value`` holds the Python
+    value of a scalar; for ``expr`` (a Bicep expression that is not a literal) it holds the
+    source text. ``path`` is where the node sits in the document's data (see Document.data).
+    """
+
+    kind: str
+    start: int
+    end: int
+    path: Path_ = ()
+    value: Any = None
+    members: list[Member] | None = None
+    items: list[Node] | None = None
+
+    def member(self, key: str) -> Member | None:
+        """The member named ``key`` (case-insensitive, as ARM and Bicep property names are)."""
+        if not self.members:
+            return None
+        lowered = key.lower()
+        for member in self.members:
+            if member.key.lower() == lowered:
+                return member
+        return None
+
+    def get(self, key: str) -> Node | None:
+        found = self.member(key)
+        return found.value if found else None
+
+
+@dataclass(eq=False)
+class Member:
+    """``key: value`` inside an object. ``start`` is where the key starts."""
+
+    key: str
+    start: int
+    key_end: int
+    value: Node
+
+
+class Dialect(Protocol):
+    """How a format spells values and where it puts separators; used to build edits."""
+
+    name: str
+
+    def literal(self, value: Any, indent: str, unit: str, eol: str) -> str:
+        """Render a plain value (str, bool, int, list, dict) in this format."""
+        ...
+
+    def insert_member(self, doc: Document, obj: Node, key: str, value: Any) -> list[Any]:
+        """Edits that add ``key: value`` as the last member of ``obj``."""
+        ...
+
+    def append_item(self, doc: Document, array: Node, value: Any) -> list[Any]:
+        """Edits that add ``value`` as the last item of ``array``."""
+        ...
+
+
+@dataclass(eq=False)
+class Document:
+    """A parsed file: its source, syntax root, dialect and plain data for semantic diffs."""
+
+    source: SourceFile
+    root: Node
+    dialect: Any
+    kind: str  # "arm" | "arm-params" | "bicep" | "bicepparam"
+    data: Any = None
+
+    @property
+    def path(self):
+        return self.source.path
+
+    def line(self, node: Node | int) -> int:
+        return self.source.line_of(node if isinstance(node, int) else node.start)
+
+
+class Origin(str, Enum):
+    """Where a value really comes from."""
+
+    LITERAL = "literal"
+    PARAMETER_DEFAULT = "parameter default"
+    PARAMETER_FILE = "parameter file"
+    VARIABLE = "variable"
+    MODULE_CALLER = "module caller"
+    EXPRESSION = "expression"
+    ABSENT = "absent"
+    NO_VALUE = "parameter without value"
+
+
+@dataclass(eq=False)
+class Resolved:
+    """The value of one property after following parameters, variables and parameter files.
+
+    ``value`` is the resolved string (None when absent or unknown). ``node`` and ``doc`` say
+    where the value is defined, which is where a fix must edit it. For parameters,
+    ``allowed`` is the allowedValues / @allowed list that may need the new value too.
+    """
+
+    origin: Origin
+    value: str | None = None
+    doc: Document | None = None
+    node: Node | None = None
+    detail: str = ""
+    allowed: Node | None = None
+    allowed_doc: Document | None = None
+    # For ABSENT: the object the property would go into (None when that object is missing too).
+    parent: Node | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.origin not in (Origin.EXPRESSION, Origin.NO_VALUE)
+
+    def describe(self) -> str:
+        if self.origin == Origin.ABSENT:
+            return "not set"
+        if self.origin in (Origin.EXPRESSION, Origin.NO_VALUE):
+            return f"{self.detail}" if self.detail else "an expression"
+        where = f" ({self.detail})" if self.detail else ""
+        return f"'{self.value}'{where}"
+
+
+@dataclass(eq=False)
+class Registry:
+    """One ``Microsoft.ContainerRegistry/registries`` resource as a reader found it."""
+
+    doc: Document
+    name: str               # display name: literal name, else symbolic name, else expression text
+    node: Node              # the resource object (ARM) / body object (Bicep)
+    line: int
+    api_version: Resolved
+    sku_name: Resolved
+    public_network_access: Resolved
+    default_action: Resolved
+    bypass: Resolved
+    properties: Node | None           # the resource's properties object, if any
+    network_rule_set: Node | None     # properties.networkRuleSet object, if any
+    ip_rules: Node | None             # properties.networkRuleSet.ipRules array, if any
+    sku: Node | None                  # the sku object, if any
+    api_version_node: Node | None = None   # the node to edit for an apiVersion bump
+    api_version_edit: Any = None           # format hook: callable(new_version) -> list[Edit]
+    symbolic: str | None = None
+    existing: bool = False
+    has_private_endpoint: bool = False
+    property_keys: frozenset[str] = frozenset()   # keys used under properties (lower-case)
+    network_rule_set_keys: frozenset[str] = frozenset()
+    inline_ignore: str | None = None     # reason from an "acr-fix: ignore" comment
+    checkov_skip: str | None = None      # reason from a "checkov:skip=CKV_AZURE_139" comment
+    notes: list[str] = field(default_factory=list)
+    index: int = 0                       # position among the registries of its file

@@ -1,0 +1,156 @@
+"""Reading and writing template files byte-exactly.
+
+A SourceFile remembers the encoding, byte-order mark and line ending it was read with, so
+the writer can put back exactly what was there outside the edited spans.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ReadError, WriteError
+
+DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
+
+# Longest BOMs first: the UTF-32-LE BOM starts with the UTF-16-LE one.
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+@dataclass
+class SourceFile:
+    """One file's text plus everything needed to write it back byte-for-byte."""
+
+    path: Path
+    text: str
+    encoding: str = "utf-8"
+    bom: bytes = b""
+    eol: str = "\n"
+    raw: bytes = b""
+    mtime_ns: int = 0
+    size: int = 0
+    _line_starts: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def display(self) -> str:
+        return str(self.path)
+
+    def encode(self, text: str) -> bytes:
+        """Bytes for ``text`` in this file's encoding, BOM included."""
+        return self.bom + text.encode(self.encoding)
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a character offset."""
+        if self._line_starts is None:
+            starts = [0]
+            find = self.text.find
+            pos = find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = find("\n", pos + 1)
+            self._line_starts = starts
+        import bisect
+
+        return bisect.bisect_right(self._line_starts, offset)
+
+    def column_of(self, offset: int) -> int:
+        """1-based column of a character offset."""
+        return offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+
+
+def detect_eol(text: str) -> str:
+    """The file's line ending: CRLF if its first line break is CRLF, else LF."""
+    pos = text.find("\n")
+    if pos > 0 and text[pos - 1] == "\r":
+        return "\r\n"
+    return "\n"
+
+
+def decode(raw: bytes, path: Path) -> tuple[str, str, bytes]:
+    """Return (text, encoding, bom). Raises ReadError for binary or undecodable data."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(encoding), encoding, bom
+            except UnicodeDecodeError as exc:
+                raise ReadError(f"{path}: not valid {encoding.upper()} text after its byte-order mark ({exc.reason} at byte {exc.start + len(bom)})") from None
+    if b"\x00" in raw[:8192]:
+        raise ReadError(f"{path}: binary data (NUL bytes) in a template file; skipped")
+    try:
+        return raw.decode("utf-8"), "utf-8", b""
+    except UnicodeDecodeError as exc:
+        raise ReadError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8 and run again") from None
+
+
+def read_source(path: Path, max_size: int = DEFAULT_MAX_FILE_SIZE, raw: bytes | None = None) -> SourceFile:
+    """Read and decode a file. Raises ReadError with a one-line, file-named message."""
+    try:
+        st = os.stat(path)
+        if st.st_size > max_size:
+            raise ReadError(f"{path}: {st.st_size // (1024 * 1024)} MB is larger than --max-file-size ({max_size // (1024 * 1024)} MB); skipped")
+        if raw is None:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+    except PermissionError:
+        raise ReadError(f"{path}: permission denied while reading") from None
+    except IsADirectoryError:
+        raise ReadError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise ReadError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    text, encoding, bom = decode(raw, path)
+    return SourceFile(path=path, text=text, encoding=encoding, bom=bom, eol=detect_eol(text),
+                      raw=raw, mtime_ns=st.st_mtime_ns, size=st.st_size)
+
+
+def write_atomic(source: SourceFile, new_text: str) -> None:
+    """Replace ``source.path`` with ``new_text`` atomically.
+
+    The file must still hold the bytes we read (else someone changed it under us and we
+    refuse). The data goes to a temporary file in the same directory, is fsync'ed, gets the
+    original's mode, and is renamed over the original. On any failure the temporary file is
+    removed and the original is untouched.
+    """
+    path = source.path
+    data = source.encode(new_text)
+    try:
+        with open(path, "rb") as handle:
+            current = handle.read()
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot re-read before writing ({exc.strerror or exc}); not written") from None
+    if current != source.raw:
+        raise WriteError(f"{path}: changed on disk since it was read; not written (run again)")
+    if not os.access(path, os.W_OK):
+        raise WriteError(f"{path}: file is read-only; not written")
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot stat ({exc.strerror or exc}); not written") from None
+    directory = path.parent
+    tmp_name = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".acr-fix.tmp", dir=directory)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OSError as exc:
+        raise WriteError(f"{path}: write failed ({exc.strerror or exc}); original left unchanged") from None
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass

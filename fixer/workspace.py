@@ -1,0 +1,70 @@
+"""Access to the other files a template's values may come from (parameter files, module callers).
+
+Readers ask the workspace for a document by path; it reads and parses each file once, and
+for verification it can hold edited text in place of what is on disk (``overrides``), so a
+fix that spans a template and its parameter file is checked as a whole before anything is
+written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .errors import FixerError
+from .model import Document
+from .source import DEFAULT_MAX_FILE_SIZE, SourceFile, read_source
+
+
+@dataclass
+class Workspace:
+    """Lazily loaded documents, keyed by resolved path.
+
+    ``files`` is the set of template files discovered in this run (used to find, e.g., the
+    Bicep files that call a module). ``loader`` parses a SourceFile into a Document for its
+    format; ``run.py`` wires it to the format readers.
+    """
+
+    loader: Callable[[SourceFile], Document | None]
+    files: list[Path] = field(default_factory=list)
+    overrides: dict[Path, str] = field(default_factory=dict)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    _docs: dict[Path, Document | None] = field(default_factory=dict)
+    errors: dict[Path, str] = field(default_factory=dict)
+
+    def add(self, doc: Document) -> None:
+        self._docs[_key(doc.path)] = doc
+
+    def document(self, path: Path) -> Document | None:
+        """The parsed document at ``path``, or None if missing or unparsable (error kept)."""
+        key = _key(path)
+        if key in self._docs:
+            return self._docs[key]
+        doc: Document | None = None
+        try:
+            if not key.is_file():
+                self._docs[key] = None
+                return None
+            source = read_source(path, self.max_file_size)
+            if key in self.overrides:
+                source.text = self.overrides[key]
+            doc = self.loader(source)
+        except FixerError as exc:
+            self.errors[key] = str(exc)
+            doc = None
+        self._docs[key] = doc
+        return doc
+
+    def with_overrides(self, overrides: dict[Path, str]) -> "Workspace":
+        """A fresh workspace that sees ``overrides`` (path -> new text) instead of the disk."""
+        return Workspace(loader=self.loader, files=self.files,
+                         overrides={_key(p): t for p, t in overrides.items()},
+                         max_file_size=self.max_file_size)
+
+
+def _key(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
