@@ -1,0 +1,281 @@
+"""A small GitHub REST client (httpx): the handful of calls the bot makes.
+
+Settings come from the variables GitHub Actions sets: ``GITHUB_API_URL`` (GitHub Enterprise
+Server works too), ``GITHUB_REPOSITORY`` and a token (``GITHUB_TOKEN`` by default). Errors
+are typed (``fixer.bot.errors``) with one-line messages that never contain the token. Rate
+limits are waited out a bounded number of times, with an injectable clock for tests.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from .. import __version__
+from .errors import (AuthenticationFailed, ConfigurationError, GitHubError, NetworkError, NotFound,
+                     PermissionDenied, RateLimited, Unprocessable)
+from .git import Redactor
+
+DEFAULT_API_URL = "https://api.github.com"
+API_VERSION = "2022-11-28"
+
+_NAME = r"[A-Za-z0-9_.-]+"
+_SLUG = re.compile(rf"^(?P<owner>{_NAME})/(?P<name>{_NAME})$")
+_SCP = re.compile(r"^(?:[^@/\s]+@)?[^:/\s]+:(?P<path>[^\s:]+)$")  # git@host:owner/name.git
+
+
+def parse_repository(text: str) -> tuple[str, str]:
+    """``"owner/name"`` -> (owner, name). Raises ConfigurationError for anything else."""
+    match = _SLUG.match(text.strip())
+    if not match or match["name"] in (".", ".."):
+        raise ConfigurationError(f"repository {text!r} is not of the form owner/name")
+    return match["owner"], match["name"]
+
+
+def repository_from_remote(url: str) -> str | None:
+    """``owner/name`` from a GitHub remote URL (https, ssh:// or scp-like ``git@host:o/r.git``),
+    or None for URLs that do not name one (local paths, file://)."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme in ("https", "http", "ssh", "git") and parts.netloc:
+        path = parts.path
+    elif not parts.scheme or (len(parts.scheme) > 1 and "://" not in url):
+        match = _SCP.match(url)
+        if not match:
+            return None
+        path = match["path"]
+    else:
+        return None
+    segments = [s for s in path.strip("/").split("/") if s]
+    if len(segments) < 2:
+        return None
+    owner, name = segments[-2], segments[-1]
+    if name.endswith(".git"):
+        name = name[:-4]
+    try:
+        parse_repository(f"{owner}/{name}")
+    except ConfigurationError:
+        return None
+    return f"{owner}/{name}"
+
+
+def token_from_env(name: str = "GITHUB_TOKEN", env: Mapping[str, str] | None = None) -> str | None:
+    value = (os.environ if env is None else env).get(name, "").strip()
+    return value or None
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    url: str
+    title: str
+    body: str
+    head: str
+    base: str
+    state: str
+    draft: bool = False
+    merged: bool = False
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "PullRequest":
+        return cls(number=int(data["number"]), url=str(data.get("html_url") or data.get("url") or ""),
+                   title=str(data.get("title") or ""), body=str(data.get("body") or ""),
+                   head=str((data.get("head") or {}).get("ref") or ""),
+                   base=str((data.get("base") or {}).get("ref") or ""),
+                   state=str(data.get("state") or ""), draft=bool(data.get("draft")),
+                   merged=bool(data.get("merged_at") or data.get("merged")))
+
+
+class GitHub:
+    """REST calls against one repository.
+
+    ``sleep``/``clock`` are injectable so tests can check rate-limit waits without waiting.
+    A rate-limited request is retried up to ``max_retries`` times; a single wait longer than
+    ``max_wait`` seconds is not attempted (RateLimited says when to run again instead).
+    """
+
+    def __init__(self, repository: str, token: str, api_url: str = DEFAULT_API_URL, *,
+                 timeout: float = 30.0, max_retries: int = 3, max_wait: float = 300.0,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+                 log: Callable[[str], None] | None = None, transport: httpx.BaseTransport | None = None) -> None:
+        self.owner, self.name = parse_repository(repository)
+        if not token:
+            raise ConfigurationError("no GitHub token: set GITHUB_TOKEN or pass --token-env NAME")
+        self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
+        parts = urlsplit(self.api_url)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ConfigurationError(f"GITHUB_API_URL {api_url!r} is not an http(s) URL")
+        self.redact = Redactor([token])
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.clock = clock
+        self._log = log or (lambda line: None)
+        self._client = httpx.Client(
+            base_url=self.api_url + "/", timeout=timeout, transport=transport, follow_redirects=False,
+            headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION,
+                     "User-Agent": f"acr-fix/{__version__}", "Authorization": f"Bearer {token}"})
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> "GitHub":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def repository(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    def log(self, line: str) -> None:
+        self._log(self.redact(line))
+
+    # -- the calls ------------------------------------------------------------------------
+
+    def repo_info(self) -> dict[str, Any]:
+        return self._request("GET", f"repos/{self.owner}/{self.name}")
+
+    def default_branch(self) -> str:
+        return str(self.repo_info()["default_branch"])
+
+    def pulls_from(self, branch: str, state: str = "open") -> list[PullRequest]:
+        """Pull requests whose head is ``branch`` of this repository, newest first."""
+        data = self._request("GET", f"repos/{self.owner}/{self.name}/pulls",
+                             params={"head": f"{self.owner}:{branch}", "state": state, "per_page": "100",
+                                     "sort": "created", "direction": "desc"})
+        return [PullRequest.from_json(item) for item in data]
+
+    def create_pull(self, title: str, body: str, head: str, base: str, draft: bool = False) -> PullRequest:
+        data = self._request("POST", f"repos/{self.owner}/{self.name}/pulls",
+                             json={"title": title, "body": body, "head": head, "base": base, "draft": draft,
+                                   "maintainer_can_modify": True})
+        return PullRequest.from_json(data)
+
+    def update_pull(self, number: int, *, title: str | None = None, body: str | None = None,
+                    base: str | None = None) -> PullRequest:
+        fields = {k: v for k, v in (("title", title), ("body", body), ("base", base)) if v is not None}
+        data = self._request("PATCH", f"repos/{self.owner}/{self.name}/pulls/{number}", json=fields)
+        return PullRequest.from_json(data)
+
+    def add_labels(self, number: int, labels: Sequence[str]) -> None:
+        if labels:
+            self._request("POST", f"repos/{self.owner}/{self.name}/issues/{number}/labels",
+                          json={"labels": list(labels)})
+
+    def request_reviewers(self, number: int, reviewers: Sequence[str]) -> None:
+        """Users by login; teams as ``org/team-slug`` (or ``@org/team-slug``)."""
+        users = [r.lstrip("@") for r in reviewers if "/" not in r]
+        teams = [r.lstrip("@").split("/", 1)[1] for r in reviewers if "/" in r]
+        if users or teams:
+            self._request("POST", f"repos/{self.owner}/{self.name}/pulls/{number}/requested_reviewers",
+                          json={"reviewers": users, "team_reviewers": teams})
+
+    # -- transport ------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        what = f"{method} /{path}"
+        attempt = 0
+        while True:
+            try:
+                response = self._client.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                raise NetworkError(self.redact(f"{what}: cannot reach {self.api_url} ({type(exc).__name__}: {exc}); "
+                                               "check the network or GITHUB_API_URL")) from None
+            self.log(f"{what} -> {response.status_code}")
+            wait = self._rate_limit_wait(response)
+            if wait is not None:
+                if attempt >= self.max_retries:
+                    raise RateLimited(f"{what}: GitHub rate limit still reached after {attempt} retries; run again later",
+                                      response.status_code)
+                if wait > self.max_wait:
+                    raise RateLimited(f"{what}: GitHub rate limit reached; it resets in {int(wait)} s, "
+                                      f"longer than the {int(self.max_wait)} s acr-fix waits; run again later",
+                                      response.status_code)
+                attempt += 1
+                self.log(f"{what}: rate limited; waiting {wait:g} s (retry {attempt} of {self.max_retries})")
+                self.sleep(wait)
+                continue
+            if response.status_code >= 500 and method == "GET" and attempt < self.max_retries:
+                attempt += 1
+                self.log(f"{what}: server error {response.status_code}; retry {attempt} of {self.max_retries}")
+                self.sleep(float(attempt))
+                continue
+            if response.is_success:
+                return response.json() if response.content else None
+            raise self._error(what, response)
+
+    def _rate_limit_wait(self, response: httpx.Response) -> float | None:
+        """Seconds to wait before retrying, or None when the response is not a rate limit."""
+        if response.status_code not in (403, 429):
+            return None
+        headers = response.headers
+        retry_after = headers.get("retry-after")
+        remaining = headers.get("x-ratelimit-remaining")
+        if response.status_code == 403 and retry_after is None and remaining != "0" \
+                and "rate limit" not in response.text.lower():
+            return None  # a plain permission error
+        if retry_after is not None:
+            seconds = _parse_retry_after(retry_after, self.clock())
+            if seconds is not None:
+                return seconds
+        reset = headers.get("x-ratelimit-reset")
+        if remaining == "0" and reset and reset.isdigit():
+            return max(0.0, float(reset) - self.clock()) + 1.0
+        # Secondary limits without headers: GitHub asks to wait at least a minute.
+        return 60.0
+
+    def _error(self, what: str, response: httpx.Response) -> GitHubError:
+        detail = _github_message(response)
+        status = response.status_code
+        text = f"{what}: HTTP {status}" + (f" {detail}" if detail else "")
+        if status == 401:
+            return AuthenticationFailed(self.redact(f"{text}; the token is missing, expired or wrong "
+                                                    "(check GITHUB_TOKEN or --token-env)"), status)
+        if status == 403:
+            return PermissionDenied(self.redact(f"{text}; the token needs 'contents: write' and "
+                                                f"'pull-requests: write' on {self.repository}"), status)
+        if status == 404:
+            return NotFound(self.redact(f"{text}; check that {self.repository} exists, GITHUB_API_URL is right "
+                                        "and the token can see the repository"), status)
+        if status == 422:
+            return Unprocessable(self.redact(text), status)
+        return GitHubError(self.redact(text), status)
+
+
+def _parse_retry_after(value: str, now: float) -> float | None:
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def _github_message(response: httpx.Response) -> str:
+    """GitHub's own explanation: ``message`` plus each ``errors[].message`` (422 details)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return response.reason_phrase or ""
+    if not isinstance(data, dict):
+        return ""
+    parts = [str(data.get("message") or "").strip()]
+    for error in data.get("errors") or ():
+        if isinstance(error, dict):
+            parts.append(str(error.get("message") or error.get("code") or "").strip())
+        elif isinstance(error, str):
+            parts.append(error)
+    text = "; ".join(p for p in parts if p)
+    return " ".join(text.split())[:300]
