@@ -38,7 +38,7 @@ class Change:
 
     doc: Any                      # model.Document
     edits: list[Edit]
-    path: tuple                   # semantic path in doc.data that this change may alter
+    paths: list[tuple]            # semantic paths in doc.data this change may alter
     what: str                     # "set networkRuleSet.defaultAction to 'Deny'"
     why: str = ""
     line: int = 0

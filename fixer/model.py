@@ -122,6 +122,7 @@ class Resolved:
     detail: str = ""
     allowed: Node | None = None
     allowed_doc: Document | None = None
+    param: str | None = None        # the parameter's name, when the value comes from one
     # For ABSENT: the object the property would go into (None when that object is missing too).
     parent: Node | None = None
 

@@ -1,0 +1,535 @@
+"""ARM JSON / JSONC templates and their parameter files.
+
+Finds every ``Microsoft.ContainerRegistry/registries`` resource (resources as an array or,
+with ``languageVersion`` 2.0, an object keyed by symbolic name; child ``resources``;
+nested ``Microsoft.Resources/deployments`` with inner or outer evaluation scope) and
+resolves the values the rule depends on through ``parameters()``, ``variables()``,
+parameter defaults and the parameter file next to the template.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import REGISTRY_TYPE
+from ..edits import Edit, detect_indent_unit, indent_at, line_start, same_line
+from ..errors import ParseError
+from ..model import Document, Member, Node, Origin, Registry, Resolved
+from ..source import SourceFile
+from ..workspace import Workspace
+from .jsonc import scan
+
+DEPLOYMENTS_TYPE = "microsoft.resources/deployments"
+PRIVATE_ENDPOINT_TYPE = "microsoft.network/privateendpoints"
+
+_PARAM_REF = re.compile(r"^\[\s*parameters\(\s*'([^']*)'\s*\)\s*\]$", re.IGNORECASE)
+_VAR_REF = re.compile(r"^\[\s*variables\(\s*'([^']*)'\s*\)\s*\]$", re.IGNORECASE)
+_IGNORE = re.compile(r"acr-fix:\s*ignore\b[ \t:=-]*([^\n*]*)", re.IGNORECASE)
+_CHECKOV = re.compile(r"checkov:skip=CKV_AZURE_139\b[ \t:]*([^\n*]*)", re.IGNORECASE)
+_MAX_RESOLVE_DEPTH = 12
+
+
+# --------------------------------------------------------------------------- parsing
+
+def parse(source: SourceFile) -> Document:
+    """Parse an ARM template or parameter file. Raises ParseError."""
+    try:
+        root, strict = scan(source.text)
+    except ParseError as exc:
+        raise ParseError(f"{source.path}:{exc.line or 1}: invalid JSON: {_strip_line(str(exc))}", exc.line) from None
+    kind = classify(root, source.path)
+    doc = Document(source=source, root=root, dialect=DIALECT, kind=kind or "json")
+    doc.strict = strict  # type: ignore[attr-defined]
+    return doc
+
+
+def _strip_line(message: str) -> str:
+    return re.sub(r"^line \d+: ", "", message)
+
+
+def classify(root: Node, path: Path) -> str | None:
+    """'arm' for a deployment template, 'arm-params' for a parameter file, None otherwise."""
+    if root.kind != "object":
+        return None
+    schema = root.get("$schema")
+    schema_text = schema.value.lower() if schema is not None and schema.kind == "string" else ""
+    if "deploymentparameters" in schema_text:
+        return "arm-params"
+    if "deploymenttemplate" in schema_text:
+        return "arm"
+    resources = root.get("resources")
+    if resources is not None and resources.kind in ("array", "object") and (
+            root.get("contentVersion") is not None or root.get("parameters") is not None):
+        return "arm"
+    name = path.name.lower()
+    if root.get("parameters") is not None and (".parameters." in name or name.startswith("parameters.")):
+        return "arm-params"
+    return None
+
+
+def is_template(doc: Document) -> bool:
+    return doc.kind == "arm"
+
+
+# --------------------------------------------------------------------------- scopes
+
+@dataclass(eq=False)
+class Scope:
+    """Where ``parameters()`` and ``variables()`` are looked up for a (nested) template."""
+
+    doc: Document
+    template: Node
+    parent: "Scope | None" = None
+    # values passed to an inner-scope nested deployment: name -> value node (in parent scope)
+    passed: dict[str, Node] = field(default_factory=dict)
+    param_files: list[Document] = field(default_factory=list)
+    label: str = ""
+
+    def parameter(self, name: str) -> Node | None:
+        params = self.template.get("parameters")
+        if params is None or params.kind != "object":
+            return None
+        return params.get(name)
+
+    def variable(self, name: str) -> Node | None:
+        variables = self.template.get("variables")
+        if variables is None or variables.kind != "object":
+            return None
+        return variables.get(name)
+
+
+def resolve(node: Node | None, scope: Scope, what: str, depth: int = 0) -> Resolved:
+    """Follow a value to where it is defined. ``what`` names it in messages."""
+    doc = scope.doc
+    if node is None:
+        return Resolved(Origin.ABSENT, doc=doc)
+    if node.kind != "string":
+        if node.kind == "null":
+            return Resolved(Origin.ABSENT, doc=doc, node=node)
+        return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                        detail=f"{what} is a {node.kind}, not a string (line {doc.line(node)})")
+    text = node.value
+    if not text.startswith("[") or text.startswith("[["):
+        literal = text[1:] if text.startswith("[[") else text
+        return Resolved(Origin.LITERAL, value=literal, doc=doc, node=node)
+    if depth > _MAX_RESOLVE_DEPTH:
+        return Resolved(Origin.EXPRESSION, doc=doc, node=node, detail=f"{what} is defined through too many indirections")
+    param = _PARAM_REF.match(text)
+    if param:
+        return _resolve_parameter(param.group(1), node, scope, what, depth)
+    var = _VAR_REF.match(text)
+    if var:
+        name = var.group(1)
+        target = scope.variable(name)
+        if target is None:
+            return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                            detail=f"{what} uses variables('{name}'), which the template does not define (line {doc.line(node)})")
+        inner = resolve(target, scope, what, depth + 1)
+        if inner.origin == Origin.LITERAL:
+            inner.origin = Origin.VARIABLE
+            inner.detail = f"variable '{name}'"
+        return inner
+    return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                    detail=f"{what} comes from the expression {_short(text)} (line {doc.line(node)})")
+
+
+def _resolve_parameter(name: str, ref: Node, scope: Scope, what: str, depth: int) -> Resolved:
+    doc = scope.doc
+    declared = scope.parameter(name)
+    allowed = None
+    if declared is not None and declared.kind == "object":
+        allowed_node = declared.get("allowedValues")
+        if allowed_node is not None and allowed_node.kind == "array":
+            allowed = allowed_node
+    # Inner-scope nested deployment: the value passed in by the outer template wins.
+    passed = scope.passed.get(name.lower())
+    if passed is not None and scope.parent is not None:
+        value_node = passed.get("value") if passed.kind == "object" else None
+        if value_node is not None:
+            inner = resolve(value_node, scope.parent, what, depth + 1)
+            if inner.origin == Origin.LITERAL:
+                inner.detail = f"passed as parameter '{name}' to {scope.label}"
+            return inner
+        return Resolved(Origin.EXPRESSION, doc=doc, node=ref,
+                        detail=f"{what} comes from parameter '{name}', passed to {scope.label} by reference (line {doc.line(passed)})")
+    for param_doc in scope.param_files:
+        params = param_doc.root.get("parameters")
+        entry = params.get(name) if params is not None and params.kind == "object" else None
+        if entry is None or entry.kind != "object":
+            continue
+        value_node = entry.get("value")
+        if value_node is None:
+            return Resolved(Origin.EXPRESSION, doc=param_doc, node=entry,
+                            detail=f"{what} comes from parameter '{name}', which {param_doc.path.name} sets by reference (line {param_doc.line(entry)})")
+        if value_node.kind == "string" and not value_node.value.startswith("["):
+            return Resolved(Origin.PARAMETER_FILE, value=value_node.value, doc=param_doc, node=value_node,
+                            detail=f"parameter '{name}' in {param_doc.path.name}", allowed=allowed, allowed_doc=doc,
+                            param=name)
+        return Resolved(Origin.EXPRESSION, doc=param_doc, node=value_node,
+                        detail=f"{what} comes from parameter '{name}', set to a non-literal in {param_doc.path.name} (line {param_doc.line(value_node)})")
+    if declared is None:
+        return Resolved(Origin.EXPRESSION, doc=doc, node=ref,
+                        detail=f"{what} uses parameters('{name}'), which the template does not declare (line {doc.line(ref)})")
+    default = declared.get("defaultValue") if declared.kind == "object" else None
+    if default is None:
+        return Resolved(Origin.NO_VALUE, doc=doc, node=declared,
+                        detail=f"{what} comes from parameter '{name}', which has no default value and no parameter file sets it (line {doc.line(declared)})")
+    inner = resolve(default, scope, what, depth + 1)
+    if inner.origin == Origin.LITERAL:
+        inner.origin = Origin.PARAMETER_DEFAULT
+        inner.detail = f"default of parameter '{name}'"
+        inner.allowed = allowed
+        inner.allowed_doc = doc
+        inner.param = name
+    return inner
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------- walking
+
+def _iter_resources(container: Node | None):
+    """Yield resource object nodes from a resources array or a symbolic-name object."""
+    if container is None:
+        return
+    if container.kind == "array":
+        for item in container.items or ():
+            if item.kind == "object":
+                yield None, item
+    elif container.kind == "object":
+        for member in container.members or ():
+            if member.value.kind == "object":
+                yield member.key, member.value
+
+
+def _type_of(resource: Node, parent_type: str | None) -> str:
+    node = resource.get("type")
+    text = node.value if node is not None and node.kind == "string" else ""
+    if parent_type and "/" in parent_type and text and "." not in text.split("/")[0]:
+        # child resources may spell only the last segment ("replications")
+        return f"{parent_type}/{text}".lower()
+    return text.lower()
+
+
+def param_files_for(doc: Document, workspace: Workspace) -> list[Document]:
+    """Parameter files that belong to ``doc``: ``<stem>.parameters.json`` (or .jsonc, or
+    ``<stem>.parameters.<env>.json``) next to it, or any parameter file in the same folder
+    whose ``metadata.template`` names it. The exact ``<stem>.parameters.json`` comes first."""
+    path = doc.path
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    folder = path.parent
+    found: list[Document] = []
+    seen: set[Path] = set()
+
+    def take(candidate: Path) -> None:
+        if candidate in seen:
+            return
+        seen.add(candidate)
+        other = workspace.document(candidate)
+        if other is not None and other.kind == "arm-params":
+            found.append(other)
+
+    for name in (f"{stem}.parameters.json", f"{stem}.parameters.jsonc"):
+        candidate = folder / name
+        if candidate.is_file():
+            take(candidate)
+    try:
+        siblings = sorted(p for p in folder.iterdir() if p.name.lower().endswith((".json", ".jsonc")))
+    except OSError:
+        siblings = []
+    lower_stem = stem.lower()
+    for sibling in siblings:
+        lower = sibling.name.lower()
+        if sibling in seen or sibling == path or ".parameters" not in lower and not lower.startswith("parameters"):
+            continue
+        if lower.startswith(lower_stem + ".parameters."):
+            take(sibling)
+            continue
+        # metadata.template link (PSRule's convention), checked cheaply before parsing
+        try:
+            head = sibling.read_bytes()[:4096]
+        except OSError:
+            continue
+        if path.name.encode() in head and b'"template"' in head:
+            other = workspace.document(sibling)
+            meta = other.root.get("metadata") if other is not None else None
+            link = meta.get("template") if meta is not None and meta.kind == "object" else None
+            if link is not None and link.kind == "string" and (folder / link.value).resolve() == path.resolve():
+                take(sibling)
+    return found
+
+
+def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
+    """Every registry in an ARM template, with its values resolved."""
+    if doc.kind != "arm":
+        return []
+    root_scope = Scope(doc=doc, template=doc.root, param_files=param_files_for(doc, workspace), label="the template")
+    registries: list[Registry] = []
+    private_endpoint_targets: list[str] = []
+    work: list[tuple[Node | None, Scope, str | None]] = [(doc.root.get("resources"), root_scope, None)]
+    while work:
+        container, scope, parent_type = work.pop(0)
+        for symbolic, resource in _iter_resources(container):
+            rtype = _type_of(resource, parent_type)
+            if rtype == REGISTRY_TYPE:
+                registries.append(_registry(doc, resource, symbolic, scope))
+            elif rtype == PRIVATE_ENDPOINT_TYPE:
+                private_endpoint_targets.append(_private_endpoint_text(doc, resource))
+            elif rtype == DEPLOYMENTS_TYPE:
+                nested = _nested_scope(resource, scope)
+                if nested is not None:
+                    work.append(nested)
+            children = resource.get("resources")
+            if children is not None:
+                work.append((children, scope, rtype))
+    for index, registry in enumerate(registries):
+        registry.index = index
+        registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets)
+    return registries
+
+
+def _nested_scope(deployment: Node, scope: Scope) -> tuple[Node | None, Scope, None] | None:
+    """The resources of a nested template and the scope its expressions are evaluated in."""
+    props = deployment.get("properties")
+    if props is None or props.kind != "object":
+        return None
+    template = props.get("template")
+    if template is None or template.kind != "object":
+        return None
+    options = props.get("expressionEvaluationOptions")
+    scope_value = options.get("scope") if options is not None and options.kind == "object" else None
+    inner = scope_value is not None and scope_value.kind == "string" and scope_value.value.lower() == "inner"
+    name_node = deployment.get("name")
+    label = f"nested deployment {name_node.value!r}" if name_node is not None and name_node.kind == "string" else "a nested deployment"
+    if not inner:
+        # Outer scope (the default): parameters() and variables() mean the outer template's.
+        return template.get("resources"), scope, None
+    passed: dict[str, Node] = {}
+    parameters = props.get("parameters")
+    if parameters is not None and parameters.kind == "object":
+        for member in parameters.members or ():
+            passed[member.key.lower()] = member.value
+    return template.get("resources"), Scope(doc=scope.doc, template=template, parent=scope, passed=passed, label=label), None
+
+
+def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope) -> Registry:
+    props = resource.get("properties")
+    props_obj = props if props is not None and props.kind == "object" else None
+    nrs = props_obj.get("networkRuleSet") if props_obj is not None else None
+    nrs_obj = nrs if nrs is not None and nrs.kind == "object" else None
+    sku = resource.get("sku")
+    sku_obj = sku if sku is not None and sku.kind == "object" else None
+    api = resource.get("apiVersion")
+
+    name_node = resource.get("name")
+    name_res = resolve(name_node, scope, "name")
+    if name_res.value is not None:
+        name = name_res.value
+    elif symbolic:
+        name = symbolic
+    elif name_node is not None and name_node.kind == "string":
+        name = name_node.value
+    else:
+        name = "(unnamed)"
+
+    def field_of(parent: Node | None, parent_present: Node | None, key: str, what: str) -> Resolved:
+        if parent_present is not None and parent is None:
+            # the parent itself is an expression or null
+            if parent_present.kind == "null":
+                return Resolved(Origin.ABSENT, doc=doc)
+            return Resolved(Origin.EXPRESSION, doc=doc, node=parent_present,
+                            detail=f"{what} is inside an expression {_short(str(parent_present.value))} (line {doc.line(parent_present)})")
+        node = parent.get(key) if parent is not None else None
+        result = resolve(node, scope, what)
+        if result.origin == Origin.ABSENT:
+            result.parent = parent
+        return result
+
+    public_access = field_of(props_obj, props, "publicNetworkAccess", "publicNetworkAccess")
+    default_action = field_of(nrs_obj, nrs if props_obj is not None else None, "defaultAction", "networkRuleSet.defaultAction")
+    if props is not None and props_obj is None:
+        default_action = public_access
+    bypass = field_of(props_obj, props, "networkRuleBypassOptions", "networkRuleBypassOptions")
+    sku_name = field_of(sku_obj, sku, "name", "sku.name")
+    api_res = resolve(api, scope, "apiVersion")
+
+    ip_rules = nrs_obj.get("ipRules") if nrs_obj is not None else None
+    existing = resource.get("existing")
+    text = doc.source.text
+    # Comments that mark the resource: inside its span, or on the lines just above it.
+    above_start = line_start(text, max(0, line_start(text, resource.start) - 1))
+    above = text[above_start:resource.start]
+    inside = text[resource.start:resource.end]
+    ignore = _IGNORE.search(inside) or _IGNORE.search(above)
+    checkov = _CHECKOV.search(inside)
+
+    def api_edit(new_version: str, node: Node | None = api_res.node if api_res.origin == Origin.LITERAL else None) -> list[Edit]:
+        if node is None:
+            return []
+        return [Edit(node.start, node.end, json.dumps(new_version))]
+
+    return Registry(
+        doc=doc,
+        name=name,
+        node=resource,
+        line=doc.line(resource),
+        api_version=api_res,
+        sku_name=sku_name,
+        public_network_access=public_access,
+        default_action=default_action,
+        bypass=bypass,
+        properties=props_obj,
+        network_rule_set=nrs_obj,
+        ip_rules=ip_rules,
+        sku=sku_obj,
+        api_version_node=api_res.node,
+        api_version_edit=api_edit,
+        symbolic=symbolic,
+        existing=bool(existing is not None and existing.kind == "bool" and existing.value),
+        property_keys=frozenset(m.key.lower() for m in (props_obj.members or ())) if props_obj is not None else frozenset(),
+        network_rule_set_keys=frozenset(m.key.lower() for m in (nrs_obj.members or ())) if nrs_obj is not None else frozenset(),
+        inline_ignore=(ignore.group(1).strip() or "no reason given") if ignore else None,
+        checkov_skip=(checkov.group(1).strip() or "CKV_AZURE_139 skipped") if checkov else None,
+    )
+
+
+def _private_endpoint_text(doc: Document, resource: Node) -> str:
+    return doc.source.text[resource.start:resource.end]
+
+
+def _has_private_endpoint(registry: Registry, endpoints: list[str]) -> bool:
+    """A private endpoint in the same template whose groupIds include 'registry'."""
+    for text in endpoints:
+        lowered = text.lower()
+        if '"registry"' in lowered and "groupids" in lowered:
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- dialect
+
+class JsonDialect:
+    """How to write values and insert members in JSON, following the file's own layout."""
+
+    name = "json"
+
+    def literal(self, value: Any, indent: str, unit: str, eol: str) -> str:
+        if isinstance(value, dict):
+            if not value:
+                return "{}"
+            inner = indent + unit
+            parts = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {self.literal(v, inner, unit, eol)}" for k, v in value.items()]
+            return "{" + eol + ("," + eol).join(parts) + eol + indent + "}"
+        if isinstance(value, list):
+            if not value:
+                return "[]"
+            inner = indent + unit
+            parts = [inner + self.literal(v, inner, unit, eol) for v in value]
+            return "[" + eol + ("," + eol).join(parts) + eol + indent + "]"
+        return json.dumps(value, ensure_ascii=False)
+
+    def compact(self, value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    def insert_member(self, doc: Document, obj: Node, key: str, value: Any) -> list[Edit]:
+        return self.insert_members(doc, obj, [(key, value)])
+
+    def insert_members(self, doc: Document, obj: Node, pairs: list[tuple[str, Any]]) -> list[Edit]:
+        entries = [(json.dumps(k, ensure_ascii=False), v) for k, v in pairs]
+        return _insert(doc, obj, [m.value for m in obj.members or ()],
+                       [m.start for m in obj.members or ()], entries, "}")
+
+    def append_item(self, doc: Document, array: Node, value: Any) -> list[Edit]:
+        items = array.items or []
+        return _insert(doc, array, items, [i.start for i in items], [(None, value)], "]")
+
+
+def _insert(doc: Document, container: Node, values: list[Node], starts: list[int],
+            entries: list[tuple[str | None, Any]], closer: str) -> list[Edit]:
+    """Edits adding ``entries`` (key or None, value) after the last element of a container."""
+    text = doc.source.text
+    eol = doc.source.eol
+    unit = detect_indent_unit(text)
+    dialect = DIALECT
+
+    def render(indent: str, multiline: bool) -> list[str]:
+        out = []
+        for key, value in entries:
+            body = dialect.literal(value, indent, unit, eol) if multiline else dialect.compact(value)
+            out.append(f"{key}: {body}" if key is not None else body)
+        return out
+
+    if not values:
+        # Empty container: open it up onto new lines, indented one step deeper than its line.
+        base = indent_at(text, container.start)
+        inner_text = text[container.start + 1:container.end - 1]
+        inner = base + unit
+        rendered = render(inner, True)
+        body = ("," + eol).join(inner + r for r in rendered)
+        if "\n" in inner_text:
+            return [Edit(container.start + 1, container.start + 1, eol + body)]
+        return [Edit(container.start + 1, container.end - 1, eol + body + eol + base)]
+
+    last = values[-1]
+    multiline = not same_line(text, container.start, starts[-1])
+    after = _skip_trivia(text, last.end)
+    trailing_comma = after < len(text) and text[after] == ","
+    if not multiline:
+        joined = ", ".join(render("", False))
+        if trailing_comma:
+            return [Edit(after + 1, after + 1, " " + joined + ",")]
+        return [Edit(last.end, last.end, ", " + joined)]
+    indent = indent_at(text, starts[-1])
+    rendered = render(indent, True)
+    if trailing_comma:
+        anchor = _line_end_if_only_trivia(text, after + 1)
+        body = "".join(eol + indent + r + "," for r in rendered)
+        return [Edit(anchor, anchor, body)]
+    pieces = [eol + indent + r for r in rendered]
+    body = ",".join(pieces)
+    anchor = _line_end_if_only_trivia(text, last.end)
+    if anchor == last.end:
+        return [Edit(last.end, last.end, "," + body)]
+    # keep a trailing comment on the line of the old last element
+    return [Edit(last.end, last.end, ","), Edit(anchor, anchor, body)]
+
+
+def _skip_trivia(text: str, pos: int) -> int:
+    """Skip whitespace and comments; return the offset of the next significant character."""
+    n = len(text)
+    while pos < n:
+        ch = text[pos]
+        if ch in " \t\r\n":
+            pos += 1
+        elif text.startswith("//", pos):
+            nl = text.find("\n", pos)
+            pos = n if nl == -1 else nl
+        elif text.startswith("/*", pos):
+            close = text.find("*/", pos + 2)
+            pos = n if close == -1 else close + 2
+        else:
+            break
+    return pos
+
+
+def _line_end_if_only_trivia(text: str, pos: int) -> int:
+    """End of the line (before CR/LF) when only spaces and comments follow ``pos`` on it;
+    else ``pos`` itself."""
+    nl = text.find("\n", pos)
+    end = len(text) if nl == -1 else nl
+    rest = text[pos:end]
+    stripped = rest.strip(" \t\r")
+    if not stripped or stripped.startswith("//") or (stripped.startswith("/*") and stripped.endswith("*/") and "*/" not in stripped[2:-2]):
+        if end > pos and text[end - 1] == "\r":
+            end -= 1
+        return end
+    return pos
+
+
+DIALECT = JsonDialect()

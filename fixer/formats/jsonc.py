@@ -1,0 +1,233 @@
+"""A JSONC scanner that keeps character spans: the syntax tree the ARM reader and writer use.
+
+The standard ``json`` module (and ``json5`` for comments and trailing commas) give values
+but no positions; a minimal edit needs positions. This scanner tokenises with one regular
+expression and builds ``Node``s with an explicit stack, so very deep nesting ends in a
+clean ``ParseError`` rather than a RecursionError.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import json5
+
+from ..errors import ParseError
+from ..model import Member, Node
+
+MAX_DEPTH = 1000
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>[ \t\r\n\ufeff\u00a0\u2028\u2029]+)
+  | (?P<line_comment>//[^\n]*)
+  | (?P<block_comment>/\*.*?\*/)
+  | (?P<string>"(?:[^"\\\n]|\\.)*")
+  | (?P<sstring>'(?:[^'\\\n]|\\.)*')
+  | (?P<punct>[{}\[\]:,])
+  | (?P<number>[-+]?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|Infinity|NaN))
+  | (?P<word>true|false|null)
+  | (?P<ident>[A-Za-z_$][A-Za-z0-9_$]*)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _decode_string(token: str, text: str, start: int) -> str:
+    try:
+        if token[0] == '"':
+            return json.loads(token)
+        return json5.loads(token)
+    except ValueError:
+        raise ParseError(f"line {_line(text, start)}: invalid escape in string", _line(text, start)) from None
+
+
+def _number(token: str) -> Any:
+    try:
+        return json.loads(token)
+    except ValueError:
+        try:
+            return json5.loads(token)
+        except ValueError:
+            return token
+
+
+class _Frame:
+    __slots__ = ("node", "key", "key_start", "key_end", "expect")
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.key: str | None = None
+        self.key_start = 0
+        self.key_end = 0
+        # object: "key" | "colon" | "value" | "comma";  array: "value" | "comma"
+        self.expect = "key" if node.kind == "object" else "value"
+
+
+def scan(text: str) -> tuple[Node, bool]:
+    """Parse JSON/JSONC text into a Node tree.
+
+    Returns (root, strict) where strict is False when the text used anything plain JSON
+    does not allow (comments, trailing commas, single quotes, unquoted keys). Raises
+    ParseError with a line number on invalid input.
+    """
+    strict = True
+    stack: list[_Frame] = []
+    root: Node | None = None
+    pos = 0
+    n = len(text)
+    match = _TOKEN.match
+
+    def fail(message: str, at: int) -> ParseError:
+        line = _line(text, at)
+        return ParseError(f"line {line}: {message}", line)
+
+    def attach(node: Node) -> None:
+        nonlocal root
+        if not stack:
+            if root is not None:
+                raise fail("unexpected content after the end of the document", node.start)
+            node.path = ()
+            root = node
+            return
+        frame = stack[-1]
+        parent = frame.node
+        if parent.kind == "object":
+            if frame.expect != "value":
+                raise fail("expected a property name", node.start)
+            node.path = parent.path + (frame.key,)
+            parent.members.append(Member(frame.key, frame.key_start, frame.key_end, node))  # type: ignore[union-attr]
+            frame.expect = "comma"
+        else:
+            if frame.expect != "value":
+                raise fail("expected ',' or ']'", node.start)
+            node.path = parent.path + (len(parent.items),)  # type: ignore[arg-type]
+            parent.items.append(node)  # type: ignore[union-attr]
+            frame.expect = "comma"
+
+    while pos < n:
+        m = match(text, pos)
+        if m is None:
+            raise fail(f"unexpected character {text[pos]!r}", pos)
+        kind = m.lastgroup
+        tok = m.group()
+        start = pos
+        pos = m.end()
+        if kind == "ws":
+            continue
+        if kind in ("line_comment", "block_comment"):
+            strict = False
+            continue
+        if kind == "punct":
+            if tok in "{[":
+                if len(stack) >= MAX_DEPTH:
+                    raise fail(f"nesting deeper than {MAX_DEPTH} levels; not a template acr-fix will edit", start)
+                node = Node("object" if tok == "{" else "array", start, start,
+                            members=[] if tok == "{" else None, items=[] if tok == "[" else None)
+                attach(node)
+                stack.append(_Frame(node))
+                continue
+            if tok in "}]":
+                if not stack:
+                    raise fail(f"unexpected '{tok}'", start)
+                frame = stack[-1]
+                want = "}" if frame.node.kind == "object" else "]"
+                if tok != want:
+                    raise fail(f"expected '{want}' but found '{tok}'", start)
+                if frame.expect == "colon" or (frame.node.kind == "object" and frame.expect == "value"):
+                    raise fail("property without a value", start)
+                has_items = bool(frame.node.members) if frame.node.kind == "object" else bool(frame.node.items)
+                if frame.expect in ("key", "value") and has_items:
+                    strict = False  # trailing comma
+                frame.node.end = pos
+                stack.pop()
+                continue
+            if tok == ":":
+                if not stack or stack[-1].expect != "colon":
+                    raise fail("unexpected ':'", start)
+                stack[-1].expect = "value"
+                continue
+            # comma
+            if not stack or stack[-1].expect != "comma":
+                raise fail("unexpected ','", start)
+            stack[-1].expect = "key" if stack[-1].node.kind == "object" else "value"
+            continue
+        # scalars and keys
+        if stack and stack[-1].node.kind == "object" and stack[-1].expect == "key":
+            frame = stack[-1]
+            if kind == "string":
+                frame.key = _decode_string(tok, text, start)
+            elif kind in ("sstring",):
+                strict = False
+                frame.key = _decode_string(tok, text, start)
+            elif kind in ("ident", "word"):
+                strict = False
+                frame.key = tok
+            else:
+                raise fail("expected a property name", start)
+            frame.key_start = start
+            frame.key_end = pos
+            frame.expect = "colon"
+            continue
+        if kind == "string":
+            node = Node("string", start, pos, value=_decode_string(tok, text, start))
+        elif kind == "sstring":
+            strict = False
+            node = Node("string", start, pos, value=_decode_string(tok, text, start))
+        elif kind == "number":
+            node = Node("number", start, pos, value=_number(tok))
+        elif kind == "word":
+            node = Node("bool" if tok != "null" else "null", start, pos,
+                        value=True if tok == "true" else False if tok == "false" else None)
+        elif tok in ("Infinity", "NaN"):
+            strict = False
+            node = Node("number", start, pos, value=_number(tok))
+        else:
+            raise fail(f"unexpected word {tok!r}", start)
+        attach(node)
+    if stack:
+        raise fail("unexpected end of file (unclosed '{' or '[')", n)
+    if root is None:
+        raise ParseError("empty file", 1)
+    return root, strict
+
+
+def to_data(node: Node) -> Any:
+    """The plain Python value of a node (iterative; used for semantic comparisons)."""
+    out: dict[int, Any] = {}
+    work: list[tuple[Node, bool]] = [(node, False)]
+    while work:
+        current, done = work.pop()
+        if current.kind == "object":
+            if done:
+                out[id(current)] = {m.key: out.pop(id(m.value)) for m in current.members or ()}
+            else:
+                work.append((current, True))
+                work.extend((m.value, False) for m in current.members or ())
+        elif current.kind == "array":
+            if done:
+                out[id(current)] = [out.pop(id(i)) for i in current.items or ()]
+            else:
+                work.append((current, True))
+                work.extend((i, False) for i in current.items or ())
+        else:
+            out[id(current)] = current.value
+    return out[id(node)]
+
+
+def load_values(text: str, strict: bool) -> Any:
+    """Independent re-parse with the standard library (strict JSON) or json5 (JSONC)."""
+    try:
+        if strict:
+            return json.loads(text)
+        return json5.loads(text)
+    except RecursionError:
+        raise ParseError("nesting too deep to re-parse") from None
+    except ValueError as exc:
+        raise ParseError(f"does not parse as {'JSON' if strict else 'JSONC'}: {exc}") from None

@@ -1,0 +1,305 @@
+"""Choose the fix for each registry: which property to set, where, and why.
+
+``plan_registry`` is pure: it reads a Registry (whose values say where they are defined)
+and returns a Plan with Changes (edits per document) or the reason the registry must be
+fixed by hand. Nothing here reads or writes files or knows a format's syntax: edits are
+spelled through the document's dialect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import RULE_ID
+from .api_versions import needed_bump
+from .edits import Applicability, Change, Edit, Fix, detect_indent_unit, indent_at
+from .model import Document, Node, Origin, Registry, Resolved
+from .options import Options
+from .rule import Verdict, evaluate, problem
+
+COST_NOTE = ("Premium costs more than Basic or Standard "
+             "(https://azure.microsoft.com/pricing/details/container-registry/)")
+EDITABLE = (Origin.LITERAL, Origin.PARAMETER_DEFAULT, Origin.PARAMETER_FILE, Origin.VARIABLE, Origin.MODULE_CALLER)
+
+
+@dataclass(eq=False)
+class Plan:
+    """What acr-fix will do (or asks a human to do) for one registry."""
+
+    registry: Registry
+    verdict: Verdict
+    problem: str = ""
+    strategy: str | None = None
+    fix: Fix | None = None
+    manual: list[str] = field(default_factory=list)
+    suppressed: str | None = None
+    sku_upgrade: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """pass | fix | manual | suppressed | not-applicable | existing"""
+        if self.suppressed:
+            return "suppressed"
+        if self.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE, Verdict.EXISTING):
+            return self.verdict.value
+        if self.manual or self.fix is None:
+            return "manual"
+        return "fix"
+
+
+class _Builder:
+    """Collects the changes of one plan; groups inserts into the same object into one edit."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.changes: list[Change] = []
+        self.manual: list[str] = []
+        # id(object node) -> (doc, node, {key: value}, [what], [why])
+        self.inserts: dict[int, tuple[Document, Node, dict[str, Any], list[str], list[str]]] = {}
+        self.written: set[str] = set()   # features written, for the apiVersion check
+
+    # -- primitive changes -------------------------------------------------------------
+    def replace(self, doc: Document, node: Node, value: Any, what: str, why: str) -> None:
+        text = doc.source.text
+        rendered = doc.dialect.literal(value, indent_at(text, node.start), detect_indent_unit(text), doc.source.eol)
+        self.changes.append(Change(doc, [Edit(node.start, node.end, rendered)], [node.path], what, why, doc.line(node)))
+
+    def insert(self, doc: Document, obj: Node, key: str, value: Any, what: str, why: str) -> None:
+        entry = self.inserts.setdefault(id(obj), (doc, obj, {}, [], []))
+        _merge(entry[2], key, value)
+        entry[3].append(what)
+        if why:
+            entry[4].append(why)
+
+    def append(self, doc: Document, array: Node, value: Any, what: str, why: str) -> None:
+        edits = doc.dialect.append_item(doc, array, value)
+        self.changes.append(Change(doc, edits, [array.path], what, why, doc.line(array)))
+
+    def finish(self) -> list[Change]:
+        for doc, obj, members, whats, whys in self.inserts.values():
+            dialect = doc.dialect
+            pairs = list(members.items())
+            if hasattr(dialect, "insert_members"):
+                edits = dialect.insert_members(doc, obj, pairs)
+            else:
+                edits = [e for key, value in pairs for e in dialect.insert_member(doc, obj, key, value)]
+            self.changes.append(Change(doc, edits, [obj.path + (key,) for key, _ in pairs], "; ".join(whats),
+                                       "; ".join(w.rstrip(".") for w in dict.fromkeys(whys)),
+                                       doc.line(obj)))
+        self.changes.sort(key=lambda c: (str(c.doc.path), c.edits[0].start if c.edits else 0))
+        return self.changes
+
+    # -- setting a property of the registry --------------------------------------------
+    def set_property(self, resolved: Resolved, keys: tuple[str, ...], value: str, why: str,
+                     display: str | None = None) -> bool:
+        """Make ``keys`` (a path inside the resource) equal ``value`` where it is defined.
+
+        Returns False (and records a manual reason) when the value cannot be edited safely."""
+        reg = self.registry
+        name = display or ".".join(keys)
+        if resolved.origin in EDITABLE and resolved.node is not None and resolved.doc is not None:
+            where = "" if resolved.origin == Origin.LITERAL else f" in {resolved.detail}"
+            self.replace(resolved.doc, resolved.node, value,
+                         f"set {name} to '{value}'{where} (was '{resolved.value}')", why)
+            self._allow(resolved, value)
+            return True
+        if resolved.origin == Origin.ABSENT:
+            if resolved.node is not None and resolved.node.kind == "null":
+                self.replace(reg.doc, resolved.node, value, f"set {name} to '{value}' (was null)", why)
+                return True
+            return self._ensure(keys, value, name, why)
+        self.manual.append(f"{name} cannot be set safely: {resolved.detail or 'its value is an expression'}; "
+                           f"set it to '{value}' by hand")
+        return False
+
+    def _allow(self, resolved: Resolved, value: str) -> None:
+        allowed = resolved.allowed
+        if allowed is None or resolved.allowed_doc is None or allowed.kind != "array":
+            return
+        values = [i.value.lower() for i in allowed.items or () if i.kind == "string"]
+        if value.lower() not in values:
+            label = f"parameter '{resolved.param}'" if resolved.param else resolved.detail
+            self.append(resolved.allowed_doc, allowed, value,
+                        f"add '{value}' to the allowed values of {label}",
+                        "the parameter restricts its values, and the fix needs this one")
+
+    def _ensure(self, keys: tuple[str, ...], value: Any, name: str, why: str) -> bool:
+        """Insert ``keys`` = value under the resource, creating missing parent objects."""
+        reg = self.registry
+        current = reg.node
+        for depth, key in enumerate(keys):
+            child = current.get(key)
+            rest = keys[depth + 1:]
+            if child is None:
+                payload: Any = value
+                for inner in reversed(rest):
+                    payload = {inner: payload}
+                self.insert(reg.doc, current, key, payload, f"add {name} = '{value}'", why)
+                return True
+            if not rest:
+                self.replace(reg.doc, child, value, f"set {name} to '{value}'", why)
+                return True
+            if child.kind == "null":
+                payload = value
+                for inner in reversed(rest):
+                    payload = {inner: payload}
+                self.replace(reg.doc, child, payload, f"replace null {'.'.join(keys[:depth + 1])} with {name} = '{value}'", why)
+                return True
+            if child.kind != "object":
+                self.manual.append(f"{'.'.join(keys[:depth + 1])} is an expression (line {reg.doc.line(child)}); "
+                                   f"set {name} to '{value}' by hand")
+                return False
+            current = child
+        return False
+
+
+def _merge(target: dict[str, Any], key: str, value: Any) -> None:
+    if key in target and isinstance(target[key], dict) and isinstance(value, dict):
+        for inner_key, inner_value in value.items():
+            _merge(target[key], inner_key, inner_value)
+    else:
+        target[key] = value
+
+
+def choose_strategy(registry: Registry, requested: str) -> tuple[str, str]:
+    """(strategy, why) for a failing registry."""
+    if requested == "disable":
+        return "disable", ("public network access is turned off (--strategy disable); clients must use "
+                           "private endpoints")
+    if requested == "deny":
+        return "deny", ("the firewall denies everything except the allowed IP rules (--strategy deny)")
+    if registry.has_private_endpoint:
+        return "disable", ("the template gives this registry a private endpoint, so clients can reach it "
+                           "privately; public network access is turned off")
+    return "deny", ("the template gives this registry no private endpoint, so turning public access off could "
+                    "cut off its clients; the firewall denies everything except the allowed IP rules instead")
+
+
+def plan_registry(registry: Registry, options: Options, strategy: str | None = None,
+                  ip_rules: tuple[str, ...] | None = None) -> Plan:
+    """Decide what to do for one registry. Pure: returns a Plan, edits nothing."""
+    verdict = evaluate(registry, options.premium_only)
+    result = Plan(registry=registry, verdict=verdict)
+    if verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE, Verdict.EXISTING):
+        return result
+    result.problem = problem(registry) if verdict == Verdict.FAIL else (
+        "network access cannot be determined: " + "; ".join(
+            r.detail for r in (registry.public_network_access, registry.default_action) if r.detail and r.value is None and r.origin != Origin.ABSENT))
+    chosen, why = choose_strategy(registry, strategy or options.strategy)
+    # --strategy auto falls back to the other property when the preferred one cannot be edited.
+    if (strategy or options.strategy) == "auto":
+        preferred = registry.public_network_access if chosen == "disable" else registry.default_action
+        other = registry.default_action if chosen == "disable" else registry.public_network_access
+        if preferred.origin not in EDITABLE + (Origin.ABSENT,) and other.origin in EDITABLE + (Origin.ABSENT,):
+            chosen = "deny" if chosen == "disable" else "disable"
+            why += f" (the other property is an expression, so {chosen} is used instead)"
+    result.strategy = chosen
+    builder = _Builder(registry)
+    rules = tuple(ip_rules if ip_rules is not None else options.ip_rules)
+
+    if chosen == "disable":
+        builder.set_property(registry.public_network_access, ("properties", "publicNetworkAccess"), "Disabled", why,
+                             "publicNetworkAccess")
+        builder.written.add("publicNetworkAccess")
+    else:
+        if options.trusted_services and registry.bypass.origin == Origin.ABSENT and registry.bypass.node is None:
+            builder.set_property(registry.bypass, ("properties", "networkRuleBypassOptions"), "AzureServices",
+                                 "trusted Azure services (Defender for Containers vulnerability scanning, "
+                                 "ACR Tasks) keep access through the firewall", "networkRuleBypassOptions")
+            builder.written.add("networkRuleBypassOptions")
+        network_rule_set_exists = registry.network_rule_set is not None
+        if registry.default_action.origin == Origin.ABSENT and not network_rule_set_exists and rules:
+            # create the whole networkRuleSet at once, ip rules included
+            builder.set_property(registry.default_action, ("properties", "networkRuleSet"),
+                                 {"defaultAction": "Deny", "ipRules": [{"action": "Allow", "value": r} for r in rules]},  # type: ignore[arg-type]
+                                 why, "networkRuleSet")
+            rules = ()
+        else:
+            builder.set_property(registry.default_action, ("properties", "networkRuleSet", "defaultAction"), "Deny",
+                                 why, "networkRuleSet.defaultAction")
+        builder.written.add("networkRuleSet")
+        if rules:
+            _add_ip_rules(builder, registry, rules)
+
+    result.sku_upgrade = _plan_sku(builder, registry, options, result)
+    _plan_api_version(builder, registry)
+
+    if builder.manual:
+        result.manual = builder.manual
+        return result
+    changes = builder.finish()
+    message = "; ".join(c.what for c in changes)
+    result.fix = Fix(RULE_ID, message, changes, Applicability.SAFE)
+    return result
+
+
+def _add_ip_rules(builder: _Builder, registry: Registry, rules: tuple[str, ...]) -> None:
+    why = "allowed client addresses from --ip-rule / the config file"
+    existing_values: set[str] = set()
+    array = registry.ip_rules
+    if array is not None and array.kind == "array":
+        for item in array.items or ():
+            value = item.get("value") if item.kind == "object" else None
+            if value is not None and value.kind == "string":
+                existing_values.add(value.value)
+    missing = [r for r in rules if r not in existing_values]
+    if not missing:
+        return
+    if array is None:
+        builder._ensure(("properties", "networkRuleSet", "ipRules"),
+                        [{"action": "Allow", "value": r} for r in missing], "networkRuleSet.ipRules", why)  # type: ignore[arg-type]
+        return
+    if array.kind != "array":
+        builder.manual.append(f"networkRuleSet.ipRules is an expression (line {registry.doc.line(array)}); "
+                              f"add {', '.join(missing)} there by hand")
+        return
+    for rule in missing:
+        builder.append(registry.doc, array, {"action": "Allow", "value": rule}, f"allow {rule} in networkRuleSet.ipRules", why)
+
+
+def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: Plan) -> bool:
+    sku = registry.sku_name
+    if sku.value is not None and sku.value.lower() == "premium":
+        return False
+    current = f"'{sku.value}'" if sku.value is not None else sku.describe()
+    why = f"firewall rules and disabled public access need the Premium SKU. {COST_NOTE}"
+    if not options.sku_upgrade:
+        where = f" ({sku.detail})" if sku.detail else ""
+        builder.manual.append(f"the fix needs the Premium SKU, but the SKU is {current}{where} and --no-sku-upgrade "
+                              "was given; upgrade it or suppress this registry")
+        return False
+    if sku.origin == Origin.ABSENT:
+        ok = builder._ensure(("sku", "name"), "Premium", "sku.name", why)
+    else:
+        ok = builder.set_property(sku, ("sku", "name"), "Premium", why, "sku.name")
+    if ok:
+        result.notes.append(f"SKU upgraded from {current} to Premium: {COST_NOTE}")
+    return ok
+
+
+def _plan_api_version(builder: _Builder, registry: Registry) -> None:
+    api = registry.api_version
+    if api.value is None:
+        return
+    used = set(registry.property_keys) | {f"networkruleset.{k}" for k in registry.network_rule_set_keys}
+    written = {w.lower() for w in builder.written}
+    if "networkruleset" in written or "networkruleset" in used:
+        written.add("networkruleset.iprules")
+    new_version, blocker = needed_bump(api.value, written, used)
+    if blocker:
+        builder.manual.append(f"apiVersion {api.value}: {blocker}")
+        return
+    if new_version is None:
+        return
+    edits = registry.api_version_edit(new_version) if registry.api_version_edit else []
+    if not edits or api.node is None:
+        builder.manual.append(f"apiVersion {api.value} predates the properties the fix writes, and acr-fix cannot edit it here; "
+                              f"set it to {new_version} by hand")
+        return
+    doc = registry.doc
+    builder.changes.append(Change(doc, edits, [api.node.path], f"bump apiVersion {api.value} -> {new_version}",
+                                  f"{api.value} does not support {', '.join(sorted(builder.written))}; "
+                                  f"{new_version} is the oldest stable version that supports everything this registry uses",
+                                  doc.line(api.node)))

@@ -1,0 +1,189 @@
+"""Render a RunResult as text (for people) or JSON (for tools). Pure: returns strings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import RULE_ID, __version__
+from .planner import Plan
+from .run import FileResult, RunResult, display_path
+
+JSON_VERSION = 1
+
+_RESET = "\033[0m"
+_STYLES = {"red": "\033[31m", "green": "\033[32m", "yellow": "\033[33m", "cyan": "\033[36m",
+           "bold": "\033[1m", "dim": "\033[2m"}
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"{_STYLES[style]}{text}{_RESET}" if color else text
+
+
+def _status_word(plan: Plan, written: bool) -> tuple[str, str]:
+    status = plan.status
+    if status == "fix":
+        return ("fixed" if written else "would fix"), "yellow"
+    if status == "manual":
+        return "needs manual fix", "red"
+    if status == "suppressed":
+        return "suppressed", "cyan"
+    if status == "pass":
+        return "passes", "green"
+    if status == "existing":
+        return "existing reference, not checked", "dim"
+    return "not in scope (not Premium, --premium-only)", "dim"
+
+
+def summary_counts(result: RunResult) -> dict[str, int]:
+    counts = {"files_scanned": result.scanned, "registries": 0, "fix": 0, "manual": 0, "suppressed": 0,
+              "pass": 0, "not_applicable": 0, "existing": 0, "errors": 0, "files_changed": 0}
+    for _, plan in result.plans:
+        counts["registries"] += 1
+        key = plan.status.replace("-", "_")
+        counts[key] = counts.get(key, 0) + 1
+    counts["errors"] = len(result.errors) + sum(1 for f in result.files if f.status == "failed")
+    counts["files_changed"] = len(result.changed_files) + sum(1 for f in result.files if f.status == "fixed" and not f.changed)
+    return counts
+
+
+def render_text(result: RunResult, *, color: bool = False, show_diff: bool = True, quiet: bool = False) -> str:
+    """Per registry: file:line, name, verdict, problem, fix, why; then the diffs; then a summary."""
+    out: list[str] = []
+    written = result.written
+    for file_result in result.files:
+        for plan in file_result.plans:
+            if quiet and plan.status in ("pass", "existing", "not-applicable"):
+                continue
+            out.extend(_plan_lines(file_result, plan, written, color))
+    if show_diff and not quiet:
+        for file_result in result.files:
+            if file_result.diff:
+                out.append(_color_diff(file_result.diff, color).rstrip("\n"))
+    if not quiet:
+        counts = summary_counts(result)
+        verb = "fixed" if written else "to fix"
+        out.append(_paint(
+            f"{counts['files_scanned']} template file(s), {counts['registries']} registr{'y' if counts['registries'] == 1 else 'ies'}: "
+            f"{counts['fix']} {verb}, {counts['manual']} manual, {counts['suppressed']} suppressed, "
+            f"{counts['pass']} passing; {counts['errors']} error(s)", "bold", color))
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _plan_lines(file_result: FileResult, plan: Plan, written: bool, color: bool) -> list[str]:
+    registry = plan.registry
+    word, style = _status_word(plan, written)
+    head = f"{file_result.display}:{registry.line}: registry '{registry.name}': {_paint(word, style, color)}"
+    lines = [head]
+    if plan.status in ("pass", "existing", "not-applicable"):
+        return lines
+    if plan.problem:
+        lines.append(f"  problem: {plan.problem}")
+    if plan.suppressed:
+        lines.append(f"  suppressed by {plan.suppressed}")
+        return lines
+    if plan.fix is not None and plan.status == "fix":
+        lines.append(f"  fix ({plan.strategy}):")
+        for change in plan.fix.changes:
+            elsewhere = change.doc.path.resolve() != file_result.path.resolve()
+            at = f" [{display_path(change.doc.path, file_result.path.parent)}:{change.line}]" if elsewhere else f" [line {change.line}]"
+            lines.append(f"    - {change.what}{at}")
+            if change.why:
+                lines.append(f"      why: {change.why}")
+    for reason in plan.manual:
+        lines.append(f"  manual: {reason}")
+    for note in plan.notes:
+        if plan.status == "fix":
+            lines.append(f"  note: {note}")
+    if file_result.status == "failed" and file_result.error:
+        lines.append(f"  error: {file_result.error}")
+    return lines
+
+
+def _color_diff(diff: str, color: bool) -> str:
+    if not color:
+        return diff
+    out = []
+    for line in diff.splitlines(keepends=True):
+        if line.startswith(("+++", "---")):
+            out.append(_paint(line.rstrip("\r\n"), "bold", True) + "\n")
+        elif line.startswith("+"):
+            out.append(_paint(line.rstrip("\r\n"), "green", True) + line[len(line.rstrip("\r\n")):])
+        elif line.startswith("-"):
+            out.append(_paint(line.rstrip("\r\n"), "red", True) + line[len(line.rstrip("\r\n")):])
+        elif line.startswith("@@"):
+            out.append(_paint(line.rstrip("\r\n"), "cyan", True) + "\n")
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def plan_data(file_result: FileResult, plan: Plan, root=None) -> dict[str, Any]:
+    registry = plan.registry
+    data: dict[str, Any] = {
+        "name": registry.name,
+        "symbolic_name": registry.symbolic,
+        "line": registry.line,
+        "column": registry.doc.source.column_of(registry.node.start),
+        "verdict": plan.verdict.value,
+        "status": plan.status,
+        "problem": plan.problem or None,
+        "strategy": plan.strategy,
+        "sku_upgrade": plan.sku_upgrade,
+        "suppressed": plan.suppressed,
+        "manual": list(plan.manual),
+        "notes": list(plan.notes),
+        "values": {
+            "sku.name": _value(registry.sku_name),
+            "publicNetworkAccess": _value(registry.public_network_access),
+            "networkRuleSet.defaultAction": _value(registry.default_action),
+            "networkRuleBypassOptions": _value(registry.bypass),
+            "apiVersion": _value(registry.api_version),
+        },
+        "changes": [],
+    }
+    if plan.fix is not None and plan.status == "fix":
+        for change in plan.fix.changes:
+            data["changes"].append({
+                "file": display_path(change.doc.path, root) if root is not None else str(change.doc.path),
+                "line": change.line,
+                "what": change.what,
+                "why": change.why,
+                "edits": [{"start": e.start, "end": e.end, "text": e.text} for e in change.edits],
+            })
+    return data
+
+
+def _value(resolved) -> dict[str, Any]:
+    out: dict[str, Any] = {"origin": resolved.origin.value, "value": resolved.value}
+    if resolved.detail:
+        out["detail"] = resolved.detail
+    if resolved.doc is not None and resolved.node is not None:
+        out["defined_at"] = f"{resolved.doc.path}:{resolved.doc.line(resolved.node)}"
+    return out
+
+
+def render_json(result: RunResult, mode: str) -> str:
+    """One JSON document: files, registries, verdicts, plans, edits, errors (shape in README)."""
+    files = []
+    for file_result in result.files:
+        files.append({
+            "path": file_result.display,
+            "role": file_result.role,
+            "status": file_result.status,
+            "error": file_result.error,
+            "diff": file_result.diff or None,
+            "registries": [plan_data(file_result, p, result.root) for p in file_result.plans],
+        })
+    document = {
+        "version": JSON_VERSION,
+        "tool": {"name": "acr-fix", "version": __version__},
+        "rule": RULE_ID,
+        "mode": mode,
+        "exit_code": result.exit_code(),
+        "summary": summary_counts(result),
+        "files": files,
+        "errors": list(result.errors) + [f.error for f in result.files if f.error and f.status == "failed"],
+        "warnings": list(result.warnings),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,328 @@
+"""The whole pipeline: discover -> read -> parse -> find -> plan -> edit -> verify -> (write).
+
+``run`` returns a RunResult and prints nothing; ``write_fixes`` is the one place that writes
+template files. The CLI and the bot are thin layers over these two functions.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .diff import unified_diff
+from .discover import discover, is_parameter_file
+from .edits import Edit, apply_edits
+from .errors import FixerError, OverlappingEdits, ParseError, ReadError, VerificationError, WriteError
+from .formats import arm
+from .model import Document, Registry
+from .options import Options, RegistryOverride
+from .planner import Plan, plan_registry
+from .rule import Verdict, evaluate
+from .source import SourceFile, read_source, write_atomic
+from .verify import verify_documents
+from .workspace import Workspace
+
+# A file can only hold a registry if this text is in it (any case). Checked on raw bytes so
+# files without it are never parsed: the fast path of large repositories.
+_NEEDLE = b"containerregistry/registries"
+
+Suppressor = Callable[[Registry, str], "str | None"]
+
+
+@dataclass(eq=False)
+class FileResult:
+    """The outcome for one file: fixed / would-fix / unchanged / manual / skipped / failed."""
+
+    path: Path
+    display: str
+    status: str = "unchanged"
+    plans: list[Plan] = field(default_factory=list)
+    error: str | None = None
+    diff: str = ""
+    new_text: str | None = None
+    source: SourceFile | None = None
+    role: str = "template"     # template | parameters | caller (a file edited for another one)
+
+    @property
+    def changed(self) -> bool:
+        return self.new_text is not None and self.source is not None and self.new_text != self.source.text
+
+
+@dataclass(eq=False)
+class RunResult:
+    files: list[FileResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    written: bool = False
+    root: Path = field(default_factory=Path.cwd)
+    scanned: int = 0
+
+    @property
+    def plans(self) -> list[tuple[FileResult, Plan]]:
+        return [(f, p) for f in self.files for p in f.plans]
+
+    @property
+    def changed_files(self) -> list[FileResult]:
+        return [f for f in self.files if f.changed and f.status in ("fixed", "would-fix")]
+
+    def exit_code(self) -> int:
+        """0 nothing left to do; 1 changes proposed (dry run) or manual findings; 2 errors."""
+        if self.errors or any(f.status == "failed" for f in self.files):
+            return 2
+        if any(p.status == "manual" for _, p in self.plans):
+            return 1
+        if not self.written and any(p.status == "fix" for _, p in self.plans):
+            return 1
+        return 0
+
+
+def load_document(source: SourceFile) -> Document | None:
+    """Parse a file with the reader for its extension (None for files of no known kind)."""
+    suffix = source.path.suffix.lower()
+    if suffix in (".bicep", ".bicepparam"):
+        from .formats import bicep
+        return bicep.parse(source)
+    if suffix in (".json", ".jsonc"):
+        return arm.parse(source)
+    return None
+
+
+def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
+    if doc.kind in ("bicep", "bicepparam"):
+        from .formats import bicep
+        return bicep.find_registries(doc, workspace) if doc.kind == "bicep" else []
+    return arm.find_registries(doc, workspace)
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        return path.as_posix()
+
+
+def _override_for(registry: Registry, rel: str, overrides: Iterable[RegistryOverride]) -> RegistryOverride | None:
+    for override in overrides:
+        if override.name and not fnmatch.fnmatch(registry.name.lower(), override.name.lower()):
+            continue
+        if override.path and not fnmatch.fnmatch(rel, override.path):
+            continue
+        if override.name or override.path:
+            return override
+    return None
+
+
+def _might_hold_registry(raw: bytes) -> bool:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff",):
+        return True  # UTF-16/32: decode first, then look
+    return _NEEDLE in raw.lower()
+
+
+def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
+                 suppressor: Suppressor | None = None) -> FileResult:
+    """Read, parse and plan one file. Never raises for bad input: errors go in the result."""
+    display = display_path(path, root)
+    result = FileResult(path=path, display=display)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(options.max_file_size + 1)
+    except PermissionError:
+        result.status, result.error = "failed", f"{display}: permission denied while reading"
+        return result
+    except OSError as exc:
+        result.status, result.error = "failed", f"{display}: cannot read ({exc.strerror or exc})"
+        return result
+    if len(head) > options.max_file_size:
+        result.status = "skipped"
+        result.error = f"{display}: larger than --max-file-size ({options.max_file_size // (1024 * 1024)} MB); skipped"
+        return result
+    raw = head
+    if not _might_hold_registry(raw):
+        if b"\x00" in raw[:8192] and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+            result.status, result.error = "failed", f"{display}: binary data (NUL bytes) in a template file; skipped"
+        else:
+            result.status = "unchanged"
+        return result
+    try:
+        source = read_source(path, options.max_file_size, raw=raw)
+    except ReadError as exc:
+        result.status, result.error = "failed", str(exc).replace(str(path), display, 1)
+        return result
+    result.source = source
+    if _NEEDLE not in source.text.lower().encode("utf-8", "replace"):
+        return result
+    try:
+        doc = load_document(source)
+    except ParseError as exc:
+        result.status, result.error = "failed", str(exc).replace(str(path), display, 1)
+        return result
+    except RecursionError:
+        result.status, result.error = "failed", f"{display}: nesting too deep to parse"
+        return result
+    if doc is None:
+        return result
+    workspace.add(doc)
+    try:
+        registries = find_registries(doc, workspace)
+    except RecursionError:
+        result.status, result.error = "failed", f"{display}: nesting too deep to analyse"
+        return result
+    for registry in registries:
+        override = _override_for(registry, display, options.overrides)
+        reason = None
+        if registry.inline_ignore:
+            reason = f"inline 'acr-fix: ignore' comment: {registry.inline_ignore}"
+        elif registry.checkov_skip:
+            reason = f"checkov:skip=CKV_AZURE_139: {registry.checkov_skip}"
+        elif override is not None and override.skip:
+            reason = f"config override: {override.reason or 'skip'}"
+        elif suppressor is not None and not registry.existing:
+            reason = suppressor(registry, display)
+        if reason and evaluate(registry, options.premium_only) not in (Verdict.PASS, Verdict.EXISTING, Verdict.NOT_APPLICABLE):
+            plan = Plan(registry=registry, verdict=evaluate(registry, options.premium_only), suppressed=reason)
+        else:
+            plan = plan_registry(registry, options,
+                                 strategy=override.strategy if override else None,
+                                 ip_rules=override.ip_rules if override else None)
+        result.plans.append(plan)
+    return result
+
+
+def run(paths: list[Path], options: Options, *, root: Path | None = None,
+        suppressor: Suppressor | None = None, progress: Callable[[int, int, int], None] | None = None) -> RunResult:
+    """Analyse ``paths`` and compute (but do not write) every fix."""
+    root = root or Path.cwd()
+    outcome = RunResult(root=root)
+    found = discover(paths, options.excludes, options.includes)
+    outcome.errors.extend(found.errors)
+    workspace = Workspace(loader=load_document, files=found.files, max_file_size=options.max_file_size)
+    templates = [p for p in found.files if not is_parameter_file(p)]
+    outcome.scanned = len(templates)
+    registries_seen = 0
+    for done, path in enumerate(templates, 1):
+        file_result = analyse_file(path, workspace, options, root, suppressor)
+        registries_seen += len(file_result.plans)
+        if file_result.plans or file_result.error:
+            outcome.files.append(file_result)
+        if progress is not None:
+            progress(done, len(templates), registries_seen)
+    _apply_and_verify(outcome, workspace, options, root)
+    return outcome
+
+
+def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options, root: Path) -> None:
+    """Merge the planned edits per file, apply them, verify, and record new texts and diffs."""
+    by_path: dict[Path, FileResult] = {f.path.resolve(): f for f in outcome.files}
+    # target file -> (document, edits); which template results touch which target
+    targets: dict[Path, Document] = {}
+    edits: dict[Path, list[Edit]] = defaultdict(list)
+    paths_allowed: dict[Path, list[tuple]] = defaultdict(list)
+    touched_by: dict[Path, set[Path]] = defaultdict(set)
+    for file_result in outcome.files:
+        for plan in file_result.plans:
+            if plan.status != "fix" or plan.fix is None:
+                continue
+            for change in plan.fix.changes:
+                key = change.doc.path.resolve()
+                targets[key] = change.doc
+                for edit in change.edits:
+                    if edit not in edits[key]:
+                        edits[key].append(edit)
+                paths_allowed[key].extend(change.paths)
+                touched_by[key].add(file_result.path.resolve())
+    if not targets:
+        for file_result in outcome.files:
+            _settle_status(file_result, outcome)
+        return
+
+    new_texts: dict[Path, str] = {}
+    failed_targets: dict[Path, str] = {}
+    for key, doc in targets.items():
+        try:
+            new_texts[key] = apply_edits(doc.source.text, edits[key])
+        except OverlappingEdits as exc:
+            failed_targets[key] = f"{display_path(doc.path, root)}: {exc}; file left unchanged"
+
+    # Verify every template whose fixes touched a file, with all the new texts in place.
+    templates = {t for key in targets for t in touched_by[key]}
+    for template_path in sorted(templates):
+        involved = [k for k in targets if template_path in touched_by[k]]
+        if any(k in failed_targets for k in involved):
+            continue
+        file_result = by_path[template_path]
+        problems = verify_documents(
+            template=file_result,
+            targets={k: targets[k] for k in involved},
+            new_texts={k: new_texts[k] for k in involved},
+            allowed_paths={k: paths_allowed[k] for k in involved},
+            workspace=workspace,
+            options=options,
+            find=find_registries,
+            load=load_document,
+        )
+        if problems:
+            message = f"{file_result.display}: fix refused, nothing written: {problems[0]}"
+            for k in involved:
+                failed_targets.setdefault(k, message)
+
+    # A file that fails takes every template that shares it down with it.
+    failed_templates: dict[Path, str] = {}
+    for key, message in failed_targets.items():
+        for template_path in touched_by[key]:
+            failed_templates.setdefault(template_path, message)
+    for key in list(new_texts):
+        if any(t in failed_templates for t in touched_by[key]):
+            del new_texts[key]
+
+    for key, text in new_texts.items():
+        doc = targets[key]
+        file_result = by_path.get(key)
+        if file_result is None:
+            file_result = FileResult(path=doc.path, display=display_path(doc.path, root), role=_role(doc))
+            outcome.files.append(file_result)
+            by_path[key] = file_result
+        file_result.source = doc.source
+        file_result.new_text = text
+        file_result.diff = unified_diff(doc.source.text, text, file_result.display)
+    for template_path, message in failed_templates.items():
+        file_result = by_path[template_path]
+        file_result.status = "failed"
+        file_result.error = message
+    for file_result in outcome.files:
+        _settle_status(file_result, outcome)
+    outcome.files.sort(key=lambda f: f.display)
+
+
+def _role(doc: Document) -> str:
+    return "parameters" if doc.kind in ("arm-params", "bicepparam") else "caller"
+
+
+def _settle_status(file_result: FileResult, outcome: RunResult) -> None:
+    if file_result.status in ("failed", "skipped"):
+        return
+    if file_result.changed:
+        file_result.status = "would-fix"
+    elif any(p.status == "manual" for p in file_result.plans):
+        file_result.status = "manual"
+    else:
+        file_result.status = "unchanged"
+
+
+def write_fixes(result: RunResult) -> RunResult:
+    """Write every verified new text atomically. A file that fails to write is reported and
+    the others are still written."""
+    for file_result in result.files:
+        if file_result.status != "would-fix" or not file_result.changed or file_result.source is None:
+            continue
+        try:
+            write_atomic(file_result.source, file_result.new_text or "")
+            file_result.status = "fixed"
+        except WriteError as exc:
+            file_result.status = "failed"
+            file_result.error = str(exc).replace(str(file_result.path), file_result.display, 1)
+    result.written = True
+    return result

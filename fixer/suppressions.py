@@ -1,0 +1,933 @@
+"""Suppressions PSRule users already wrote down, read the way PSRule reads them.
+
+Sources, all relative to the repository root:
+
+* ``ps-rule.yaml`` (or ``ps-rule.yml`` / ``.ps-rule.yaml``), PSRule's options file:
+  ``rule.exclude`` / ``rule.include`` (the rule is off), ``suppression`` (registry names
+  per rule) and ``input.pathIgnore`` (files PSRule never reads).
+* Suppression groups in ``.ps-rule/*.Rule.yaml|.yml|.json|.jsonc``: ``kind:
+  SuppressionGroup`` documents whose ``spec.rule`` names Azure.ACR.Firewall (or is empty),
+  whose ``spec.if`` selector matches the registry, and whose ``spec.expiresOn`` has not
+  passed.
+
+acr-fix evaluates the selector subset that its registry data can answer honestly: ``name:
+'.'``, ``type: '.'`` and ``field: <path>`` with ``equals``, ``notEquals``, ``in``,
+``notIn``, ``startsWith``, ``endsWith``, ``contains`` and ``exists``, combined with
+``allOf``, ``anyOf`` and ``not``; strings compare case-insensitively unless
+``caseSensitive: true``, as in PSRule. A selector outside that subset, or one that needs a
+value acr-fix could not resolve, suppresses nothing and adds a warning naming the file and
+group: a registry is never left open because of a guess.
+
+``add_psrule_suppression`` writes ``ps-rule.yaml`` for ``acr-fix suppress``; it keeps every
+comment, key order and blank line, and refuses to write when it cannot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import io
+import json
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import json5
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.tokens import CommentToken
+
+from .errors import ConfigError
+from .globs import ignored
+
+RULE_ID = "Azure.ACR.Firewall"
+RULE_REF = "AZR-000402"
+RULE_TYPE = "Microsoft.ContainerRegistry/registries"
+# PSRule accepts a rule's name, its ref, or the module-qualified name.
+_RULE_NAMES = frozenset(n.lower() for n in (RULE_ID, RULE_REF, "PSRule.Rules.Azure\\" + RULE_ID))
+OPTIONS_NAMES = ("ps-rule.yaml", "ps-rule.yml", ".ps-rule.yaml")
+_GROUP_SUFFIXES = (".rule.yaml", ".rule.yml", ".rule.jsonc", ".rule.json")
+
+
+class _Unknown:
+    """A registry value acr-fix could not resolve (an expression, a missing parameter)."""
+
+    _instance: "_Unknown | None" = None
+
+    def __new__(cls) -> "_Unknown":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a registry is left alone. ``source`` says where it was written down."""
+
+    source: str
+    reason: str
+
+
+class _CannotEvaluate(Exception):
+    """The selector needs something acr-fix cannot answer."""
+
+
+Evaluator = Callable[["_Target"], bool]
+
+
+@dataclass(frozen=True)
+class _Target:
+    name: str
+    type: str
+    data: dict
+
+
+@dataclass
+class SuppressionGroup:
+    name: str
+    file: str                       # path relative to the root, for messages
+    synopsis: str | None
+    applies_to_rule: bool
+    types: tuple[str, ...]
+    expires_on: dt.datetime | None
+    evaluate: Evaluator | None      # None: the selector cannot be evaluated
+    problem: str | None = None      # why ``evaluate`` is None
+
+    @property
+    def label(self) -> str:
+        return f"suppression group '{self.name}' ({self.file})"
+
+
+@dataclass
+class Suppressions:
+    """Everything read from PSRule's files. Build with ``load_suppressions``."""
+
+    rule_excluded: bool = False
+    excluded_reason: str | None = None          # e.g. "rule.exclude in ps-rule.yaml"
+    options_file: str | None = None              # "ps-rule.yaml" when one was read
+    names: dict[str, str | None] = field(default_factory=dict)   # lower-cased name -> comment
+    path_ignore: tuple[str, ...] = ()
+    groups: list[SuppressionGroup] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    def path_ignored(self, rel_path: str) -> bool:
+        """True if ``input.pathIgnore`` excludes ``rel_path`` (relative to the root)."""
+        return bool(self.path_ignore) and ignored(self.path_ignore, rel_path)
+
+    def match(self, name: str, resource: dict, file_rel: str) -> Suppression | None:
+        """The suppression that applies to registry ``name``, or None.
+
+        ``resource`` is the registry as an expanded ARM resource (``type``, ``name``,
+        ``sku``, ``properties``, ``tags``...); values acr-fix could not resolve should be
+        ``UNKNOWN`` (unresolved ARM expression strings are treated the same way). A group
+        that cannot be evaluated for this registry adds a warning and does not suppress.
+        """
+        if self.rule_excluded:
+            return Suppression(source=self.excluded_reason or "ps-rule.yaml rule.exclude",
+                               reason=f"{RULE_ID} is turned off in {self.options_file or 'ps-rule.yaml'}")
+        key = name.lower()
+        if key in self.names:
+            comment = self.names[key]
+            return Suppression(
+                source=f"{self.options_file} suppression",
+                reason=comment or f"listed under suppression: {RULE_ID} in {self.options_file}",
+            )
+        target = _Target(name=name, type=str(resource.get("type") or RULE_TYPE), data=resource)
+        for group in self.groups:
+            if not group.applies_to_rule:
+                continue
+            if group.types and target.type.lower() not in {t.lower() for t in group.types}:
+                continue
+            if group.evaluate is None:
+                continue  # warned about once, at load time
+            try:
+                hit = group.evaluate(target)
+            except _CannotEvaluate as exc:
+                self._warn(f"{group.file}: {group.label.split(' (')[0]} cannot be evaluated for registry "
+                           f"'{name}' in {file_rel} ({exc}); not treated as suppressed")
+                continue
+            if not hit:
+                continue
+            if group.expires_on is not None and group.expires_on <= self.now:
+                self._warn(f"{group.file}: suppression group '{group.name}' expired on "
+                           f"{group.expires_on.isoformat()}; registry '{name}' in {file_rel} is not suppressed")
+                continue
+            return Suppression(source=group.label, reason=group.synopsis or f"suppression group '{group.name}'")
+        return None
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def find_options_file(root: Path) -> Path | None:
+    for name in OPTIONS_NAMES:
+        candidate = root / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_suppressions(root: Path, now: dt.datetime | None = None) -> Suppressions:
+    """Read PSRule's options file and suppression groups under ``root``.
+
+    ``now`` (timezone-aware; naive means UTC) decides whether a group has expired; it
+    defaults to the current time. Raises ConfigError (``file:line: message``) when the
+    options file is not valid YAML or a key acr-fix uses has the wrong shape. Problems in
+    ``.ps-rule/`` files become warnings, as those files also hold rules acr-fix ignores.
+    """
+    result = Suppressions()
+    if now is not None:
+        result.now = now if now.tzinfo else now.replace(tzinfo=dt.timezone.utc)
+    options = find_options_file(root)
+    if options is not None:
+        _read_options(options, result)
+    group_dir = root / ".ps-rule"
+    if group_dir.is_dir():
+        files = sorted(p for p in group_dir.rglob("*") if p.is_file() and p.name.lower().endswith(_GROUP_SUFFIXES))
+        for path in files:
+            _read_group_file(path, path.relative_to(root).as_posix(), result)
+    return result
+
+
+def _read_options(path: Path, result: Suppressions) -> None:
+    display = path.name
+    result.options_file = display
+    text = _read_text(path, display)
+    yaml = YAML(typ="rt")
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ConfigError(f"{display}:{mark.line + 1 if mark else 1}: invalid YAML: {exc.problem or exc.context}") from None
+    except YAMLError as exc:
+        raise ConfigError(f"{display}:1: invalid YAML: {exc}") from None
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        raise ConfigError(f"{display}:1: expected PSRule options (a mapping) at the top level")
+
+    rule = _get(data, "rule")
+    if rule is not None:
+        if not isinstance(rule, dict):
+            raise ConfigError(f"{display}:{_line(data, 'rule')}: rule: expected a mapping")
+        exclude = _string_list(rule, "exclude", display, "rule.exclude")
+        if any(item.lower() in _RULE_NAMES for item in exclude):
+            result.rule_excluded = True
+            result.excluded_reason = f"{display} rule.exclude"
+        include = _string_list(rule, "include", display, "rule.include")
+        if include and not any(_rule_selected(item) for item in include):
+            result.rule_excluded = True
+            result.excluded_reason = f"{display} rule.include (does not list {RULE_ID})"
+
+    suppression = _get(data, "suppression")
+    if suppression is not None:
+        if not isinstance(suppression, dict):
+            raise ConfigError(f"{display}:{_line(data, 'suppression')}: suppression: expected a mapping of rule name to registry names")
+        for rule_name in suppression:
+            if not isinstance(rule_name, str) or rule_name.lower() not in _RULE_NAMES:
+                continue
+            entry = suppression[rule_name]
+            line = _line(suppression, rule_name)
+            names_seq = entry
+            if isinstance(entry, dict):
+                names_seq = _get(entry, "targetName")
+            if isinstance(names_seq, str):
+                names_seq = [names_seq]
+            if names_seq is None:
+                continue
+            if not isinstance(names_seq, list):
+                raise ConfigError(f"{display}:{line}: suppression.{rule_name}: expected a list of resource names")
+            for index, item in enumerate(names_seq):
+                if not isinstance(item, str):
+                    raise ConfigError(f"{display}:{line}: suppression.{rule_name}[{index}]: expected a resource name, got {item!r}")
+                result.names.setdefault(item.lower(), _item_comment(names_seq, index))
+
+    input_ = _get(data, "input")
+    if isinstance(input_, dict):
+        result.path_ignore = tuple(_string_list(input_, "pathIgnore", display, "input.pathIgnore"))
+
+
+def _rule_selected(item: str) -> bool:
+    lowered = item.lower()
+    if lowered in _RULE_NAMES:
+        return True
+    if any(ch in item for ch in "*?"):
+        import fnmatch
+
+        return fnmatch.fnmatchcase(RULE_ID.lower(), lowered)
+    return False
+
+
+def _read_group_file(path: Path, rel: str, result: Suppressions) -> None:
+    try:
+        text = _read_text(path, rel)
+    except ConfigError as exc:
+        result._warn(f"{exc}; its suppression groups are ignored")
+        return
+    docs: list[tuple[Any, str | None]] = []
+    try:
+        if path.name.lower().endswith((".jsonc", ".json")):
+            loaded = json5.loads(text)
+            items = loaded if isinstance(loaded, list) else [loaded]
+            synopses = _jsonc_synopses(text, items)
+            docs = list(zip(items, synopses))
+        else:
+            for chunk in _yaml_documents(text):
+                yaml = YAML(typ="safe", pure=True)
+                docs.append((yaml.load(chunk), _yaml_synopsis(chunk)))
+    except (YAMLError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        result._warn(f"{rel}: cannot be read ({first}); its suppression groups are ignored")
+        return
+    for doc, synopsis in docs:
+        if not isinstance(doc, dict) or str(doc.get("kind", "")).lower() != "suppressiongroup":
+            continue
+        group = _build_group(doc, rel, synopsis, result)
+        if group is not None:
+            result.groups.append(group)
+
+
+def _build_group(doc: dict, rel: str, synopsis: str | None, result: Suppressions) -> SuppressionGroup | None:
+    metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    name = str(metadata.get("name") or "(unnamed)")
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    rules = spec.get("rule") or []
+    if isinstance(rules, str):
+        rules = [rules]
+    applies = not rules or any(isinstance(r, str) and r.lower() in _RULE_NAMES for r in rules)
+    types = spec.get("type") or []
+    if isinstance(types, str):
+        types = [types]
+    if not synopsis:
+        description = metadata.get("description") or metadata.get("displayName")
+        synopsis = str(description) if description else None
+    group = SuppressionGroup(name=name, file=rel, synopsis=synopsis, applies_to_rule=applies,
+                             types=tuple(str(t) for t in types), expires_on=None, evaluate=None)
+    label = f"{rel}: suppression group '{name}'"
+    expires = spec.get("expiresOn")
+    if expires is not None:
+        parsed = _parse_datetime(expires)
+        if parsed is None:
+            group.problem = f"expiresOn {expires!r} is not a date"
+            if applies:
+                result._warn(f"{label}: expiresOn {expires!r} is not an ISO 8601 date; the group is not applied")
+            return group
+        group.expires_on = parsed
+    selector = spec.get("if")
+    if selector is None:
+        group.problem = "no spec.if selector"
+        if applies:
+            result._warn(f"{label}: has no spec.if selector; acr-fix does not apply it")
+        return group
+    try:
+        group.evaluate = compile_selector(selector)
+    except _CannotEvaluate as exc:
+        group.problem = str(exc)
+        if applies:
+            result._warn(f"{label}: {exc}, which acr-fix cannot evaluate; registries it selects are not treated as suppressed")
+    return group
+
+
+# --- selector compilation ------------------------------------------------------------------
+
+_CONDITIONS = ("equals", "notEquals", "in", "notIn", "startsWith", "endsWith", "contains", "exists")
+_OPERANDS = ("field", "name", "type")
+_MISSING = object()
+
+
+def compile_selector(expr: Any) -> Evaluator:
+    """Turn a PSRule ``spec.if`` expression into a function of a target.
+
+    Raises _CannotEvaluate (message says what) for anything outside the supported subset.
+    """
+    if not isinstance(expr, dict) or not expr:
+        raise _CannotEvaluate("the selector is not a mapping")
+    keys = {k.lower() if isinstance(k, str) else k: k for k in expr}
+    for op in ("allof", "anyof"):
+        if op in keys:
+            if len(expr) != 1:
+                raise _CannotEvaluate(f"'{keys[op]}' is mixed with other keys")
+            items = expr[keys[op]]
+            if not isinstance(items, list) or not items:
+                raise _CannotEvaluate(f"'{keys[op]}' needs a non-empty list")
+            parts = [compile_selector(item) for item in items]
+            if op == "allof":
+                return lambda t: all(part(t) for part in parts)
+            return lambda t: _any_of(parts, t)
+    if "not" in keys:
+        if len(expr) != 1:
+            raise _CannotEvaluate("'not' is mixed with other keys")
+        inner = compile_selector(expr[keys["not"]])
+        return lambda t: not inner(t)
+
+    operand_keys = [keys[k.lower()] for k in _OPERANDS if k.lower() in keys]
+    condition_keys = [keys[k.lower()] for k in _CONDITIONS if k.lower() in keys]
+    other = [str(k) for k in expr if k not in operand_keys and k not in condition_keys
+             and not (isinstance(k, str) and k.lower() in ("casesensitive", "convert"))]
+    if other:
+        raise _CannotEvaluate(f"the selector uses '{other[0]}'")
+    if len(operand_keys) != 1:
+        raise _CannotEvaluate("a condition needs exactly one of field, name or type" if not operand_keys
+                              else "a condition has more than one of field, name, type")
+    if len(condition_keys) != 1:
+        raise _CannotEvaluate("a condition needs exactly one comparison" if not condition_keys
+                              else "a condition has more than one comparison")
+    operand_key, condition = operand_keys[0], condition_keys[0]
+    case_sensitive = _flag(expr, keys, "casesensitive")
+    if _flag(expr, keys, "convert"):
+        raise _CannotEvaluate("the selector uses 'convert: true'")
+    getter = _operand(operand_key.lower(), expr[operand_key])
+    expected = expr[condition]
+    test = _condition(condition.lower(), expected, case_sensitive)
+    return lambda t: test(getter(t))
+
+
+def _any_of(parts: list[Evaluator], target: _Target) -> bool:
+    # A branch that matches is enough even if another branch cannot be evaluated.
+    problem: _CannotEvaluate | None = None
+    for part in parts:
+        try:
+            if part(target):
+                return True
+        except _CannotEvaluate as exc:
+            problem = problem or exc
+    if problem is not None:
+        raise problem
+    return False
+
+
+def _flag(expr: dict, keys: dict, name: str) -> bool:
+    if name not in keys:
+        return False
+    value = expr[keys[name]]
+    if not isinstance(value, bool):
+        raise _CannotEvaluate(f"'{keys[name]}' must be true or false")
+    return value
+
+
+def _operand(kind: str, value: Any) -> Callable[[_Target], Any]:
+    if kind == "name":
+        if value != ".":
+            raise _CannotEvaluate("'name' must be '.'")
+        return lambda t: t.name
+    if kind == "type":
+        if value != ".":
+            raise _CannotEvaluate("'type' must be '.'")
+        return lambda t: t.type
+    if not isinstance(value, str) or not value.strip():
+        raise _CannotEvaluate("'field' must be a property path")
+    path = _parse_field_path(value)
+    return lambda t: _lookup(t.data, path, value)
+
+
+_SEGMENT = re.compile(r"""([^.\[\]'"]+)|\[(\d+)\]|\[['"]([^'"]+)['"]\]""")
+
+
+def _parse_field_path(text: str) -> list[str | int]:
+    path = text.strip()
+    if path.startswith("$."):
+        path = path[2:]
+    elif path.startswith("."):
+        path = path[1:]
+    parts: list[str | int] = []
+    pos = 0
+    while pos < len(path):
+        if path[pos] == "." and parts:
+            pos += 1
+        match = _SEGMENT.match(path, pos)
+        if not match or match.end() == pos:
+            raise _CannotEvaluate(f"field path '{text}' uses syntax acr-fix does not support")
+        if match.group(1) is not None:
+            parts.append(match.group(1))
+        elif match.group(2) is not None:
+            parts.append(int(match.group(2)))
+        else:
+            parts.append(match.group(3))
+        pos = match.end()
+    if not parts:
+        raise _CannotEvaluate(f"field path '{text}' is empty")
+    return parts
+
+
+def _lookup(data: Any, path: list[str | int], text: str) -> Any:
+    current = data
+    for part in path:
+        if current is UNKNOWN or _is_arm_expression(current):
+            raise _CannotEvaluate(f"'{text}' is not a literal value")
+        if isinstance(part, int):
+            if not isinstance(current, list) or part >= len(current):
+                return _MISSING
+            current = current[part]
+            continue
+        if not isinstance(current, dict):
+            return _MISSING
+        lowered = part.lower()
+        for key, value in current.items():
+            if isinstance(key, str) and key.lower() == lowered:
+                current = value
+                break
+        else:
+            return _MISSING
+    if current is UNKNOWN or _is_arm_expression(current):
+        raise _CannotEvaluate(f"'{text}' is not a literal value")
+    return current
+
+
+def _is_arm_expression(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("[") and value.endswith("]") and not value.startswith("[[")
+
+
+def _condition(kind: str, expected: Any, case_sensitive: bool) -> Callable[[Any], bool]:
+    if kind == "exists":
+        if not isinstance(expected, bool):
+            raise _CannotEvaluate("'exists' must be true or false")
+        return lambda actual: (actual is not _MISSING) == expected
+    if kind in ("equals", "notequals"):
+        if not isinstance(expected, (str, int, float, bool)):
+            raise _CannotEvaluate(f"'{kind}' needs a string, number or boolean")
+        if kind == "equals":
+            return lambda actual: actual is not _MISSING and _equal(actual, expected, case_sensitive)
+        return lambda actual: actual is _MISSING or not _equal(actual, expected, case_sensitive)
+    if kind in ("in", "notin"):
+        if not isinstance(expected, list):
+            raise _CannotEvaluate(f"'{kind}' needs a list")
+        values = list(expected)
+
+        # PSRule compares 'in' / 'notIn' case-insensitively whatever caseSensitive says.
+        def contained(actual: Any) -> bool:
+            candidates = actual if isinstance(actual, list) else [actual]
+            return any(_equal(a, v, False) for a in candidates for v in values)
+
+        if kind == "in":
+            return lambda actual: actual is not _MISSING and contained(actual)
+        return lambda actual: actual is _MISSING or not contained(actual)
+    # startsWith / endsWith / contains: one string or a list of strings, any may match.
+    needles = expected if isinstance(expected, list) else [expected]
+    if not needles or not all(isinstance(n, str) for n in needles):
+        raise _CannotEvaluate(f"'{kind}' needs a string or a list of strings")
+    fold = (lambda s: s) if case_sensitive else (lambda s: s.casefold())
+    folded = [fold(n) for n in needles]
+    if kind == "startswith":
+        test = lambda s: any(s.startswith(n) for n in folded)  # noqa: E731
+    elif kind == "endswith":
+        test = lambda s: any(s.endswith(n) for n in folded)  # noqa: E731
+    else:
+        test = lambda s: any(n in s for n in folded)  # noqa: E731
+    return lambda actual: isinstance(actual, str) and test(fold(actual))
+
+
+def _equal(actual: Any, expected: Any, case_sensitive: bool) -> bool:
+    if isinstance(actual, str) and isinstance(expected, str):
+        return actual == expected if case_sensitive else actual.casefold() == expected.casefold()
+    # PSRule converts the expected value to the actual value's type (convertExpected).
+    if isinstance(actual, bool):
+        if isinstance(expected, str) and expected.lower() in ("true", "false"):
+            return actual == (expected.lower() == "true")
+        return isinstance(expected, bool) and actual == expected
+    if isinstance(actual, (int, float)):
+        if isinstance(expected, bool):
+            return False
+        if isinstance(expected, str):
+            try:
+                return float(expected) == actual
+            except ValueError:
+                return False
+        return actual == expected
+    return False
+
+
+# --- reading helpers -----------------------------------------------------------------------
+
+
+def _read_text(path: Path, display: str) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{display}: cannot read ({exc.strerror or exc})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{display}: not valid UTF-8 (byte {exc.start})") from None
+
+
+def _get(mapping: dict, key: str) -> Any:
+    """``mapping[key]`` matched case-insensitively, as PSRule reads its options."""
+    lowered = key.lower()
+    for k, v in mapping.items():
+        if isinstance(k, str) and k.lower() == lowered:
+            return v
+    return None
+
+
+def _real_key(mapping: dict, key: str) -> Any:
+    lowered = key.lower()
+    for k in mapping:
+        if isinstance(k, str) and k.lower() == lowered:
+            return k
+    return key
+
+
+def _line(mapping: Any, key: Any) -> int:
+    try:
+        return mapping.lc.key(_real_key(mapping, key) if isinstance(key, str) else key)[0] + 1
+    except (AttributeError, KeyError, TypeError):
+        return 1
+
+
+def _string_list(mapping: dict, key: str, display: str, label: str) -> list[str]:
+    value = _get(mapping, key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{display}:{_line(mapping, key)}: {label}: expected a list of strings")
+    return list(value)
+
+
+def _item_comment(seq: Any, index: int) -> str | None:
+    """The end-of-line comment after item ``index`` of a round-trip sequence, if any."""
+    if not isinstance(seq, CommentedSeq):
+        return None
+    entry = seq.ca.items.get(index)
+    if not entry or not isinstance(entry[0], CommentToken):
+        return None
+    first = entry[0].value.split("\n", 1)[0].strip()
+    if not first.startswith("#"):
+        return None
+    text = first.lstrip("#").strip()
+    return text or None
+
+
+_DOC_SPLIT = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
+_YAML_SYNOPSIS = re.compile(r"^[ \t]*#[ \t]*Synopsis:[ \t]*(.+?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
+_JSON_SYNOPSIS = re.compile(r"//[ \t]*Synopsis:[ \t]*(.+?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
+
+
+def _yaml_documents(text: str) -> list[str]:
+    return [chunk for chunk in _DOC_SPLIT.split(text) if chunk.strip()]
+
+
+def _yaml_synopsis(chunk: str) -> str | None:
+    match = _YAML_SYNOPSIS.search(chunk)
+    return match.group(1) if match else None
+
+
+def _jsonc_synopses(text: str, items: list[Any]) -> list[str | None]:
+    """The ``// Synopsis:`` comment that belongs to each object of a JSONC array.
+
+    JSON parsers drop comments, so each object is located by its ``"kind"`` member, in
+    order; the synopsis is the last one written between the previous object and it.
+    """
+    kind_re = re.compile(r'"kind"\s*:')
+    positions = [m.start() for m in kind_re.finditer(text)]
+    synopses = [(m.start(), m.group(1)) for m in _JSON_SYNOPSIS.finditer(text)]
+    result: list[str | None] = []
+    previous = -1
+    for index, _item in enumerate(items):
+        if index >= len(positions):
+            result.append(None)
+            continue
+        here = positions[index]
+        found = None
+        for pos, value in synopses:
+            if previous < pos < here:
+                found = value
+        result.append(found)
+        previous = here
+    return result
+
+
+def _parse_datetime(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+# --- acr-fix suppress ----------------------------------------------------------------------
+
+
+def add_psrule_suppression(root: Path, name: str, reason: str) -> Path:
+    """Add ``name`` under ``suppression: Azure.ACR.Firewall:`` in PSRule's options file.
+
+    Uses the existing ``ps-rule.yaml`` (or ``ps-rule.yml`` / ``.ps-rule.yaml``) or creates
+    ``ps-rule.yaml``. ``reason`` becomes a ``# comment`` after the new entry. Every existing
+    comment, key, key order, blank line, line ending and BOM is kept; nothing is written
+    when the name is already listed (compared case-insensitively). The file is replaced
+    atomically. Returns the file's path.
+
+    Raises ConfigError when the file is not valid YAML, when ``suppression`` has a shape
+    acr-fix cannot extend, or when ruamel.yaml would change existing lines (then the
+    message says what to add by hand).
+    """
+    name = name.strip()
+    if not name:
+        raise ConfigError("suppress: the registry name is empty")
+    comment = " ".join(reason.split())
+    path = find_options_file(root) or root / OPTIONS_NAMES[0]
+    display = path.name
+    if not path.exists():
+        text = f"suppression:\n  {RULE_ID}:\n    - {_scalar(name)}{'  # ' + comment if comment else ''}\n"
+        _write_new(path, text.encode("utf-8"))
+        return path
+
+    raw = path.read_bytes()
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        original = raw[len(bom):].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{display}: not valid UTF-8 (byte {exc.start}); not changed") from None
+    eol = "\r\n" if "\r\n" in original else "\n"
+    text = original.replace("\r\n", "\n")
+    manual = (f"add '- {name}  # {comment}' under 'suppression:' / '{RULE_ID}:' in {display} by hand"
+              if comment else f"add '- {name}' under 'suppression:' / '{RULE_ID}:' in {display} by hand")
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap long lines
+    mapping_indent, seq_indent, seq_offset = _detect_indent(text)
+    yaml.indent(mapping=mapping_indent, sequence=seq_indent, offset=seq_offset)
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ConfigError(f"{display}:{mark.line + 1 if mark else 1}: invalid YAML ({exc.problem or exc.context}); not changed") from None
+    except YAMLError as exc:
+        raise ConfigError(f"{display}: invalid YAML ({exc}); not changed") from None
+
+    if data is None:
+        # Empty, or only comments: ruamel keeps no comments for an empty document, so add
+        # the block as text after whatever is there.
+        body = text if text.endswith("\n") or not text else text + "\n"
+        new_text = body + f"suppression:\n{' ' * mapping_indent}{RULE_ID}:\n" \
+            f"{' ' * (mapping_indent * 2 if seq_offset else mapping_indent)}" \
+            f"{' ' * seq_offset}- {_scalar(name)}{'  # ' + comment if comment else ''}\n"
+        _replace(path, bom + new_text.replace("\n", eol).encode("utf-8"))
+        return path
+    if not isinstance(data, CommentedMap):
+        raise ConfigError(f"{display}:1: expected PSRule options (a mapping) at the top level; not changed")
+
+    if _dump(yaml, data) != text:
+        raise ConfigError(f"{display}: ruamel.yaml cannot rewrite this file without changing its layout; {manual}")
+
+    changed = _add_name(data, name, comment, display, manual)
+    if not changed:
+        return path
+    new_text = _dump(yaml, data)
+    _check_only_additions(text, new_text, display, manual)
+    check = YAML(typ="safe", pure=True).load(new_text)
+    listed = _listed_names(check)
+    if name.lower() not in listed:
+        raise ConfigError(f"{display}: the new entry did not read back; not changed; {manual}")
+    _replace(path, bom + new_text.replace("\n", eol).encode("utf-8"))
+    return path
+
+
+def _add_name(data: CommentedMap, name: str, comment: str, display: str, manual: str) -> bool:
+    """Add ``name`` to the suppression list in ``data``; False if it is already there."""
+    sup_key = _real_key(data, "suppression")
+    suppression = data.get(sup_key) if sup_key in data else None
+    if sup_key not in data:
+        _ensure_trailing_newline(data)
+        data[sup_key] = CommentedMap()
+        suppression = data[sup_key]
+    elif suppression is None:
+        data[sup_key] = CommentedMap()
+        suppression = data[sup_key]
+    if not isinstance(suppression, CommentedMap):
+        raise ConfigError(f"{display}:{_line(data, sup_key)}: 'suppression' is not a mapping; not changed; {manual}")
+
+    rule_key = next((k for k in suppression if isinstance(k, str) and k.lower() in _RULE_NAMES), None)
+    if rule_key is None:
+        _ensure_trailing_newline(suppression)
+        seq = CommentedSeq()
+        suppression[RULE_ID] = seq
+    else:
+        value = suppression[rule_key]
+        if isinstance(value, CommentedMap):
+            target_key = _real_key(value, "targetName")
+            value = value.get(target_key) if target_key in value else None
+            if value is None:
+                raise ConfigError(f"{display}:{_line(suppression, rule_key)}: suppression.{rule_key} has no targetName list; not changed; {manual}")
+        if value is None:
+            suppression[rule_key] = CommentedSeq()
+            value = suppression[rule_key]
+        if not isinstance(value, CommentedSeq):
+            raise ConfigError(f"{display}:{_line(suppression, rule_key)}: suppression.{rule_key} is not a list; not changed; {manual}")
+        seq = value
+    if any(isinstance(item, str) and item.lower() == name.lower() for item in seq):
+        return False
+    _append_with_comment(seq, name, comment)
+    return True
+
+
+def _append_with_comment(seq: CommentedSeq, name: str, comment: str) -> None:
+    index = len(seq)
+    # ruamel keeps blank lines and comments that follow a sequence in the comment of its
+    # last item; move that tail to the new last item so it stays after the list.
+    tail = ""
+    if index:
+        entry = seq.ca.items.get(index - 1)
+        if entry and isinstance(entry[0], CommentToken):
+            value = entry[0].value
+            head, sep, rest = value.partition("\n")
+            if sep and rest:
+                if head.strip():
+                    entry[0].value = head + "\n"
+                else:
+                    # no comment on that line: keep only its line break
+                    entry[0].value = "\n"
+                tail = rest
+    seq.append(name)
+    if seq.fa.flow_style():
+        if comment:
+            seq.fa.set_block_style()
+    if comment:
+        seq.yaml_add_eol_comment("# " + comment, index, column=0)
+        token = seq.ca.items[index][0]
+        if tail:
+            token.value = token.value.rstrip("\n") + "\n" + tail
+    elif tail:
+        from ruamel.yaml.error import CommentMark
+
+        seq.ca.items[index] = [CommentToken("\n" + tail, CommentMark(0), None), None]
+
+
+def _ensure_trailing_newline(mapping: CommentedMap) -> None:
+    """Placeholder hook: ruamel keeps trailing comments of a mapping on its last key."""
+    if not mapping:
+        return
+    last = list(mapping.keys())[-1]
+    entry = mapping.ca.items.get(last)
+    if not entry:
+        return
+    # entry[2] holds the comment after a scalar value; blank lines and comments after the
+    # last key belong to the document tail, which the new key should come before only if
+    # they are separated by a blank line. Keeping them where they are (after the last old
+    # key) is what a person would do when appending, so nothing is moved.
+
+
+def _detect_indent(text: str) -> tuple[int, int, int]:
+    """(mapping indent, sequence indent, sequence dash offset) used by ``text``."""
+    lines = text.split("\n")
+    mapping = 0
+    seq_offset: int | None = None
+    for i, line in enumerate(lines):
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        if indent and not stripped.startswith("-") and not mapping:
+            mapping = indent
+        if stripped.startswith("- ") and seq_offset is None:
+            # the dash's offset from its parent key's indentation
+            for prev in reversed(lines[:i]):
+                p = prev.lstrip(" ")
+                if p and not p.startswith("#"):
+                    if p.rstrip().endswith(":"):
+                        seq_offset = indent - (len(prev) - len(p))
+                    break
+    mapping = mapping or 2
+    offset = seq_offset if seq_offset is not None else 2
+    offset = max(0, offset)
+    return mapping, max(mapping, offset + 2), offset
+
+
+def _dump(yaml: YAML, data: Any) -> str:
+    stream = io.StringIO()
+    yaml.dump(data, stream)
+    return stream.getvalue()
+
+
+def _check_only_additions(before: str, after: str, display: str, manual: str) -> None:
+    old = before.split("\n")
+    new = after.split("\n")
+    for op, i1, i2, _j1, _j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if op != "equal" and op != "insert":
+            raise ConfigError(f"{display}:{i1 + 1}: adding the entry would change existing lines; not changed; {manual}")
+
+
+def _listed_names(data: Any) -> set[str]:
+    if not isinstance(data, dict):
+        return set()
+    suppression = _get(data, "suppression")
+    if not isinstance(suppression, dict):
+        return set()
+    names: set[str] = set()
+    for key, value in suppression.items():
+        if isinstance(key, str) and key.lower() in _RULE_NAMES:
+            if isinstance(value, dict):
+                value = _get(value, "targetName")
+            if isinstance(value, list):
+                names.update(v.lower() for v in value if isinstance(v, str))
+    return names
+
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+
+
+def _scalar(name: str) -> str:
+    """``name`` as a YAML scalar: plain when that reads back as the same string."""
+    if _PLAIN_SAFE.match(name) and name.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "~") \
+            and not re.fullmatch(r"[0-9._-]+", name):
+        return name
+    return json.dumps(name)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise ConfigError(f"{path.name}: appeared while acr-fix was writing it; run again") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot create ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it over ``path``."""
+    tmp_name = None
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".acr-fix.tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OSError as exc:
+        raise ConfigError(f"{path}: write failed ({exc.strerror or exc}); original left unchanged") from None
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass

@@ -1,0 +1,97 @@
+"""Check planned edits before anything is written.
+
+For every file a fix touches: the new text must parse (with our reader and, for JSON, with
+an independent parser: ``json`` for plain JSON, ``json5`` for JSONC); the semantic
+difference between old and new (deepdiff) must lie entirely inside the planned paths; and
+the template's registries, re-read with all new texts in place, must now pass the rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Callable
+
+from deepdiff import DeepDiff
+
+from .errors import FixerError
+from .formats.jsonc import load_values
+from .model import Document
+from .options import Options
+from .rule import Verdict, evaluate
+from .workspace import Workspace
+
+
+def semantic_data(doc: Document, text: str) -> Any:
+    """Plain data of ``text`` read as ``doc``'s format, by an independent parser where one exists."""
+    if doc.kind in ("arm", "arm-params", "json"):
+        return load_values(text, getattr(doc, "strict", False))
+    return doc.data
+
+
+def changed_paths(old: Any, new: Any) -> list[list[Any]]:
+    """Every path (as a list of keys/indices) where ``new`` differs from ``old``."""
+    diff = DeepDiff(old, new, view="tree", verbose_level=2)
+    paths: list[list[Any]] = []
+    for report_type in diff:
+        for level in diff[report_type]:
+            paths.append(level.path(output_format="list"))
+    return paths
+
+
+def _within(path: list[Any], allowed: list[tuple]) -> bool:
+    for prefix in allowed:
+        if len(path) >= len(prefix) and all(_same(a, b) for a, b in zip(path, prefix)):
+            return True
+    return False
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    return a == b
+
+
+def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict[Path, str],
+                     allowed_paths: dict[Path, list[tuple]], workspace: Workspace, options: Options,
+                     find: Callable, load: Callable) -> list[str]:
+    """Problems with the planned new texts ([] when they are safe to write)."""
+    problems: list[str] = []
+    for key, doc in targets.items():
+        new_text = new_texts[key]
+        new_source = dataclasses.replace(doc.source, text=new_text, _line_starts=None)
+        try:
+            new_doc = load(new_source)
+        except FixerError as exc:
+            problems.append(f"the edited {doc.path.name} does not parse ({exc})")
+            continue
+        except RecursionError:
+            problems.append(f"the edited {doc.path.name} is nested too deeply to re-parse")
+            continue
+        try:
+            old_data = semantic_data(doc, doc.source.text)
+            new_data = semantic_data(new_doc, new_text)
+        except FixerError as exc:
+            problems.append(f"the edited {doc.path.name} does not re-parse: {exc}")
+            continue
+        outside = [p for p in changed_paths(old_data, new_data) if not _within(p, allowed_paths[key])]
+        if outside:
+            shown = ".".join(str(k) for k in outside[0])
+            problems.append(f"the edit of {doc.path.name} would also change {shown}, which was not planned")
+    if problems:
+        return problems
+
+    fresh = workspace.with_overrides(new_texts)
+    new_template = fresh.document(template.path)
+    if new_template is None:
+        return [f"the edited template could not be re-read ({fresh.errors.get(template.path.resolve(), 'unknown error')})"]
+    new_registries = find(new_template, fresh)
+    if len(new_registries) != len(template.plans):
+        return [f"found {len(new_registries)} registries after the edit instead of {len(template.plans)}"]
+    for plan, registry in zip(template.plans, new_registries):
+        if plan.status != "fix":
+            continue
+        verdict = evaluate(registry, options.premium_only)
+        if verdict != Verdict.PASS:
+            return [f"registry '{plan.registry.name}' still does not pass after the edit ({verdict.value})"]
+    return []
