@@ -670,206 +670,278 @@ def _parse_datetime(value: Any) -> dt.datetime | None:
 
 
 # --- acr-fix suppress ----------------------------------------------------------------------
+#
+# The file is parsed with ruamel.yaml's round-trip loader only to learn where things are
+# (line and column of every key and item); the new entry is then inserted as text. Dumping
+# the whole document back through ruamel would re-indent lists that use a different dash
+# offset from the first one, which real ps-rule.yaml files do; inserting lines keeps every
+# other byte, including CRLF endings and a BOM. The result is parsed again and must equal
+# the old data plus the new name, or nothing is written.
 
 
 def add_psrule_suppression(root: Path, name: str, reason: str) -> Path:
     """Add ``name`` under ``suppression: Azure.ACR.Firewall:`` in PSRule's options file.
 
     Uses the existing ``ps-rule.yaml`` (or ``ps-rule.yml`` / ``.ps-rule.yaml``) or creates
-    ``ps-rule.yaml``. ``reason`` becomes a ``# comment`` after the new entry. Every existing
-    comment, key, key order, blank line, line ending and BOM is kept; nothing is written
-    when the name is already listed (compared case-insensitively). The file is replaced
-    atomically. Returns the file's path.
+    ``ps-rule.yaml``. ``reason`` becomes a ``# comment`` after the new entry. Existing
+    lines are never changed (only a line is added, or a flow list ``[a, b]`` gains an item),
+    so every comment, key order, blank line, line ending and BOM survives. Nothing is
+    written when the name is already listed (compared case-insensitively). The file is
+    replaced atomically. Returns the file's path.
 
-    Raises ConfigError when the file is not valid YAML, when ``suppression`` has a shape
-    acr-fix cannot extend, or when ruamel.yaml would change existing lines (then the
-    message says what to add by hand).
+    Raises ConfigError when the file is not valid YAML or has a shape acr-fix cannot extend
+    safely; the message then says what to add by hand.
     """
     name = name.strip()
     if not name:
         raise ConfigError("suppress: the registry name is empty")
     comment = " ".join(reason.split())
+    suffix = f"  # {comment}" if comment else ""
     path = find_options_file(root) or root / OPTIONS_NAMES[0]
     display = path.name
+    entry = f"- {_scalar(name)}{suffix}"
     if not path.exists():
-        text = f"suppression:\n  {RULE_ID}:\n    - {_scalar(name)}{'  # ' + comment if comment else ''}\n"
-        _write_new(path, text.encode("utf-8"))
+        _write_new(path, f"suppression:\n  {RULE_ID}:\n    {entry}\n".encode("utf-8"))
         return path
 
     raw = path.read_bytes()
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     try:
-        original = raw[len(bom):].decode("utf-8")
+        text = raw[len(bom):].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{display}: not valid UTF-8 (byte {exc.start}); not changed") from None
-    eol = "\r\n" if "\r\n" in original else "\n"
-    text = original.replace("\r\n", "\n")
-    manual = (f"add '- {name}  # {comment}' under 'suppression:' / '{RULE_ID}:' in {display} by hand"
-              if comment else f"add '- {name}' under 'suppression:' / '{RULE_ID}:' in {display} by hand")
-
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never re-wrap long lines
-    mapping_indent, seq_indent, seq_offset = _detect_indent(text)
-    yaml.indent(mapping=mapping_indent, sequence=seq_indent, offset=seq_offset)
+    manual = f"add '{entry}' under 'suppression:' / '{RULE_ID}:' in {display} by hand"
     try:
-        data = yaml.load(text)
+        data = YAML(typ="rt").load(text)
+        before = YAML(typ="safe", pure=True).load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise ConfigError(f"{display}:{mark.line + 1 if mark else 1}: invalid YAML ({exc.problem or exc.context}); not changed") from None
     except YAMLError as exc:
         raise ConfigError(f"{display}: invalid YAML ({exc}); not changed") from None
-
-    if data is None:
-        # Empty, or only comments: ruamel keeps no comments for an empty document, so add
-        # the block as text after whatever is there.
-        body = text if text.endswith("\n") or not text else text + "\n"
-        new_text = body + f"suppression:\n{' ' * mapping_indent}{RULE_ID}:\n" \
-            f"{' ' * (mapping_indent * 2 if seq_offset else mapping_indent)}" \
-            f"{' ' * seq_offset}- {_scalar(name)}{'  # ' + comment if comment else ''}\n"
-        _replace(path, bom + new_text.replace("\n", eol).encode("utf-8"))
-        return path
-    if not isinstance(data, CommentedMap):
+    if data is not None and not isinstance(data, CommentedMap):
         raise ConfigError(f"{display}:1: expected PSRule options (a mapping) at the top level; not changed")
-
-    if _dump(yaml, data) != text:
-        raise ConfigError(f"{display}: ruamel.yaml cannot rewrite this file without changing its layout; {manual}")
-
-    changed = _add_name(data, name, comment, display, manual)
-    if not changed:
+    if name.lower() in _listed_names(before):
         return path
-    new_text = _dump(yaml, data)
-    _check_only_additions(text, new_text, display, manual)
-    check = YAML(typ="safe", pure=True).load(new_text)
-    listed = _listed_names(check)
-    if name.lower() not in listed:
-        raise ConfigError(f"{display}: the new entry did not read back; not changed; {manual}")
-    _replace(path, bom + new_text.replace("\n", eol).encode("utf-8"))
+
+    lines = _Lines(text)
+    _plan_insertion(data, lines, name, entry, display, manual)
+    new_text = lines.text()
+    try:
+        after = YAML(typ="safe", pure=True).load(new_text)
+    except YAMLError:
+        raise ConfigError(f"{display}: the edited file would not parse; not changed; {manual}") from None
+    if after != _expected_after(before, name):
+        raise ConfigError(f"{display}: the edit would change more than the suppression list; not changed; {manual}")
+    _replace(path, bom + new_text.encode("utf-8"))
     return path
 
 
-def _add_name(data: CommentedMap, name: str, comment: str, display: str, manual: str) -> bool:
-    """Add ``name`` to the suppression list in ``data``; False if it is already there."""
-    sup_key = _real_key(data, "suppression")
-    suppression = data.get(sup_key) if sup_key in data else None
-    if sup_key not in data:
-        _ensure_trailing_newline(data)
-        data[sup_key] = CommentedMap()
-        suppression = data[sup_key]
-    elif suppression is None:
-        data[sup_key] = CommentedMap()
-        suppression = data[sup_key]
-    if not isinstance(suppression, CommentedMap):
-        raise ConfigError(f"{display}:{_line(data, sup_key)}: 'suppression' is not a mapping; not changed; {manual}")
+class _Lines:
+    """The file as (content, line ending) pairs, with insertions after a line index."""
 
+    def __init__(self, text: str) -> None:
+        parts = re.split(r"(\r\n|\n)", text)
+        self.items = [(parts[i], parts[i + 1] if i + 1 < len(parts) else "") for i in range(0, len(parts), 2)]
+        self.eol = parts[1] if len(parts) > 1 else "\n"
+        self.inserts: dict[int, list[str]] = {}
+        self.replaced: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def content(self, index: int) -> str:
+        return self.items[index][0]
+
+    def insert_after(self, index: int, line: str) -> None:
+        self.inserts.setdefault(index, []).append(line)
+
+    def replace(self, index: int, content: str) -> None:
+        self.replaced[index] = content
+
+    def text(self) -> str:
+        out: list[str] = []
+        for i, (content, ending) in enumerate(self.items):
+            content = self.replaced.get(i, content)
+            out.append(content)
+            if i in self.inserts:
+                # a last line without a line break gets one before the new lines
+                out.append(ending or (self.eol if content else ""))
+                out.extend(line + self.eol for line in self.inserts[i])
+            else:
+                out.append(ending)
+        return "".join(out)
+
+
+def _plan_insertion(data: CommentedMap | None, lines: _Lines, name: str, entry: str, display: str, manual: str) -> None:
+    unit = _indent_unit(lines)
+    if data is None or not data:
+        # empty file or comments only: add the block after what is there
+        _append_block(lines, 0, unit, entry)
+        return
+    if data.fa.flow_style():
+        raise ConfigError(f"{display}:1: the options are written as one flow mapping; not changed; {manual}")
+    sup_key = _real_key(data, "suppression")
+    top_col = data.lc.key(next(iter(data)))[1]
+    if sup_key not in data:
+        _append_block(lines, top_col, unit, entry)
+        return
+    key_line, key_col = data.lc.key(sup_key)
+    suppression = data[sup_key]
+    if suppression is None:
+        _expect_bare_key(lines, key_line, display, manual)
+        lines.insert_after(key_line, " " * (key_col + unit) + f"{RULE_ID}:")
+        lines.insert_after(key_line, " " * (key_col + unit + _seq_offset(lines, unit)) + entry)
+        return
+    if not isinstance(suppression, CommentedMap) or suppression.fa.flow_style():
+        raise ConfigError(f"{display}:{key_line + 1}: 'suppression' is not a block mapping; not changed; {manual}")
     rule_key = next((k for k in suppression if isinstance(k, str) and k.lower() in _RULE_NAMES), None)
     if rule_key is None:
-        _ensure_trailing_newline(suppression)
-        seq = CommentedSeq()
-        suppression[RULE_ID] = seq
-    else:
-        value = suppression[rule_key]
-        if isinstance(value, CommentedMap):
-            target_key = _real_key(value, "targetName")
-            value = value.get(target_key) if target_key in value else None
-            if value is None:
-                raise ConfigError(f"{display}:{_line(suppression, rule_key)}: suppression.{rule_key} has no targetName list; not changed; {manual}")
-        if value is None:
-            suppression[rule_key] = CommentedSeq()
-            value = suppression[rule_key]
-        if not isinstance(value, CommentedSeq):
-            raise ConfigError(f"{display}:{_line(suppression, rule_key)}: suppression.{rule_key} is not a list; not changed; {manual}")
-        seq = value
-    if any(isinstance(item, str) and item.lower() == name.lower() for item in seq):
-        return False
-    _append_with_comment(seq, name, comment)
-    return True
-
-
-def _append_with_comment(seq: CommentedSeq, name: str, comment: str) -> None:
-    index = len(seq)
-    # ruamel keeps blank lines and comments that follow a sequence in the comment of its
-    # last item; move that tail to the new last item so it stays after the list.
-    tail = ""
-    if index:
-        entry = seq.ca.items.get(index - 1)
-        if entry and isinstance(entry[0], CommentToken):
-            value = entry[0].value
-            head, sep, rest = value.partition("\n")
-            if sep and rest:
-                if head.strip():
-                    entry[0].value = head + "\n"
-                else:
-                    # no comment on that line: keep only its line break
-                    entry[0].value = "\n"
-                tail = rest
-    seq.append(name)
-    if seq.fa.flow_style():
-        if comment:
-            seq.fa.set_block_style()
-    if comment:
-        seq.yaml_add_eol_comment("# " + comment, index, column=0)
-        token = seq.ca.items[index][0]
-        if tail:
-            token.value = token.value.rstrip("\n") + "\n" + tail
-    elif tail:
-        from ruamel.yaml.error import CommentMark
-
-        seq.ca.items[index] = [CommentToken("\n" + tail, CommentMark(0), None), None]
-
-
-def _ensure_trailing_newline(mapping: CommentedMap) -> None:
-    """Placeholder hook: ruamel keeps trailing comments of a mapping on its last key."""
-    if not mapping:
+        first_col = suppression.lc.key(next(iter(suppression)))[1] if suppression else key_col + unit
+        end = _block_end(lines, key_line, key_col)
+        offset = _seq_offset(lines, unit)
+        lines.insert_after(end, " " * first_col + f"{RULE_ID}:")
+        lines.insert_after(end, " " * (first_col + offset) + entry)
         return
-    last = list(mapping.keys())[-1]
-    entry = mapping.ca.items.get(last)
-    if not entry:
+    rule_line, rule_col = suppression.lc.key(rule_key)
+    value = suppression[rule_key]
+    holder, holder_key = suppression, rule_key
+    if isinstance(value, CommentedMap):
+        target_key = _real_key(value, "targetName")
+        if target_key not in value:
+            raise ConfigError(f"{display}:{rule_line + 1}: suppression.{rule_key} has no targetName list; not changed; {manual}")
+        holder, holder_key = value, target_key
+        rule_line, rule_col = value.lc.key(target_key)
+        value = value[target_key]
+    if value is None:
+        _expect_bare_key(lines, rule_line, display, manual)
+        lines.insert_after(rule_line, " " * (rule_col + _seq_offset(lines, unit)) + entry)
         return
-    # entry[2] holds the comment after a scalar value; blank lines and comments after the
-    # last key belong to the document tail, which the new key should come before only if
-    # they are separated by a blank line. Keeping them where they are (after the last old
-    # key) is what a person would do when appending, so nothing is moved.
+    if not isinstance(value, CommentedSeq):
+        raise ConfigError(f"{display}:{rule_line + 1}: suppression.{rule_key} is not a list; not changed; {manual}")
+    if value.fa.flow_style() or not value:  # an empty list can only be written "[]"
+        _extend_flow_list(lines, holder, holder_key, value, name, entry, display, manual)
+        return
+    last_line, last_col = value.lc.item(len(value) - 1)
+    dash_col = lines.content(last_line).rfind("-", 0, last_col)
+    if dash_col < 0:
+        raise ConfigError(f"{display}:{last_line + 1}: cannot find the list's dash; not changed; {manual}")
+    end = _block_end(lines, last_line, dash_col)
+    lines.insert_after(end, " " * dash_col + entry)
 
 
-def _detect_indent(text: str) -> tuple[int, int, int]:
-    """(mapping indent, sequence indent, sequence dash offset) used by ``text``."""
-    lines = text.split("\n")
-    mapping = 0
-    seq_offset: int | None = None
-    for i, line in enumerate(lines):
-        stripped = line.lstrip(" ")
+def _append_block(lines: _Lines, col: int, unit: int, entry: str) -> None:
+    end = len(lines) - 1
+    offset = _seq_offset(lines, unit)
+    lines.insert_after(end, " " * col + "suppression:")
+    lines.insert_after(end, " " * (col + unit) + f"{RULE_ID}:")
+    lines.insert_after(end, " " * (col + unit + offset) + entry)
+
+
+def _expect_bare_key(lines: _Lines, index: int, display: str, manual: str) -> None:
+    """The key's line must end right after the colon (an empty value, maybe a comment)."""
+    content = lines.content(index)
+    after = content.split(":", 1)[1] if ":" in content else ""
+    after = after.split(" #", 1)[0].strip()
+    if after:
+        raise ConfigError(f"{display}:{index + 1}: the value '{after}' would have to be replaced; not changed; {manual}")
+
+
+def _extend_flow_list(lines: _Lines, holder: CommentedMap, key: str, seq: CommentedSeq, name: str,
+                      entry: str, display: str, manual: str) -> None:
+    line_no, col = holder.lc.value(key)
+    content = lines.content(line_no)
+    close = content.find("]", col)
+    if close < 0 or "\n" in content[col:close]:
+        raise ConfigError(f"{display}:{line_no + 1}: the flow list spans lines; not changed; {manual}")
+    rest = content[close + 1:]
+    if rest.strip() and not rest.strip().startswith("#"):
+        raise ConfigError(f"{display}:{line_no + 1}: text follows the list; not changed; {manual}")
+    inner = content[content.find("[", col) + 1:close]
+    separator = ", " if inner.strip() else ""
+    comment = entry.split("  # ", 1)[1] if "  # " in entry else ""
+    new = content[:close].rstrip() if inner.strip() else content[:close]
+    new = new + separator + _scalar(name) + "]"
+    if rest.strip():
+        new += rest
+    elif comment:
+        new += "  # " + comment
+    lines.replace(line_no, new)
+
+
+def _block_end(lines: _Lines, start: int, col: int) -> int:
+    """The last content line of the block that starts on line ``start`` at column ``col``.
+
+    Lines indented deeper than ``col`` belong to the block; trailing blank lines and
+    comments do not (they usually introduce what comes next).
+    """
+    end = start
+    for i in range(start + 1, len(lines)):
+        content = lines.content(i)
+        stripped = content.lstrip(" ")
         if not stripped or stripped.startswith("#"):
             continue
-        indent = len(line) - len(stripped)
-        if indent and not stripped.startswith("-") and not mapping:
-            mapping = indent
-        if stripped.startswith("- ") and seq_offset is None:
-            # the dash's offset from its parent key's indentation
-            for prev in reversed(lines[:i]):
-                p = prev.lstrip(" ")
-                if p and not p.startswith("#"):
-                    if p.rstrip().endswith(":"):
-                        seq_offset = indent - (len(prev) - len(p))
-                    break
-    mapping = mapping or 2
-    offset = seq_offset if seq_offset is not None else 2
-    offset = max(0, offset)
-    return mapping, max(mapping, offset + 2), offset
+        indent = len(content) - len(stripped)
+        if indent <= col:
+            break
+        end = i
+    return end
 
 
-def _dump(yaml: YAML, data: Any) -> str:
-    stream = io.StringIO()
-    yaml.dump(data, stream)
-    return stream.getvalue()
+def _indent_unit(lines: _Lines) -> int:
+    """The file's mapping indentation step (2 unless the file shows another)."""
+    for i in range(len(lines) - 1):
+        content = lines.content(i)
+        stripped = content.lstrip(" ")
+        if not stripped or stripped.startswith(("#", "-")) or not stripped.rstrip().endswith(":"):
+            continue
+        for j in range(i + 1, len(lines)):
+            nxt = lines.content(j)
+            ns = nxt.lstrip(" ")
+            if not ns or ns.startswith("#"):
+                continue
+            step = (len(nxt) - len(ns)) - (len(content) - len(stripped))
+            if step > 0 and not ns.startswith("-"):
+                return step
+            break
+    return 2
 
 
-def _check_only_additions(before: str, after: str, display: str, manual: str) -> None:
-    old = before.split("\n")
-    new = after.split("\n")
-    for op, i1, i2, _j1, _j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        if op != "equal" and op != "insert":
-            raise ConfigError(f"{display}:{i1 + 1}: adding the entry would change existing lines; not changed; {manual}")
+def _seq_offset(lines: _Lines, unit: int) -> int:
+    """How far the file indents a list's dash from its key (0 or the indent unit)."""
+    for i in range(len(lines) - 1):
+        content = lines.content(i)
+        stripped = content.lstrip(" ")
+        if not stripped or stripped.startswith("#") or not stripped.rstrip().endswith(":"):
+            continue
+        for j in range(i + 1, len(lines)):
+            nxt = lines.content(j)
+            ns = nxt.lstrip(" ")
+            if not ns or ns.startswith("#"):
+                continue
+            if ns.startswith("- "):
+                return max(0, (len(nxt) - len(ns)) - (len(content) - len(stripped)))
+            break
+    return unit
+
+
+def _expected_after(before: Any, name: str) -> Any:
+    """``before`` (plain data) with ``name`` added to the Azure.ACR.Firewall list."""
+    import copy
+
+    data = copy.deepcopy(before) if before is not None else {}
+    sup_key = _real_key(data, "suppression")
+    if data.get(sup_key) is None:
+        data[sup_key] = {}
+    suppression = data[sup_key]
+    rule_key = next((k for k in suppression if isinstance(k, str) and k.lower() in _RULE_NAMES), RULE_ID)
+    value = suppression.get(rule_key)
+    if isinstance(value, dict):
+        target_key = _real_key(value, "targetName")
+        value[target_key] = list(value.get(target_key) or []) + [name]
+    else:
+        suppression[rule_key] = list(value or []) + [name]
+    return data
 
 
 def _listed_names(data: Any) -> set[str]:
@@ -893,8 +965,8 @@ _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 
 def _scalar(name: str) -> str:
     """``name`` as a YAML scalar: plain when that reads back as the same string."""
-    if _PLAIN_SAFE.match(name) and name.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "~") \
-            and not re.fullmatch(r"[0-9._-]+", name):
+    if _PLAIN_SAFE.match(name) and name.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n") \
+            and not re.fullmatch(r"[0-9._+-]+(e[0-9+-]*)?", name, re.IGNORECASE):
         return name
     return json.dumps(name)
 
