@@ -100,7 +100,7 @@ class _Builder:
         reg = self.registry
         name = display or ".".join(keys)
         if resolved.origin in EDITABLE and resolved.node is not None and resolved.doc is not None:
-            where = "" if resolved.origin == Origin.LITERAL else f" in {resolved.detail}"
+            where = f" in {resolved.detail}" if resolved.detail else ""
             self.replace(resolved.doc, resolved.node, value,
                          f"set {name} to '{value}'{where} (was '{resolved.value}')", why)
             self._allow(resolved, value)

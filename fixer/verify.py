@@ -29,27 +29,24 @@ def semantic_data(doc: Document, text: str) -> Any:
     return doc.data
 
 
-def changed_paths(old: Any, new: Any) -> list[list[Any]]:
-    """Every path (as a list of keys/indices) where ``new`` differs from ``old``."""
+def changed_paths(old: Any, new: Any) -> list[tuple[list[Any], Any]]:
+    """Every (path, old value) where ``new`` differs from ``old``; paths are key/index lists."""
     diff = DeepDiff(old, new, view="tree", verbose_level=2)
-    paths: list[list[Any]] = []
+    paths: list[tuple[list[Any], Any]] = []
     for report_type in diff:
         for level in diff[report_type]:
-            paths.append(level.path(output_format="list"))
+            paths.append((level.path(output_format="list"), level.t1))
     return paths
 
 
-def _within(path: list[Any], allowed: list[tuple]) -> bool:
+def _within(path: list[Any], old_value: Any, allowed: list[tuple]) -> bool:
     for prefix in allowed:
-        if len(path) >= len(prefix) and all(_same(a, b) for a, b in zip(path, prefix)):
+        if len(path) >= len(prefix) and all(a == b for a, b in zip(path, prefix)):
+            return True
+        # deepdiff reports filling an empty object ({} -> {...}) at the object itself
+        if len(path) < len(prefix) and all(a == b for a, b in zip(path, prefix)) and old_value in ({}, [], None):
             return True
     return False
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, str) and isinstance(b, str):
-        return a == b
-    return a == b
 
 
 def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict[Path, str],
@@ -74,7 +71,7 @@ def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict
         except FixerError as exc:
             problems.append(f"the edited {doc.path.name} does not re-parse: {exc}")
             continue
-        outside = [p for p in changed_paths(old_data, new_data) if not _within(p, allowed_paths[key])]
+        outside = [p for p, old_value in changed_paths(old_data, new_data) if not _within(p, old_value, allowed_paths[key])]
         if outside:
             shown = ".".join(str(k) for k in outside[0])
             problems.append(f"the edit of {doc.path.name} would also change {shown}, which was not planned")
