@@ -88,7 +88,7 @@ Evaluator = Callable[["_Target"], bool]
 
 @dataclass(frozen=True)
 class _Target:
-    name: str
+    name: Any        # str, or UNKNOWN when the name is an expression
     type: str
     data: dict
 
@@ -137,14 +137,15 @@ class Suppressions:
         if self.rule_excluded:
             return Suppression(source=self.excluded_reason or "ps-rule.yaml rule.exclude",
                                reason=f"{RULE_ID} is turned off in {self.options_file or 'ps-rule.yaml'}")
+        literal = not _is_arm_expression(name)
         key = name.lower()
-        if key in self.names:
+        if literal and key in self.names:
             comment = self.names[key]
             return Suppression(
                 source=f"{self.options_file} suppression",
                 reason=comment or f"listed under suppression: {RULE_ID} in {self.options_file}",
             )
-        target = _Target(name=name, type=str(resource.get("type") or RULE_TYPE), data=resource)
+        target = _Target(name=name if literal else UNKNOWN, type=str(resource.get("type") or RULE_TYPE), data=resource)
         for group in self.groups:
             if not group.applies_to_rule:
                 continue
@@ -170,6 +171,93 @@ class Suppressions:
     def _warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
+
+
+    def suppressor(self) -> Callable[[Any, str], str | None]:
+        """A ``run(..., suppressor=...)`` hook: (Registry, file path relative to the root) ->
+        "source: reason" when the registry is suppressed, else None."""
+
+        def check(registry: Any, file_rel: str) -> str | None:
+            name = literal_name(registry)
+            found = self.match(name if name is not None else f"[{registry.name}]",
+                               registry_resource(registry), file_rel)
+            return f"{found.source}: {found.reason}" if found else None
+
+        return check
+
+
+def literal_name(registry: Any) -> str | None:
+    """The registry's real name when acr-fix knows it, else None.
+
+    That is a literal ``name`` in the template, or (ARM) a name resolved through parameters
+    and parameter files. ``Registry.name`` otherwise falls back to the symbolic name or
+    the expression text, which must never match a suppression by accident."""
+    node = registry.node.get("name") if registry.node is not None else None
+    if node is not None and node.kind == "string" and isinstance(node.value, str) \
+            and not _is_arm_expression(node.value):
+        return node.value
+    kind = getattr(registry.doc, "kind", "")
+    name = registry.name
+    if kind.startswith("arm") and name and name != registry.symbolic and name != "(unnamed)" \
+            and not _is_arm_expression(name):
+        return name
+    return None
+
+
+def registry_resource(registry: Any) -> dict:
+    """The registry as PSRule would see an expanded resource, as far as acr-fix knows it.
+
+    Literal values come from the template; sku.name, publicNetworkAccess,
+    networkRuleSet.defaultAction and networkRuleBypassOptions are overlaid with what acr-fix
+    resolved through parameters, variables and parameter files. Everything else that is
+    not a literal is ``UNKNOWN``.
+    """
+    data = _plain(registry.node) if registry.node is not None else {}
+    if not isinstance(data, dict):
+        data = {}
+    data.setdefault("type", RULE_TYPE)
+    name = literal_name(registry)
+    data["name"] = name if name is not None else UNKNOWN
+    for path, resolved in ((("sku", "name"), registry.sku_name),
+                           (("properties", "publicNetworkAccess"), registry.public_network_access),
+                           (("properties", "networkRuleSet", "defaultAction"), registry.default_action),
+                           (("properties", "networkRuleBypassOptions"), registry.bypass)):
+        _overlay(data, path, resolved)
+    return data
+
+
+def _plain(node: Any) -> Any:
+    if node.kind == "object":
+        return {m.key: _plain(m.value) for m in node.members or []}
+    if node.kind == "array":
+        return [_plain(item) for item in node.items or []]
+    if node.kind == "expr":
+        return UNKNOWN
+    return node.value
+
+
+def _overlay(data: dict, path: tuple[str, ...], resolved: Any) -> None:
+    origin = getattr(resolved.origin, "value", resolved.origin)
+    parent: Any = data
+    for key in path[:-1]:
+        if not isinstance(parent, dict):
+            return
+        found = next((k for k in parent if isinstance(k, str) and k.lower() == key.lower()), None)
+        if found is None:
+            if origin == "absent":
+                return
+            parent[key] = {}
+            found = key
+        parent = parent[found]
+    if not isinstance(parent, dict):
+        return
+    leaf = next((k for k in parent if isinstance(k, str) and k.lower() == path[-1].lower()), path[-1])
+    if origin == "absent":
+        parent.pop(leaf, None)
+    elif resolved.value is not None:
+        parent[leaf] = resolved.value
+    else:
+        parent[leaf] = UNKNOWN
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -425,7 +513,7 @@ def _operand(kind: str, value: Any) -> Callable[[_Target], Any]:
     if kind == "name":
         if value != ".":
             raise _CannotEvaluate("'name' must be '.'")
-        return lambda t: t.name
+        return _target_name
     if kind == "type":
         if value != ".":
             raise _CannotEvaluate("'type' must be '.'")
@@ -434,6 +522,12 @@ def _operand(kind: str, value: Any) -> Callable[[_Target], Any]:
         raise _CannotEvaluate("'field' must be a property path")
     path = _parse_field_path(value)
     return lambda t: _lookup(t.data, path, value)
+
+
+def _target_name(target: _Target) -> Any:
+    if target.name is UNKNOWN:
+        raise _CannotEvaluate("the registry's name is not a literal value")
+    return target.name
 
 
 _SEGMENT = re.compile(r"""([^.\[\]'"]+)|\[(\d+)\]|\[['"]([^'"]+)['"]\]""")
