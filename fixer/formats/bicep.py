@@ -1,0 +1,1228 @@
+"""Bicep templates (``.bicep``) and parameter files (``.bicepparam``), read with tree-sitter-bicep.
+
+This is the only module that imports tree_sitter or knows the grammar's node names. It
+turns the syntax tree into the generic ``Node``s of ``model.py`` (character offsets into
+``SourceFile.text``), finds every ``Microsoft.ContainerRegistry/registries`` resource, and
+follows the values the rule depends on through ``param`` defaults and ``@allowed`` lists,
+``.bicepparam`` files, ``var``s, module callers and ternaries.
+
+``Document.data`` of a ``.bicep`` file::
+
+    {"targetScope": ..., "metadata": {name: value},
+     "param": {name: {"type": "string", "default": value, "allowed": [...]}},
+     "var": {name: value}, "output": {name: value},
+     "resource": {symbolic: body}, "resource_type": {symbolic: "Type@apiVersion"},
+     "module": {symbolic: body}}
+
+(nested child resources as ``"parent::child"``, Bicep's own spelling), and of a
+``.bicepparam`` file ``{"using": "./main.bicep", "param": {name: value}, "var": {...}}``.
+Expressions are kept as their source text. Every Node's ``path`` is its path in that data.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import tree_sitter_bicep
+from tree_sitter import Language, Parser
+from tree_sitter import Node as SyntaxNode
+
+from .. import REGISTRY_TYPE
+from ..edits import Edit, detect_indent_unit, indent_at, same_line
+from ..errors import ParseError
+from ..model import Document, Member, Node, Origin, Registry, Resolved
+from ..source import SourceFile
+from ..workspace import Workspace
+
+MAX_DEPTH = 200            # object/array nesting; deeper input is refused, not recursed into
+_MAX_RESOLVE_DEPTH = 12    # parameter -> variable -> caller hops before we give up
+_MAX_PARAM_FILE_SCAN = 400  # .bicepparam candidates looked at below a template's directory
+PRIVATE_ENDPOINT_TYPE = "microsoft.network/privateendpoints"
+
+_LANGUAGE = Language(tree_sitter_bicep.language())
+_LOCAL = threading.local()  # tree-sitter parsers are not thread-safe; one per thread
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_IGNORE = re.compile(r"acr-fix:\s*ignore\b[ \t:=-]*([^\n*]*)", re.IGNORECASE)
+_CHECKOV = re.compile(r"checkov:skip=CKV_AZURE_139\b[ \t:]*([^\n*]*)", re.IGNORECASE)
+_REMOTE_MODULE = re.compile(r"^(br|ts)[:/]", re.IGNORECASE)
+
+
+def _parser() -> Parser:
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = Parser(_LANGUAGE)
+    return parser
+
+
+# --------------------------------------------------------------------------- grammar gaps
+#
+# tree-sitter-bicep 1.1 lags the language in a few places that real templates use (the
+# Azure Verified Modules in particular): non-null assertions (`x.?y!`), type expressions
+# such as `resourceInput<'...'>.tags?` or `lockType?` before an `import`, and the
+# `param name = value` form of .bicepparam files. Before parsing we rewrite exactly those
+# spots to something the grammar knows, character for character and ASCII for ASCII, so
+# every offset stays valid; values are always read from the original text.
+
+_CODE_TOKEN = re.compile(r"'''|'|//|/\*|\n|!|[{(\[]|[})\]]")
+_STRING_BODY = re.compile(r"(?:[^'\\$\n]|\\.|\$(?!\{))*", re.S)
+_DECLARATION = re.compile(r"[ \t]*(param|output)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*")
+_TYPE_ARGUMENT = re.compile(r"'[^'\n]*'>")  # resourceInput<'Type@version'>: only a type, never a value
+_IDENT_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _mask_for_grammar(text: str, kind: str) -> tuple[str, set[int]]:
+    """Return (text the grammar can parse, offsets of .bicepparam ``param`` keywords).
+
+    The result has the same length as ``text`` and differs only in ASCII characters."""
+    spans: list[tuple[int, int, str]] = []
+    param_keywords: set[int] = set()
+    n = len(text)
+    depth = 0                  # bracket depth in code (top-level statements at 0)
+    interpolations: list[int] = []  # bracket depth at which each open ${ ... } closes
+
+    def statement(pos: int) -> None:
+        match = _DECLARATION.match(text, pos)
+        if match is None:
+            return
+        if kind == "bicepparam":
+            if match.group(1) == "param":
+                param_keywords.add(match.start(1))
+                spans.append((match.start(1), match.end(1), "var  "))
+            return
+        type_start = match.end()
+        if type_start == match.end(2):
+            return  # no space before the type: not a declaration we need to help with
+        type_end = _type_end(text, type_start)
+        if type_end is None:
+            return
+        declared = text[type_start:type_end].rstrip(" \t")
+        if declared and not _IDENTIFIER.match(declared) and "{" not in declared:
+            masked = "".join(ch if ch in _IDENT_CHAR else "_" for ch in declared)
+            spans.append((type_start, type_start + len(declared), masked))
+
+    statement(0)
+    pos = 0
+    while pos < n:
+        match = _CODE_TOKEN.search(text, pos)
+        if match is None:
+            break
+        token = match.group(0)
+        start = match.start()
+        pos = match.end()
+        if token == "'''":
+            close = text.find("'''", pos)
+            pos = n if close == -1 else close + 3
+        elif token == "'":
+            if _TYPE_ARGUMENT.match(text, start) and text[max(0, start - 15):start].endswith(("resourceInput<", "resourceOutput<")):
+                argument = _TYPE_ARGUMENT.match(text, start)
+                assert argument is not None
+                spans.append((start - 1, argument.end(), "_" * (argument.end() - start + 1)))
+                pos = argument.end()
+                continue
+            pos = _skip_string(text, pos, interpolations, depth, spans)
+            if pos < 0:  # entered an interpolation
+                pos = -pos
+                depth += 1
+                interpolations.append(depth)
+        elif token == "//":
+            newline = text.find("\n", pos)
+            pos = n if newline == -1 else newline
+        elif token == "/*":
+            close = text.find("*/", pos)
+            pos = n if close == -1 else close + 2
+        elif token == "\n":
+            if depth == 0:
+                statement(pos)
+        elif token == "!":
+            before = text[start - 1] if start else ""
+            after = text[pos] if pos < n else ""
+            if (before in _IDENT_CHAR or before in ")]") and after != "=":
+                spans.append((start, pos, " "))
+        elif token in "{([":
+            depth += 1
+        else:
+            if interpolations and interpolations[-1] == depth:
+                interpolations.pop()
+                depth -= 1
+                pos = _skip_string(text, pos, interpolations, depth, spans)
+                if pos < 0:
+                    pos = -pos
+                    depth += 1
+                    interpolations.append(depth)
+                continue
+            depth = max(0, depth - 1)
+    if not spans:
+        return text, param_keywords
+    # Spans may overlap (a masked type holding a masked `resourceInput<...>`); every
+    # replacement has the length of what it replaces, so apply them character by character.
+    replaced: dict[int, str] = {}
+    for begin, end, replacement in spans:
+        assert len(replacement) == end - begin
+        for offset, char in enumerate(replacement):
+            replaced[begin + offset] = char
+    out: list[str] = []
+    last = 0
+    for position in sorted(replaced):
+        out.append(text[last:position])
+        out.append(replaced[position])
+        last = position + 1
+    out.append(text[last:])
+    return "".join(out), param_keywords
+
+
+def _skip_string(text: str, pos: int, interpolations: list[int], depth: int,
+                 spans: list[tuple[int, int, str]]) -> int:
+    """Offset after the single-quoted string whose body starts at ``pos``; the negated
+    offset after ``${`` when an interpolation starts (the caller tracks it).
+
+    The grammar lexes ``/*`` inside a string as the start of a comment (`routePattern:
+    '/*'`), so the star is masked in the text it parses."""
+    match = _STRING_BODY.match(text, pos)
+    end = match.end() if match else pos
+    comment_open = text.find("/*", pos, end)
+    while comment_open != -1:
+        spans.append((comment_open + 1, comment_open + 2, " "))
+        comment_open = text.find("/*", comment_open + 2, end)
+    if text.startswith("${", end):
+        return -(end + 2)
+    if end < len(text) and text[end] == "'":
+        return end + 1
+    return end  # unterminated at a line end: let the grammar report it
+
+
+def _type_end(text: str, pos: int) -> int | None:
+    """End of a one-line type expression after ``param name ``; None if it spans lines."""
+    depth = 0
+    i = pos
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "'":
+            close = text.find("'", i + 1)
+            if close == -1 or "\n" in text[i:close]:
+                return None
+            i = close + 1
+            continue
+        if ch in "([<{":
+            depth += 1
+        elif ch in ")]>}":
+            depth -= 1
+        elif ch == "\n" or text.startswith("//", i) or text.startswith("/*", i):
+            break
+        elif ch == "=" and depth == 0:
+            break
+        i += 1
+    if depth != 0:
+        return None
+    end = i
+    if end > pos and text[end - 1] == "\r":
+        end -= 1
+    return end
+
+
+# --------------------------------------------------------------------------- offsets
+
+class _Offsets:
+    """tree-sitter byte offsets -> character offsets into the text (identity for ASCII)."""
+
+    def __init__(self, text: str) -> None:
+        self.ascii = text.isascii()
+        self._byte_starts: list[int] = []
+        self._extra_after: list[int] = []
+        if self.ascii:
+            return
+        extra = 0
+        for match in re.finditer(r"[^\x00-\x7f]", text):
+            code = ord(match.group(0))
+            width = 2 if code < 0x800 else 3 if code < 0x10000 else 4
+            self._byte_starts.append(match.start() + extra)
+            extra += width - 1
+            self._extra_after.append(extra)
+
+    def char(self, byte_offset: int) -> int:
+        if self.ascii:
+            return byte_offset
+        index = bisect.bisect_left(self._byte_starts, byte_offset) - 1
+        return byte_offset - (self._extra_after[index] if index >= 0 else 0)
+
+
+# --------------------------------------------------------------------------- syntax side table
+
+@dataclass(eq=False)
+class _Param:
+    name: str
+    start: int
+    type_text: str
+    default: Node | None
+    allowed: Node | None
+
+
+@dataclass(eq=False)
+class _Resource:
+    symbolic: str
+    type_node: Node           # the 'Type@apiVersion' string
+    body: Node | None         # the object, also inside if/for
+    existing: bool
+    start: int                # the `resource` keyword
+    end: int
+    head: int                 # first decorator, else start
+    syntax: SyntaxNode
+    loop: bool = False
+    condition: bool = False
+
+
+@dataclass(eq=False)
+class _Module:
+    symbolic: str
+    path: str | None
+    body: Node | None
+    start: int
+    end: int
+    syntax: SyntaxNode
+
+
+@dataclass(eq=False)
+class _Syntax:
+    """What the generic Nodes do not carry: tree-sitter nodes and declarations by name."""
+
+    offsets: _Offsets
+    text: str
+    expressions: dict[int, SyntaxNode] = field(default_factory=dict)   # id(Node) -> syntax
+    containers: dict[int, SyntaxNode] = field(default_factory=dict)    # id(object/array Node) -> syntax
+    params: dict[str, _Param] = field(default_factory=dict)
+    variables: dict[str, Node] = field(default_factory=dict)
+    resources: list[_Resource] = field(default_factory=list)
+    modules: list[_Module] = field(default_factory=list)
+    comments: list[tuple[int, int, str]] = field(default_factory=list)
+    using: str | None = None
+
+    def span(self, syntax: SyntaxNode) -> tuple[int, int]:
+        return self.offsets.char(syntax.start_byte), self.offsets.char(syntax.end_byte)
+
+    def source_text(self, syntax: SyntaxNode) -> str:
+        start, end = self.span(syntax)
+        return self.text[start:end]
+
+
+_SYNTAX: "weakref.WeakKeyDictionary[Document, _Syntax]" = weakref.WeakKeyDictionary()
+
+
+def _syntax_of(doc: Document) -> _Syntax:
+    try:
+        return _SYNTAX[doc]
+    except KeyError:
+        raise ValueError(f"{doc.path}: not a document read by the Bicep reader") from None
+
+
+# --------------------------------------------------------------------------- parsing
+
+def parse(source: SourceFile) -> Document:
+    """Parse a .bicep or .bicepparam file. Raises ParseError (one line, with its line number)."""
+    kind = "bicepparam" if source.path.suffix.lower() == ".bicepparam" else "bicep"
+    text = source.text
+    masked, param_keywords = _mask_for_grammar(text, kind)
+    tree = _parser().parse(masked.encode("utf-8"))
+    root_syntax = tree.root_node
+    offsets = _Offsets(text)
+    if root_syntax.has_error:
+        _raise_first_error(source, root_syntax, offsets)
+    syntax = _Syntax(offsets=offsets, text=text)
+    builder = _Builder(source, syntax)
+    data: dict[str, Any] = {}
+    members: list[Member] = []
+    decorators: SyntaxNode | None = None
+    for child in root_syntax.named_children:
+        kind_name = child.type
+        if kind_name == "decorators":
+            decorators = child
+            continue
+        pending, decorators = decorators, None
+        if kind_name == "parameter_declaration" or (
+                kind_name == "variable_declaration" and syntax.offsets.char(child.start_byte) in param_keywords):
+            builder.parameter(child, pending, data, kind)
+        elif kind_name == "variable_declaration":
+            name, value = builder.named_value(child, ("var",))
+            if name is not None:
+                data.setdefault("var", {})[name] = builder.plain(value)
+                if value is not None:
+                    syntax.variables[name] = value
+        elif kind_name == "resource_declaration":
+            builder.resource(child, pending, data, None)
+        elif kind_name == "module_declaration":
+            builder.module(child, data)
+        elif kind_name in ("output_declaration", "metadata_declaration"):
+            section = "output" if kind_name == "output_declaration" else "metadata"
+            name, value = builder.named_value(child, (section,))
+            if name is not None:
+                data.setdefault(section, {})[name] = builder.plain(value)
+        elif kind_name == "target_scope_assignment":
+            value_syntax = _value_after_equals(child)
+            if value_syntax is not None:
+                data["targetScope"] = builder.plain(builder.node(value_syntax, ("targetScope",)))
+        elif kind_name == "using_statement":
+            target = next((c for c in child.named_children if c.type == "string"), None)
+            if target is not None:
+                node = builder.node(target, ("using",))
+                data["using"] = builder.plain(node)
+                syntax.using = node.value if node.kind == "string" else None
+    start, end = 0, len(text)
+    root = Node(kind="object", start=start, end=end, path=(), members=members)
+    syntax.comments = builder.comments(root_syntax)
+    doc = Document(source=source, root=root, dialect=DIALECT, kind=kind, data=data)
+    _SYNTAX[doc] = syntax
+    return doc
+
+
+def _raise_first_error(source: SourceFile, root: SyntaxNode, offsets: _Offsets) -> None:
+    cursor = root.walk()
+    while True:
+        node = cursor.node
+        if node.is_error or node.is_missing:
+            start = offsets.char(node.start_byte)
+            line = source.line_of(start)
+            if node.is_missing:
+                problem = f"missing `{node.type}`"
+            else:
+                snippet = source.text[start:offsets.char(node.end_byte)].strip().splitlines()
+                shown = snippet[0][:40] if snippet else ""
+                problem = f"unexpected `{shown}`" if shown else "unexpected end of file"
+            raise ParseError(f"{source.path}:{line}: invalid Bicep: {problem}", line)
+        if node.has_error and cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                raise ParseError(f"{source.path}:1: invalid Bicep", 1)
+
+
+def _value_after_equals(declaration: SyntaxNode) -> SyntaxNode | None:
+    seen_equals = False
+    for child in declaration.children:
+        if seen_equals and child.is_named and child.type != "comment":
+            return child
+        if child.type == "=":
+            seen_equals = True
+    return None
+
+
+def _first(declaration: SyntaxNode, *types: str) -> SyntaxNode | None:
+    return next((c for c in declaration.named_children if c.type in types), None)
+
+
+class _Builder:
+    """Builds generic Nodes from syntax nodes, recording what resolution needs later."""
+
+    def __init__(self, source: SourceFile, syntax: _Syntax) -> None:
+        self.source = source
+        self.syntax = syntax
+
+    # -- values -----------------------------------------------------------------------
+    def node(self, syntax_node: SyntaxNode, path: tuple, depth: int = 0) -> Node:
+        """A generic Node for a value. Raises ParseError for nesting deeper than MAX_DEPTH."""
+        if depth > MAX_DEPTH:
+            line = self.source.line_of(self.syntax.offsets.char(syntax_node.start_byte))
+            raise ParseError(f"{self.source.path}:{line}: nesting deeper than {MAX_DEPTH} levels", line)
+        start, end = self.syntax.span(syntax_node)
+        kind = syntax_node.type
+        if kind == "object":
+            members: list[Member] = []
+            for prop in syntax_node.named_children:
+                if prop.type != "object_property":
+                    continue
+                parts = [c for c in prop.named_children if c.type not in ("comment", "diagnostic_comment")]
+                if len(parts) < 2:
+                    continue  # a nested `resource` declaration, not a key: value pair
+                key = self._key(parts[0])
+                key_start, key_end = self.syntax.span(parts[0])
+                value = self.node(parts[-1], path + (key,), depth + 1)
+                members.append(Member(key=key, start=key_start, key_end=key_end, value=value))
+            node = Node(kind="object", start=start, end=end, path=path, members=members)
+            self.syntax.containers[id(node)] = syntax_node
+            return node
+        if kind == "array":
+            items: list[Node] = []
+            for item in syntax_node.named_children:
+                if item.type in ("comment", "diagnostic_comment"):
+                    continue
+                items.append(self.node(item, path + (len(items),), depth + 1))
+            node = Node(kind="array", start=start, end=end, path=path, items=items)
+            self.syntax.containers[id(node)] = syntax_node
+            return node
+        if kind == "string":
+            value = self._string_value(syntax_node)
+            if value is not None:
+                return Node(kind="string", start=start, end=end, path=path, value=value)
+        elif kind == "number":
+            try:
+                return Node(kind="number", start=start, end=end, path=path, value=int(self.syntax.text[start:end]))
+            except ValueError:
+                pass
+        elif kind == "boolean":
+            return Node(kind="bool", start=start, end=end, path=path, value=self.syntax.text[start:end] == "true")
+        elif kind == "null":
+            return Node(kind="null", start=start, end=end, path=path, value=None)
+        node = Node(kind="expr", start=start, end=end, path=path, value=self.syntax.text[start:end])
+        self.syntax.expressions[id(node)] = syntax_node
+        return node
+
+    def _key(self, key_syntax: SyntaxNode) -> str:
+        if key_syntax.type == "string":
+            value = self._string_value(key_syntax)
+            if value is not None:
+                return value
+        return self.syntax.source_text(key_syntax)
+
+    def _string_value(self, string_syntax: SyntaxNode) -> str | None:
+        """The decoded value of a string literal; None when it is interpolated."""
+        children = string_syntax.children
+        if not children:
+            return None
+        text = self.syntax.text
+        if children[0].type == "'''":
+            # Multi-line strings have no escapes; a line break right after the opening
+            # quotes is not part of the value.
+            start = self.syntax.offsets.char(children[0].end_byte)
+            end = self.syntax.offsets.char(children[-1].start_byte)
+            value = text[start:end]
+            if value.startswith("\r\n"):
+                return value[2:]
+            if value.startswith("\n"):
+                return value[1:]
+            return value
+        parts: list[str] = []
+        for child in children:
+            if child.type == "interpolation":
+                return None
+            if child.type == "string_content":
+                parts.append(self.syntax.source_text(child))
+            elif child.type == "escape_sequence":
+                parts.append(_unescape(self.syntax.source_text(child)))
+        return "".join(parts)
+
+    def plain(self, node: Node | None) -> Any:
+        """The plain-Python view of a Node (expressions as their source text)."""
+        if node is None:
+            return None
+        if node.kind == "object":
+            return {m.key: self.plain(m.value) for m in node.members or ()}
+        if node.kind == "array":
+            return [self.plain(i) for i in node.items or ()]
+        return node.value
+
+    # -- declarations -----------------------------------------------------------------
+    def named_value(self, declaration: SyntaxNode, section: tuple) -> tuple[str | None, Node | None]:
+        name_syntax = _first(declaration, "identifier")
+        if name_syntax is None:
+            return None, None
+        name = self.syntax.source_text(name_syntax)
+        value_syntax = _value_after_equals(declaration)
+        value = self.node(value_syntax, section + (name,)) if value_syntax is not None else None
+        return name, value
+
+    def parameter(self, declaration: SyntaxNode, decorators: SyntaxNode | None, data: dict, kind: str) -> None:
+        if kind == "bicepparam":
+            name, value = self.named_value(declaration, ("param",))
+            if name is not None:
+                data.setdefault("param", {})[name] = self.plain(value)
+                self.syntax.params[name] = _Param(name, self.syntax.offsets.char(declaration.start_byte), "", value, None)
+            return
+        name_syntax = _first(declaration, "identifier")
+        if name_syntax is None:
+            return
+        name = self.syntax.source_text(name_syntax)
+        type_syntax = _first(declaration, "type")
+        type_text = self.syntax.source_text(type_syntax) if type_syntax is not None else ""
+        entry: dict[str, Any] = {"type": type_text}
+        value_syntax = _value_after_equals(declaration)
+        default = self.node(value_syntax, ("param", name, "default")) if value_syntax is not None else None
+        if default is not None:
+            entry["default"] = self.plain(default)
+        allowed = None
+        for decorator in (decorators.named_children if decorators is not None else ()):
+            call = _first(decorator, "call_expression")
+            function = call.child_by_field_name("function") if call is not None else None
+            arguments = call.child_by_field_name("arguments") if call is not None else None
+            if function is None or arguments is None:
+                continue
+            if self.syntax.source_text(function).split(".")[-1] != "allowed":
+                continue
+            array = _first(arguments, "array")
+            if array is not None:
+                allowed = self.node(array, ("param", name, "allowed"))
+                entry["allowed"] = self.plain(allowed)
+        data.setdefault("param", {})[name] = entry
+        self.syntax.params[name] = _Param(name, self.syntax.offsets.char(declaration.start_byte), type_text,
+                                          default, allowed)
+
+    def resource(self, declaration: SyntaxNode, decorators: SyntaxNode | None, data: dict,
+                 parent: str | None) -> None:
+        name_syntax = _first(declaration, "identifier")
+        type_syntax = _first(declaration, "string")
+        if name_syntax is None or type_syntax is None:
+            return
+        symbolic = self.syntax.source_text(name_syntax)
+        if parent is not None:
+            symbolic = f"{parent}::{symbolic}"
+        type_node = self.node(type_syntax, ("resource_type", symbolic))
+        data.setdefault("resource_type", {})[symbolic] = self.plain(type_node)
+        existing = any(c.type == "existing" for c in declaration.children)
+        value = _value_after_equals(declaration)
+        body_syntax, loop, condition = _unwrap_body(value)
+        body = self.node(body_syntax, ("resource", symbolic)) if body_syntax is not None else None
+        data.setdefault("resource", {})[symbolic] = self.plain(body)
+        start, end = self.syntax.span(declaration)
+        head = self.syntax.offsets.char(decorators.start_byte) if decorators is not None else start
+        self.syntax.resources.append(_Resource(symbolic, type_node, body, existing, start, end, head,
+                                               declaration, loop, condition))
+        if body_syntax is not None:
+            for prop in body_syntax.named_children:
+                if prop.type != "object_property":
+                    continue
+                nested = _first(prop, "resource_declaration")
+                if nested is not None:
+                    self.resource(nested, None, data, symbolic)
+
+    def module(self, declaration: SyntaxNode, data: dict) -> None:
+        name_syntax = _first(declaration, "identifier")
+        path_syntax = _first(declaration, "string")
+        if name_syntax is None:
+            return
+        symbolic = self.syntax.source_text(name_syntax)
+        body_syntax, _, _ = _unwrap_body(_value_after_equals(declaration))
+        body = self.node(body_syntax, ("module", symbolic)) if body_syntax is not None else None
+        data.setdefault("module", {})[symbolic] = self.plain(body)
+        path = self._string_value(path_syntax) if path_syntax is not None else None
+        start, end = self.syntax.span(declaration)
+        self.syntax.modules.append(_Module(symbolic, path, body, start, end, declaration))
+
+    def comments(self, root: SyntaxNode) -> list[tuple[int, int, str]]:
+        found: list[tuple[int, int, str]] = []
+        cursor = root.walk()
+        while True:
+            node = cursor.node
+            if node.type == "comment":
+                start, end = self.syntax.span(node)
+                found.append((start, end, self.syntax.text[start:end]))
+            elif cursor.goto_first_child():
+                continue
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    return found
+
+
+def _unwrap_body(value: SyntaxNode | None) -> tuple[SyntaxNode | None, bool, bool]:
+    """The object of `= {...}`, `= if (c) {...}`, `= [for ...: {...}]`; (object, loop, condition)."""
+    loop = condition = False
+    for _ in range(3):
+        if value is None:
+            return None, loop, condition
+        if value.type == "object":
+            return value, loop, condition
+        if value.type == "for_statement":
+            loop = True
+            value = value.child_by_field_name("body")
+        elif value.type == "if_statement":
+            condition = True
+            value = _first(value, "object")
+        else:
+            return None, loop, condition
+    return None, loop, condition
+
+
+_ESCAPES = {"\\'": "'", "\\\\": "\\", "\\n": "\n", "\\r": "\r", "\\t": "\t", "\\$": "$", "\\{": "{"}
+
+
+def _unescape(sequence: str) -> str:
+    if sequence.startswith("\\u{") and sequence.endswith("}"):
+        try:
+            return chr(int(sequence[3:-1], 16))
+        except (ValueError, OverflowError):
+            return sequence
+    return _ESCAPES.get(sequence, sequence)
+
+
+# --------------------------------------------------------------------------- resolution
+
+class _Resolver:
+    """Follows a value to where it is defined, across parameter files and module callers."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._param_files: dict[Path, list[Document]] = {}
+        self._callers: dict[Path, list[tuple[Document, _Module]]] = {}
+
+    def resolve(self, doc: Document, node: Node | None, what: str, depth: int = 0) -> Resolved:
+        if node is None:
+            return Resolved(Origin.ABSENT, doc=doc)
+        if node.kind == "string":
+            return Resolved(Origin.LITERAL, value=node.value, doc=doc, node=node)
+        if node.kind == "null":
+            return Resolved(Origin.ABSENT, doc=doc, node=node)
+        where = _where(doc, node)
+        if node.kind != "expr":
+            kind = {"bool": "a boolean"}.get(node.kind, f"an {node.kind}" if node.kind[0] in "aeiou" else f"a {node.kind}")
+            return Resolved(Origin.EXPRESSION, doc=doc, node=node, detail=f"{what} is {kind}, not a string ({where})")
+        if depth > _MAX_RESOLVE_DEPTH:
+            return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                            detail=f"{what} is defined through too many indirections ({where})")
+        syntax = _syntax_of(doc)
+        expression = syntax.expressions.get(id(node))
+        while expression is not None and expression.type == "parenthesized_expression":
+            inner = [c for c in expression.named_children if c.type != "comment"]
+            expression = inner[0] if len(inner) == 1 else None
+        if expression is None:
+            return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                            detail=f"{what} comes from the expression `{_short(node.value)}` ({where})")
+        if expression.type == "identifier":
+            name = syntax.source_text(expression)
+            if name in syntax.params:
+                return self._parameter(doc, name, node, what, depth)
+            if name in syntax.variables:
+                inner = self.resolve(doc, syntax.variables[name], what, depth + 1)
+                if inner.origin == Origin.LITERAL:
+                    inner.origin = Origin.VARIABLE
+                    inner.detail = f"variable '{name}'"
+                elif inner.origin in (Origin.EXPRESSION, Origin.NO_VALUE) and inner.detail:
+                    inner.detail += f", through variable '{name}'"
+                return inner
+            return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                            detail=f"{what} comes from `{name}`, which is neither a parameter nor a variable ({where})")
+        if expression.type == "ternary_expression":
+            return self._ternary(doc, node, expression, what, depth)
+        if expression.type == "string":
+            return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                            detail=f"{what} comes from the interpolated string `{_short(node.value)}` ({where})")
+        if expression.type == "call_expression":
+            return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                            detail=f"{what} comes from the function call `{_short(node.value)}` ({where})")
+        return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                        detail=f"{what} comes from the expression `{_short(node.value)}` ({where})")
+
+    def _ternary(self, doc: Document, node: Node, expression: SyntaxNode, what: str, depth: int) -> Resolved:
+        syntax = _syntax_of(doc)
+        builder = _Builder(doc.source, syntax)
+        values: list[str | None] = []
+        for field_name in ("consequence", "alternative"):
+            branch = expression.child_by_field_name(field_name)
+            if branch is None:
+                values.append(None)
+                continue
+            branch_node = builder.node(branch, node.path)
+            values.append(self.resolve(doc, branch_node, what, depth + 1).value)
+        detail = f"{what} comes from the expression `{_short(node.value)}` ({_where(doc, node)})"
+        if values[0] is not None and values[1] is not None and values[0].lower() == values[1].lower():
+            return Resolved(Origin.EXPRESSION, value=values[0], doc=doc, node=node,
+                            detail=detail + f", which is '{values[0]}' either way")
+        return Resolved(Origin.EXPRESSION, doc=doc, node=node, detail=detail)
+
+    def _parameter(self, doc: Document, name: str, ref: Node, what: str, depth: int) -> Resolved:
+        syntax = _syntax_of(doc)
+        declared = syntax.params[name]
+        if doc.kind == "bicepparam":
+            inner = self.resolve(doc, declared.default, what, depth + 1)
+            return inner
+        declared_line = doc.source.line_of(declared.start)
+
+        # 1. A .bicepparam file that deploys this template.
+        setting: list[tuple[Document, _Param]] = []
+        for param_doc in self.param_files(doc):
+            entry = _syntax_of(param_doc).params.get(name)
+            if entry is not None:
+                setting.append((param_doc, entry))
+        if len(setting) > 1:
+            names = ", ".join(p.path.name for p, _ in setting)
+            return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
+                            detail=f"{what} comes from parameter '{name}', which several parameter files set ({names}); "
+                                   f"change it in each of them")
+        if setting:
+            param_doc, entry = setting[0]
+            inner = self.resolve(param_doc, entry.default, what, depth + 1)
+            if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
+                inner.origin = Origin.PARAMETER_FILE
+                inner.detail = f"parameter '{name}' in {param_doc.path.name}"
+                inner.allowed, inner.allowed_doc = declared.allowed, doc
+            elif inner.origin == Origin.EXPRESSION and inner.value is None:
+                inner.detail = f"{what} comes from parameter '{name}', which {param_doc.path.name} sets to " \
+                               f"`{_short(entry.default.value if entry.default is not None else '')}` " \
+                               f"(line {param_doc.line(entry.start)})"
+            return inner
+
+        # 2. Module callers: a value passed in `params: {...}` wins over the default.
+        callers = self.callers(doc)
+        passing: list[tuple[Document, _Module, Node]] = []
+        unknown: list[tuple[Document, _Module]] = []
+        for caller_doc, module in callers:
+            params = module.body.get("params") if module.body is not None else None
+            if params is None:
+                continue
+            if params.kind != "object":
+                unknown.append((caller_doc, module))
+                continue
+            passed = params.get(name)
+            if passed is not None:
+                passing.append((caller_doc, module, passed))
+        if unknown:
+            caller_doc, module = unknown[0]
+            return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
+                            detail=f"{what} comes from parameter '{name}', and {caller_doc.path.name} passes this module's "
+                                   f"params as an expression (line {caller_doc.line(module.start)})")
+        if len(passing) > 1:
+            places = ", ".join(f"{d.path.name}:{d.line(m.start)}" for d, m, _ in passing)
+            return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
+                            detail=f"{what} comes from parameter '{name}', which several module callers pass ({places}); "
+                                   f"change it at each of them")
+        if passing and len(callers) > 1 and declared.default is not None:
+            caller_doc, module, _ = passing[0]
+            return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
+                            detail=f"{what} comes from parameter '{name}', which {caller_doc.path.name} passes "
+                                   f"(line {caller_doc.line(module.start)}) but other callers leave at its default")
+        if passing:
+            caller_doc, module, passed = passing[0]
+            inner = self.resolve(caller_doc, passed, what, depth + 1)
+            if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
+                inner.origin = Origin.MODULE_CALLER
+                inner.detail = f"parameter '{name}' passed by module '{module.symbolic}' in {caller_doc.path.name}"
+            if inner.allowed is None and inner.known:
+                inner.allowed, inner.allowed_doc = declared.allowed, doc
+            return inner
+
+        # 3. The parameter's default value.
+        if declared.default is None:
+            nobody = "no parameter file or module caller sets it"
+            if not callers and not self.param_files(doc):
+                nobody = "nothing in the scanned files sets it"
+            return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
+                            detail=f"{what} comes from parameter '{name}', which has no default value and {nobody} "
+                                   f"(line {declared_line})")
+        inner = self.resolve(doc, declared.default, what, depth + 1)
+        if inner.origin == Origin.LITERAL:
+            inner.origin = Origin.PARAMETER_DEFAULT
+            inner.detail = f"default of parameter '{name}'"
+            inner.allowed, inner.allowed_doc = declared.allowed, doc
+        return inner
+
+    # -- other files ------------------------------------------------------------------
+    def param_files(self, doc: Document) -> list[Document]:
+        """.bicepparam files whose `using` names ``doc``: discovered ones and those below its folder."""
+        key = _resolved_path(doc.path)
+        if key in self._param_files:
+            return self._param_files[key]
+        candidates: dict[Path, Path] = {}
+        for path in self.workspace.files:
+            if path.suffix.lower() == ".bicepparam":
+                candidates.setdefault(_resolved_path(path), path)
+        for path in _bicepparam_files_below(doc.path.parent):
+            candidates.setdefault(_resolved_path(path), path)
+        found: list[Document] = []
+        needle = doc.path.name.encode("utf-8")
+        for resolved, path in sorted(candidates.items()):
+            if not _mentions(path, needle):
+                continue
+            param_doc = self.workspace.document(path)
+            if param_doc is None or param_doc.kind != "bicepparam" or param_doc not in _SYNTAX:
+                continue
+            using = _syntax_of(param_doc).using
+            if using and not _REMOTE_MODULE.match(using) and _resolved_path(path.parent / using) == key:
+                found.append(param_doc)
+        self._param_files[key] = found
+        return found
+
+    def callers(self, doc: Document) -> list[tuple[Document, _Module]]:
+        """Module declarations in the discovered .bicep files that deploy ``doc``."""
+        key = _resolved_path(doc.path)
+        if key in self._callers:
+            return self._callers[key]
+        found: list[tuple[Document, _Module]] = []
+        needle = doc.path.name.encode("utf-8")
+        for path in sorted(set(self.workspace.files)):
+            if path.suffix.lower() != ".bicep" or _resolved_path(path) == key or not _mentions(path, needle):
+                continue
+            caller_doc = self.workspace.document(path)
+            if caller_doc is None or caller_doc not in _SYNTAX:
+                continue
+            for module in _syntax_of(caller_doc).modules:
+                if module.path and not _REMOTE_MODULE.match(module.path) \
+                        and _resolved_path(path.parent / module.path) == key:
+                    found.append((caller_doc, module))
+        self._callers[key] = found
+        return found
+
+
+def _bicepparam_files_below(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    try:
+        for path in folder.rglob("*.bicepparam"):
+            found.append(path)
+            if len(found) >= _MAX_PARAM_FILE_SCAN:
+                break
+    except OSError:
+        pass
+    return found
+
+
+def _mentions(path: Path, needle: bytes) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return needle in handle.read()
+    except OSError:
+        return False
+
+
+def _resolved_path(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+def _where(doc: Document, node: Node) -> str:
+    return f"line {doc.line(node)}"
+
+
+def _short(text: str, limit: int = 80) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------- registries
+
+def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
+    """Every top-level ``Microsoft.ContainerRegistry/registries`` resource in a .bicep file.
+
+    Resources inside ``if``/``for`` count; nested child resources (replications, webhooks)
+    and other files' resources do not. ``existing`` references come back with existing=True."""
+    if doc.kind != "bicep":
+        return []
+    syntax = _syntax_of(doc)
+    resolver = _Resolver(workspace)
+    registries: list[Registry] = []
+    for resource in syntax.resources:
+        if "::" in resource.symbolic or resource.body is None:
+            continue
+        full_type = resource.type_node.value if resource.type_node.kind == "string" else ""
+        if full_type.split("@", 1)[0].strip().lower() != REGISTRY_TYPE:
+            continue
+        registry = _registry(doc, syntax, resource, resolver)
+        registry.index = len(registries)
+        registries.append(registry)
+    return registries
+
+
+def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Resolver) -> Registry:
+    body = resource.body
+    assert body is not None
+    props = body.get("properties")
+    props_obj = props if props is not None and props.kind == "object" else None
+    nrs = props_obj.get("networkRuleSet") if props_obj is not None else None
+    nrs_obj = nrs if nrs is not None and nrs.kind == "object" else None
+    sku = body.get("sku")
+    sku_obj = sku if sku is not None and sku.kind == "object" else None
+
+    def field_of(parent: Node | None, parent_present: Node | None, key: str, what: str) -> Resolved:
+        if parent_present is not None and parent is None:
+            if parent_present.kind == "null":
+                return Resolved(Origin.ABSENT, doc=doc)
+            return Resolved(Origin.EXPRESSION, doc=doc, node=parent_present,
+                            detail=f"{what} is inside the expression `{_short(str(parent_present.value))}` "
+                                   f"({_where(doc, parent_present)})")
+        node = parent.get(key) if parent is not None else None
+        result = resolver.resolve(doc, node, what)
+        if result.origin == Origin.ABSENT:
+            result.parent = parent
+        return result
+
+    public_access = field_of(props_obj, props, "publicNetworkAccess", "publicNetworkAccess")
+    default_action = field_of(nrs_obj, nrs if props_obj is not None else None, "defaultAction",
+                              "networkRuleSet.defaultAction")
+    if props is not None and props_obj is None:
+        default_action = public_access
+    bypass = field_of(props_obj, props, "networkRuleBypassOptions", "networkRuleBypassOptions")
+    sku_name = field_of(sku_obj, sku, "name", "sku.name")
+
+    name_node = body.get("name")
+    name = name_node.value if name_node is not None and name_node.kind == "string" else resource.symbolic
+
+    api_version, api_edit = _api_version(doc, resource)
+    comments = _comments_of(doc, syntax, resource)
+    ignore = next((m for m in (_IGNORE.search(c) for c in comments) if m), None)
+    checkov = next((m for m in (_CHECKOV.search(c) for c in _comments_inside(syntax, resource)) if m), None)
+    notes: list[str] = []
+    if resource.loop:
+        notes.append("declared in a `for` loop: a fix applies to every registry the loop creates")
+    if resource.condition:
+        notes.append("declared with an `if` condition: it is only deployed when the condition holds")
+
+    return Registry(
+        doc=doc,
+        name=name,
+        node=body,
+        line=doc.line(resource.start),
+        api_version=api_version,
+        sku_name=sku_name,
+        public_network_access=public_access,
+        default_action=default_action,
+        bypass=bypass,
+        properties=props_obj,
+        network_rule_set=nrs_obj,
+        ip_rules=nrs_obj.get("ipRules") if nrs_obj is not None else None,
+        sku=sku_obj,
+        api_version_node=None,  # the version is part of a string; edit it only through api_version_edit
+        api_version_edit=api_edit,
+        symbolic=resource.symbolic,
+        existing=resource.existing,
+        has_private_endpoint=_has_private_endpoint(syntax, resource),
+        property_keys=frozenset(m.key.lower() for m in props_obj.members or ()) if props_obj is not None else frozenset(),
+        network_rule_set_keys=frozenset(m.key.lower() for m in nrs_obj.members or ()) if nrs_obj is not None else frozenset(),
+        inline_ignore=(ignore.group(1).strip() or "no reason given") if ignore else None,
+        checkov_skip=(checkov.group(1).strip() or "CKV_AZURE_139 skipped") if checkov else None,
+        notes=notes,
+    )
+
+
+def _api_version(doc: Document, resource: _Resource) -> tuple[Resolved, Callable[[str], list[Edit]]]:
+    """The @API part of the type string as a Resolved, and a hook that rewrites only that part."""
+    type_node = resource.type_node
+    if type_node.kind != "string":
+        return (Resolved(Origin.EXPRESSION, doc=doc, node=type_node,
+                         detail=f"the resource type is an interpolated string ({_where(doc, type_node)})"),
+                lambda new_version: [])
+    text = doc.source.text
+    # The type string holds no escapes in practice; if it does, its value and its source
+    # text differ and we refuse to edit rather than compute offsets inside escapes.
+    quote = 1
+    raw = text[type_node.start + quote:type_node.end - quote]
+    if raw != type_node.value:
+        return (Resolved(Origin.EXPRESSION, doc=doc, node=type_node,
+                         detail=f"the resource type string uses escapes ({_where(doc, type_node)})"),
+                lambda new_version: [])
+    at = raw.rfind("@")
+    if at == -1:
+        insert_at = type_node.end - quote
+        return (Resolved(Origin.ABSENT, doc=doc, node=type_node),
+                lambda new_version: [Edit(insert_at, insert_at, "@" + new_version)])
+    start = type_node.start + quote + at + 1
+    end = type_node.end - quote
+
+    def rewrite(new_version: str) -> list[Edit]:
+        return [Edit(start, end, new_version)]
+
+    return Resolved(Origin.LITERAL, value=raw[at + 1:], doc=doc, node=type_node), rewrite
+
+
+def _comments_of(doc: Document, syntax: _Syntax, resource: _Resource) -> list[str]:
+    """Comments inside the resource, on its first line, or on the line just above it
+    (or above its decorators)."""
+    text = doc.source.text
+    first_line = doc.line(resource.head)
+    out = []
+    for start, end, comment in syntax.comments:
+        if resource.head <= start < resource.end:
+            out.append(comment)
+        elif end <= resource.head and doc.line(end) in (first_line - 1, first_line):
+            out.append(comment)
+        elif start >= resource.end and same_line(text, resource.end, start):
+            out.append(comment)
+    return out
+
+
+def _comments_inside(syntax: _Syntax, resource: _Resource) -> list[str]:
+    return [c for start, _, c in syntax.comments if resource.start <= start < resource.end]
+
+
+def _has_private_endpoint(syntax: _Syntax, registry: _Resource) -> bool:
+    """A private endpoint in this file for the registry: a privateEndpoints resource whose
+    groupIds include 'registry' or that names the registry, or a module that names the
+    registry and deploys private endpoints (e.g. AVM's `privateEndpoints` parameter)."""
+    for other in syntax.resources:
+        if other is registry or other.type_node.kind != "string":
+            continue
+        if not other.type_node.value.lower().startswith(PRIVATE_ENDPOINT_TYPE):
+            continue
+        if _mentions_symbol(syntax, other.syntax, registry.symbolic):
+            return True
+        body = other.body
+        for group in _group_ids(body):
+            if group.lower() == "registry":
+                return True
+    for module in syntax.modules:
+        text = syntax.text[module.start:module.end].lower()
+        if "privateendpoint" not in text and "private-endpoint" not in text:
+            continue
+        if _mentions_symbol(syntax, module.syntax, registry.symbolic):
+            return True
+    return False
+
+
+def _group_ids(body: Node | None) -> Iterator[str]:
+    props = body.get("properties") if body is not None else None
+    if props is None or props.kind != "object":
+        return
+    for key in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+        connections = props.get(key)
+        for connection in (connections.items or ()) if connections is not None and connections.kind == "array" else ():
+            inner = connection.get("properties") if connection.kind == "object" else None
+            groups = inner.get("groupIds") if inner is not None and inner.kind == "object" else None
+            for group in (groups.items or ()) if groups is not None and groups.kind == "array" else ():
+                if group.kind == "string":
+                    yield group.value
+
+
+def _mentions_symbol(syntax: _Syntax, root: SyntaxNode, symbol: str) -> bool:
+    cursor = root.walk()
+    while True:
+        node = cursor.node
+        if node.type == "identifier" and syntax.source_text(node) == symbol and node != root:
+            return True
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent() or cursor.node == root:
+                return False
+
+
+# --------------------------------------------------------------------------- dialect
+
+class BicepDialect:
+    """How to write values and insert members in Bicep, following the file's own layout."""
+
+    name = "bicep"
+
+    def literal(self, value: Any, indent: str, unit: str, eol: str) -> str:
+        """Multi-line Bicep for objects and arrays (no commas), one token for scalars."""
+        if isinstance(value, dict):
+            if not value:
+                return "{}"
+            inner = indent + unit
+            lines = [f"{inner}{_key(k)}: {self.literal(v, inner, unit, eol)}" for k, v in value.items()]
+            return "{" + eol + eol.join(lines) + eol + indent + "}"
+        if isinstance(value, (list, tuple)):
+            if not value:
+                return "[]"
+            inner = indent + unit
+            lines = [inner + self.literal(v, inner, unit, eol) for v in value]
+            return "[" + eol + eol.join(lines) + eol + indent + "]"
+        return _scalar(value)
+
+    def compact(self, value: Any) -> str:
+        """One-line Bicep (comma-separated) for single-line objects and arrays."""
+        if isinstance(value, dict):
+            if not value:
+                return "{}"
+            return "{ " + ", ".join(f"{_key(k)}: {self.compact(v)}" for k, v in value.items()) + " }"
+        if isinstance(value, (list, tuple)):
+            return "[" + ", ".join(self.compact(v) for v in value) + "]"
+        return _scalar(value)
+
+    def insert_member(self, doc: Document, obj: Node, key: str, value: Any) -> list[Edit]:
+        return self.insert_members(doc, obj, [(key, value)])
+
+    def insert_members(self, doc: Document, obj: Node, pairs: list[tuple[str, Any]]) -> list[Edit]:
+        """Edits adding ``key: value`` pairs after the last member of ``obj``."""
+        return _insert(doc, obj, [m.value for m in obj.members or ()], [m.start for m in obj.members or ()],
+                       [(_key(k), v) for k, v in pairs])
+
+    def append_item(self, doc: Document, array: Node, value: Any) -> list[Edit]:
+        items = array.items or []
+        return _insert(doc, array, items, [i.start for i in items], [(None, value)])
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _quote(value)
+    raise TypeError(f"Bicep has no literal for {type(value).__name__} values")
+
+
+def _quote(value: str) -> str:
+    escaped = (value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
+               .replace("\r", "\\r").replace("\t", "\\t").replace("${", "\\${"))
+    return f"'{escaped}'"
+
+
+def _key(key: str) -> str:
+    return key if _IDENTIFIER.match(key) else _quote(key)
+
+
+def _insert(doc: Document, container: Node, values: list[Node], starts: list[int],
+            entries: list[tuple[str | None, Any]]) -> list[Edit]:
+    """Edits adding ``entries`` (key or None, value) after the last element of a container."""
+    text = doc.source.text
+    eol = doc.source.eol
+    unit = detect_indent_unit(text)
+
+    def render(indent: str) -> list[str]:
+        return [f"{key}: {DIALECT.literal(v, indent, unit, eol)}" if key is not None else DIALECT.literal(v, indent, unit, eol)
+                for key, v in entries]
+
+    opener = container.start + 1
+    if not values:
+        # Empty container: open it onto new lines, one step deeper than the line it is on.
+        base = indent_at(text, container.start)
+        inner = base + unit
+        body = "".join(eol + inner + r for r in render(inner))
+        interior = text[opener:container.end - 1]
+        if "\n" in interior:
+            anchor = _line_end_if_only_trivia(text, opener)
+            return [Edit(anchor, anchor, body)]
+        if interior.strip():
+            raise ValueError(f"{doc.path}:{doc.line(container)}: cannot insert into a container holding only a comment")
+        return [Edit(opener, container.end - 1, body + eol + base)]
+
+    last = values[-1]
+    commas = _separators(doc, container)
+    trailing_comma = commas and commas[-1] > last.end
+    if same_line(text, container.start, starts[-1]) and same_line(text, last.end, container.end):
+        joined = ", ".join(f"{key}: {DIALECT.compact(v)}" if key is not None else DIALECT.compact(v)
+                           for key, v in entries)
+        if trailing_comma:
+            return [Edit(commas[-1] + 1, commas[-1] + 1, " " + joined + ",")]
+        return [Edit(last.end, last.end, ", " + joined)]
+    indent = indent_at(text, starts[-1])
+    rendered = render(indent)
+    if trailing_comma:
+        anchor = _line_end_if_only_trivia(text, commas[-1] + 1)
+        return [Edit(anchor, anchor, "".join(eol + indent + r + "," for r in rendered))]
+    # Multi-line: a new line per element; commas only if the file already separates with them.
+    separator = "," if len(values) > 1 and any(values[-2].end <= c < starts[-1] for c in commas) else ""
+    body = separator.join(eol + indent + r for r in rendered)
+    anchor = _line_end_if_only_trivia(text, last.end)
+    if separator:
+        if anchor == last.end:
+            return [Edit(last.end, last.end, separator + body)]
+        return [Edit(last.end, last.end, separator), Edit(anchor, anchor, body)]
+    return [Edit(anchor, anchor, body)]
+
+
+def _separators(doc: Document, container: Node) -> list[int]:
+    """Offsets of the commas that separate the container's elements."""
+    syntax = _SYNTAX.get(doc)
+    container_syntax = syntax.containers.get(id(container)) if syntax is not None else None
+    if container_syntax is None:
+        return []
+    return [syntax.offsets.char(c.start_byte) for c in container_syntax.children if c.type == ","]
+
+
+def _line_end_if_only_trivia(text: str, pos: int) -> int:
+    """End of the line (before CR/LF) when only spaces and comments follow ``pos`` on it; else ``pos``."""
+    newline = text.find("\n", pos)
+    end = len(text) if newline == -1 else newline
+    rest = text[pos:end].strip(" \t\r")
+    if not rest or rest.startswith("//") or (rest.startswith("/*") and rest.endswith("*/") and "*/" not in rest[2:-2]):
+        if end > pos and text[end - 1] == "\r":
+            end -= 1
+        return end
+    return pos
+
+
+DIALECT = BicepDialect()
