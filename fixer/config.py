@@ -159,7 +159,8 @@ def merge_options(config: ConfigFile, cli_values: dict[str, Any], base: Options 
 STARTER_CONFIG = """\
 # acr-fix configuration. Every key is optional; delete what you do not need.
 # Command-line flags win over this file, and this file wins over the built-in defaults.
-# Reference: the "Configuration" section of acr-fix's README.
+# Lines that start with "#" and no space are examples: remove the line above them and the
+# "#" to use them. Reference: the "Configuration" section of acr-fix's README.
 
 # How to close an open registry (PSRule rule Azure.ACR.Firewall):
 #   auto    - acr-fix picks per registry (see the README)
@@ -167,9 +168,11 @@ STARTER_CONFIG = """\
 #   disable - set publicNetworkAccess to Disabled (reach it through private endpoints)
 strategy: auto
 
-# Public IPv4 addresses or CIDR ranges allowed through the firewall (deny strategy).
+# Public IPv4 addresses or CIDR ranges allowed through the firewall.
 ip_rules: []
+#ip_rules:
 #  - 203.0.113.0/24
+#  - 198.51.100.7
 
 # Let trusted Azure services (e.g. Defender for Containers scanning) bypass the firewall.
 trusted_services: true
@@ -181,14 +184,16 @@ sku_upgrade: true
 # Only look at registries that are already Premium (what PSRule itself checks).
 premium_only: false
 
-# Template files to scan (globs relative to this file); empty means everything found.
+# Template files to scan or skip (globs relative to the repository root).
 include: []
 exclude: []
+#exclude:
 #  - "**/test/**"
 
 # Per-registry settings, matched by registry name (glob) and/or template path (glob).
 overrides: []
-#  - name: publicimages          # open on purpose: public image distribution
+#overrides:
+#  - name: publicdist          # open on purpose: public image distribution
 #    skip: true
 #    reason: serves public base images
 #  - path: "infra/prod/**"

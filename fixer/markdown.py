@@ -1,8 +1,7 @@
 """Render a RunResult as Markdown: the body of the pull request the bot opens.
 
-Per file: a table of the registries acr-fix closes or cannot close (registry, line,
-problem, fix, why, cost), the registries left alone on purpose (suppressed) or needing a
-person (manual), then the file's unified diff in a ```diff block. Output is deterministic:
+Per file: a table of the registries acr-fix closes (registry, line, problem, fix, why,
+cost), the registries left alone on purpose (suppressed) or needing a person (manual), then the file's unified diff in a ```diff block. Output is deterministic:
 files by path, registries by line; nothing depends on time or machine paths.
 """
 
@@ -35,7 +34,7 @@ def render_markdown(result: RunResult, max_length: int | None = None) -> str:
 
 
 def _assemble(result: RunResult, sections: list[dict[str, Any]], dropped: int) -> str:
-    out: list[str] = [_heading(result), ""]
+    out: list[str] = ["## acr-fix: container registries open to the internet", ""]
     counts = _counts(result)
     out.append(_summary(result, counts))
     out.append("")
@@ -57,10 +56,6 @@ def _assemble(result: RunResult, sections: list[dict[str, Any]], dropped: int) -
         out.append("")
     out.append(f"Rule: [{RULE_ID}]({HELP_URI}) (PSRule for Azure).")
     return "\n".join(out) + "\n"
-
-
-def _heading(result: RunResult) -> str:
-    return "## acr-fix: container registries open to the internet"
 
 
 def _counts(result: RunResult) -> dict[str, int]:
@@ -93,7 +88,7 @@ def _file_section(result: RunResult, file_result: FileResult) -> dict[str, Any] 
     if file_result.status == "failed" and file_result.error:
         lines.append(f"**Not changed:** {_inline(file_result.error)}")
         lines.append("")
-    table = [p for p in plans if p.status in ("fix", "manual")]
+    table = [p for p in plans if p.status == "fix"]
     if table:
         lines.append("| Registry | Line | Problem | Fix | Why | Cost |")
         lines.append("| --- | --- | --- | --- | --- | --- |")
@@ -113,7 +108,8 @@ def _file_section(result: RunResult, file_result: FileResult) -> dict[str, Any] 
         lines.append("")
         for plan in manual:
             reasons = "; ".join(plan.manual) or "acr-fix cannot change this registry safely"
-            lines.append(f"- `{_code(plan.registry.name)}` (line {plan.registry.line}): {_inline(reasons)}")
+            problem = f"{_inline(plan.problem)}. " if plan.problem else ""
+            lines.append(f"- `{_code(plan.registry.name)}` (line {plan.registry.line}): {problem}To do: {_inline(reasons)}")
         lines.append("")
     diff = file_result.diff.replace("\r\n", "\n") if file_result.diff else None
     return {"lines": lines, "diff": diff}
@@ -121,9 +117,9 @@ def _file_section(result: RunResult, file_result: FileResult) -> dict[str, Any] 
 
 def _row(result: RunResult, file_result: FileResult, plan: Any) -> list[str]:
     registry = plan.registry
-    if plan.status == "fix" and plan.fix is not None:
-        whats = []
-        whys = []
+    whats: list[str] = []
+    whys: list[str] = []
+    if plan.fix is not None:
         for change in plan.fix.changes:
             where = ""
             if change.doc.path.resolve() != file_result.path.resolve():
@@ -131,11 +127,8 @@ def _row(result: RunResult, file_result: FileResult, plan: Any) -> list[str]:
             whats.append(change.what + where)
             if change.why:
                 whys.append(change.why)
-        fix = "; ".join(whats) or plan.fix.message
-        why = "; ".join(dict.fromkeys(whys))
-    else:
-        fix = "manual: " + ("; ".join(plan.manual) or "cannot be changed safely")
-        why = ""
+    fix = "; ".join(whats) or (plan.fix.message if plan.fix is not None else "")
+    why = "; ".join(dict.fromkeys(whys))
     cost = COST_NOTE if plan.sku_upgrade else ""
     return [f"`{_code(registry.name)}`", str(registry.line), _cell(plan.problem or ""), _cell(fix), _cell(why), cost]
 
