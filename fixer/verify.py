@@ -29,13 +29,32 @@ def semantic_data(doc: Document, text: str) -> Any:
     return doc.data
 
 
+def _differing_subtrees(old: Any, new: Any) -> list[tuple[list[Any], Any, Any]]:
+    """The smallest (path, old, new) pairs that differ. Equal subtrees are skipped with
+    Python's C-speed ``==`` so deepdiff only looks at what changed (templates can be MBs)."""
+    out: list[tuple[list[Any], Any, Any]] = []
+    work: list[tuple[list[Any], Any, Any]] = [([], old, new)]
+    while work:
+        path, a, b = work.pop()
+        if a == b and type(a) is type(b):
+            continue
+        if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+            work.extend((path + [k], a[k], b[k]) for k in a)
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            work.extend((path + [i], x, y) for i, (x, y) in enumerate(zip(a, b)))
+        else:
+            out.append((path, a, b))
+    return out
+
+
 def changed_paths(old: Any, new: Any) -> list[tuple[list[Any], Any]]:
     """Every (path, old value) where ``new`` differs from ``old``; paths are key/index lists."""
-    diff = DeepDiff(old, new, view="tree", verbose_level=2)
     paths: list[tuple[list[Any], Any]] = []
-    for report_type in diff:
-        for level in diff[report_type]:
-            paths.append((level.path(output_format="list"), level.t1))
+    for prefix, a, b in _differing_subtrees(old, new):
+        diff = DeepDiff(a, b, view="tree", verbose_level=2)
+        for report_type in diff:
+            for level in diff[report_type]:
+                paths.append((prefix + level.path(output_format="list"), level.t1))
     return paths
 
 

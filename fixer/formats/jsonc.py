@@ -40,6 +40,8 @@ def _line(text: str, offset: int) -> int:
 
 
 def _decode_string(token: str, text: str, start: int) -> str:
+    if "\\" not in token:
+        return token[1:-1]  # the common case: nothing to unescape
     try:
         if token[0] == '"':
             return json.loads(token)
