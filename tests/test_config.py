@@ -141,11 +141,16 @@ def test_init_never_overwrites(tmp_path: Path) -> None:
 def test_starter_examples_are_valid_when_switched_on() -> None:
     lines = STARTER_CONFIG.splitlines()
     out = []
+    in_example = False
     for index, line in enumerate(lines):
         following = lines[index + 1] if index + 1 < len(lines) else ""
         if line.endswith(": []") and following.startswith("#" + line.split(":")[0] + ":"):
             continue                                     # replaced by the example below it
-        out.append(line[1:] if line.startswith("#") and not line.startswith("# ") and len(line) > 1 else line)
+        if line.startswith("#") and len(line) > 1 and line[1] != " ":
+            in_example = True                            # "#key:" starts an example
+        elif not line.startswith("#  "):
+            in_example = False
+        out.append(line[1:] if in_example else line)
     config = parse_config("\n".join(out) + "\n", "acr-fix.yaml")
     assert config.ip_rules == ("203.0.113.0/24", "198.51.100.7")
     assert config.excludes == ("**/test/**",)
