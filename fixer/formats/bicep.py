@@ -495,15 +495,12 @@ class _Builder:
             if value.startswith("\n"):
                 return value[1:]
             return value
-        parts: list[str] = []
-        for child in children:
-            if child.type == "interpolation":
-                return None
-            if child.type == "string_content":
-                parts.append(self.syntax.source_text(child))
-            elif child.type == "escape_sequence":
-                parts.append(_unescape(self.syntax.source_text(child)))
-        return "".join(parts)
+        if any(child.type == "interpolation" for child in children):
+            return None
+        # Decode from the text between the quotes: the grammar leaves some escapes (`\$`)
+        # out of its children.
+        start, end = self.syntax.span(string_syntax)
+        return _ESCAPE.sub(lambda m: _unescape(m.group(0)), text[start + 1:end - 1])
 
     def plain(self, node: Node | None) -> Any:
         """The plain-Python view of a Node (expressions as their source text)."""
@@ -635,6 +632,7 @@ def _unwrap_body(value: SyntaxNode | None) -> tuple[SyntaxNode | None, bool, boo
     return None, loop, condition
 
 
+_ESCAPE = re.compile(r"\\(?:u\{[0-9A-Fa-f]{1,6}\}|.)", re.S)
 _ESCAPES = {"\\'": "'", "\\\\": "\\", "\\n": "\n", "\\r": "\r", "\\t": "\t", "\\$": "$", "\\{": "{"}
 
 

@@ -1,0 +1,576 @@
+"""The Bicep reader: parsing, finding registries, resolving values, and the Bicep dialect."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from fixer.edits import apply_edits
+from fixer.errors import ParseError
+from fixer.formats import bicep
+from fixer.model import Document, Origin, Registry
+from fixer.source import SourceFile, detect_eol, read_source
+from fixer.workspace import Workspace
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "files"
+
+
+def _source(text: str, name: str = "main.bicep") -> SourceFile:
+    return SourceFile(path=Path(name), text=text, eol=detect_eol(text))
+
+
+def _parse(text: str, name: str = "main.bicep") -> Document:
+    return bicep.parse(_source(text, name))
+
+
+def _load(source: SourceFile) -> Document | None:
+    if source.path.suffix.lower() in (".bicep", ".bicepparam"):
+        return bicep.parse(source)
+    return None
+
+
+def _workspace(root: Path, files: dict[str, str]) -> Workspace:
+    paths = []
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        paths.append(path)
+    return Workspace(loader=_load, files=paths)
+
+
+def _registries(text: str) -> list[Registry]:
+    doc = _parse(text)
+    return bicep.find_registries(doc, Workspace(loader=_load))
+
+
+def _only(text: str) -> Registry:
+    found = _registries(text)
+    assert len(found) == 1
+    return found[0]
+
+
+def _registry_in(root: Path, files: dict[str, str], rel: str) -> Registry:
+    workspace = _workspace(root, files)
+    doc = workspace.document(root / rel)
+    assert doc is not None
+    found = bicep.find_registries(doc, workspace)
+    assert len(found) == 1
+    return found[0]
+
+
+ACR = "'Microsoft.ContainerRegistry/registries@2023-07-01'"
+
+
+# --------------------------------------------------------------------------- parsing
+
+def test_data_view_and_node_paths() -> None:
+    doc = _parse(f"""targetScope = 'resourceGroup'
+@allowed([
+  'Basic'
+  'Premium'
+])
+param sku string = 'Basic'
+var tags = {{ env: 'dev', 'cost-center': 12, on: true, gone: null }}
+resource acr {ACR} = {{
+  name: 'acr${{uniqueString(resourceGroup().id)}}'
+  sku: {{
+    name: sku
+  }}
+  properties: {{
+    publicNetworkAccess: 'Enabled'
+    networkRuleSet: {{
+      ipRules: [
+        {{ action: 'Allow', value: '1.2.3.4' }}
+      ]
+    }}
+  }}
+  resource hook 'webhooks' = {{
+    name: 'w'
+  }}
+}}
+output id string = acr.id
+""")
+    data = doc.data
+    assert data["targetScope"] == "resourceGroup"
+    assert data["param"]["sku"] == {"type": "string", "default": "Basic", "allowed": ["Basic", "Premium"]}
+    assert data["var"]["tags"] == {"env": "dev", "cost-center": 12, "on": True, "gone": None}
+    body = data["resource"]["acr"]
+    assert body["name"] == "'acr${uniqueString(resourceGroup().id)}'"  # expressions as source text
+    assert body["sku"] == {"name": "sku"}
+    assert body["properties"]["networkRuleSet"]["ipRules"] == [{"action": "Allow", "value": "1.2.3.4"}]
+    assert "resource hook" not in str(body)  # the child resource is not a member of the body
+    assert data["resource"]["acr::hook"] == {"name": "w"}
+    assert data["resource_type"]["acr"] == "Microsoft.ContainerRegistry/registries@2023-07-01"
+    assert data["output"]["id"] == "acr.id"
+
+    registry = bicep.find_registries(doc, Workspace(loader=_load))[0]
+    pna = registry.public_network_access
+    assert pna.node is not None and pna.node.path == ("resource", "acr", "properties", "publicNetworkAccess")
+    assert doc.source.text[pna.node.start:pna.node.end] == "'Enabled'"
+    assert registry.ip_rules is not None and registry.ip_rules.items is not None
+    assert registry.ip_rules.items[0].path == ("resource", "acr", "properties", "networkRuleSet", "ipRules", 0)
+    assert registry.sku_name.node is not None and registry.sku_name.node.path == ("param", "sku", "default")
+
+
+def test_strings_escapes_and_multiline() -> None:
+    doc = _parse("var a = 'it\\'s \\\\ \\n\\t \\$ \\u{41}'\n"
+                 "var b = '''\nline one\n  'quoted' ${not interpolated}\n'''\n"
+                 "var c = 'x${y}z'\n"
+                 "var d = -5\n")
+    assert doc.data["var"]["a"] == "it's \\ \n\t $ A"
+    assert doc.data["var"]["b"] == "line one\n  'quoted' ${not interpolated}\n"
+    assert doc.data["var"]["c"] == "'x${y}z'"
+    assert doc.data["var"]["d"] == -5
+
+
+def test_multiline_string_crlf_drops_first_line_break() -> None:
+    doc = _parse("var b = '''\r\nline\r\n'''\r\n")
+    assert doc.data["var"]["b"] == "line\r\n"
+
+
+def test_non_ascii_offsets_are_characters() -> None:
+    text = f"// Größe: 🚀 café\nvar note = 'naïve ✓'\nresource acr {ACR} = {{\n  name: 'ünïcode'\n  properties: {{ publicNetworkAccess: 'Enabled' }}\n}}\n"
+    doc = _parse(text)
+    registry = bicep.find_registries(doc, Workspace(loader=_load))[0]
+    assert registry.name == "ünïcode"
+    node = registry.public_network_access.node
+    assert node is not None and text[node.start:node.end] == "'Enabled'"
+    assert doc.data["var"]["note"] == "naïve ✓"
+    assert registry.line == 3
+
+
+def test_syntax_error_raises_parse_error_with_line() -> None:
+    with pytest.raises(ParseError) as info:
+        _parse("var a = 'x'\nresource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: \n}\n")
+    assert info.value.line is not None
+    assert "main.bicep:" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_deep_nesting_is_refused_without_recursion_error() -> None:
+    depth = 5000
+    text = "var deep = " + "[" * depth + "]" * depth + "\n"
+    with pytest.raises(ParseError, match="nesting deeper than"):
+        _parse(text)
+
+
+def test_grammar_gaps_still_parse() -> None:
+    # Non-null assertions, resourceInput<> types, nullable types before `import`, and `/*`
+    # inside a string all trip tree-sitter-bicep 1.1; the values must still come out right.
+    text = ("import { lockType } from 'br/public:avm/utl/types/avm-common-types:0.7.0'\n"
+            "param lock lockType?\n\n"
+            "import { other } from 'types.bicep'\n"
+            "param tags resourceInput<'Microsoft.ContainerRegistry/registries@2025-04-01'>.tags?\n"
+            "param cmk object?\n"
+            "var keyName = last(split(cmk.?keyVaultResourceId!, '/'))\n"
+            "var route = '/*'\n"
+            "type scopeMap = {\n  actions: resourceInput<'Microsoft.ContainerRegistry/registries/scopeMaps@2025-03-01-preview'>.properties.actions\n}\n"
+            f"resource acr {ACR} = {{\n  name: 'acr'\n  tags: tags\n}}\n")
+    doc = _parse(text)
+    assert doc.data["var"]["route"] == "/*"
+    assert doc.data["var"]["keyName"] == "last(split(cmk.?keyVaultResourceId!, '/'))"
+    assert doc.data["param"]["tags"]["type"] == "resourceInput<'Microsoft.ContainerRegistry/registries@2025-04-01'>.tags?"
+    assert len(bicep.find_registries(doc, Workspace(loader=_load))) == 1
+
+
+def test_bicepparam_data() -> None:
+    doc = _parse("using './main.bicep'\n\n// production\nparam sku = 'Standard'\nparam ips = [\n  '1.2.3.4'\n]\n"
+                 "var region = 'westeurope'\nparam where = region\n", "prod.bicepparam")
+    assert doc.kind == "bicepparam"
+    assert doc.data == {"using": "./main.bicep", "param": {"sku": "Standard", "ips": ["1.2.3.4"], "where": "region"},
+                        "var": {"region": "westeurope"}}
+
+
+# --------------------------------------------------------------------------- finding registries
+
+def test_conditions_loops_existing_and_children() -> None:
+    found = _registries(f"""param deploy bool
+param names array
+resource plain {ACR} = {{
+  name: 'plain'
+}}
+resource maybe {ACR} = if (deploy) {{
+  name: 'maybe'
+}}
+resource many {ACR} = [for n in names: {{
+  name: n
+}}]
+resource some 'microsoft.containerregistry/REGISTRIES@2023-07-01' = [for (n, i) in names: if (i > 0) {{
+  name: '${{n}}${{i}}'
+}}]
+resource counted {ACR} = [for i in range(0, 3): {{
+  name: 'acr${{i}}'
+}}]
+resource old {ACR} existing = {{
+  name: 'shared'
+}}
+resource replica 'Microsoft.ContainerRegistry/registries/replications@2023-07-01' = {{
+  parent: plain
+  name: 'westus'
+}}
+""")
+    assert [r.symbolic for r in found] == ["plain", "maybe", "many", "some", "counted", "old"]
+    assert [r.name for r in found] == ["plain", "maybe", "many", "some", "counted", "shared"]
+    assert [r.existing for r in found] == [False] * 5 + [True]
+    assert [r.index for r in found] == list(range(6))
+    assert any("for" in note for note in found[2].notes)
+    assert any("if" in note for note in found[1].notes)
+
+
+def test_absent_values_name_their_parent() -> None:
+    registry = _only(f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n    adminUserEnabled: false\n  }}\n}}\n")
+    assert registry.public_network_access.origin == Origin.ABSENT
+    assert registry.public_network_access.parent is registry.properties
+    assert registry.default_action.origin == Origin.ABSENT and registry.default_action.parent is None
+    assert registry.sku_name.origin == Origin.ABSENT and registry.sku_name.parent is None
+    assert registry.property_keys == frozenset({"adminuserenabled"})
+
+
+def test_null_value_is_absent_with_its_node() -> None:
+    registry = _only(f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n    publicNetworkAccess: null\n  }}\n}}\n")
+    assert registry.public_network_access.origin == Origin.ABSENT
+    assert registry.public_network_access.node is not None and registry.public_network_access.node.kind == "null"
+
+
+def test_private_endpoints() -> None:
+    by_group = _only(f"""resource acr {ACR} = {{
+  name: 'a'
+}}
+resource pe 'Microsoft.Network/privateEndpoints@2023-04-01' = {{
+  name: 'pe'
+  properties: {{
+    privateLinkServiceConnections: [
+      {{
+        name: 'c'
+        properties: {{
+          privateLinkServiceId: registryId
+          groupIds: [
+            'registry'
+          ]
+        }}
+      }}
+    ]
+  }}
+}}
+""")
+    assert by_group.has_private_endpoint
+    by_module = _only(f"""resource registry {ACR} = {{
+  name: 'a'
+}}
+module registry_privateEndpoints 'br/public:avm/res/network/private-endpoint:0.11.0' = [for (pe, i) in (privateEndpoints ?? []): {{
+  name: 'pe-${{i}}'
+  params: {{
+    privateLinkServiceConnections: [{{ name: 'x', properties: {{ privateLinkServiceId: registry.id, groupIds: ['registry'] }} }}]
+  }}
+}}]
+""")
+    assert by_module.has_private_endpoint
+    none = _only(f"resource acr {ACR} = {{\n  name: 'a'\n}}\nresource pe 'Microsoft.Network/privateEndpoints@2023-04-01' = {{\n  name: 'pe'\n  properties: {{}}\n}}\n")
+    assert not none.has_private_endpoint
+
+
+def test_ignore_and_checkov_comments() -> None:
+    found = _registries(f"""// acr-fix: ignore pulled by on-prem build agents
+resource a {ACR} = {{
+  name: 'a'
+}}
+
+@description('the build cache')
+resource b {ACR} = {{
+  name: 'b'
+  properties: {{
+    publicNetworkAccess: 'Enabled' // checkov:skip=CKV_AZURE_139: GitHub runners have no fixed IP
+  }}
+}}
+
+resource c {ACR} = {{
+  // acr-fix: ignore
+  name: 'c'
+}}
+""")
+    assert found[0].inline_ignore == "pulled by on-prem build agents"
+    assert found[1].inline_ignore is None
+    assert found[1].checkov_skip == "GitHub runners have no fixed IP"
+    assert found[2].inline_ignore == "no reason given"
+
+
+def test_api_version_edit_rewrites_only_the_version() -> None:
+    text = f"resource acr 'Microsoft.ContainerRegistry/registries@2019-05-01' = {{\n  name: 'a'\n}}\n"
+    doc = _parse(text)
+    registry = bicep.find_registries(doc, Workspace(loader=_load))[0]
+    assert registry.api_version.origin == Origin.LITERAL and registry.api_version.value == "2019-05-01"
+    assert registry.api_version.node is not None and registry.api_version.node.path == ("resource_type", "acr")
+    new_text = apply_edits(text, registry.api_version_edit("2023-07-01"))
+    assert new_text == text.replace("2019-05-01", "2023-07-01")
+    assert _parse(new_text).data["resource_type"]["acr"].endswith("@2023-07-01")
+
+
+# --------------------------------------------------------------------------- resolving values
+
+def test_parameter_default_with_allowed() -> None:
+    registry = _only(f"""@description('The SKU')
+@allowed([
+  'Basic'
+  'Standard'
+])
+param acrSku string = 'Basic'
+resource acr {ACR} = {{
+  name: 'a'
+  sku: {{
+    name: acrSku
+  }}
+}}
+""")
+    sku = registry.sku_name
+    assert sku.origin == Origin.PARAMETER_DEFAULT and sku.value == "Basic"
+    assert sku.node is not None and sku.node.path == ("param", "acrSku", "default")
+    assert sku.allowed is not None and [i.value for i in sku.allowed.items or ()] == ["Basic", "Standard"]
+    assert sku.allowed_doc is registry.doc
+    assert "acrSku" in sku.detail
+
+
+def test_bicepparam_value_wins_over_default(tmp_path: Path) -> None:
+    registry = _registry_in(tmp_path, {
+        "infra/main.bicep": f"param access string = 'Disabled'\nresource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n    publicNetworkAccess: access\n  }}\n}}\n",
+        "infra/params/prod.bicepparam": "using '../main.bicep'\n\nparam access = 'Enabled'\n",
+    }, "infra/main.bicep")
+    pna = registry.public_network_access
+    assert pna.origin == Origin.PARAMETER_FILE and pna.value == "Enabled"
+    assert pna.doc is not None and pna.doc.path.name == "prod.bicepparam"
+    assert pna.node is not None and pna.node.path == ("param", "access")
+    assert "prod.bicepparam" in pna.detail
+
+
+def test_several_parameter_files_need_a_human(tmp_path: Path) -> None:
+    registry = _registry_in(tmp_path, {
+        "main.bicep": f"param access string\nresource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n    publicNetworkAccess: access\n  }}\n}}\n",
+        "dev.bicepparam": "using './main.bicep'\nparam access = 'Enabled'\n",
+        "prod.bicepparam": "using 'main.bicep'\nparam access = 'Disabled'\n",
+        "other.bicepparam": "using './other.bicep'\nparam access = 'Enabled'\n",
+    }, "main.bicep")
+    pna = registry.public_network_access
+    assert pna.origin == Origin.NO_VALUE and pna.value is None
+    assert "dev.bicepparam" in pna.detail and "prod.bicepparam" in pna.detail and "other" not in pna.detail
+
+
+def test_variable() -> None:
+    registry = _only(f"var access = 'Enabled'\nvar indirect = access\nresource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n    publicNetworkAccess: indirect\n  }}\n}}\n")
+    pna = registry.public_network_access
+    assert pna.origin == Origin.VARIABLE and pna.value == "Enabled"
+    assert pna.node is not None and pna.node.path == ("var", "access")
+
+
+def test_ternary_with_one_value_either_way_is_known_but_not_editable() -> None:
+    registry = _only(f"param isolated bool\nresource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n    publicNetworkAccess: (isolated ? 'Disabled' : 'disabled')\n  }}\n}}\n")
+    pna = registry.public_network_access
+    assert pna.origin == Origin.EXPRESSION and pna.value == "Disabled"
+
+
+def test_ternary_with_two_values_is_manual() -> None:
+    registry = _only(f"param isolated bool\nresource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n    publicNetworkAccess: isolated ? 'Disabled' : 'Enabled'\n  }}\n}}\n")
+    pna = registry.public_network_access
+    assert pna.origin == Origin.EXPRESSION and pna.value is None
+    assert pna.detail == "publicNetworkAccess comes from the expression `isolated ? 'Disabled' : 'Enabled'` (line 5)"
+
+
+def test_interpolated_string_and_function_call_are_manual() -> None:
+    registry = _only(f"param suffix string\nresource acr {ACR} = {{\n  name: 'a'\n  sku: {{\n    name: toUpper('basic')\n  }}\n  properties: {{\n    publicNetworkAccess: '${{suffix}}abled'\n  }}\n}}\n")
+    assert registry.public_network_access.origin == Origin.EXPRESSION
+    assert "interpolated string `'${suffix}abled'`" in registry.public_network_access.detail
+    assert registry.sku_name.origin == Origin.EXPRESSION
+    assert "function call `toUpper('basic')`" in registry.sku_name.detail
+
+
+def test_properties_as_expression() -> None:
+    registry = _only(f"var props = {{}}\nresource acr {ACR} = {{\n  name: 'a'\n  properties: union(props, {{ publicNetworkAccess: 'Enabled' }})\n}}\n")
+    assert registry.public_network_access.origin == Origin.EXPRESSION
+    assert registry.default_action.origin == Origin.EXPRESSION
+    assert registry.properties is None
+
+
+MODULE = f"""@allowed([
+  'Basic'
+  'Standard'
+  'Premium'
+])
+param sku string
+param access string = 'Enabled'
+resource acr {ACR} = {{
+  name: 'a'
+  sku: {{
+    name: sku
+  }}
+  properties: {{
+    publicNetworkAccess: access
+  }}
+}}
+"""
+
+
+def test_module_caller_supplies_the_value(tmp_path: Path) -> None:
+    registry = _registry_in(tmp_path, {
+        "modules/acr.bicep": MODULE,
+        "main.bicep": "module registry 'modules/acr.bicep' = {\n  name: 'acr'\n  params: {\n    sku: 'Standard'\n  }\n}\n",
+    }, "modules/acr.bicep")
+    sku = registry.sku_name
+    assert sku.origin == Origin.MODULE_CALLER and sku.value == "Standard"
+    assert sku.doc is not None and sku.doc.path.name == "main.bicep"
+    assert sku.node is not None and sku.node.path == ("module", "registry", "params", "sku")
+    assert sku.allowed is not None and sku.allowed_doc is registry.doc  # the module's @allowed list
+    # The caller does not pass `access`, so the module's default decides.
+    assert registry.public_network_access.origin == Origin.PARAMETER_DEFAULT
+
+
+def test_module_caller_passing_its_own_parameter(tmp_path: Path) -> None:
+    registry = _registry_in(tmp_path, {
+        "modules/acr.bicep": MODULE,
+        "main.bicep": "param registrySku string = 'Basic'\nmodule registry './modules/acr.bicep' = {\n  name: 'acr'\n  params: {\n    sku: registrySku\n  }\n}\n",
+    }, "modules/acr.bicep")
+    sku = registry.sku_name
+    assert sku.origin == Origin.PARAMETER_DEFAULT and sku.value == "Basic"
+    assert sku.doc is not None and sku.doc.path.name == "main.bicep"
+    assert sku.node is not None and sku.node.path == ("param", "registrySku", "default")
+
+
+def test_module_with_several_callers_or_none(tmp_path: Path) -> None:
+    several = _registry_in(tmp_path / "several", {
+        "modules/acr.bicep": MODULE,
+        "a.bicep": "module r 'modules/acr.bicep' = {\n  name: 'a'\n  params: {\n    sku: 'Basic'\n  }\n}\n",
+        "b.bicep": "module r 'modules/acr.bicep' = {\n  name: 'b'\n  params: {\n    sku: 'Standard'\n  }\n}\n",
+    }, "modules/acr.bicep")
+    assert several.sku_name.origin == Origin.NO_VALUE
+    assert "a.bicep" in several.sku_name.detail and "b.bicep" in several.sku_name.detail
+    alone = _registry_in(tmp_path / "alone", {"modules/acr.bicep": MODULE}, "modules/acr.bicep")
+    assert alone.sku_name.origin == Origin.NO_VALUE
+    assert "no default value" in alone.sku_name.detail
+
+
+def test_resolution_cycles_stop() -> None:
+    registry = _only(f"var a = b\nvar b = a\nresource acr {ACR} = {{\n  name: 'x'\n  properties: {{\n    publicNetworkAccess: a\n  }}\n}}\n")
+    assert registry.public_network_access.origin == Origin.EXPRESSION
+    assert "too many indirections" in registry.public_network_access.detail
+
+
+# --------------------------------------------------------------------------- the dialect
+
+def _insert(text: str, path: tuple, key: str, value: object, name: str = "main.bicep") -> str:
+    doc = _parse(text, name)
+    node = _node_at(doc, path)
+    new_text = apply_edits(text, bicep.DIALECT.insert_member(doc, node, key, value))
+    reparsed = _parse(new_text, name)  # the result must stay valid Bicep
+    assert _data_at(reparsed.data, path)[key] == value
+    return new_text
+
+
+def _node_at(doc: Document, path: tuple):
+    registry = bicep.find_registries(doc, Workspace(loader=_load))[0]
+    node = registry.node
+    for key in path:
+        node = node.get(key)
+    return node
+
+
+def _data_at(data: dict, path: tuple):
+    current = data["resource"]["acr"]
+    for key in path:
+        current = current[key]
+    return current
+
+
+def test_insert_after_last_member_keeps_trailing_comment() -> None:
+    text = f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n    adminUserEnabled: false // keep me\n  }}\n}}\n"
+    assert _insert(text, ("properties",), "publicNetworkAccess", "Disabled") == (
+        f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n    adminUserEnabled: false // keep me\n"
+        "    publicNetworkAccess: 'Disabled'\n  }\n}\n")
+
+
+def test_insert_nested_object_with_crlf_tabs_and_bom() -> None:
+    text = f"// header\r\nresource acr {ACR} = {{\r\n\tname: 'a'\r\n\tproperties: {{\r\n\t\t/* block */\r\n\t\tadminUserEnabled: false\r\n\t}}\r\n}}\r\n"
+    raw = codecs.BOM_UTF8 + text.encode("utf-8")
+    path = Path("/nonexistent/main.bicep")
+    source = SourceFile(path=path, text=raw[3:].decode("utf-8"), bom=codecs.BOM_UTF8, eol="\r\n", raw=raw)
+    doc = bicep.parse(source)
+    node = _node_at(doc, ("properties",))
+    new_text = apply_edits(source.text, bicep.DIALECT.insert_member(doc, node, "networkRuleSet", {"defaultAction": "Deny"}))
+    assert new_text == text.replace("\t\tadminUserEnabled: false\r\n",
+                                    "\t\tadminUserEnabled: false\r\n\t\tnetworkRuleSet: {\r\n\t\t\tdefaultAction: 'Deny'\r\n\t\t}\r\n")
+    assert source.encode(new_text).startswith(codecs.BOM_UTF8)
+    assert "\n" not in new_text.replace("\r\n", "")
+
+
+def test_insert_into_empty_objects() -> None:
+    text = f"resource acr {ACR} = {{\n    name: 'a'\n    properties: {{}}\n}}\n"
+    assert _insert(text, ("properties",), "publicNetworkAccess", "Disabled") == (
+        f"resource acr {ACR} = {{\n    name: 'a'\n    properties: {{\n        publicNetworkAccess: 'Disabled'\n    }}\n}}\n")
+    opened = f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n  }}\n}}\n"
+    assert _insert(opened, ("properties",), "publicNetworkAccess", "Disabled") == (
+        f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n    publicNetworkAccess: 'Disabled'\n  }}\n}}\n")
+
+
+def test_insert_into_single_line_object() -> None:
+    text = f"resource acr {ACR} = {{\n  name: 'a'\n  sku: {{ tier: 'x', capacity: 1 }}\n}}\n"
+    assert _insert(text, ("sku",), "name", "Premium") == (
+        f"resource acr {ACR} = {{\n  name: 'a'\n  sku: {{ tier: 'x', capacity: 1, name: 'Premium' }}\n}}\n")
+    nested = _insert(text, ("sku",), "extra", {"a-b": ["x"]})
+    assert "capacity: 1, extra: { 'a-b': ['x'] } }" in nested
+
+
+def test_insert_several_members_at_once() -> None:
+    text = f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{}}\n}}\n"
+    doc = _parse(text)
+    node = _node_at(doc, ("properties",))
+    edits = bicep.DIALECT.insert_members(doc, node, [("networkRuleBypassOptions", "AzureServices"),
+                                                     ("networkRuleSet", {"defaultAction": "Deny", "ipRules": []})])
+    new_text = apply_edits(text, edits)
+    assert new_text == (f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n"
+                        "    networkRuleBypassOptions: 'AzureServices'\n    networkRuleSet: {\n"
+                        "      defaultAction: 'Deny'\n      ipRules: []\n    }\n  }\n}\n")
+    _parse(new_text)
+
+
+def test_append_to_allowed_list_and_single_line_array() -> None:
+    text = "@allowed([\n  'Basic'\n  'Standard' // cheapest that geo-replicates\n])\nparam sku string = 'Basic'\nvar ips = ['1.1.1.1', '2.2.2.2']\n"
+    doc = _parse(text)
+    allowed = bicep._syntax_of(doc).params["sku"].allowed
+    assert allowed is not None
+    new_text = apply_edits(text, bicep.DIALECT.append_item(doc, allowed, "Premium"))
+    assert new_text == text.replace("geo-replicates\n", "geo-replicates\n  'Premium'\n")
+    assert _parse(new_text).data["param"]["sku"]["allowed"] == ["Basic", "Standard", "Premium"]
+    ips = bicep._syntax_of(doc).variables["ips"]
+    new_text = apply_edits(text, bicep.DIALECT.append_item(doc, ips, "3.3.3.3"))
+    assert "var ips = ['1.1.1.1', '2.2.2.2', '3.3.3.3']" in new_text
+
+
+def test_literal_rendering() -> None:
+    literal = bicep.DIALECT.literal
+    assert literal("it's ${x}\n", "", "  ", "\n") == "'it\\'s \\${x}\\n'"
+    assert literal(True, "", "  ", "\n") == "true"
+    assert literal(3, "", "  ", "\n") == "3"
+    assert literal({"defaultAction": "Deny", "ipRules": [{"action": "Allow", "value": "1.2.3.4/32"}], "odd-key": None},
+                   "  ", "  ", "\r\n") == (
+        "{\r\n    defaultAction: 'Deny'\r\n    ipRules: [\r\n      {\r\n        action: 'Allow'\r\n"
+        "        value: '1.2.3.4/32'\r\n      }\r\n    ]\r\n    'odd-key': null\r\n  }")
+    assert _parse("var v = " + literal("a'\\b${c}\t", "", "  ", "\n") + "\n").data["var"]["v"] == "a'\\b${c}\t"
+
+
+# --------------------------------------------------------------------------- the corpus
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_every_corpus_bicep_file_parses_or_raises_parse_error() -> None:
+    files = sorted(p for p in CORPUS.rglob("*") if p.suffix.lower() in (".bicep", ".bicepparam"))
+    assert files
+    workspace = Workspace(loader=_load, files=files)
+    parsed = 0
+    for path in files:
+        try:
+            doc = bicep.parse(read_source(path))
+        except ParseError:
+            continue
+        parsed += 1
+        for registry in bicep.find_registries(doc, workspace):
+            assert registry.node.kind == "object"
+            for resolved in (registry.sku_name, registry.public_network_access, registry.default_action, registry.bypass):
+                assert resolved.value is None or isinstance(resolved.value, str)
+    assert parsed == len(files)  # today every corpus file parses; a regression shows up here
