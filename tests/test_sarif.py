@@ -1,0 +1,119 @@
+"""SARIF 2.1.0 output: valid against the official schema, locations, fixes that apply."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from fixer.options import Options
+from fixer.run import run, write_fixes
+from fixer.sarif import HELP_URI, render_sarif
+from fixer.suppressions import load_suppressions
+
+HERE = Path(__file__).parent
+REPO = HERE / "report_cases" / "repo"
+# Official OASIS schema (sarif-2.1/schema/sarif-schema-2.1.0.json, errata01), shipped verbatim.
+SCHEMA = json.loads((HERE / "schemas" / "sarif-2.1.0.json").read_text(encoding="utf-8"))
+
+
+def validate(log: dict) -> None:
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(REPO, root)
+    return root
+
+
+def analyse(root: Path):
+    return run([root], Options(), root=root, suppressor=load_suppressions(root).suppressor())
+
+
+def test_schema_rejects_a_broken_log() -> None:
+    # The validator really checks: a result without a message is not SARIF.
+    bad = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"ruleId": "r"}]}]}
+    with pytest.raises(jsonschema.ValidationError):
+        validate(bad)
+
+
+def test_sarif_is_valid_and_describes_each_registry(repo: Path) -> None:
+    result = analyse(repo)
+    log = json.loads(render_sarif(result))
+    validate(log)
+    assert log["version"] == "2.1.0"
+    sarif_run = log["runs"][0]
+    driver = sarif_run["tool"]["driver"]
+    assert driver["name"] == "acr-fix"
+    assert driver["rules"][0]["id"] == "Azure.ACR.Firewall"
+    assert driver["rules"][0]["helpUri"] == HELP_URI == "https://azure.github.io/PSRule.Rules.Azure/en/rules/Azure.ACR.Firewall/"
+    by_name = {r["locations"][0]["logicalLocations"][0]["name"]: r for r in sarif_run["results"]}
+    assert set(by_name) == {"buildacr", "publicdist", "teamacr"}     # privateacr passes
+    text = (repo / "infra" / "main.json").read_text()
+    for name, entry in by_name.items():
+        assert entry["ruleId"] == "Azure.ACR.Firewall"
+        location = entry["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "infra/main.json"
+        line = text.splitlines()[location["region"]["startLine"] - 1]
+        assert line[location["region"]["startColumn"] - 1] == "{"     # the resource object
+    assert by_name["buildacr"]["level"] == "error"
+    assert "Premium" in by_name["buildacr"]["message"]["text"]
+    assert by_name["teamacr"]["level"] == "warning"                   # value unknown, manual
+    assert "fixes" not in by_name["teamacr"]
+    assert by_name["publicdist"]["suppressions"] == [
+        {"kind": "external", "justification": "ps-rule.yaml suppression: serves public base images to customers"}]
+
+
+def test_sarif_fixes_rebuild_the_fixed_file(repo: Path) -> None:
+    result = analyse(repo)
+    log = json.loads(render_sarif(result))
+    fixed = [r for r in log["runs"][0]["results"] if "fixes" in r]
+    assert len(fixed) == 1
+    change = fixed[0]["fixes"][0]["artifactChanges"][0]
+    assert change["artifactLocation"]["uri"] == "infra/main.json"
+    source = (repo / "infra" / "main.json").read_text()
+    lines = source.splitlines(keepends=True)
+    new = source
+    for replacement in sorted(change["replacements"], key=lambda r: r["deletedRegion"]["charOffset"], reverse=True):
+        region = replacement["deletedRegion"]
+        start, length = region["charOffset"], region["charLength"]
+        # line/column and character offsets describe the same place
+        assert sum(len(l) for l in lines[:region["startLine"] - 1]) + region["startColumn"] - 1 == start
+        assert sum(len(l) for l in lines[:region["endLine"] - 1]) + region["endColumn"] - 1 == start + length
+        new = new[:start] + replacement.get("insertedContent", {}).get("text", "") + new[start + length:]
+    expected = next(f.new_text for f in result.files if f.display == "infra/main.json")
+    assert new == expected
+
+
+def test_after_write_fixed_registries_are_gone(repo: Path) -> None:
+    result = write_fixes(analyse(repo))
+    log = json.loads(render_sarif(result))
+    validate(log)
+    names = sorted(r["locations"][0]["logicalLocations"][0]["name"] for r in log["runs"][0]["results"])
+    assert names == ["publicdist", "teamacr"]
+
+
+def test_warnings_and_errors_become_notifications(repo: Path) -> None:
+    result = analyse(repo)
+    result.warnings.append(".ps-rule/x.Rule.yaml: suppression group 'y': cannot be evaluated")
+    result.errors.append("broken.json: not valid JSON")
+    log = json.loads(render_sarif(result))
+    validate(log)
+    invocation = log["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert [n["level"] for n in invocation["toolExecutionNotifications"]] == ["warning", "error"]
+
+
+def test_sarif_is_deterministic(repo: Path) -> None:
+    assert render_sarif(analyse(repo)) == render_sarif(analyse(repo))
+    broken = json.loads(render_sarif(analyse(repo)))
+    mutated = copy.deepcopy(broken)
+    mutated["runs"][0]["results"][0]["level"] = "fatal"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(mutated)
