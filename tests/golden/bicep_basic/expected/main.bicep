@@ -1,0 +1,19 @@
+@description('Location for all resources.')
+param location string = resourceGroup().location
+
+resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: 'contosoregistry001'
+  location: location
+  sku: {
+    name: 'Premium'
+  }
+  properties: {
+    adminUserEnabled: false
+    networkRuleBypassOptions: 'AzureServices'
+    networkRuleSet: {
+      defaultAction: 'Deny'
+    }
+  }
+}
+
+output loginServer string = acr.properties.loginServer
