@@ -77,6 +77,7 @@ class Repo:
 
 
 def make_repo(root: Path, files: dict[str, str]) -> Repo:
+    root.mkdir(parents=True, exist_ok=True)
     origin = root / "origin.git"
     git(root, "init", "-q", "--bare", "-b", "main", str(origin))
     seed = root / "seed"

@@ -201,3 +201,9 @@ def _assert_token_not_on_disk(git_dir: Path) -> None:
     out = subprocess.run(["git", "config", "--list", "--show-origin"], cwd=git_dir.parent,
                          capture_output=True, text=True).stdout
     assert TOKEN not in out and needles[1].decode() not in out
+
+
+def test_git_error_messages_are_redacted(repo: Repo) -> None:
+    with pytest.raises(GitError) as info:
+        Git(repo.work, token=TOKEN).run("checkout", f"no-such-{TOKEN}")
+    assert "no-such-***" in str(info.value) and TOKEN not in str(info.value)

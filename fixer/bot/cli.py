@@ -1,0 +1,122 @@
+"""The ``acr-fix pr`` command. ``fixer/cli.py`` calls ``register(app, settings=...)``.
+
+Parse flags, call ``open_or_update_pr``, print, choose the exit code. No logic.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+
+from ..errors import FixerError
+from ..options import Options
+from ..run import RunResult, Suppressor
+from .git import Author
+from .pr import DEFAULT_BRANCH, PrRequest, format_preview, open_or_update_pr, settings_from_env
+
+# (root of the checkout being fixed, CLI values as merge_options takes them, --config path
+# mapped into that checkout) -> (options, suppressor). The check command's own builder, so
+# the bot computes exactly what --write would: same config file, suppressions and flags.
+SettingsBuilder = Callable[[Path, "dict[str, Any]", "Path | None"], "tuple[Options, Suppressor | None]"]
+
+PR_HELP = """Exit codes: 0 pull request opened, updated or already up to date, or nothing to fix;
+1 --dry-run with changes to propose; 2 usage or configuration error, git/GitHub failure, or some
+files could not be processed (the pull request still holds the others)."""
+
+
+def register(app: typer.Typer, settings: SettingsBuilder,
+             render_markdown: Callable[[RunResult], str] | None = None) -> None:
+    """Add the ``pr`` command to ``app``. ``settings`` is the check command's options and
+    suppressions builder; ``render_markdown`` the report renderer used for the PR body."""
+
+    @app.command("pr", epilog=PR_HELP)
+    def pr(
+        paths: List[Path] = typer.Argument(None, help="Files or directories to fix (default: current directory)."),
+        branch: str = typer.Option(DEFAULT_BRANCH, "--branch", help="Branch the bot pushes its fix to."),
+        base: Optional[str] = typer.Option(None, "--base", help="Branch to fix and target (default: the remote's default branch)."),
+        remote: str = typer.Option("origin", "--remote", help="Git remote to fetch from and push to."),
+        author: Optional[str] = typer.Option(None, "--author", help="Commit author and committer, \"Name <email>\" (default: git config)."),
+        label: List[str] = typer.Option([], "--label", help="Label for the pull request (repeatable)."),
+        reviewer: List[str] = typer.Option([], "--reviewer", help="Reviewer login or org/team (repeatable; on a new pull request)."),
+        draft: bool = typer.Option(False, "--draft", help="Open the pull request as a draft."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Print branch, commit message and pull request; change nothing."),
+        allow_dirty: bool = typer.Option(False, "--allow-dirty", help="Run even with uncommitted changes (they are not part of the fix)."),
+        token_env: str = typer.Option("GITHUB_TOKEN", "--token-env", help="Environment variable that holds the GitHub token."),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Log GitHub API calls to stderr (the token is never shown)."),
+        config: Optional[Path] = typer.Option(None, "--config", help="Configuration file (default: acr-fix.yaml at the repository root)."),
+        strategy: Optional[str] = typer.Option(None, "--strategy", help="auto | deny | disable."),
+        ip_rule: List[str] = typer.Option([], "--ip-rule", help="CIDR to allow through the firewall (repeatable)."),
+        no_trusted_services: bool = typer.Option(False, "--no-trusted-services", help="Do not add networkRuleBypassOptions: AzureServices."),
+        no_sku_upgrade: bool = typer.Option(False, "--no-sku-upgrade", help="Never upgrade the SKU to Premium; report it instead."),
+        premium_only: bool = typer.Option(False, "--premium-only", help="Check only Premium registries, as PSRule does."),
+        exclude: List[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
+        max_file_size: Optional[int] = typer.Option(None, "--max-file-size", help="Skip files larger than this many MB."),
+    ) -> None:
+        """Fix the templates on a branch and open (or update) a pull request on GitHub."""
+        env = settings_from_env(token_env=token_env)
+        cli_values: dict[str, Any] = {
+            "strategy": strategy, "ip_rules": list(ip_rule),
+            "trusted_services": False if no_trusted_services else None,
+            "sku_upgrade": False if no_sku_upgrade else None,
+            "premium_only": True if premium_only else None,
+            "excludes": list(exclude),
+            "max_file_size": max_file_size * 1024 * 1024 if max_file_size is not None else None,
+        }
+        cwd = Path.cwd()
+        log_sink = (lambda line: typer.echo(f"acr-fix: {line}", err=True)) if verbose else None
+        try:
+            request = PrRequest(
+                paths=tuple(paths or ()), branch=branch, base=base, remote=remote,
+                author=Author.parse(author) if author else None, labels=tuple(label), reviewers=tuple(reviewer),
+                draft=draft, dry_run=dry_run, allow_dirty=allow_dirty, token=env["token"],
+                repository=env["repository"], api_url=env["api_url"] or "https://api.github.com")
+            config_path = config if config is None or config.is_absolute() else cwd / config
+
+            def build(root: Path) -> "tuple[Options, Suppressor | None]":
+                return settings(root, dict(cli_values), _in_checkout(config_path, cwd, root))
+
+            result = open_or_update_pr(request, build, cwd=cwd, render_markdown=render_markdown,
+                                       github=_client_factory(log_sink))
+        except FixerError as exc:
+            typer.echo(f"acr-fix: error: {exc}", err=True)
+            raise typer.Exit(2)
+        if dry_run and result.action == "dry-run":
+            sys.stdout.write(format_preview(result))
+        typer.echo(result.message)
+        for warning in result.warnings:
+            typer.echo(f"acr-fix: warning: {warning}", err=True)
+        for error in result.errors:
+            typer.echo(f"acr-fix: {error}", err=True)
+        raise typer.Exit(result.exit_code())
+
+
+def _client_factory(log_sink: Callable[[str], None] | None):
+    from .github import GitHub
+
+    def make(repository: str, token: str, api_url: str, sink: Callable[[str], None]) -> GitHub:
+        def both(line: str) -> None:
+            sink(line)
+            if log_sink is not None:
+                log_sink(line)
+        return GitHub(repository, token, api_url, log=both)
+
+    return make
+
+
+def _in_checkout(config: Path | None, cwd: Path, root: Path) -> Path | None:
+    """``--config`` inside the repository is read from the checkout being fixed."""
+    if config is None:
+        return None
+    try:
+        from .git import Git
+        top = Git(cwd).toplevel().resolve()
+        return root / config.resolve().relative_to(top)
+    except (FixerError, ValueError):
+        return config
+
+
+__all__ = ["register", "SettingsBuilder"]
