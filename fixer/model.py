@@ -15,29 +15,65 @@ from .source import SourceFile
 Path_ = tuple[Any, ...]  # a semantic path inside a document's data, e.g. ("resources", 0, "sku", "name")
 
 
-@dataclass(eq=False)
 class Node:
     """A value in a template with its character span in the file text.
 
     kind: object | array | string | number | bool | null | expr. ``value`` holds the Python
     value of a scalar; for ``expr`` (a Bicep expression that is not a literal) it holds the
     source text. ``path`` is where the node sits in the document's data (see Document.data).
+
+    An object or array may be *lazy*: its children are only parsed when first asked for
+    (``members`` / ``items``), so big templates cost little beyond the parts acr-fix reads.
     """
 
-    kind: str
-    start: int
-    end: int
-    path: Path_ = ()
-    value: Any = None
-    members: list[Member] | None = None
-    items: list[Node] | None = None
+    __slots__ = ("kind", "start", "end", "path", "value", "_members", "_items", "_expand")
+
+    def __init__(self, kind: str, start: int, end: int, path: Path_ = (), value: Any = None,
+                 members: list[Member] | None = None, items: list[Node] | None = None,
+                 expand: Any = None) -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.path = path
+        self.value = value
+        self._members = members
+        self._items = items
+        self._expand = expand   # callable(node) that fills _members/_items on first use
+
+    def _load(self) -> None:
+        expand, self._expand = self._expand, None
+        expand(self)
+
+    @property
+    def members(self) -> list[Member] | None:
+        if self._expand is not None:
+            self._load()
+        return self._members
+
+    @members.setter
+    def members(self, value: list[Member] | None) -> None:
+        self._members = value
+
+    @property
+    def items(self) -> list[Node] | None:
+        if self._expand is not None:
+            self._load()
+        return self._items
+
+    @items.setter
+    def items(self, value: list[Node] | None) -> None:
+        self._items = value
+
+    def __repr__(self) -> str:
+        return f"Node({self.kind}, {self.start}-{self.end}, path={self.path!r})"
 
     def member(self, key: str) -> Member | None:
         """The member named ``key`` (case-insensitive, as ARM and Bicep property names are)."""
-        if not self.members:
+        members = self.members
+        if not members:
             return None
         lowered = key.lower()
-        for member in self.members:
+        for member in members:
             if member.key.lower() == lowered:
                 return member
         return None

@@ -72,19 +72,55 @@ class _Frame:
         self.expect = "key" if node.kind == "object" else "value"
 
 
-def scan(text: str) -> tuple[Node, bool]:
+_RAW = json.JSONDecoder()
+
+
+def _raw_end(text: str, start: int) -> int:
+    """End offset of the strict-JSON value at ``start`` (C speed), or -1 if it is not one."""
+    try:
+        return _RAW.raw_decode(text, start)[1]
+    except (ValueError, RecursionError):
+        return -1
+
+
+def scan(text: str, lazy: bool = True) -> tuple[Node, bool]:
     """Parse JSON/JSONC text into a Node tree.
 
     Returns (root, strict) where strict is False when the text used anything plain JSON
     does not allow (comments, trailing commas, single quotes, unquoted keys). Raises
     ParseError with a line number on invalid input.
+
+    With ``lazy`` and a file that is plain JSON, nested objects and arrays are skipped with
+    the C JSON decoder and only parsed into Nodes when first read (see Node).
     """
+    strict_json = False
+    if lazy:
+        try:
+            json.loads(text)
+            strict_json = True
+        except (ValueError, RecursionError):
+            strict_json = False
+    root, _, strict = _scan(text, 0, (), lazy=strict_json, whole=True)
+    return root, strict and True
+
+
+def _expander(text: str):
+    def expand(node: Node) -> None:
+        full, _, _ = _scan(text, node.start, node.path, lazy=True, whole=False)
+        node.members = full.members
+        node.items = full.items
+    return expand
+
+
+def _scan(text: str, pos: int, base_path: tuple, lazy: bool, whole: bool) -> tuple[Node, int, bool]:
+    """The stack parser. ``whole``: parse the document (and reject trailing content);
+    else parse exactly the one container at ``pos``. Returns (root, end, strict)."""
     strict = True
     stack: list[_Frame] = []
     root: Node | None = None
-    pos = 0
     n = len(text)
     match = _TOKEN.match
+    expand = _expander(text) if lazy else None
 
     def fail(message: str, at: int) -> ParseError:
         line = _line(text, at)
@@ -95,7 +131,7 @@ def scan(text: str) -> tuple[Node, bool]:
         if not stack:
             if root is not None:
                 raise fail("unexpected content after the end of the document", node.start)
-            node.path = ()
+            node.path = base_path
             root = node
             return
         frame = stack[-1]
@@ -104,16 +140,18 @@ def scan(text: str) -> tuple[Node, bool]:
             if frame.expect != "value":
                 raise fail("expected a property name", node.start)
             node.path = parent.path + (frame.key,)
-            parent.members.append(Member(frame.key, frame.key_start, frame.key_end, node))  # type: ignore[union-attr]
+            parent._members.append(Member(frame.key, frame.key_start, frame.key_end, node))  # type: ignore[union-attr]
             frame.expect = "comma"
         else:
             if frame.expect != "value":
                 raise fail("expected ',' or ']'", node.start)
-            node.path = parent.path + (len(parent.items),)  # type: ignore[arg-type]
-            parent.items.append(node)  # type: ignore[union-attr]
+            node.path = parent.path + (len(parent._items),)  # type: ignore[arg-type]
+            parent._items.append(node)  # type: ignore[union-attr]
             frame.expect = "comma"
 
     while pos < n:
+        if not whole and root is not None and not stack:
+            break
         m = match(text, pos)
         if m is None:
             raise fail(f"unexpected character {text[pos]!r}", pos)
@@ -128,6 +166,12 @@ def scan(text: str) -> tuple[Node, bool]:
             continue
         if kind == "punct":
             if tok in "{[":
+                if stack and expand is not None:
+                    end = _raw_end(text, start)
+                    if end > 0:
+                        attach(Node("object" if tok == "{" else "array", start, end, expand=expand))
+                        pos = end
+                        continue
                 if len(stack) >= MAX_DEPTH:
                     raise fail(f"nesting deeper than {MAX_DEPTH} levels; not a template acr-fix will edit", start)
                 node = Node("object" if tok == "{" else "array", start, start,
@@ -144,7 +188,7 @@ def scan(text: str) -> tuple[Node, bool]:
                     raise fail(f"expected '{want}' but found '{tok}'", start)
                 if frame.expect == "colon" or (frame.node.kind == "object" and frame.expect == "value"):
                     raise fail("property without a value", start)
-                has_items = bool(frame.node.members) if frame.node.kind == "object" else bool(frame.node.items)
+                has_items = bool(frame.node._members) if frame.node.kind == "object" else bool(frame.node._items)
                 if frame.expect in ("key", "value") and has_items:
                     strict = False  # trailing comma
                 frame.node.end = pos
@@ -197,7 +241,7 @@ def scan(text: str) -> tuple[Node, bool]:
         raise fail("unexpected end of file (unclosed '{' or '[')", n)
     if root is None:
         raise ParseError("empty file", 1)
-    return root, strict
+    return root, pos, strict
 
 
 def to_data(node: Node) -> Any:
