@@ -574,3 +574,29 @@ def test_every_corpus_bicep_file_parses_or_raises_parse_error() -> None:
             for resolved in (registry.sku_name, registry.public_network_access, registry.default_action, registry.bypass):
                 assert resolved.value is None or isinstance(resolved.value, str)
     assert parsed == len(files)  # today every corpus file parses; a regression shows up here
+
+
+def test_object_parameter_and_variable_hold_the_value() -> None:
+    # The azd templates pass `sku: sku` with `param sku object = { name: 'Basic' }`.
+    registry = _only(f"""param sku object = {{
+  name: 'Basic'
+}}
+var network = {{
+  defaultAction: 'Allow'
+}}
+var emptyProps = {{}}
+resource acr {ACR} = {{
+  name: 'a'
+  sku: sku
+  properties: {{
+    networkRuleSet: network
+  }}
+}}
+""")
+    assert registry.sku_name.origin == Origin.PARAMETER_DEFAULT and registry.sku_name.value == "Basic"
+    assert registry.sku_name.node is not None and registry.sku_name.node.path == ("param", "sku", "default", "name")
+    assert registry.default_action.origin == Origin.VARIABLE and registry.default_action.value == "Allow"
+    assert registry.network_rule_set is None  # not an object in the body: never inserted into
+    opaque = _only(f"resource acr {ACR} = {{\n  name: 'a'\n  sku: skuFor('prod')\n}}\n")
+    assert opaque.sku_name.origin == Origin.EXPRESSION
+    assert opaque.sku_name.detail == "sku.name is inside the expression `skuFor('prod')` (line 3)"

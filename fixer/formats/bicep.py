@@ -655,9 +655,23 @@ class _Resolver:
         self._param_files: dict[Path, list[Document]] = {}
         self._callers: dict[Path, list[tuple[Document, _Module]]] = {}
 
-    def resolve(self, doc: Document, node: Node | None, what: str, depth: int = 0) -> Resolved:
+    def resolve(self, doc: Document, node: Node | None, what: str, depth: int = 0,
+                keys: tuple[str, ...] = ()) -> Resolved:
+        """Where ``node`` (or, with ``keys``, the member at that path inside the object it
+        stands for) gets its value. ``what`` names the value in messages."""
         if node is None:
             return Resolved(Origin.ABSENT, doc=doc)
+        if keys and node.kind == "object":
+            # `sku: sku` with `param sku object = { name: 'Basic' }`: look inside the object.
+            child = node.get(keys[0])
+            if child is None:
+                return Resolved(Origin.ABSENT, doc=doc, parent=node if len(keys) == 1 else None)
+            return self.resolve(doc, child, what, depth, keys[1:])
+        if keys and node.kind == "null":
+            return Resolved(Origin.ABSENT, doc=doc)
+        if keys and node.kind != "expr":
+            return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                            detail=f"{what} is inside a {node.kind}, not an object ({_where(doc, node)})")
         if node.kind == "string":
             return Resolved(Origin.LITERAL, value=node.value, doc=doc, node=node)
         if node.kind == "null":
@@ -680,9 +694,9 @@ class _Resolver:
         if expression.type == "identifier":
             name = syntax.source_text(expression)
             if name in syntax.params:
-                return self._parameter(doc, name, node, what, depth)
+                return self._parameter(doc, name, node, what, depth, keys)
             if name in syntax.variables:
-                inner = self.resolve(doc, syntax.variables[name], what, depth + 1)
+                inner = self.resolve(doc, syntax.variables[name], what, depth + 1, keys)
                 if inner.origin == Origin.LITERAL:
                     inner.origin = Origin.VARIABLE
                     inner.detail = f"variable '{name}'"
@@ -691,6 +705,9 @@ class _Resolver:
                 return inner
             return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                             detail=f"{what} comes from `{name}`, which is neither a parameter nor a variable ({where})")
+        if keys:
+            return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                            detail=f"{what} is inside the expression `{_short(node.value)}` ({where})")
         if expression.type == "ternary_expression":
             return self._ternary(doc, node, expression, what, depth)
         if expression.type == "string":
@@ -719,12 +736,12 @@ class _Resolver:
                             detail=detail + f", which is '{values[0]}' either way")
         return Resolved(Origin.EXPRESSION, doc=doc, node=node, detail=detail)
 
-    def _parameter(self, doc: Document, name: str, ref: Node, what: str, depth: int) -> Resolved:
+    def _parameter(self, doc: Document, name: str, ref: Node, what: str, depth: int,
+                   keys: tuple[str, ...] = ()) -> Resolved:
         syntax = _syntax_of(doc)
         declared = syntax.params[name]
         if doc.kind == "bicepparam":
-            inner = self.resolve(doc, declared.default, what, depth + 1)
-            return inner
+            return self.resolve(doc, declared.default, what, depth + 1, keys)
         declared_line = doc.source.line_of(declared.start)
 
         # 1. A .bicepparam file that deploys this template.
@@ -740,7 +757,7 @@ class _Resolver:
                                    f"change it in each of them")
         if setting:
             param_doc, entry = setting[0]
-            inner = self.resolve(param_doc, entry.default, what, depth + 1)
+            inner = self.resolve(param_doc, entry.default, what, depth + 1, keys)
             if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
                 inner.origin = Origin.PARAMETER_FILE
                 inner.detail = f"parameter '{name}' in {param_doc.path.name}"
@@ -782,7 +799,7 @@ class _Resolver:
                                    f"(line {caller_doc.line(module.start)}) but other callers leave at its default")
         if passing:
             caller_doc, module, passed = passing[0]
-            inner = self.resolve(caller_doc, passed, what, depth + 1)
+            inner = self.resolve(caller_doc, passed, what, depth + 1, keys)
             if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
                 inner.origin = Origin.MODULE_CALLER
                 inner.detail = f"parameter '{name}' passed by module '{module.symbolic}' in {caller_doc.path.name}"
@@ -798,7 +815,7 @@ class _Resolver:
             return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
                             detail=f"{what} comes from parameter '{name}', which has no default value and {nobody} "
                                    f"(line {declared_line})")
-        inner = self.resolve(doc, declared.default, what, depth + 1)
+        inner = self.resolve(doc, declared.default, what, depth + 1, keys)
         if inner.origin == Origin.LITERAL:
             inner.origin = Origin.PARAMETER_DEFAULT
             inner.detail = f"default of parameter '{name}'"
@@ -922,26 +939,29 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
     sku = body.get("sku")
     sku_obj = sku if sku is not None and sku.kind == "object" else None
 
-    def field_of(parent: Node | None, parent_present: Node | None, key: str, what: str) -> Resolved:
-        if parent_present is not None and parent is None:
-            if parent_present.kind == "null":
-                return Resolved(Origin.ABSENT, doc=doc)
-            return Resolved(Origin.EXPRESSION, doc=doc, node=parent_present,
-                            detail=f"{what} is inside the expression `{_short(str(parent_present.value))}` "
-                                   f"({_where(doc, parent_present)})")
-        node = parent.get(key) if parent is not None else None
-        result = resolver.resolve(doc, node, what)
-        if result.origin == Origin.ABSENT:
-            result.parent = parent
-        return result
+    def field(*keys: str) -> Resolved:
+        """The value at ``keys`` below the body; an object on the way may be a parameter
+        or variable that holds an object literal."""
+        what = ".".join(keys[1:] if keys[0] == "properties" else keys)
+        current = body
+        for depth, key in enumerate(keys):
+            child = current.get(key)
+            if child is None:
+                return Resolved(Origin.ABSENT, doc=doc, parent=current if depth == len(keys) - 1 else None)
+            rest = keys[depth + 1:]
+            if rest and child.kind == "object":
+                current = child
+                continue
+            result = resolver.resolve(doc, child, what, 0, rest)
+            if rest and result.origin == Origin.EXPRESSION and result.node is child:
+                result.detail = f"{what} is inside the expression `{_short(str(child.value))}` ({_where(doc, child)})"
+            return result
+        raise AssertionError("field() needs at least one key")
 
-    public_access = field_of(props_obj, props, "publicNetworkAccess", "publicNetworkAccess")
-    default_action = field_of(nrs_obj, nrs if props_obj is not None else None, "defaultAction",
-                              "networkRuleSet.defaultAction")
-    if props is not None and props_obj is None:
-        default_action = public_access
-    bypass = field_of(props_obj, props, "networkRuleBypassOptions", "networkRuleBypassOptions")
-    sku_name = field_of(sku_obj, sku, "name", "sku.name")
+    public_access = field("properties", "publicNetworkAccess")
+    default_action = field("properties", "networkRuleSet", "defaultAction")
+    bypass = field("properties", "networkRuleBypassOptions")
+    sku_name = field("sku", "name")
 
     name_node = body.get("name")
     name = name_node.value if name_node is not None and name_node.kind == "string" else resource.symbolic
