@@ -12,9 +12,11 @@ from typing import Any, List, Optional
 
 import typer
 
+from ..config import load_config, merge_options
 from ..errors import FixerError
 from ..options import Options
-from ..run import RunResult, Suppressor
+from ..run import Suppressor
+from ..suppressions import load_suppressions
 from .git import Author
 from .pr import DEFAULT_BRANCH, PrRequest, format_preview, open_or_update_pr, settings_from_env
 
@@ -28,10 +30,16 @@ PR_HELP = """Exit codes: 0 pull request opened, updated or already up to date, o
 files could not be processed (the pull request still holds the others)."""
 
 
-def register(app: typer.Typer, settings: SettingsBuilder,
-             render_markdown: Callable[[RunResult], str] | None = None) -> None:
-    """Add the ``pr`` command to ``app``. ``settings`` is the check command's options and
-    suppressions builder; ``render_markdown`` the report renderer used for the PR body."""
+def default_settings(root: Path, cli_values: "dict[str, Any]", config: Path | None) -> "tuple[Options, Suppressor | None]":
+    """Options from ``acr-fix.yaml`` (or ``--config``) under ``root`` merged with the flags,
+    and the PSRule suppressions (``ps-rule.yaml``, ``.ps-rule/``) found under ``root``."""
+    options = merge_options(load_config(root, config), cli_values)
+    return options, load_suppressions(root).suppressor()
+
+
+def register(app: typer.Typer, settings: SettingsBuilder = default_settings) -> None:
+    """Add the ``pr`` command to ``app``. ``settings`` builds options and suppressions for a
+    checkout; pass the check command's own builder so both compute the same fixes."""
 
     @app.command("pr", epilog=PR_HELP)
     def pr(
@@ -79,8 +87,7 @@ def register(app: typer.Typer, settings: SettingsBuilder,
             def build(root: Path) -> "tuple[Options, Suppressor | None]":
                 return settings(root, dict(cli_values), _in_checkout(config_path, cwd, root))
 
-            result = open_or_update_pr(request, build, cwd=cwd, render_markdown=render_markdown,
-                                       github=_client_factory(log_sink))
+            result = open_or_update_pr(request, build, cwd=cwd, github=_client_factory(log_sink))
         except FixerError as exc:
             typer.echo(f"acr-fix: error: {exc}", err=True)
             raise typer.Exit(2)

@@ -89,13 +89,12 @@ def settings_from_env(env: Mapping[str, str] | None = None, token_env: str = "GI
 
 def open_or_update_pr(request: PrRequest, settings: Settings | None = None, *, cwd: Path | None = None,
                       github: Callable[[str, str, str, Callable[[str], None]], GitHub] | None = None,
-                      render_markdown: Callable[[RunResult], str] | None = None,
                       git_env: Mapping[str, str] | None = None) -> PrResult:
     """Run the bot once. Raises BotError subclasses (and FixerError from settings) with
     one-line messages; the user's checkout is left exactly as it was in every case.
 
     ``github`` builds the API client from (repository, token, api_url, log); tests pass one
-    with a fake clock. ``render_markdown`` is the report renderer for the PR body.
+    with a fake clock.
     """
     cwd = Path(cwd or Path.cwd())
     settings = settings or (lambda root: (Options(), None))
@@ -120,14 +119,14 @@ def open_or_update_pr(request: PrRequest, settings: Settings | None = None, *, c
         make = github or (lambda repo, token, url, sink: GitHub(repo, token, url, log=sink))
         client = make(repository, request.token, request.api_url, log.append)
     try:
-        return _run(request, settings, git, relative, client, render_markdown, log)
+        return _run(request, settings, git, relative, client, log)
     finally:
         if client is not None:
             client.close()
 
 
 def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path], client: GitHub | None,
-         render_markdown: Callable[[RunResult], str] | None, log: list[str]) -> PrResult:
+         log: list[str]) -> PrResult:
     warnings: list[str] = []
     base = request.base or _default_branch(git, request.remote, client)
     git.check_branch_name(base)
@@ -167,7 +166,7 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
 
         title = words.title(result)
         message = words.commit_message(result)
-        text = words.body(result, render_markdown)
+        text = words.body(result)
         files = tuple(f.display for f in result.changed_files)
         preview = {"title": title, "body": text, "commit_message": message, "files": files}
         if request.dry_run:
@@ -183,7 +182,7 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
         if not written:
             raise GitError("no fixed file could be written in the temporary worktree: " + "; ".join(errors))
         if written != files:
-            message, text = words.commit_message(result), words.body(result, render_markdown)
+            message, text = words.commit_message(result), words.body(result)
             preview = {"title": words.title(result), "body": text, "commit_message": message, "files": written}
         commit = tree.commit(list(written), message, request.author)
         unchanged = remote_sha is not None and _same_fix(tree, base_sha, commit, remote_sha)

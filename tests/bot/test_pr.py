@@ -4,8 +4,6 @@ and the GitHub REST API served on 127.0.0.1."""
 from __future__ import annotations
 
 import base64
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +12,11 @@ import typer
 from typer.testing import CliRunner
 
 from fixer.bot.body import MARKER, TRAILER
-from fixer.bot.cli import register
+from fixer.bot.cli import default_settings, register
 from fixer.bot.errors import (DirtyTree, ForeignChanges, NotARepository, PushRejected, Unprocessable)
 from fixer.bot.git import Author
 from fixer.bot.github import GitHub
 from fixer.bot.pr import DEFAULT_BRANCH, PrRequest, PrResult, open_or_update_pr
-from fixer.config import load_config, merge_options
 from fixer.options import Options
 
 from .conftest import NAME, OWNER, TOKEN, FakeGitHub, GitHttpServer, Repo, git, make_repo
@@ -65,8 +62,8 @@ COMPLIANT = """{
 PACKAGE_JSON = '{"name": "web", "version": "1.0.0"}\n'
 
 
-def settings(root: Path) -> tuple[Options, None]:
-    return merge_options(load_config(root), {}), None
+def settings(root: Path) -> tuple[Options, Any]:
+    return default_settings(root, {}, None)
 
 
 @pytest.fixture
@@ -114,10 +111,10 @@ def test_first_run_opens_a_pull_request(repo: Repo, github: FakeGitHub) -> None:
     assert pull["head"]["ref"] == DEFAULT_BRANCH and pull["base"]["ref"] == "main" and pull["draft"] is True
     body = pull["body"]
     assert body.startswith(MARKER)
-    assert "| Registry | Problem | Fix | Why | Cost |" in body and "`buildcache`" in body
+    assert "| Registry | Line | Problem | Fix | Why | Cost |" in body and "`buildcache`" in body
     assert "```diff\n--- a/infra/registry.json\n+++ b/infra/registry.json" in body
     assert '+        "name": "Premium"' in body
-    assert "Premium costs more" in body
+    assert "Premium costs more" in body and len(body) < 65536
     assert github.labels[1] == ["security"]
     assert github.reviewers[1] == {"reviewers": ["alice"], "team_reviewers": ["platform"]}
     # The user's checkout is exactly as it was.
@@ -268,6 +265,14 @@ def test_config_is_read_from_the_base_branch(repo: Repo, github: FakeGitHub) -> 
     assert result.action == "opened"
 
 
+def test_psrule_suppression_on_the_base_branch_is_honoured(repo: Repo, github: FakeGitHub) -> None:
+    repo.write("ps-rule.yaml", "suppression:\n  Azure.ACR.Firewall:\n    - buildcache  # public base images\n")
+    repo.commit_and_push("suppress", "ps-rule.yaml")
+    result = bot(repo, github)
+    assert result.action == "nothing-to-fix", result.message
+    assert repo.remote_sha(DEFAULT_BRANCH) is None and github.requests == []
+
+
 # -- through the command line ---------------------------------------------------------------
 
 
@@ -278,7 +283,7 @@ def cli_app() -> typer.Typer:
     def main() -> None:
         """acr-fix (test host for the pr command)."""
 
-    register(app, settings=lambda root, values, config: (merge_options(load_config(root, config), values), None))
+    register(app)
     return app
 
 
@@ -354,6 +359,3 @@ def test_derives_repository_from_an_ssh_style_remote(repo: Repo, github: FakeGit
     from fixer.bot.github import repository_from_remote
     assert repository_from_remote(Git(repo.work).remote_url("origin")) == f"{OWNER}/{NAME}"
 
-
-def _unused(*_: object) -> None:  # keep imports used by type checkers honest
-    json.dumps(subprocess.__name__)
