@@ -69,14 +69,17 @@ def needed_bump(current: str, needed: set[str], used: set[str]) -> tuple[str | N
     ``needed`` are features the fix writes; ``used`` are features the resource already uses.
     (None, None) means the current version is fine; (None, problem) means no stable version
     supports everything (the fix must be done by hand)."""
-    features = {f.lower() for f in needed | used if f.lower() in SUPPORT}
-    if all(supports(current, f) for f in features):
+    needed = {f.lower() for f in needed if f.lower() in SUPPORT}
+    if all(supports(current, f) for f in needed):
         return None, None
+    # Keep what the resource uses today working; a property the current version already
+    # lacks is the template's own business, not a reason to pick a different version.
+    used = {f.lower() for f in used if f.lower() in SUPPORT and supports(current, f)}
+    features = needed | used
     candidates = [v for v in VERSIONS if not is_preview(v) and _key(v) >= _key(current) and all(v in SUPPORT[f] for f in features)]
     if candidates:
         return candidates[0], None
-    blockers = sorted(f for f in features if f in used)
-    if "networkruleset.virtualnetworkrules" in blockers:
+    if "networkruleset.virtualnetworkrules" in used:
         return None, ("the registry uses networkRuleSet.virtualNetworkRules, which no stable API version "
                       f"after {current} supports (removed in 2021-09-01), but the fix needs a newer one")
     return None, f"no stable API version newer than {current} supports {', '.join(sorted(features))}"

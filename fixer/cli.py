@@ -1,20 +1,34 @@
-"""The acr-fix command line: parse flags, call the library, print, choose the exit code."""
+"""The acr-fix command line: parse flags, call the library, print, choose the exit code.
+
+``acr-fix --dry-run|--write [PATHS]`` is the main job; ``acr-fix init``, ``acr-fix suppress``
+and ``acr-fix pr`` are separate commands (dispatched in ``main``).
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
 from . import __version__
-from .options import STRATEGIES, Options
+from .config import load_config, merge_options, write_starter_config
+from .errors import ConfigError, FixerError
+from .markdown import render_markdown
+from .options import Options
 from .report import render_json, render_text
-from .run import RunResult, run, write_fixes
+from .run import RunResult, Suppressor, run, write_fixes
+from .sarif import render_sarif
+from .suppressions import Suppressions, add_psrule_suppression, load_suppressions
+
+FORMATS = ("text", "json", "sarif", "markdown")
+COMMANDS = ("init", "suppress", "pr")
 
 app = typer.Typer(add_completion=False, help="Find and fix Azure Container Registries open to the internet "
-                  "(PSRule Azure.ACR.Firewall) in ARM JSON and Bicep templates.")
+                  "(PSRule Azure.ACR.Firewall) in ARM JSON and Bicep templates. Other commands: "
+                  "acr-fix init | suppress NAME | pr.")
+commands = typer.Typer(add_completion=False, help="acr-fix commands.")
 
 EXIT_HELP = """Exit codes: 0 nothing left to do; 1 changes proposed (dry run) or findings that need
 manual action; 2 usage error or unreadable/unparsable input (other files still processed)."""
@@ -26,9 +40,16 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-def _fail_usage(message: str) -> None:
+def _fail(message: str) -> None:
     typer.echo(f"acr-fix: error: {message}", err=True)
     raise typer.Exit(2)
+
+
+def build_settings(root: Path, cli_values: dict[str, Any], config: Path | None) -> tuple[Options, Suppressions]:
+    """Options (defaults < acr-fix.yaml < flags) and PSRule suppressions for ``root``.
+    Raises ConfigError."""
+    options = merge_options(load_config(root, config), cli_values)
+    return options, load_suppressions(root)
 
 
 @app.command(epilog=EXIT_HELP)
@@ -36,46 +57,81 @@ def check(
     paths: List[Path] = typer.Argument(None, help="Files or directories (recursive). Default: current directory."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Preview: summary per registry and a unified diff; writes nothing."),
     write: bool = typer.Option(False, "--write", help="Apply the fixes to the files."),
-    strategy: str = typer.Option("auto", "--strategy", help="auto | deny | disable."),
-    ip_rule: List[str] = typer.Option([], "--ip-rule", help="CIDR to allow through the firewall (repeatable)."),
+    strategy: Optional[str] = typer.Option(None, "--strategy", help="auto | deny | disable (default auto)."),
+    ip_rule: List[str] = typer.Option([], "--ip-rule", help="IPv4 address or CIDR to allow through the firewall (repeatable)."),
     no_trusted_services: bool = typer.Option(False, "--no-trusted-services", help="Do not add networkRuleBypassOptions: AzureServices."),
     no_sku_upgrade: bool = typer.Option(False, "--no-sku-upgrade", help="Never upgrade the SKU to Premium; report a manual finding instead."),
     premium_only: bool = typer.Option(False, "--premium-only", help="Check only Premium registries, exactly as PSRule does."),
     exclude: List[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
-    output_format: str = typer.Option("text", "--format", help="text | json."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Configuration file (default: acr-fix.yaml in the current directory)."),
+    output_format: str = typer.Option("text", "--format", help="text | json | sarif | markdown."),
     output: Optional[Path] = typer.Option(None, "--output", help="Write the report to this file instead of stdout."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and errors; no summary, no progress."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and errors; no diff, summary or progress."),
     no_color: bool = typer.Option(False, "--no-color", help="No colour (colour is only used on a terminal anyway)."),
-    max_file_size: int = typer.Option(50, "--max-file-size", help="Skip files larger than this many MB."),
+    max_file_size: Optional[int] = typer.Option(None, "--max-file-size", help="Skip files larger than this many MB (default 50)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: chosen by repository size)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """Preview (--dry-run) or apply (--write) fixes for open container registries."""
     if dry_run == write:
-        _fail_usage("give exactly one of --dry-run or --write")
-    if strategy not in STRATEGIES:
-        _fail_usage(f"--strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
-    if output_format not in ("text", "json"):
-        _fail_usage(f"--format must be text or json, not {output_format!r}")
-    rules = []
-    import ipaddress
-    for rule in ip_rule:
-        try:
-            network = ipaddress.ip_network(rule, strict=False)
-        except ValueError:
-            _fail_usage(f"--ip-rule {rule!r} is not an IPv4 address or CIDR range")
-        if network.version != 4:
-            _fail_usage(f"--ip-rule {rule!r}: Azure Container Registry only accepts IPv4 rules")
-        rules.append(rule)
-    options = Options(strategy=strategy, ip_rules=tuple(rules), trusted_services=not no_trusted_services,
-                      sku_upgrade=not no_sku_upgrade, premium_only=premium_only, excludes=tuple(exclude),
-                      max_file_size=max_file_size * 1024 * 1024)
-    result = run(list(paths or [Path(".")]), options)
+        _fail("give exactly one of --dry-run or --write")
+    if output_format not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
+    root = Path.cwd()
+    cli_values: dict[str, Any] = {
+        "strategy": strategy, "ip_rules": list(ip_rule),
+        "trusted_services": False if no_trusted_services else None,
+        "sku_upgrade": False if no_sku_upgrade else None,
+        "premium_only": True if premium_only else None,
+        "excludes": list(exclude),
+        "max_file_size": max_file_size * 1024 * 1024 if max_file_size is not None else None,
+        "jobs": jobs,
+    }
+    try:
+        options, suppressions = build_settings(root, cli_values, config)
+    except ConfigError as exc:
+        _fail(str(exc))
+    show_progress = not quiet and sys.stderr.isatty()
+    with _Progress(show_progress) as progress:
+        result = run(list(paths or [Path(".")]), options, root=root, suppressions=suppressions,
+                     progress=progress.update if show_progress else None)
     if write:
         write_fixes(result)
     _emit(result, output_format, output, quiet, no_color, "write" if write else "dry-run")
+    for warning in result.warnings:
+        typer.echo(f"acr-fix: warning: {warning}", err=True)
     for error in _errors(result):
         typer.echo(f"acr-fix: {error}", err=True)
     raise typer.Exit(result.exit_code())
+
+
+class _Progress:
+    """A rich progress bar on stderr for big runs on a terminal; nothing otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = None
+        self.task = None
+
+    def __enter__(self) -> "_Progress":
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.fields[registries]} registries"), TimeElapsedColumn(),
+                                console=Console(stderr=True), transient=True)
+            self.bar.__enter__()
+            self.task = self.bar.add_task("scan", total=None, registries=0)
+        return self
+
+    def update(self, done: int, total: int, registries: int) -> None:
+        if self.bar is not None and total >= 50:
+            self.bar.update(self.task, completed=done, total=total, registries=registries)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 def _errors(result: RunResult) -> list[str]:
@@ -85,18 +141,65 @@ def _errors(result: RunResult) -> list[str]:
 def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: bool, no_color: bool, mode: str) -> None:
     if output_format == "json":
         text = render_json(result, mode)
+    elif output_format == "sarif":
+        text = render_sarif(result)
+    elif output_format == "markdown":
+        text = render_markdown(result)
     else:
         color = output is None and not no_color and sys.stdout.isatty()
         text = render_text(result, color=color, quiet=quiet)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{output}: cannot write the report ({exc.strerror or exc})")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
 
 
-def main() -> None:
-    app(prog_name="acr-fix")
+@commands.command("init")
+def init() -> None:
+    """Write a commented starter acr-fix.yaml in the current directory (never overwrites)."""
+    try:
+        path = write_starter_config(Path.cwd())
+    except ConfigError as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {path.name}: edit it, then run acr-fix --dry-run")
+
+
+@commands.command("suppress")
+def suppress(
+    name: str = typer.Argument(..., help="Registry name as deployed (the resource's name)."),
+    reason: str = typer.Option(..., "--reason", help="Why this registry stays open; kept as a comment."),
+) -> None:
+    """Add a registry to ps-rule.yaml's Azure.ACR.Firewall suppression list (keeps comments)."""
+    try:
+        path = add_psrule_suppression(Path.cwd(), name, reason)
+    except (ConfigError, FixerError) as exc:
+        _fail(str(exc))
+    typer.echo(f"{path.name}: registry '{name}' is suppressed for Azure.ACR.Firewall ({reason})")
+
+
+def _bot_settings(root: Path, cli_values: dict[str, Any], config: Path | None) -> tuple[Options, Suppressor | None]:
+    options, suppressions = build_settings(root, cli_values, config)
+    return options, suppressions.suppressor()
+
+
+def _register_bot() -> None:
+    from .bot.cli import register
+
+    register(commands, settings=_bot_settings)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in COMMANDS:
+        if args[0] == "pr":
+            _register_bot()
+        commands(args=args, prog_name="acr-fix")
+    else:
+        app(args=args, prog_name="acr-fix")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import RULE_ID
-from .api_versions import needed_bump
+from .api_versions import needed_bump, supports
 from .edits import Applicability, Change, Edit, Fix, detect_indent_unit, indent_at
 from .model import Document, Node, Origin, Registry, Resolved
 from .options import Options
@@ -276,6 +276,11 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
         ok = builder.set_property(sku, ("sku", "name"), "Premium", why, "sku.name")
     if ok:
         result.notes.append(f"SKU upgraded from {current} to Premium: {COST_NOTE}")
+        tier = registry.sku.get("tier") if registry.sku is not None else None
+        if tier is not None and tier.kind == "string" and not tier.value.startswith("[") \
+                and tier.value.lower() != "premium":
+            builder.replace(registry.doc, tier, "Premium", f"set sku.tier to 'Premium' (was '{tier.value}')",
+                            "sku.tier has to agree with sku.name")
     return ok
 
 
@@ -300,6 +305,6 @@ def _plan_api_version(builder: _Builder, registry: Registry) -> None:
         return
     doc = registry.doc
     builder.changes.append(Change(doc, edits, [api.node.path], f"bump apiVersion {api.value} -> {new_version}",
-                                  f"{api.value} does not support {', '.join(sorted(builder.written))}; "
+                                  f"{api.value} does not support {', '.join(sorted(w for w in builder.written if not supports(api.value, w)))}; "
                                   f"{new_version} is the oldest stable version that supports everything this registry uses",
                                   doc.line(api.node)))

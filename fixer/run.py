@@ -11,7 +11,7 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from .diff import unified_diff
 from .discover import discover, is_parameter_file
@@ -193,12 +193,19 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
 
 
 def run(paths: list[Path], options: Options, *, root: Path | None = None,
-        suppressor: Suppressor | None = None, progress: Callable[[int, int, int], None] | None = None) -> RunResult:
-    """Analyse ``paths`` and compute (but do not write) every fix."""
+        suppressor: Suppressor | None = None, suppressions: Any = None,
+        progress: Callable[[int, int, int], None] | None = None) -> RunResult:
+    """Analyse ``paths`` and compute (but do not write) every fix.
+
+    ``suppressions`` (fixer.suppressions.Suppressions) skips PSRule's ignored paths and
+    marks suppressed registries; ``suppressor`` is the bare per-registry hook."""
     root = root or Path.cwd()
     outcome = RunResult(root=root)
     found = discover(paths, options.excludes, options.includes)
     outcome.errors.extend(found.errors)
+    if suppressions is not None:
+        found.files = [p for p in found.files if not suppressions.path_ignored(display_path(p, root))]
+        suppressor = suppressor or suppressions.suppressor()
     workspace = Workspace(loader=load_document, files=found.files, max_file_size=options.max_file_size)
     templates = [p for p in found.files if not is_parameter_file(p)]
     outcome.scanned = len(templates)
@@ -211,6 +218,8 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
         if progress is not None:
             progress(done, len(templates), registries_seen)
     _apply_and_verify(outcome, workspace, options, root)
+    if suppressions is not None:
+        outcome.warnings.extend(w for w in suppressions.warnings if w not in outcome.warnings)
     return outcome
 
 
