@@ -110,15 +110,15 @@ def floor_once(tree: Path) -> float:
     return time.perf_counter() - t0
 
 
-def run_child(cmd: list[str], cwd: Path | None = None, timeout: float | None = None) -> tuple[float, int, float]:
+def run_child(cmd: list[str], src: Path = REPO_ROOT, timeout: float | None = None) -> tuple[float, int, float]:
     """(wall seconds, exit code, peak RSS in MB of the largest process in the child's tree
     that was waited for) for one run of ``cmd`` with stdout/stderr discarded."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(src) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("FORCE_COLOR", None)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                            cwd=cwd, env=env)
+                            cwd=src, env=env)
     deadline = None if timeout is None else t0 + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG if deadline else 0)
@@ -135,19 +135,33 @@ def run_child(cmd: list[str], cwd: Path | None = None, timeout: float | None = N
     return wall, proc.returncode, rss_mb
 
 
-def acr_fix_command(explicit: str | None) -> list[str]:
-    """The command that runs acr-fix: --cmd, else the acr-fix console script next to this
-    Python or on PATH, else ``python -m fixer``."""
+def acr_fix_command(explicit: str | None, ref: str | None, out: Path) -> tuple[list[str], Path, str]:
+    """(command, PYTHONPATH root, label) that runs acr-fix.
+
+    With ``ref``, the committed ``fixer/`` at that git ref is exported to ``out/src-<sha>``
+    and run with ``python -m fixer``, so the numbers belong to a commit, not to whatever the
+    work tree holds. Otherwise: --cmd, else the acr-fix console script next to this Python or
+    on PATH, else ``python -m fixer`` from this checkout.
+    """
+    if ref:
+        sha = subprocess.run(["git", "rev-parse", "--short=10", ref], cwd=REPO_ROOT, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        src = out / f"src-{sha}"
+        if not (src / "fixer" / "__main__.py").exists():
+            src.mkdir(parents=True, exist_ok=True)
+            archive = subprocess.run(["git", "archive", sha, "fixer"], cwd=REPO_ROOT, check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
+        return [sys.executable, "-m", "fixer"], src, f"python -m fixer @ {sha}"
     if explicit:
-        return explicit.split()
+        return explicit.split(), REPO_ROOT, explicit
     beside = Path(sys.executable).with_name("acr-fix")
     if beside.exists():
-        return [str(beside)]
+        return [str(beside)], REPO_ROOT, "acr-fix (work tree)"
     found = shutil.which("acr-fix")
     if found:
-        return [found]
+        return [found], REPO_ROOT, "acr-fix (on PATH)"
     if (REPO_ROOT / "fixer" / "__main__.py").exists():
-        return [sys.executable, "-m", "fixer"]
+        return [sys.executable, "-m", "fixer"], REPO_ROOT, "python -m fixer (work tree)"
     raise SystemExit("acr-fix not found: install the project (pip install -e .) or pass --cmd")
 
 
@@ -161,24 +175,26 @@ def changed_files(original: Path, copy: Path) -> int:
     return n
 
 
-def measure(tree: Path, manifest: dict, args: argparse.Namespace, cmd: list[str]) -> Result:
+def measure(tree: Path, manifest: dict, args: argparse.Namespace, cmd: list[str], src: Path) -> Result:
     counts = manifest["counts"]
     res = Result(files=manifest["files_requested"], template_files=counts.get("arm", 0) + counts.get("bicep", 0),
                  registries=counts.get("registries", 0), mb=manifest["total_bytes"] / 1048576,
                  floor_s=min(floor_once(tree) for _ in range(args.repeat)))
     log(f"  floor {res.floor_s:.3f}s")
     if not args.no_acr_fix:
-        runs = [run_child([*cmd, "--dry-run", str(tree)]) for _ in range(args.repeat)]
+        runs = [run_child([*cmd, "--dry-run", str(tree)], src) for _ in range(args.repeat)]
         best = min(runs)
         res.dry_s, res.dry_rc, res.dry_rss_mb = best[0], best[1], max(r[2] for r in runs)
         log(f"  dry-run {res.dry_s:.3f}s (exit {res.dry_rc}, {res.dry_rss_mb:.0f} MB)")
+        if res.dry_rc not in (0, 1):
+            log(f"  WARNING: acr-fix exited {res.dry_rc}: run `{' '.join(cmd)} --dry-run {tree}` to see why")
         work = tree.parent / "write-copy"
         write_runs = []
         for _ in range(args.repeat):
             if work.exists():
                 shutil.rmtree(work)
             shutil.copytree(tree, work)
-            write_runs.append(run_child([*cmd, "--write", str(work)]))
+            write_runs.append(run_child([*cmd, "--write", str(work)], src))
         best = min(write_runs)
         res.write_s, res.write_rc, res.write_rss_mb = best[0], best[1], max(r[2] for r in write_runs)
         res.changed_files = changed_files(tree, work)
@@ -193,7 +209,7 @@ def measure(tree: Path, manifest: dict, args: argparse.Namespace, cmd: list[str]
     return res
 
 
-def profile(tree: Path, cmd: list[str], out: Path, top: int) -> str:
+def profile(tree: Path, cmd: list[str], src: Path, out: Path, top: int) -> str:
     """cProfile one dry run in a subprocess; returns the top functions by own and cumulative time."""
     stats_file = out / f"profile-{tree.parent.name}.pstats"
     if cmd[-2:] == ["-m", "fixer"]:
@@ -202,7 +218,7 @@ def profile(tree: Path, cmd: list[str], out: Path, top: int) -> str:
         target = [cmd[-1]]  # the console script is a Python file cProfile can run
     subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats_file), *target, "--dry-run", str(tree)],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                   env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+                   cwd=src, env={**os.environ, "PYTHONPATH": str(src)})
     buf = io.StringIO()
     stats = pstats.Stats(str(stats_file), stream=buf)
     stats.strip_dirs()
@@ -222,11 +238,11 @@ def fmt(v: float | None, spec: str, suffix: str = "") -> str:
     return "–" if v is None else f"{v:{spec}}{suffix}"
 
 
-def table(results: list[Result], cmd: list[str]) -> str:
+def table(results: list[Result], label: str) -> str:
     cpu = platform.processor() or platform.machine()
     lines = [
         f"Machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}; date {dt.date.today().isoformat()}; command `{' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}`.",
+        f"Python {platform.python_version()}; date {dt.date.today().isoformat()}; `{label}`.",
         "",
         "| files | templates | registries | MB | floor s | dry-run s | × floor | files/s | MB/s | peak RSS MB | write s | write / dry-run | files changed | checkov s | checkov / dry-run |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -268,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size-mb", type=float, default=None, help="fixed size for every tree (default: 15 KB per file)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cmd", default=None, help="command that runs acr-fix (default: detected)")
+    ap.add_argument("--ref", default=None, help="benchmark the fixer/ committed at this git ref (e.g. HEAD), not the work tree")
     ap.add_argument("--no-acr-fix", action="store_true", help="only generate and measure the floor")
     ap.add_argument("--checkov", default=None, help="path to checkov (default: on PATH)")
     ap.add_argument("--no-checkov", action="store_true")
@@ -281,20 +298,20 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.full and 100_000 not in sizes:
         sizes.append(100_000)
-    cmd = [] if args.no_acr_fix else acr_fix_command(args.cmd)
     args.out.mkdir(parents=True, exist_ok=True)
+    cmd, src, label = ([], REPO_ROOT, "floor only") if args.no_acr_fix else acr_fix_command(args.cmd, args.ref, args.out)
     results: list[Result] = []
     for n in sizes:
         tree, manifest = tree_for(args.out, n, args.seed, args.arm_share, args.registry_share, args.size_mb)
         log(f"{n} files: {tree}")
-        results.append(measure(tree, manifest, args, cmd))
-    print(table(results, cmd or ["(none)"]))
+        results.append(measure(tree, manifest, args, cmd, src))
+    print(table(results, label))
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=1))
     if args.profile and cmd:
         tree, _ = tree_for(args.out, sizes[0], args.seed, args.arm_share, args.registry_share, args.size_mb)
         print()
-        print(profile(tree, cmd, args.out, args.top))
+        print(profile(tree, cmd, src, args.out, args.top))
     return 0
 
 
