@@ -38,6 +38,7 @@ if __package__ in (None, ""):
 from benchmarks.generate import GENERATOR_VERSION, generate  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+LOAD_BEFORE = "%.2f" % os.getloadavg()[0]
 
 
 @dataclass
@@ -71,11 +72,19 @@ def tree_for(out: Path, files: int, seed: int, arm_share: float, registry_share:
     tree, manifest = base / "tree", base / "manifest.json"
     if manifest.exists() and tree.is_dir():
         return tree, json.loads(manifest.read_text())
-    if base.exists():
-        shutil.rmtree(base)
-    base.mkdir(parents=True)
+    # Generate beside the final place and rename, so concurrent runs never see half a tree.
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = base / f"tree.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
     t0 = time.perf_counter()
-    m = generate(tree, files, seed, arm_share, registry_share, size_mb)
+    m = generate(tmp, files, seed, arm_share, registry_share, size_mb)
+    if manifest.exists() and tree.is_dir():  # another run finished first
+        shutil.rmtree(tmp)
+        return tree, json.loads(manifest.read_text())
+    if tree.exists():
+        shutil.rmtree(tree)
+    tmp.rename(tree)
     # Written last: its presence marks a complete tree.
     manifest.write_text(json.dumps(m.summary(), indent=1))
     log(f"generated {files} files ({m.total_bytes / 1048576:.1f} MB) in {time.perf_counter() - t0:.1f}s: {tree}")
@@ -188,7 +197,7 @@ def measure(tree: Path, manifest: dict, args: argparse.Namespace, cmd: list[str]
         log(f"  dry-run {res.dry_s:.3f}s (exit {res.dry_rc}, {res.dry_rss_mb:.0f} MB)")
         if res.dry_rc not in (0, 1):
             log(f"  WARNING: acr-fix exited {res.dry_rc}: run `{' '.join(cmd)} --dry-run {tree}` to see why")
-        work = tree.parent / "write-copy"
+        work = tree.parent / f"write-copy-{os.getpid()}"
         write_runs = []
         for _ in range(args.repeat):
             if work.exists():
@@ -242,7 +251,8 @@ def table(results: list[Result], label: str) -> str:
     cpu = platform.processor() or platform.machine()
     lines = [
         f"Machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}; date {dt.date.today().isoformat()}; `{label}`.",
+        f"Python {platform.python_version()}; load average before the run {LOAD_BEFORE}; "
+        f"date {dt.date.today().isoformat()}; `{label}`.",
         "",
         "| files | templates | registries | MB | floor s | dry-run s | × floor | files/s | MB/s | peak RSS MB | write s | write / dry-run | files changed | checkov s | checkov / dry-run |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
