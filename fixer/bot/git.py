@@ -244,10 +244,10 @@ class Git:
 
     # -- remotes ------------------------------------------------------------------------
 
-    def remote_url(self, remote: str) -> str:
-        """The push URL of ``remote``. Raises GitError when there is no such remote."""
+    def remote_url(self, remote: str, push: bool = True) -> str:
+        """The push (or fetch) URL of ``remote``. Raises GitError when there is no such remote."""
         _check_name(remote, "remote")
-        proc = self.run("remote", "get-url", "--push", remote, check=False)
+        proc = self.run("remote", "get-url", *(["--push"] if push else []), remote, check=False)
         if proc.returncode != 0:
             raise GitError(f"no git remote named {remote!r}; add it (git remote add {remote} URL) or pass --remote")
         return proc.stdout.strip()
@@ -259,7 +259,7 @@ class Git:
         prefix = f"refs/remotes/{remote}/"
         if proc.returncode == 0 and proc.stdout.strip().startswith(prefix):
             return proc.stdout.strip()[len(prefix):]
-        url = self.remote_url(remote)
+        url = self.remote_url(remote, push=False)
         proc = self.run("ls-remote", "--symref", remote, "HEAD", url=url, check=False)
         if proc.returncode != 0:
             raise GitError(f"cannot ask {remote!r} for its default branch: {self._explain(proc)}; pass --base")
@@ -270,7 +270,7 @@ class Git:
 
     def remote_branch(self, remote: str, branch: str) -> str | None:
         """The commit ``branch`` points to on the remote now, or None when it does not exist."""
-        url = self.remote_url(remote)
+        url = self.remote_url(remote, push=False)
         proc = self.run("ls-remote", "--heads", remote, f"refs/heads/{branch}", url=url, check=False)
         if proc.returncode != 0:
             raise GitError(f"cannot list branches of {remote!r}: {self._explain(proc)}")
@@ -286,7 +286,7 @@ class Git:
         In a shallow clone (``actions/checkout`` makes them) fetch two commits deep: the bot
         compares its branch with that commit's parent. A full clone stays full.
         """
-        url = self.remote_url(remote)
+        url = self.remote_url(remote, push=False)
         args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head"]
         if self.is_shallow():
             args.append("--depth=2")

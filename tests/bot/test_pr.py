@@ -359,3 +359,17 @@ def test_derives_repository_from_an_ssh_style_remote(repo: Repo, github: FakeGit
     from fixer.bot.github import repository_from_remote
     assert repository_from_remote(Git(repo.work).remote_url("origin")) == f"{OWNER}/{NAME}"
 
+
+
+def test_shallow_clone_as_actions_checkout_makes(repo: Repo, github: FakeGitHub) -> None:
+    shallow = repo.root / "shallow"
+    git(repo.root, "clone", "-q", "--depth", "1", f"file://{repo.origin}", str(shallow))
+    git(shallow, "config", "user.name", "CI")
+    git(shallow, "config", "user.email", "ci@example.com")
+    ci = Repo(root=repo.root, work=shallow, origin=repo.origin)
+    assert git(shallow, "rev-parse", "--is-shallow-repository") == "true"
+    assert bot(ci, github).action == "opened"
+    repo.write("README.md", "# moved on\n")
+    repo.commit_and_push("docs", "README.md")
+    assert bot(ci, github).action == "unchanged"
+    assert len(github.pulls) == 1
