@@ -143,6 +143,21 @@ class Git:
         clone.cwd, clone.token, clone.redact, clone.env = Path(cwd), self.token, self.redact, self.env
         return clone
 
+    def without_hooks(self) -> "Git":
+        """The same settings with the repository's hooks off (``core.hooksPath`` pointed at
+        nothing): the bot's checkout and commit happen in a throwaway worktree, where a
+        post-checkout or post-commit hook (husky, LFS, linters) has no business running."""
+        clone = self.at(self.cwd)
+        env = dict(self.env)
+        try:
+            index = int(env.get("GIT_CONFIG_COUNT", "0") or "0")
+        except ValueError:
+            index = 0
+        env.update({"GIT_CONFIG_COUNT": str(index + 1), f"GIT_CONFIG_KEY_{index}": "core.hooksPath",
+                    f"GIT_CONFIG_VALUE_{index}": os.devnull})
+        clone.env = env
+        return clone
+
     # -- running -----------------------------------------------------------------------
 
     def run(self, *args: str, check: bool = True, url: str | None = None,
@@ -319,8 +334,9 @@ class Git:
         parent = Path(tempfile.mkdtemp(prefix="acr-fix-bot-"))
         path = parent / "worktree"
         try:
-            self.run("worktree", "add", "--quiet", "--detach", "--no-checkout", str(path), commit)
-            tree = self.at(path)
+            quiet = self.without_hooks()
+            quiet.run("worktree", "add", "--quiet", "--detach", "--no-checkout", str(path), commit)
+            tree = quiet.at(path)
             # Check out separately so a failing checkout still leaves a worktree to remove.
             tree.run("checkout", "--quiet", "--detach", commit)
             yield tree

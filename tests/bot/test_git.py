@@ -207,3 +207,19 @@ def test_git_error_messages_are_redacted(repo: Repo) -> None:
     with pytest.raises(GitError) as info:
         Git(repo.work, token=TOKEN).run("checkout", f"no-such-{TOKEN}")
     assert "no-such-***" in str(info.value) and TOKEN not in str(info.value)
+
+
+def test_worktree_runs_no_repository_hooks(repo: Repo) -> None:
+    hooks = repo.work / ".git" / "hooks"
+    for name in ("post-checkout", "pre-commit", "commit-msg", "post-commit"):
+        hook = hooks / name
+        hook.write_text(f"#!/bin/sh\necho ran >> '{repo.root}/{name}.ran'\nexit 1\n")
+        hook.chmod(0o755)
+    g = Git(repo.work)
+    with g.worktree(g.fetch("origin", "main")) as tree:
+        (tree.cwd / "infra/app.json").write_text("{}\n")
+        tree.commit(["infra/app.json"], "m", None)
+    assert sorted(p.name for p in repo.root.glob("*.ran")) == []
+    # The repository's own configuration was not changed.
+    proc = subprocess.run(["git", "config", "--get", "core.hooksPath"], cwd=repo.work, capture_output=True, text=True)
+    assert proc.returncode == 1
