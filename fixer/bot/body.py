@@ -71,4 +71,4 @@ def body(result: RunResult) -> str:
               "it stops rather than overwrite commits that others push to this branch.</sub>\n")
     room = MAX_BODY - len(MARKER) - len(callout) - len(footer) - 4
     report = render_markdown(result, max_length=room).strip()
-    return f"{MARKER}\n{report}\n\n{callout}{footer}"
+    return f"{MARKER}\n{callout}{report}\n\n{footer}"

@@ -46,7 +46,7 @@ class PrRequest:
     draft: bool = False
     dry_run: bool = False
     allow_dirty: bool = False
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)   # never printed
     repository: str | None = None           # owner/name; None: GITHUB_REPOSITORY or the remote URL
     api_url: str = DEFAULT_API_URL
 

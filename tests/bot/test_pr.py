@@ -373,3 +373,7 @@ def test_shallow_clone_as_actions_checkout_makes(repo: Repo, github: FakeGitHub)
     repo.commit_and_push("docs", "README.md")
     assert bot(ci, github).action == "unchanged"
     assert len(github.pulls) == 1
+
+
+def test_request_repr_hides_the_token() -> None:
+    assert TOKEN not in repr(PrRequest(token=TOKEN)) and TOKEN not in str(PrRequest(token=TOKEN))
