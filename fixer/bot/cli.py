@@ -23,7 +23,7 @@ from .pr import DEFAULT_BRANCH, PrRequest, format_preview, open_or_update_pr, se
 # (root of the checkout being fixed, CLI values as merge_options takes them, --config path
 # mapped into that checkout) -> (options, suppressor). The check command's own builder, so
 # the bot computes exactly what --write would: same config file, suppressions and flags.
-SettingsBuilder = Callable[[Path, "dict[str, Any]", "Path | None"], "tuple[Options, Suppressor | None]"]
+SettingsBuilder = Callable[[Path, dict[str, Any], Path | None], tuple[Options, Suppressor | None]]
 
 PR_HELP = """Exit codes: 0 pull request opened, updated or already up to date, or nothing to fix;
 1 --dry-run with changes to propose; 2 usage or configuration error, git/GitHub failure, or some

@@ -31,7 +31,7 @@ DEFAULT_BRANCH = "acr-fix/restrict-registry-network-access"
 
 # root of the base checkout -> (options, suppressor): config and PSRule files are read from
 # the commit being fixed, not from the user's working tree.
-Settings = Callable[[Path], "tuple[Options, Suppressor | None]"]
+Settings = Callable[[Path], tuple[Options, Suppressor | None]]
 
 
 @dataclass(frozen=True)
