@@ -85,7 +85,10 @@ def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict
             problems.append(f"the edited {doc.path.name} is nested too deeply to re-parse")
             continue
         try:
-            old_data = semantic_data(doc, doc.source.text)
+            old_data = getattr(doc, "_old_data", None)
+            if old_data is None:
+                old_data = semantic_data(doc, doc.source.text)
+                doc._old_data = old_data  # type: ignore[attr-defined]  # shared by every template that edits this file
             new_data = semantic_data(new_doc, new_text)
         except FixerError as exc:
             problems.append(f"the edited {doc.path.name} does not re-parse: {exc}")

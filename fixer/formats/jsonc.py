@@ -61,10 +61,11 @@ def _number(token: str) -> Any:
 
 
 class _Frame:
-    __slots__ = ("node", "key", "key_start", "key_end", "expect")
+    __slots__ = ("node", "key", "key_start", "key_end", "expect", "keys")
 
     def __init__(self, node: Node) -> None:
         self.node = node
+        self.keys: dict[str, int] | None = {} if node.kind == "object" else None
         self.key: str | None = None
         self.key_start = 0
         self.key_end = 0
@@ -217,6 +218,14 @@ def _scan(text: str, pos: int, base_path: tuple, lazy: bool, whole: bool) -> tup
                 frame.key = tok
             else:
                 raise fail("expected a property name", start)
+            # json/json5 keep the last duplicate, our lookups (case-insensitive, like ARM)
+            # the first: with both in play the rule could pass a registry that is open.
+            lowered = frame.key.lower()
+            if lowered in frame.keys:  # type: ignore[operator]
+                first = _line(text, frame.keys[lowered])  # type: ignore[index]
+                raise fail(f"duplicate property {frame.key!r} (first defined on line {first}); "
+                           "remove one so it is clear which value applies", start)
+            frame.keys[lowered] = start  # type: ignore[index]
             frame.key_start = start
             frame.key_end = pos
             frame.expect = "colon"
@@ -267,12 +276,35 @@ def to_data(node: Node) -> Any:
     return out[id(node)]
 
 
+_JSONC_NOISE = re.compile(
+    r'"(?:[^"\\\n]|\\.)*"'                                   # strings: kept as they are
+    r'|//[^\n]*|/\*.*?\*/'                                       # comments: blanked
+    r'|,(?=(?:[ \t\r\n]|//[^\n]*|/\*.*?\*/)*[}\]])',          # trailing commas: dropped
+    re.DOTALL,
+)
+
+
+def _strip_jsonc(text: str) -> str:
+    """JSONC -> JSON by blanking comments and dropping trailing commas (strings untouched)."""
+    def replace(match: re.Match[str]) -> str:
+        token = match.group()
+        if token[0] == '"':
+            return token
+        return "" if token == "," else " "
+    return _JSONC_NOISE.sub(replace, text)
+
+
 def load_values(text: str, strict: bool) -> Any:
-    """Independent re-parse with the standard library (strict JSON) or json5 (JSONC)."""
+    """Independent re-parse: the standard library for JSON; for JSONC the standard library
+    after blanking comments and trailing commas, and json5 for anything else JSON5 allows
+    (single quotes, unquoted keys...). json5 is exact but slow, so it is the last resort."""
     try:
         if strict:
             return json.loads(text)
-        return json5.loads(text)
+        try:
+            return json.loads(_strip_jsonc(text))
+        except ValueError:
+            return json5.loads(text)
     except RecursionError:
         raise ParseError("nesting too deep to re-parse") from None
     except ValueError as exc:
