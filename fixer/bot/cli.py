@@ -15,26 +15,25 @@ import typer
 from ..config import load_config, merge_options
 from ..errors import FixerError
 from ..options import Options
-from ..run import Suppressor
-from ..suppressions import load_suppressions
+from ..suppressions import Suppressions, load_suppressions
 from .git import Author
 from .pr import DEFAULT_BRANCH, PrRequest, format_preview, open_or_update_pr, settings_from_env
 
 # (root of the checkout being fixed, CLI values as merge_options takes them, --config path
-# mapped into that checkout) -> (options, suppressor). The check command's own builder, so
-# the bot computes exactly what --write would: same config file, suppressions and flags.
-SettingsBuilder = Callable[[Path, dict[str, Any], Path | None], tuple[Options, Suppressor | None]]
+# mapped into that checkout) -> (options, PSRule suppressions): the check command's own
+# builder (fixer.cli.build_settings), so the bot computes exactly what --write would.
+SettingsBuilder = Callable[[Path, dict[str, Any], Path | None], tuple[Options, Suppressions | None]]
 
 PR_HELP = """Exit codes: 0 pull request opened, updated or already up to date, or nothing to fix;
 1 --dry-run with changes to propose; 2 usage or configuration error, git/GitHub failure, or some
 files could not be processed (the pull request still holds the others)."""
 
 
-def default_settings(root: Path, cli_values: "dict[str, Any]", config: Path | None) -> "tuple[Options, Suppressor | None]":
+def default_settings(root: Path, cli_values: dict[str, Any], config: Path | None) -> tuple[Options, Suppressions | None]:
     """Options from ``acr-fix.yaml`` (or ``--config``) under ``root`` merged with the flags,
     and the PSRule suppressions (``ps-rule.yaml``, ``.ps-rule/``) found under ``root``."""
     options = merge_options(load_config(root, config), cli_values)
-    return options, load_suppressions(root).suppressor()
+    return options, load_suppressions(root)
 
 
 def register(app: typer.Typer, settings: SettingsBuilder = default_settings) -> None:
@@ -84,7 +83,7 @@ def register(app: typer.Typer, settings: SettingsBuilder = default_settings) -> 
                 repository=env["repository"], api_url=env["api_url"] or "https://api.github.com")
             config_path = config if config is None or config.is_absolute() else cwd / config
 
-            def build(root: Path) -> "tuple[Options, Suppressor | None]":
+            def build(root: Path) -> tuple[Options, Suppressions | None]:
                 return settings(root, dict(cli_values), _in_checkout(config_path, cwd, root))
 
             result = open_or_update_pr(request, build, cwd=cwd, github=_client_factory(log_sink))

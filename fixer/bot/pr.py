@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..options import Options
-from ..run import RunResult, Suppressor, run, write_fixes
+from ..run import RunResult, run, write_fixes
+from ..suppressions import Suppressions
 from . import body as words
 from .errors import ConfigurationError, ForeignChanges, GitError, GitHubError
 from .git import Author, Git
@@ -29,9 +30,9 @@ from .github import DEFAULT_API_URL, GitHub, PullRequest, repository_from_remote
 
 DEFAULT_BRANCH = "acr-fix/restrict-registry-network-access"
 
-# root of the base checkout -> (options, suppressor): config and PSRule files are read from
-# the commit being fixed, not from the user's working tree.
-Settings = Callable[[Path], tuple[Options, Suppressor | None]]
+# root of the base checkout -> (options, PSRule suppressions): config and PSRule files are
+# read from the commit being fixed, not from the user's working tree.
+Settings = Callable[[Path], tuple[Options, Suppressions | None]]
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,8 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
 
     common = {"branch": request.branch, "base": base}
     with git.worktree(base_sha) as tree:
-        options, suppressor = settings(tree.cwd)
-        result = run([tree.cwd / rel for rel in relative], options, root=tree.cwd, suppressor=suppressor)
+        options, suppressions = settings(tree.cwd)
+        result = run([tree.cwd / rel for rel in relative], options, root=tree.cwd, suppressions=suppressions)
         warnings.extend(result.warnings)
         errors = tuple(list(result.errors) + [f.error for f in result.files
                                               if f.error and f.status in ("failed", "skipped")])

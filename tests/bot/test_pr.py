@@ -273,6 +273,13 @@ def test_psrule_suppression_on_the_base_branch_is_honoured(repo: Repo, github: F
     assert repo.remote_sha(DEFAULT_BRANCH) is None and github.requests == []
 
 
+def test_psrule_path_ignore_on_the_base_branch_is_honoured(repo: Repo, github: FakeGitHub) -> None:
+    repo.write("ps-rule.yaml", "input:\n  pathIgnore:\n    - 'infra/**'\n")
+    repo.commit_and_push("ignore infra", "ps-rule.yaml")
+    assert bot(repo, github).action == "nothing-to-fix"
+    assert repo.remote_sha(DEFAULT_BRANCH) is None
+
+
 # -- through the command line ---------------------------------------------------------------
 
 
