@@ -59,7 +59,8 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
             real = given.resolve()
             if real not in seen:
                 seen.add(real)
-                result.files.append(given)
+                # a fix is written to the file itself, never over the link (see write_atomic)
+                result.files.append(real if given.is_symlink() else given)
             continue
         visited_dirs: set[Path] = set()
         for dirpath, dirnames, filenames in os.walk(given, followlinks=True, onerror=lambda e: result.errors.append(
@@ -98,5 +99,5 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
                 if real in seen:
                     continue
                 seen.add(real)
-                result.files.append(path)
+                result.files.append(real if path.is_symlink() else path)
     return result

@@ -112,6 +112,31 @@ def read_source(path: Path, max_size: int = DEFAULT_MAX_FILE_SIZE, raw: bytes | 
                       raw=raw, mtime_ns=st.st_mtime_ns, size=st.st_size)
 
 
+def check_writable(source: SourceFile) -> None:
+    """Raise WriteError unless ``source.path`` still holds the bytes we read and may be
+    replaced (not read-only, not a symbolic link). ``write_atomic`` checks the same again."""
+    path = source.path
+    try:
+        with open(path, "rb") as handle:
+            current = handle.read()
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot re-read before writing ({exc.strerror or exc}); not written") from None
+    if current != source.raw:
+        raise WriteError(f"{path}: changed on disk since it was read; not written (run again)")
+    if os.path.islink(path):
+        # os.replace would turn the link into a regular file and leave its target unfixed;
+        # writing through it could reach outside the given paths.
+        raise WriteError(f"{path}: is a symbolic link; not written (run acr-fix on the file it points to)")
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot stat ({exc.strerror or exc}); not written") from None
+    # os.access says yes to root for any file; a file without write bits is read-only on
+    # purpose (CI containers often run as root), so honour the bits too.
+    if not os.access(path, os.W_OK) or not stat.S_IMODE(st.st_mode) & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise WriteError(f"{path}: file is read-only; not written")
+
+
 def write_atomic(source: SourceFile, new_text: str) -> None:
     """Replace ``source.path`` with ``new_text`` atomically.
 
@@ -122,19 +147,12 @@ def write_atomic(source: SourceFile, new_text: str) -> None:
     """
     path = source.path
     data = source.encode(new_text)
+    check_writable(source)
     try:
-        with open(path, "rb") as handle:
-            current = handle.read()
-    except OSError as exc:
-        raise WriteError(f"{path}: cannot re-read before writing ({exc.strerror or exc}); not written") from None
-    if current != source.raw:
-        raise WriteError(f"{path}: changed on disk since it was read; not written (run again)")
-    if not os.access(path, os.W_OK):
-        raise WriteError(f"{path}: file is read-only; not written")
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
+        st = os.stat(path)
     except OSError as exc:
         raise WriteError(f"{path}: cannot stat ({exc.strerror or exc}); not written") from None
+    mode = stat.S_IMODE(st.st_mode)
     directory = path.parent
     tmp_name = None
     try:
@@ -144,6 +162,11 @@ def write_atomic(source: SourceFile, new_text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, mode)
+        if hasattr(os, "chown") and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+            try:
+                os.chown(tmp_name, st.st_uid, st.st_gid)  # keep the owner when root fixes a user's file
+            except OSError:
+                pass
         os.replace(tmp_name, path)
         tmp_name = None
     except OSError as exc:
