@@ -76,6 +76,12 @@ class _Frame:
 _RAW = json.JSONDecoder()
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len(pairs) > 1 and len({key.lower() for key, _ in pairs}) != len(pairs):
+        raise ValueError("duplicate property")
+    return dict(pairs)
+
+
 def _raw_end(text: str, start: int) -> int:
     """End offset of the strict-JSON value at ``start`` (C speed), or -1 if it is not one."""
     try:
@@ -97,7 +103,8 @@ def scan(text: str, lazy: bool = True) -> tuple[Node, bool]:
     strict_json = False
     if lazy:
         try:
-            json.loads(text)
+            # duplicates make the file fall back to the eager scan, which names their line
+            json.loads(text, object_pairs_hook=_no_duplicates)
             strict_json = True
         except (ValueError, RecursionError):
             strict_json = False
