@@ -6,6 +6,7 @@ template files. The CLI and the bot are thin layers over these two functions.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
 from collections import defaultdict
@@ -22,7 +23,7 @@ from .model import Document, Registry
 from .options import Options, RegistryOverride
 from .planner import Plan, plan_registry
 from .rule import Verdict, evaluate
-from .source import SourceFile, read_source, write_atomic
+from .source import SourceFile, check_writable, read_source, write_atomic
 from .verify import verify_documents
 from .workspace import Workspace
 
@@ -167,10 +168,23 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
         return result
     workspace.add(doc)
     try:
-        registries = find_registries(doc, workspace)
+        # Lazily parsed subtrees (and parameter files) are only read here, so errors in
+        # them surface here too: they fail this file, not the run.
+        result.plans = _plan_registries(doc, workspace, options, display, suppressor)
+    except ParseError as exc:
+        result.plans = []
+        message = str(exc).replace(str(path), display, 1)
+        result.status, result.error = "failed", message if message.startswith(display) else f"{display}: {message}"
     except RecursionError:
+        result.plans = []
         result.status, result.error = "failed", f"{display}: nesting too deep to analyse"
-        return result
+    return result
+
+
+def _plan_registries(doc: Document, workspace: Workspace, options: Options, display: str,
+                     suppressor: Suppressor | None) -> list[Plan]:
+    plans: list[Plan] = []
+    registries = find_registries(doc, workspace)
     for registry in registries:
         override = _override_for(registry, display, options.overrides)
         reason = None
@@ -188,8 +202,8 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
             plan = plan_registry(registry, options,
                                  strategy=override.strategy if override else None,
                                  ip_rules=override.ip_rules if override else None)
-        result.plans.append(plan)
-    return result
+        plans.append(plan)
+    return plans
 
 
 def run(paths: list[Path], options: Options, *, root: Path | None = None,
@@ -321,17 +335,86 @@ def _settle_status(file_result: FileResult, outcome: RunResult) -> None:
         file_result.status = "unchanged"
 
 
-def write_fixes(result: RunResult) -> RunResult:
-    """Write every verified new text atomically. A file that fails to write is reported and
-    the others are still written."""
+def _write_groups(pending: list[FileResult], result: RunResult) -> list[list[FileResult]]:
+    """``pending`` split into the sets of files that one fix spans (a template with its
+    parameter file or module caller, transitively): each set is written whole or not at all."""
+    index = {f.path.resolve(): f for f in pending}
+    parent = {key: key for key in index}
+
+    def find(key: Path) -> Path:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
     for file_result in result.files:
-        if file_result.status != "would-fix" or not file_result.changed or file_result.source is None:
-            continue
+        for plan in file_result.plans:
+            if plan.status != "fix" or plan.fix is None:
+                continue
+            keys = [k for k in {file_result.path.resolve(), *(c.doc.path.resolve() for c in plan.fix.changes)} if k in index]
+            for other in keys[1:]:
+                parent[find(other)] = find(keys[0])
+    groups: dict[Path, list[FileResult]] = defaultdict(list)
+    for f in pending:
+        groups[find(f.path.resolve())].append(f)
+    return list(groups.values())
+
+
+def _refuse(group: list[FileResult], culprit: FileResult, error: str) -> None:
+    for file_result in group:
+        file_result.status = "failed"
+        file_result.error = error if file_result is culprit else \
+            f"{file_result.display}: not written, because {culprit.display}, which the same fix edits, could not be written"
+
+
+def _put_back(written: list[FileResult]) -> list[str]:
+    """Restore the original bytes of files this run has just written; returns problems."""
+    problems = []
+    for file_result in written:
+        source = file_result.source
+        assert source is not None
         try:
-            write_atomic(file_result.source, file_result.new_text or "")
-            file_result.status = "fixed"
+            write_atomic(dataclasses.replace(source, raw=source.encode(file_result.new_text or "")), source.text)
         except WriteError as exc:
-            file_result.status = "failed"
-            file_result.error = str(exc).replace(str(file_result.path), file_result.display, 1)
+            problems.append(f"{file_result.display} was written but could not be put back ({exc})")
+    return problems
+
+
+def write_fixes(result: RunResult) -> RunResult:
+    """Write every verified new text atomically. Files that one fix spans are checked first
+    and written together: if one of them cannot be written, none is (and any already
+    written is put back). A file that fails is reported and the others are still written."""
+    pending = [f for f in result.files if f.status == "would-fix" and f.changed and f.source is not None]
+    for group in _write_groups(pending, result):
+        culprit: FileResult | None = None
+        error = ""
+        for file_result in group:
+            try:
+                check_writable(file_result.source)  # type: ignore[arg-type]
+            except WriteError as exc:
+                culprit, error = file_result, str(exc).replace(str(file_result.path), file_result.display, 1)
+                break
+        if culprit is not None:
+            _refuse(group, culprit, error)
+            continue
+        written: list[FileResult] = []
+        try:
+            for file_result in group:
+                try:
+                    write_atomic(file_result.source, file_result.new_text or "")  # type: ignore[arg-type]
+                    written.append(file_result)
+                except WriteError as exc:
+                    culprit, error = file_result, str(exc).replace(str(file_result.path), file_result.display, 1)
+                    break
+        except BaseException:
+            _put_back(written)  # Ctrl-C between two files of one fix: no half-applied fix
+            raise
+        if culprit is None:
+            for file_result in group:
+                file_result.status = "fixed"
+            continue
+        for problem in _put_back(written):
+            error += f"; {problem}"
+        _refuse(group, culprit, error)
     result.written = True
     return result
