@@ -18,7 +18,7 @@ from .errors import ConfigError, FixerError
 from .markdown import render_markdown
 from .options import Options
 from .report import render_json, render_text
-from .run import RunResult, Suppressor, run, write_fixes
+from .run import RunResult, run, write_fixes
 from .sarif import render_sarif
 from .suppressions import Suppressions, add_psrule_suppression, load_suppressions
 
@@ -181,15 +181,10 @@ def suppress(
     typer.echo(f"{path.name}: registry '{name}' is suppressed for Azure.ACR.Firewall ({reason})")
 
 
-def _bot_settings(root: Path, cli_values: dict[str, Any], config: Path | None) -> tuple[Options, Suppressor | None]:
-    options, suppressions = build_settings(root, cli_values, config)
-    return options, suppressions.suppressor()
-
-
 def _register_bot() -> None:
     from .bot.cli import register
 
-    register(commands, settings=_bot_settings)
+    register(commands, settings=build_settings)
 
 
 def main(argv: list[str] | None = None) -> None:
