@@ -20,6 +20,7 @@ from .rule import Verdict, evaluate, problem
 
 COST_NOTE = ("Premium costs more than Basic or Standard "
              "(https://azure.microsoft.com/pricing/details/container-registry/)")
+VALID_SKUS = {"basic", "standard", "premium", "classic"}
 EDITABLE = (Origin.LITERAL, Origin.PARAMETER_DEFAULT, Origin.PARAMETER_FILE, Origin.VARIABLE, Origin.MODULE_CALLER)
 
 
@@ -265,6 +266,17 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
         return False
     current = f"'{sku.value}'" if sku.value is not None else sku.describe()
     why = f"firewall rules and disabled public access need the Premium SKU. {COST_NOTE}"
+    if sku.value is not None and sku.value.lower() not in VALID_SKUS:
+        # e.g. AKS-Construction's registries_sku = '' switches the registry off: changing it
+        # would deploy a registry the user did not ask for.
+        where = f" ({sku.detail})" if sku.detail else ""
+        builder.manual.append(f"sku.name resolves to '{sku.value}'{where}, which is not a registry SKU (it may switch "
+                              "the registry on or off); set it to 'Premium' where the registry is really deployed")
+        return False
+    if sku.param and _condition_uses(registry, sku.param):
+        builder.manual.append(f"the registry's condition depends on parameter '{sku.param}', which also sets its SKU; "
+                              "changing it could change whether the registry is deployed, so set the SKU by hand")
+        return False
     if not options.sku_upgrade:
         where = f" ({sku.detail})" if sku.detail else ""
         builder.manual.append(f"the fix needs the Premium SKU, but the SKU is {current}{where} and --no-sku-upgrade "
@@ -282,6 +294,14 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
             builder.replace(registry.doc, tier, "Premium", f"set sku.tier to 'Premium' (was '{tier.value}')",
                             "sku.tier has to agree with sku.name")
     return ok
+
+
+def _condition_uses(registry: Registry, parameter: str) -> bool:
+    condition = registry.node.get("condition")
+    if condition is None or condition.kind not in ("string", "expr"):
+        return False
+    text = str(condition.value).lower().replace(" ", "")
+    return f"parameters('{parameter.lower()}')" in text
 
 
 def _plan_api_version(builder: _Builder, registry: Registry) -> None:
