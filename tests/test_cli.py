@@ -1,0 +1,152 @@
+"""The CLI contract: flags, exit codes, output streams, config precedence, commands."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fixer.cli import app, main
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+OPEN_REGISTRY = """{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.ContainerRegistry/registries",
+      "apiVersion": "2023-07-01",
+      "name": "webimages",
+      "location": "westus",
+      "sku": { "name": "Premium" },
+      "properties": {}
+    }
+  ]
+}
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "acr.json").write_text(OPEN_REGISTRY)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def test_exactly_one_mode_is_required(repo):
+    assert invoke(".").exit_code == 2
+    assert invoke("--dry-run", "--write", ".").exit_code == 2
+
+
+def test_bad_flag_values_are_usage_errors(repo):
+    result = invoke("--dry-run", "--strategy", "nope", ".")
+    assert result.exit_code == 2 and "strategy" in result.stderr
+    result = invoke("--dry-run", "--ip-rule", "2001:db8::/32", ".")
+    assert result.exit_code == 2 and "IPv4" in result.stderr
+    assert invoke("--dry-run", "--format", "xml", ".").exit_code == 2
+
+
+def test_dry_run_then_write_then_clean(repo):
+    before = (repo / "infra" / "acr.json").read_bytes()
+    dry = invoke("--dry-run", ".")
+    assert dry.exit_code == 1
+    assert "--- a/infra/acr.json" in dry.stdout and "infra/acr.json:5: registry 'webimages'" in dry.stdout
+    assert (repo / "infra" / "acr.json").read_bytes() == before
+    write = invoke("--write", ".")
+    assert write.exit_code == 0
+    assert invoke("--dry-run", ".").exit_code == 0
+
+
+def test_default_path_is_current_directory(repo):
+    assert invoke("--dry-run").exit_code == 1
+
+
+def test_json_report_shape(repo):
+    result = invoke("--dry-run", "--format", "json", ".")
+    data = json.loads(result.stdout)
+    assert data["version"] == 1 and data["mode"] == "dry-run" and data["exit_code"] == 1
+    (file_entry,) = data["files"]
+    assert file_entry["path"] == "infra/acr.json" and file_entry["status"] == "would-fix"
+    (registry,) = file_entry["registries"]
+    assert registry["name"] == "webimages" and registry["status"] == "fix" and registry["strategy"] == "deny"
+    edit = registry["changes"][0]["edits"][0]
+    assert set(edit) == {"start", "end", "text"}
+
+
+def test_output_file_and_quiet(repo):
+    result = invoke("--dry-run", "--quiet", "--format", "sarif", "--output", "out.sarif", ".")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert json.loads((repo / "out.sarif").read_text())["version"] == "2.1.0"
+    quiet = invoke("--dry-run", "--quiet", ".")
+    assert "--- a/" not in quiet.stdout and "registry 'webimages'" in quiet.stdout
+
+
+def test_config_file_is_used_and_flags_win(repo):
+    (repo / "acr-fix.yaml").write_text("strategy: disable\nip_rules: [203.0.113.9]\n")
+    data = json.loads(invoke("--dry-run", "--format", "json", ".").stdout)
+    assert data["files"][0]["registries"][0]["strategy"] == "disable"
+    data = json.loads(invoke("--dry-run", "--format", "json", "--strategy", "deny", ".").stdout)
+    registry = data["files"][0]["registries"][0]
+    assert registry["strategy"] == "deny"
+    assert "203.0.113.9" in data["files"][0]["diff"]
+
+
+def test_bad_config_is_exit_2_with_file_and_line(repo):
+    (repo / "acr-fix.yaml").write_text("strategy: deny\ncolour: blue\n")
+    result = invoke("--dry-run", ".")
+    assert result.exit_code == 2 and "acr-fix.yaml:2" in result.stderr
+
+
+def test_psrule_suppression_is_respected(repo):
+    (repo / "ps-rule.yaml").write_text("suppression:\n  Azure.ACR.Firewall:\n    - webimages  # public images\n")
+    result = invoke("--dry-run", ".")
+    assert result.exit_code == 0 and "suppressed" in result.stdout
+    before = (repo / "infra" / "acr.json").read_bytes()
+    assert invoke("--write", ".").exit_code == 0
+    assert (repo / "infra" / "acr.json").read_bytes() == before
+
+
+def test_inline_ignore_marker(repo):
+    text = OPEN_REGISTRY.replace('"name": "webimages",', '"name": "webimages", // acr-fix: ignore public base images')
+    (repo / "infra" / "acr.json").write_text(text)
+    result = invoke("--dry-run", ".")
+    assert result.exit_code == 0 and "public base images" in result.stdout
+
+
+def test_init_and_suppress_commands(repo, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["init"])
+    assert exc.value.code == 0 and (repo / "acr-fix.yaml").exists()
+    with pytest.raises(SystemExit) as exc:
+        main(["init"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["suppress", "webimages", "--reason", "serves public images"])
+    assert exc.value.code == 0
+    assert "webimages" in (repo / "ps-rule.yaml").read_text()
+    assert invoke("--dry-run", ".").exit_code == 0
+
+
+def test_bad_file_does_not_stop_the_run(repo):
+    (repo / "infra" / "broken.json").write_text('{"type": "Microsoft.ContainerRegistry/registries", ')
+    result = invoke("--write", ".")
+    assert result.exit_code == 2
+    assert "infra/broken.json:1: invalid JSON" in result.stderr
+    assert (repo / "infra" / "broken.json").read_text() == '{"type": "Microsoft.ContainerRegistry/registries", '
+    assert invoke("--dry-run", "infra/acr.json").exit_code == 0
+
+
+def test_samples_preview_and_fix(tmp_path, monkeypatch):
+    shutil.copytree(SAMPLES, tmp_path / "samples")
+    monkeypatch.chdir(tmp_path)
+    assert invoke("--dry-run", "samples").exit_code == 1
+    assert invoke("--write", "samples").exit_code == 0
+    assert invoke("--dry-run", "samples").exit_code == 0

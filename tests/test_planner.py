@@ -1,0 +1,195 @@
+"""Unit tests for the planner: which fix it chooses, where it edits, and when it refuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fixer.api_versions import needed_bump
+from fixer.edits import apply_edits
+from fixer.formats import arm
+from fixer.model import Origin
+from fixer.options import Options
+from fixer.planner import plan_registry
+from fixer.rule import Verdict, evaluate
+from fixer.run import load_document
+from fixer.source import read_source
+from fixer.workspace import Workspace
+
+SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+
+
+def template(resource: dict, parameters: dict | None = None, variables: dict | None = None, extra: list | None = None) -> str:
+    doc = {"$schema": SCHEMA, "contentVersion": "1.0.0.0"}
+    if parameters:
+        doc["parameters"] = parameters
+    if variables:
+        doc["variables"] = variables
+    doc["resources"] = [resource] + (extra or [])
+    return json.dumps(doc, indent=2)
+
+
+def registry(**fields) -> dict:
+    base = {"type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01", "name": "acr1",
+            "location": "westus", "sku": {"name": "Premium"}}
+    base.update(fields)
+    return base
+
+
+def plan_for(tmp_path: Path, text: str, files: dict[str, str] | None = None, **options):
+    path = tmp_path / "main.json"
+    path.write_text(text)
+    for name, content in (files or {}).items():
+        (tmp_path / name).write_text(content)
+    workspace = Workspace(loader=load_document, files=[path])
+    doc = arm.parse(read_source(path))
+    registries = arm.find_registries(doc, workspace)
+    assert registries, "no registry found"
+    return [plan_registry(r, Options(**options)) for r in registries], doc
+
+
+def applied(doc, plan) -> dict:
+    edits = [e for c in plan.fix.changes if c.doc is doc for e in c.edits]
+    return json.loads(apply_edits(doc.source.text, edits))
+
+
+def test_passing_registry_gets_no_plan(tmp_path):
+    (plan,), _ = plan_for(tmp_path, template(registry(properties={"publicNetworkAccess": "Disabled"})))
+    assert plan.verdict == Verdict.PASS and plan.fix is None and plan.status == "pass"
+
+
+def test_deny_is_chosen_without_private_endpoint_and_adds_trusted_services(tmp_path):
+    (plan,), doc = plan_for(tmp_path, template(registry(properties={"adminUserEnabled": False})))
+    assert plan.strategy == "deny"
+    props = applied(doc, plan)["resources"][0]["properties"]
+    assert props == {"adminUserEnabled": False, "networkRuleBypassOptions": "AzureServices",
+                     "networkRuleSet": {"defaultAction": "Deny"}}
+
+
+def test_disable_is_chosen_with_private_endpoint(tmp_path):
+    endpoint = {"type": "Microsoft.Network/privateEndpoints", "apiVersion": "2023-04-01", "name": "pe",
+                "properties": {"privateLinkServiceConnections": [{"name": "c", "properties": {"groupIds": ["registry"]}}]}}
+    (plan,), doc = plan_for(tmp_path, template(registry(), extra=[endpoint]))
+    assert plan.strategy == "disable"
+    assert applied(doc, plan)["resources"][0]["properties"] == {"publicNetworkAccess": "Disabled"}
+
+
+def test_no_trusted_services_and_ip_rules(tmp_path):
+    (plan,), doc = plan_for(tmp_path, template(registry(properties={})), strategy="deny",
+                            ip_rules=("203.0.113.0/24",), trusted_services=False)
+    props = applied(doc, plan)["resources"][0]["properties"]
+    assert props == {"networkRuleSet": {"defaultAction": "Deny",
+                                        "ipRules": [{"action": "Allow", "value": "203.0.113.0/24"}]}}
+
+
+def test_existing_ip_rules_are_kept_and_not_duplicated(tmp_path):
+    rules = [{"action": "Allow", "value": "198.51.100.7"}]
+    text = template(registry(properties={"networkRuleSet": {"defaultAction": "Allow", "ipRules": rules}}))
+    (plan,), doc = plan_for(tmp_path, text, strategy="deny", ip_rules=("198.51.100.7", "192.0.2.1"))
+    nrs = applied(doc, plan)["resources"][0]["properties"]["networkRuleSet"]
+    assert nrs == {"defaultAction": "Deny", "ipRules": rules + [{"action": "Allow", "value": "192.0.2.1"}]}
+
+
+def test_sku_upgrade_at_parameter_default_adds_allowed_value(tmp_path):
+    params = {"sku": {"type": "string", "defaultValue": "Basic", "allowedValues": ["Basic", "Standard"]}}
+    (plan,), doc = plan_for(tmp_path, template(registry(sku={"name": "[parameters('sku')]"}), parameters=params))
+    assert plan.sku_upgrade
+    new = applied(doc, plan)
+    assert new["parameters"]["sku"] == {"type": "string", "defaultValue": "Premium",
+                                        "allowedValues": ["Basic", "Standard", "Premium"]}
+    assert new["resources"][0]["sku"] == {"name": "[parameters('sku')]"}
+    assert any("costs more" in note for note in plan.notes)
+
+
+def test_parameter_file_value_wins_and_is_where_the_edit_goes(tmp_path):
+    params = {"sku": {"type": "string", "defaultValue": "Premium"}}
+    param_file = json.dumps({"$schema": SCHEMA.replace("Template", "Parameters"), "contentVersion": "1.0.0.0",
+                             "parameters": {"sku": {"value": "Standard"}}}, indent=2)
+    (plan,), doc = plan_for(tmp_path, template(registry(sku={"name": "[parameters('sku')]"}), parameters=params),
+                            files={"main.parameters.json": param_file})
+    reg = plan.registry
+    assert reg.sku_name.origin == Origin.PARAMETER_FILE and reg.sku_name.value == "Standard"
+    targets = {c.doc.path.name for c in plan.fix.changes}
+    assert targets == {"main.json", "main.parameters.json"}
+
+
+def test_variable_sku_is_edited_in_the_variable(tmp_path):
+    (plan,), doc = plan_for(tmp_path, template(registry(sku={"name": "[variables('tier')]"}), variables={"tier": "Standard"}))
+    assert applied(doc, plan)["variables"] == {"tier": "Premium"}
+
+
+def test_no_sku_upgrade_makes_a_manual_finding(tmp_path):
+    (plan,), _ = plan_for(tmp_path, template(registry(sku={"name": "Basic"})), sku_upgrade=False)
+    assert plan.status == "manual" and plan.fix is None
+    assert "--no-sku-upgrade" in plan.manual[0]
+
+
+def test_expression_sku_is_manual_with_reason_and_line(tmp_path):
+    text = template(registry(sku={"name": "[if(equals(parameters('env'), 'prod'), 'Premium', 'Basic')]"}),
+                    parameters={"env": {"type": "string", "defaultValue": "dev"}})
+    (plan,), _ = plan_for(tmp_path, text)
+    assert plan.status == "manual"
+    assert "expression" in plan.manual[0] and "(line " in plan.manual[0]
+
+
+def test_expression_public_access_falls_back_to_deny(tmp_path):
+    text = template(registry(properties={"publicNetworkAccess": "[if(parameters('p'), 'Disabled', 'Enabled')]"}),
+                    parameters={"p": {"type": "bool", "defaultValue": False}})
+    (plan,), doc = plan_for(tmp_path, text, strategy="auto")
+    assert evaluate(plan.registry) == Verdict.UNKNOWN
+    assert plan.status == "fix" and plan.strategy == "deny"
+
+
+def test_explicit_disable_on_expression_is_manual(tmp_path):
+    text = template(registry(properties={"publicNetworkAccess": "[parameters('p')]"}),
+                    parameters={"p": {"type": "string"}})
+    (plan,), _ = plan_for(tmp_path, text, strategy="disable")
+    assert plan.status == "manual"
+    assert "no default value" in plan.manual[0]
+
+
+def test_api_version_bump_and_vnet_rules_block(tmp_path):
+    (plan,), doc = plan_for(tmp_path, template(registry(apiVersion="2019-05-01")))
+    assert applied(doc, plan)["resources"][0]["apiVersion"] == "2021-09-01"
+    vnet = registry(apiVersion="2019-05-01", properties={"networkRuleSet": {"defaultAction": "Allow", "virtualNetworkRules": []}})
+    (plan,), _ = plan_for(tmp_path, template(vnet))
+    assert plan.status == "manual" and "virtualNetworkRules" in plan.manual[0]
+
+
+def test_api_version_table():
+    assert needed_bump("2017-10-01", {"networkruleset"}, set()) == (None, None)
+    assert needed_bump("2017-03-01", {"networkruleset"}, set())[0] == "2017-10-01"
+    assert needed_bump("2019-05-01", {"publicnetworkaccess"}, set())[0] == "2021-09-01"
+    assert needed_bump("2019-12-01-preview", {"publicnetworkaccess"}, set()) == (None, None)
+    # a property the registry uses that its version supports must survive the bump
+    assert needed_bump("2020-11-01-preview", set(), set()) == (None, None)
+    new, problem = needed_bump("2019-05-01", {"publicnetworkaccess"}, {"networkruleset.virtualnetworkrules"})
+    assert new is None and "virtualNetworkRules" in problem
+
+
+def test_premium_only_skips_basic(tmp_path):
+    (plan,), _ = plan_for(tmp_path, template(registry(sku={"name": "Basic"})), premium_only=True)
+    assert plan.verdict == Verdict.NOT_APPLICABLE and plan.fix is None
+
+
+def test_empty_sku_sentinel_is_never_changed(tmp_path):
+    params = {"registries_sku": {"type": "string", "defaultValue": ""}}
+    res = registry(sku={"name": "[parameters('registries_sku')]"}, condition="[not(empty(parameters('registries_sku')))]")
+    (plan,), _ = plan_for(tmp_path, template(res, parameters=params))
+    assert plan.status == "manual" and "not a registry SKU" in plan.manual[0]
+
+
+def test_existing_reference_is_never_planned(tmp_path):
+    doc = {"$schema": SCHEMA, "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+           "resources": {"shared": {"existing": True, "type": "Microsoft.ContainerRegistry/registries",
+                                    "apiVersion": "2023-07-01", "name": "x"}}}
+    (plan,), _ = plan_for(tmp_path, json.dumps(doc))
+    assert plan.verdict == Verdict.EXISTING and plan.fix is None
+
+
+@pytest.mark.parametrize("value", ["disabled", "DISABLED"])
+def test_values_compare_case_insensitively(tmp_path, value):
+    (plan,), _ = plan_for(tmp_path, template(registry(properties={"publicNetworkAccess": value})))
+    assert plan.verdict == Verdict.PASS
