@@ -34,7 +34,7 @@ from tree_sitter import Language, Parser
 from tree_sitter import Node as SyntaxNode
 
 from .. import REGISTRY_TYPE
-from ..edits import Edit, detect_indent_unit, indent_at, same_line
+from ..edits import Edit, detect_indent_unit, indent_at, line_start, same_line
 from ..errors import ParseError
 from ..model import Document, Member, Node, Origin, Registry, Resolved
 from ..source import SourceFile
@@ -916,6 +916,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         return []
     syntax = _syntax_of(doc)
     resolver = _Resolver(workspace)
+    endpoints = _private_endpoint_declarations(syntax)
     registries: list[Registry] = []
     for resource in syntax.resources:
         if "::" in resource.symbolic or resource.body is None:
@@ -923,13 +924,14 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         full_type = resource.type_node.value if resource.type_node.kind == "string" else ""
         if full_type.split("@", 1)[0].strip().lower() != REGISTRY_TYPE:
             continue
-        registry = _registry(doc, syntax, resource, resolver)
+        registry = _registry(doc, syntax, resource, resolver, endpoints)
         registry.index = len(registries)
         registries.append(registry)
     return registries
 
 
-def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Resolver) -> Registry:
+def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Resolver,
+              endpoints: list[_Resource | _Module]) -> Registry:
     body = resource.body
     assert body is not None
     props = body.get("properties")
@@ -994,7 +996,7 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
         api_version_edit=api_edit,
         symbolic=resource.symbolic,
         existing=resource.existing,
-        has_private_endpoint=_has_private_endpoint(syntax, resource),
+        has_private_endpoint=_has_private_endpoint(syntax, resource, endpoints),
         property_keys=frozenset(m.key.lower() for m in props_obj.members or ()) if props_obj is not None else frozenset(),
         network_rule_set_keys=frozenset(m.key.lower() for m in nrs_obj.members or ()) if nrs_obj is not None else frozenset(),
         inline_ignore=(ignore.group(1).strip() or "no reason given") if ignore else None,
@@ -1035,11 +1037,16 @@ def _api_version(doc: Document, resource: _Resource) -> tuple[Resolved, Callable
 
 def _comments_of(doc: Document, syntax: _Syntax, resource: _Resource) -> list[str]:
     """Comments inside the resource, on its first line, or on the line just above it
-    (or above its decorators)."""
+    (or above its decorators), or after its closing brace on the same line."""
     text = doc.source.text
+    # Comments are in file order: look only at the window around the resource, so that
+    # files with thousands of registries stay linear.
+    window_start = line_start(text, max(0, line_start(text, resource.head) - 1))
+    newline = text.find("\n", resource.end)
+    window_end = len(text) if newline == -1 else newline
     first_line = doc.line(resource.head)
     out = []
-    for start, end, comment in syntax.comments:
+    for start, end, comment in _comments_between(syntax, window_start, window_end):
         if resource.head <= start < resource.end:
             out.append(comment)
         elif end <= resource.head and doc.line(end) in (first_line - 1, first_line):
@@ -1050,29 +1057,43 @@ def _comments_of(doc: Document, syntax: _Syntax, resource: _Resource) -> list[st
 
 
 def _comments_inside(syntax: _Syntax, resource: _Resource) -> list[str]:
-    return [c for start, _, c in syntax.comments if resource.start <= start < resource.end]
+    return [c for _, _, c in _comments_between(syntax, resource.start, resource.end)]
 
 
-def _has_private_endpoint(syntax: _Syntax, registry: _Resource) -> bool:
-    """A private endpoint in this file for the registry: a privateEndpoints resource whose
-    groupIds include 'registry' or that names the registry, or a module that names the
-    registry and deploys private endpoints (e.g. AVM's `privateEndpoints` parameter)."""
-    for other in syntax.resources:
-        if other is registry or other.type_node.kind != "string":
-            continue
-        if not other.type_node.value.lower().startswith(PRIVATE_ENDPOINT_TYPE):
-            continue
-        if _mentions_symbol(syntax, other.syntax, registry.symbolic):
-            return True
-        body = other.body
-        for group in _group_ids(body):
-            if group.lower() == "registry":
-                return True
+def _comments_between(syntax: _Syntax, start: int, end: int) -> list[tuple[int, int, str]]:
+    """Comments that start in [start, end)."""
+    first = bisect.bisect_left(syntax.comments, (start, -1, ""))
+    found = []
+    for entry in syntax.comments[first:]:
+        if entry[0] >= end:
+            break
+        found.append(entry)
+    return found
+
+
+def _private_endpoint_declarations(syntax: _Syntax) -> list[_Resource | _Module]:
+    """The file's privateEndpoints resources, and modules that look like they deploy
+    private endpoints (e.g. AVM's `privateEndpoints` parameter)."""
+    found: list[_Resource | _Module] = []
+    for resource in syntax.resources:
+        if resource.type_node.kind == "string" \
+                and resource.type_node.value.split("@", 1)[0].strip().lower() == PRIVATE_ENDPOINT_TYPE:
+            found.append(resource)
     for module in syntax.modules:
         text = syntax.text[module.start:module.end].lower()
-        if "privateendpoint" not in text and "private-endpoint" not in text:
-            continue
-        if _mentions_symbol(syntax, module.syntax, registry.symbolic):
+        if "privateendpoint" in text or "private-endpoint" in text:
+            found.append(module)
+    return found
+
+
+def _has_private_endpoint(syntax: _Syntax, registry: _Resource, endpoints: list[_Resource | _Module]) -> bool:
+    """A private endpoint in this file for the registry: a privateEndpoints resource whose
+    groupIds include 'registry' or that names the registry, or a private-endpoint module
+    that names the registry."""
+    for declaration in endpoints:
+        if _mentions_symbol(syntax, declaration.syntax, registry.symbolic):
+            return True
+        if isinstance(declaration, _Resource) and any(g.lower() == "registry" for g in _group_ids(declaration.body)):
             return True
     return False
 
