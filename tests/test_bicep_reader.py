@@ -600,3 +600,9 @@ resource acr {ACR} = {{
     opaque = _only(f"resource acr {ACR} = {{\n  name: 'a'\n  sku: skuFor('prod')\n}}\n")
     assert opaque.sku_name.origin == Origin.EXPRESSION
     assert opaque.sku_name.detail == "sku.name is inside the expression `skuFor('prod')` (line 3)"
+
+
+def test_insert_into_object_holding_only_a_comment() -> None:
+    text = f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{ /* none yet */ }}\n}}\n"
+    assert _insert(text, ("properties",), "publicNetworkAccess", "Disabled") == (
+        f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{ /* none yet */\n    publicNetworkAccess: 'Disabled'\n  }}\n}}\n")

@@ -1215,7 +1215,9 @@ def _insert(doc: Document, container: Node, values: list[Node], starts: list[int
             anchor = _line_end_if_only_trivia(text, opener)
             return [Edit(anchor, anchor, body)]
         if interior.strip():
-            raise ValueError(f"{doc.path}:{doc.line(container)}: cannot insert into a container holding only a comment")
+            # `{ /* note */ }`: keep the comment on the opening line, members below it.
+            after_comment = opener + len(interior.rstrip())
+            return [Edit(after_comment, container.end - 1, body + eol + base)]
         return [Edit(opener, container.end - 1, body + eol + base)]
 
     last = values[-1]
