@@ -297,7 +297,7 @@ resource c {ACR} = {{
 
 
 def test_api_version_edit_rewrites_only_the_version() -> None:
-    text = f"resource acr 'Microsoft.ContainerRegistry/registries@2019-05-01' = {{\n  name: 'a'\n}}\n"
+    text = "resource acr 'Microsoft.ContainerRegistry/registries@2019-05-01' = {\n  name: 'a'\n}\n"
     doc = _parse(text)
     registry = bicep.find_registries(doc, Workspace(loader=_load))[0]
     assert registry.api_version.origin == Origin.LITERAL and registry.api_version.value == "2019-05-01"
