@@ -41,63 +41,86 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
     Symlinks are followed only when they point inside one of the given roots; symlink loops
     are detected. Missing paths become errors; the walk goes on."""
     result = Discovery()
-    seen: set[Path] = set()
-    roots = []
+    seen: set[str] = set()
+    roots: list[str] = []
     for given in paths:
         try:
-            roots.append(given.resolve())
+            roots.append(os.path.realpath(given, strict=True) if os.path.exists(given) else os.path.realpath(given))
         except (OSError, RuntimeError):
             result.errors.append(f"{given}: cannot resolve path (symlink loop?)")
-    def inside_roots(real: Path) -> bool:
-        return any(real == root or root in real.parents for root in roots)
+
+    def inside_roots(real: str) -> bool:
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+    def wanted(rel: str) -> bool:
+        return not _excluded(rel, excludes) and (not includes or any(fnmatch.fnmatch(rel, p) for p in includes))
 
     for given in paths:
         if not given.exists() and not given.is_symlink():
             result.errors.append(f"{given}: no such file or directory")
             continue
         if given.is_file():
-            real = given.resolve()
+            real = os.path.realpath(given)
             if real not in seen:
                 seen.add(real)
                 # a fix is written to the file itself, never over the link (see write_atomic)
-                result.files.append(real if given.is_symlink() else given)
+                result.files.append(Path(real) if given.is_symlink() else given)
             continue
-        visited_dirs: set[Path] = set()
-        for dirpath, dirnames, filenames in os.walk(given, followlinks=True, onerror=lambda e: result.errors.append(
-                f"{e.filename}: cannot list directory ({e.strerror})")):
-            current = Path(dirpath)
+        if not given.is_dir():
+            result.errors.append(f"{given}: broken symlink or symlink loop; skipped")
+            continue
+        # Walk with scandir: the real path of a plain entry is its parent's real path plus its
+        # name, so only symlinks cost a realpath() call. Loops need a symlink, and a symlinked
+        # folder is walked only once and only inside the given roots.
+        root_real = os.path.realpath(given)
+        visited: set[str] = {root_real}
+        stack: list[tuple[str, str, str]] = [(str(given), root_real, "")]
+        while stack:
+            folder, real_folder, rel_folder = stack.pop()
             try:
-                real_dir = current.resolve(strict=True)
-            except (OSError, RuntimeError):
-                result.errors.append(f"{current}: symlink loop; skipped")
-                dirnames[:] = []
+                with os.scandir(folder) as handle:
+                    entries = sorted(handle, key=lambda e: e.name)
+            except OSError as exc:
+                result.errors.append(f"{folder}: cannot list directory ({exc.strerror or exc})")
                 continue
-            if real_dir in visited_dirs or not inside_roots(real_dir):
-                if real_dir in visited_dirs:
-                    pass  # a symlink back to a folder already walked: a loop, or a duplicate
-                elif current.is_symlink():
-                    result.errors.append(f"{current}: symlink points outside the given paths; skipped")
-                dirnames[:] = []
-                continue
-            visited_dirs.add(real_dir)
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-            for name in sorted(filenames):
-                if not name.lower().endswith(TEMPLATE_SUFFIXES):
+            subfolders: list[tuple[str, str, str]] = []
+            for entry in entries:
+                name = entry.name
+                rel = f"{rel_folder}{name}"
+                link = entry.is_symlink()
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if name in SKIP_DIRS or name.endswith(".egg-info"):
+                        continue
+                    real = os.path.realpath(entry.path) if link else os.path.join(real_folder, name)
+                    if link and not inside_roots(real):
+                        result.errors.append(f"{entry.path}: symlink points outside the given paths; skipped")
+                        continue
+                    if real in visited:
+                        continue  # a symlink back to a folder already walked: a loop, or a duplicate
+                    visited.add(real)
+                    subfolders.append((entry.path, real, rel + "/"))
                     continue
-                path = current / name
-                rel = path.relative_to(given).as_posix()
-                if _excluded(rel, excludes) or (includes and not any(fnmatch.fnmatch(rel, p) for p in includes)):
+                if not name.lower().endswith(TEMPLATE_SUFFIXES) or not wanted(rel):
                     continue
                 try:
-                    real = path.resolve(strict=True)
-                except (OSError, RuntimeError):
-                    result.errors.append(f"{path}: broken symlink or symlink loop; skipped")
+                    is_file = entry.is_file()
+                except OSError:
+                    is_file = False
+                if not is_file:
+                    if link:
+                        result.errors.append(f"{entry.path}: broken symlink or symlink loop; skipped")
                     continue
-                if not inside_roots(real):
-                    result.errors.append(f"{path}: symlink points outside the given paths; skipped")
+                real = os.path.realpath(entry.path) if link else os.path.join(real_folder, name)
+                if link and not inside_roots(real):
+                    result.errors.append(f"{entry.path}: symlink points outside the given paths; skipped")
                     continue
                 if real in seen:
                     continue
                 seen.add(real)
-                result.files.append(real if path.is_symlink() else path)
+                result.files.append(Path(real) if link else Path(entry.path))
+            stack.extend(reversed(subfolders))
     return result
