@@ -8,6 +8,7 @@ spelled through the document's dialect.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,8 @@ class _Builder:
         self.manual: list[str] = []
         # id(object node) -> (doc, node, {key: value}, [what], [why])
         self.inserts: dict[int, tuple[Document, Node, dict[str, Any], list[str], list[str]]] = {}
+        # id(null node) -> (doc, node, {key: value}, [what], [why]): nulls replaced by an object
+        self.null_fills: dict[int, tuple[Document, Node, dict[str, Any], list[str], list[str]]] = {}
         self.written: set[str] = set()   # features written, for the apiVersion check
 
     # -- primitive changes -------------------------------------------------------------
@@ -78,7 +81,20 @@ class _Builder:
         edits = doc.dialect.append_item(doc, array, value)
         self.changes.append(Change(doc, edits, [array.path], what, why, doc.line(array)))
 
+    def fill_null(self, doc: Document, node: Node, payload: dict[str, Any], what: str, why: str) -> None:
+        entry = self.null_fills.setdefault(id(node), (doc, node, {}, [], []))
+        for key, value in payload.items():
+            _merge(entry[2], key, value)
+        entry[3].append(what)
+        if why:
+            entry[4].append(why)
+
     def finish(self) -> list[Change]:
+        for doc, node, payload, whats, whys in self.null_fills.values():
+            text = doc.source.text
+            rendered = doc.dialect.literal(payload, indent_at(text, node.start), detect_indent_unit(text), doc.source.eol)
+            self.changes.append(Change(doc, [Edit(node.start, node.end, rendered)], [node.path], "; ".join(whats),
+                                       "; ".join(w.rstrip(".") for w in dict.fromkeys(whys)), doc.line(node)))
         for doc, obj, members, whats, whys in self.inserts.values():
             dialect = doc.dialect
             pairs = list(members.items())
@@ -121,7 +137,7 @@ class _Builder:
             return
         values = [i.value.lower() for i in allowed.items or () if i.kind == "string"]
         if value.lower() not in values:
-            label = f"parameter '{resolved.param}'" if resolved.param else resolved.detail
+            label = f"parameter '{resolved.param}'" if resolved.param else re.sub(r"^default of ", "", resolved.detail)
             self.append(resolved.allowed_doc, allowed, value,
                         f"add '{value}' to the allowed values of {label}",
                         "the parameter restricts its values, and the fix needs this one")
@@ -144,9 +160,10 @@ class _Builder:
                 return True
             if child.kind == "null":
                 payload = value
-                for inner in reversed(rest):
+                for inner in reversed(rest[1:]):
                     payload = {inner: payload}
-                self.replace(reg.doc, child, payload, f"replace null {'.'.join(keys[:depth + 1])} with {name} = '{value}'", why)
+                self.fill_null(reg.doc, child, {rest[0]: payload},
+                               f"replace null {'.'.join(keys[:depth + 1])} with {name} = '{value}'", why)
                 return True
             if child.kind != "object":
                 self.manual.append(f"{'.'.join(keys[:depth + 1])} is an expression (line {reg.doc.line(child)}); "

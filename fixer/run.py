@@ -72,7 +72,7 @@ class RunResult:
 
     def exit_code(self) -> int:
         """0 nothing left to do; 1 changes proposed (dry run) or manual findings; 2 errors."""
-        if self.errors or any(f.status == "failed" for f in self.files):
+        if self.errors or any(f.status in ("failed", "skipped") for f in self.files):
             return 2
         if any(p.status == "manual" for _, p in self.plans):
             return 1

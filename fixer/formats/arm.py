@@ -232,6 +232,11 @@ def param_files_for(doc: Document, workspace: Workspace) -> list[Document]:
             return
         seen.add(candidate)
         other = workspace.document(candidate)
+        if other is None:
+            error = workspace.errors.get(candidate.resolve())
+            if error:
+                # The values the deployment really uses are unknown: never guess from defaults.
+                raise ParseError(f"{error} (parameter file of {path.name}; fix it, then run acr-fix again)")
         if other is not None and other.kind == "arm-params":
             found.append(other)
 
