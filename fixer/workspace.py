@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from .errors import FixerError
 from .model import Document
@@ -32,6 +32,8 @@ class Workspace:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     _docs: dict[Path, Document | None] = field(default_factory=dict)
     errors: dict[Path, str] = field(default_factory=dict)
+    # Indexes readers build once per run (e.g. which Bicep files call which module).
+    cache: dict[str, Any] = field(default_factory=dict)
 
     def add(self, doc: Document) -> None:
         self._docs[_key(doc.path)] = doc
@@ -60,7 +62,7 @@ class Workspace:
         """A fresh workspace that sees ``overrides`` (path -> new text) instead of the disk."""
         return Workspace(loader=self.loader, files=self.files,
                          overrides={_key(p): t for p, t in overrides.items()},
-                         max_file_size=self.max_file_size)
+                         max_file_size=self.max_file_size, cache=self.cache)
 
 
 def _key(path: Path) -> Path:

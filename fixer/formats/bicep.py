@@ -828,17 +828,11 @@ class _Resolver:
         key = _resolved_path(doc.path)
         if key in self._param_files:
             return self._param_files[key]
-        candidates: dict[Path, Path] = {}
-        for path in self.workspace.files:
-            if path.suffix.lower() == ".bicepparam":
-                candidates.setdefault(_resolved_path(path), path)
-        for path in _bicepparam_files_below(doc.path.parent):
-            candidates.setdefault(_resolved_path(path), path)
         found: list[Document] = []
-        needle = doc.path.name.encode("utf-8")
-        for resolved, path in sorted(candidates.items()):
-            if not _mentions(path, needle):
-                continue
+        candidates = _reference_index(self.workspace, "param").get(_plain_key(doc.path), [])
+        if not candidates:
+            candidates = _param_files_near(self.workspace, doc.path)
+        for path in candidates:
             param_doc = self.workspace.document(path)
             if param_doc is None or param_doc.kind != "bicepparam" or param_doc not in _SYNTAX:
                 continue
@@ -854,9 +848,8 @@ class _Resolver:
         if key in self._callers:
             return self._callers[key]
         found: list[tuple[Document, _Module]] = []
-        needle = doc.path.name.encode("utf-8")
-        for path in sorted(set(self.workspace.files)):
-            if path.suffix.lower() != ".bicep" or _resolved_path(path) == key or not _mentions(path, needle):
+        for path in _reference_index(self.workspace, "module").get(_plain_key(doc.path), ()):
+            if _resolved_path(path) == key:
                 continue
             caller_doc = self.workspace.document(path)
             if caller_doc is None or caller_doc not in _SYNTAX:
@@ -867,6 +860,63 @@ class _Resolver:
                     found.append((caller_doc, module))
         self._callers[key] = found
         return found
+
+
+# `module x 'path' = ...` and `using 'path'`, found on raw bytes: a cheap index of who refers
+# to which file, built once per run, so resolving a value never re-reads the whole repository.
+_MODULE_REF = re.compile(rb"""\bmodule\s+[A-Za-z_][A-Za-z0-9_]*\s+'([^'\n]+)'""")
+_USING_REF = re.compile(rb"""(?m)^\s*using\s+'([^'\n]+)'""")
+
+
+def _plain_key(path: Path) -> str:
+    import os
+    return os.path.normcase(os.path.normpath(os.path.abspath(path)))
+
+
+def _reference_index(workspace: Workspace, kind: str) -> dict[str, list[Path]]:
+    """target file -> files that refer to it (kind "module": .bicep callers; "param": .bicepparam)."""
+    cache_key = f"bicep.{kind}-index"
+    index = workspace.cache.get(cache_key)
+    if index is not None:
+        return index
+    import os
+    index = {}
+    suffix = ".bicep" if kind == "module" else ".bicepparam"
+    pattern = _MODULE_REF if kind == "module" else _USING_REF
+    candidates = {_plain_key(p): p for p in workspace.files if p.suffix.lower() == suffix}
+    index = _index_files(candidates.values(), pattern, workspace.max_file_size)
+    workspace.cache[cache_key] = index
+    return index
+
+
+def _index_files(paths, pattern: re.Pattern[bytes], max_size: int) -> dict[str, list[Path]]:
+    index: dict[str, list[Path]] = {}
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read(max_size + 1)
+        except OSError:
+            continue
+        for match in pattern.finditer(raw):
+            target = match.group(1).decode("utf-8", "replace")
+            if _REMOTE_MODULE.match(target):
+                continue
+            index.setdefault(_plain_key(path.parent / target), []).append(path)
+    for callers in index.values():
+        callers.sort()
+    return index
+
+
+def _param_files_near(workspace: Workspace, doc_path: Path) -> list[Path]:
+    """.bicepparam files below the template's folder that name it in `using` (for a template
+    given on its own, whose parameter files were not discovered). Cached per folder."""
+    folder = doc_path.parent
+    cache = workspace.cache.setdefault("bicep.param-near", {})
+    index = cache.get(folder)
+    if index is None:
+        index = _index_files(_bicepparam_files_below(folder), _USING_REF, workspace.max_file_size)
+        cache[folder] = index
+    return index.get(_plain_key(doc_path), [])
 
 
 def _bicepparam_files_below(folder: Path) -> list[Path]:
