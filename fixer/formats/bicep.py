@@ -571,6 +571,18 @@ class _Builder:
         existing = any(c.type == "existing" for c in declaration.children)
         value = _value_after_equals(declaration)
         body_syntax, loop, condition = _unwrap_body(value)
+        resource_type = type_node.value.split("@", 1)[0].strip().lower() if type_node.kind == "string" else ""
+        if parent is None and body_syntax is not None and resource_type not in (REGISTRY_TYPE, PRIVATE_ENDPOINT_TYPE):
+            # Speed: acr-fix never reads or edits other resources, so their bodies stay
+            # unparsed; for the semantic check before writing, their source text stands in
+            # for their value (any change to them is then still caught).
+            body = None
+            data.setdefault("resource", {})[symbolic] = self.syntax.source_text(body_syntax)
+            start, end = self.syntax.span(declaration)
+            head = self.syntax.offsets.char(decorators.start_byte) if decorators is not None else start
+            self.syntax.resources.append(_Resource(symbolic, type_node, body, existing, start, end, head,
+                                                   declaration, loop, condition))
+            return
         body = self.node(body_syntax, ("resource", symbolic)) if body_syntax is not None else None
         data.setdefault("resource", {})[symbolic] = self.plain(body)
         start, end = self.syntax.span(declaration)
