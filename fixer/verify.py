@@ -73,6 +73,7 @@ def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict
                      find: Callable, load: Callable) -> list[str]:
     """Problems with the planned new texts ([] when they are safe to write)."""
     problems: list[str] = []
+    new_docs: list[Document] = []
     for key, doc in targets.items():
         new_text = new_texts[key]
         new_source = dataclasses.replace(doc.source, text=new_text, _line_starts=None)
@@ -84,6 +85,8 @@ def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict
         except RecursionError:
             problems.append(f"the edited {doc.path.name} is nested too deeply to re-parse")
             continue
+        if new_doc is not None:
+            new_docs.append(new_doc)
         try:
             old_data = getattr(doc, "_old_data", None)
             if old_data is None:
@@ -101,6 +104,8 @@ def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict
         return problems
 
     fresh = workspace.with_overrides(new_texts)
+    for new_doc in new_docs:
+        fresh.add(new_doc)  # parsed once above; the rule re-check reads the same trees
     new_template = fresh.document(template.path)
     if new_template is None:
         return [f"the edited template could not be re-read ({fresh.errors.get(template.path.resolve(), 'unknown error')})"]

@@ -275,8 +275,6 @@ def test_duplicate_properties_objects_are_refused(tmp_path: Path, monkeypatch: p
     _check_bad(tmp_path, monkeypatch, "dupprops.json", data, message="duplicate property")
 
 
-@pytest.mark.xfail(strict=True, reason="bicep.py: duplicate object properties (a compile error in Bicep, BCP025) are "
-                                       "read first-wins, so an open registry is reported as passing")
 def test_duplicate_keys_bicep_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = GOOD_BICEP.replace(b"adminUserEnabled: false", b"publicNetworkAccess: 'Disabled'\n    publicNetworkAccess: 'Enabled'")
     _check_bad(tmp_path, monkeypatch, "dup.bicep", data)

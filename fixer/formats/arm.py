@@ -348,8 +348,11 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
             # the parent itself is an expression or null
             if parent_present.kind == "null":
                 return Resolved(Origin.ABSENT, doc=doc)
+            if parent_present.kind == "string" and str(parent_present.value).startswith("["):
+                return Resolved(Origin.EXPRESSION, doc=doc, node=parent_present,
+                                detail=f"{what} is inside an expression {_short(str(parent_present.value))} (line {doc.line(parent_present)})")
             return Resolved(Origin.EXPRESSION, doc=doc, node=parent_present,
-                            detail=f"{what} is inside an expression {_short(str(parent_present.value))} (line {doc.line(parent_present)})")
+                            detail=f"{what} cannot be read: its parent is a {parent_present.kind}, not an object (line {doc.line(parent_present)})")
         node = parent.get(key) if parent is not None else None
         result = resolve(node, scope, what)
         if result.origin == Origin.ABSENT:

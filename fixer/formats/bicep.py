@@ -432,6 +432,7 @@ class _Builder:
         kind = syntax_node.type
         if kind == "object":
             members: list[Member] = []
+            seen: dict[str, int] = {}
             for prop in syntax_node.named_children:
                 if prop.type != "object_property":
                     continue
@@ -440,6 +441,12 @@ class _Builder:
                     continue  # a nested `resource` declaration, not a key: value pair
                 key = self._key(parts[0])
                 key_start, key_end = self.syntax.span(parts[0])
+                if key.lower() in seen:
+                    # BCP025: Bicep refuses duplicate properties; reading either value would be a guess.
+                    line = self.source.line_of(key_start)
+                    raise ParseError(f"{self.source.path}:{line}: invalid Bicep: property '{key}' is declared twice "
+                                     f"(first on line {seen[key.lower()]})", line)
+                seen[key.lower()] = self.source.line_of(key_start)
                 value = self.node(parts[-1], path + (key,), depth + 1)
                 members.append(Member(key=key, start=key_start, key_end=key_end, value=value))
             node = Node(kind="object", start=start, end=end, path=path, members=members)
