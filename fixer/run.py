@@ -310,7 +310,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
             by_path[key] = file_result
         file_result.source = doc.source
         file_result.new_text = text
-        file_result.diff = unified_diff(doc.source.text, text, file_result.display)
+        file_result.diff = unified_diff(doc.source.text, text, file_result.display, edits=edits[key])
     for template_path, message in failed_templates.items():
         file_result = by_path[template_path]
         file_result.status = "failed"
