@@ -7,6 +7,7 @@ key order outside the edits survive byte for byte.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -93,6 +94,7 @@ def same_line(text: str, a: int, b: int) -> bool:
     return "\n" not in text[lo:hi]
 
 
+@functools.lru_cache(maxsize=64)
 def detect_indent_unit(text: str) -> str:
     """The file's indentation step: a tab, or the most common positive step between lines."""
     counts: dict[int, int] = {}

@@ -12,7 +12,6 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Callable
 
-from deepdiff import DeepDiff
 
 from .errors import FixerError
 from .formats.jsonc import load_values
@@ -49,6 +48,8 @@ def _differing_subtrees(old: Any, new: Any) -> list[tuple[list[Any], Any, Any]]:
 
 def changed_paths(old: Any, new: Any) -> list[tuple[list[Any], Any]]:
     """Every (path, old value) where ``new`` differs from ``old``; paths are key/index lists."""
+    from deepdiff import DeepDiff  # imported on first use: it is slow to import, and most runs fix nothing
+
     paths: list[tuple[list[Any], Any]] = []
     for prefix, a, b in _differing_subtrees(old, new):
         diff = DeepDiff(a, b, view="tree", verbose_level=2)

@@ -281,6 +281,8 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     while work:
         container, scope, parent_type = work.pop(0)
         for symbolic, resource in _iter_resources(container):
+            if resource._expand is not None and not _may_matter(doc.source.text, resource):
+                continue  # an unparsed resource that mentions no registry, deployment or endpoint
             rtype = _type_of(resource, parent_type)
             if rtype == REGISTRY_TYPE:
                 registries.append(_registry(doc, resource, symbolic, scope))
@@ -297,6 +299,16 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         registry.index = index
         registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets)
     return registries
+
+
+_NEEDLES = ("containerregistry/registries", "microsoft.resources/deployments", "privateendpoints")
+
+
+def _may_matter(text: str, resource: Node) -> bool:
+    """Whether a resource's text mentions anything find_registries looks at (C-speed test
+    that spares parsing the many resources of a big template that cannot matter)."""
+    chunk = text[resource.start:resource.end].lower()
+    return any(needle in chunk for needle in _NEEDLES)
 
 
 def _nested_scope(deployment: Node, scope: Scope) -> tuple[Node | None, Scope, None] | None:
