@@ -161,6 +161,9 @@ class Resolved:
     param: str | None = None        # the parameter's name, when the value comes from one
     # For ABSENT: the object the property would go into (None when that object is missing too).
     parent: Node | None = None
+    # Other places that define the same value for other deployments (e.g. a second parameter
+    # file, dev and prod): a fix must change them too.
+    also: list["Resolved"] = field(default_factory=list)
 
     @property
     def known(self) -> bool:
@@ -172,7 +175,10 @@ class Resolved:
         if self.origin in (Origin.EXPRESSION, Origin.NO_VALUE):
             return f"{self.detail}" if self.detail else "an expression"
         where = f" ({self.detail})" if self.detail else ""
-        return f"'{self.value}'{where}"
+        described = f"'{self.value}'{where}"
+        for other in self.also:
+            described += f", '{other.value}' ({other.detail})" if other.detail else f", '{other.value}'"
+        return described
 
 
 @dataclass(eq=False)

@@ -117,9 +117,14 @@ class _Builder:
         reg = self.registry
         name = display or ".".join(keys)
         if resolved.origin in EDITABLE and resolved.node is not None and resolved.doc is not None:
-            where = f" in {resolved.detail}" if resolved.detail else ""
-            self.replace(resolved.doc, resolved.node, value,
-                         f"set {name} to '{value}'{where} (was '{resolved.value}')", why)
+            for place in [resolved, *resolved.also]:
+                if place.node is None or place.doc is None or place.origin not in EDITABLE:
+                    self.manual.append(f"{name} is also set where acr-fix cannot edit it: {place.detail}")
+                    return False
+                if isinstance(value, str) and (place.value or "").lower() == value.lower():
+                    continue  # already right in this deployment
+                where = f" in {place.detail}" if place.detail else ""
+                self.replace(place.doc, place.node, value, f"set {name} to '{value}'{where} (was '{place.value}')", why)
             self._allow(resolved, value)
             return True
         if resolved.origin == Origin.ABSENT:
@@ -279,8 +284,11 @@ def _add_ip_rules(builder: _Builder, registry: Registry, rules: tuple[str, ...])
 
 def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: Plan) -> bool:
     sku = registry.sku_name
-    if sku.value is not None and sku.value.lower() == "premium":
+    if all(r.value is not None and r.value.lower() == "premium" for r in [sku, *sku.also]):
         return False
+    if sku.value is not None and sku.value.lower() == "premium":
+        # name the first deployment that is not Premium (set_property edits every one that is not)
+        sku = Resolved(**{**sku.__dict__, "value": next(r.value for r in sku.also if (r.value or "").lower() != "premium")})
     current = f"'{sku.value}'" if sku.value is not None else sku.describe()
     why = f"firewall rules and disabled public access need the Premium SKU. {COST_NOTE}"
     if sku.value is not None and sku.value.lower() not in VALID_SKUS:

@@ -27,7 +27,8 @@ class Verdict(str, Enum):
 
 
 def _equals(resolved: Resolved, expected: str) -> bool:
-    return resolved.value is not None and resolved.value.lower() == expected.lower()
+    """True when the value is ``expected`` in every deployment (every parameter file)."""
+    return all(r.value is not None and r.value.lower() == expected.lower() for r in [resolved, *resolved.also])
 
 
 def _decided(resolved: Resolved) -> bool:

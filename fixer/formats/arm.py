@@ -156,21 +156,37 @@ def _resolve_parameter(name: str, ref: Node, scope: Scope, what: str, depth: int
             return inner
         return Resolved(Origin.EXPRESSION, doc=doc, node=ref,
                         detail=f"{what} comes from parameter '{name}', passed to {scope.label} by reference (line {doc.line(passed)})")
+    found: list[Resolved] = []
+    unset_in: list[Document] = []
     for param_doc in scope.param_files:
         params = param_doc.root.get("parameters")
         entry = params.get(name) if params is not None and params.kind == "object" else None
         if entry is None or entry.kind != "object":
+            unset_in.append(param_doc)
             continue
         value_node = entry.get("value")
         if value_node is None:
-            return Resolved(Origin.EXPRESSION, doc=param_doc, node=entry,
-                            detail=f"{what} comes from parameter '{name}', which {param_doc.path.name} sets by reference (line {param_doc.line(entry)})")
-        if value_node.kind == "string" and not value_node.value.startswith("["):
-            return Resolved(Origin.PARAMETER_FILE, value=value_node.value, doc=param_doc, node=value_node,
-                            detail=f"parameter '{name}' in {param_doc.path.name}", allowed=allowed, allowed_doc=doc,
-                            param=name)
-        return Resolved(Origin.EXPRESSION, doc=param_doc, node=value_node,
-                        detail=f"{what} comes from parameter '{name}', set to a non-literal in {param_doc.path.name} (line {param_doc.line(value_node)})")
+            found.append(Resolved(Origin.EXPRESSION, doc=param_doc, node=entry,
+                                  detail=f"{what} comes from parameter '{name}', which {param_doc.path.name} sets by reference (line {param_doc.line(entry)})"))
+        elif value_node.kind == "string" and not value_node.value.startswith("["):
+            found.append(Resolved(Origin.PARAMETER_FILE, value=value_node.value, doc=param_doc, node=value_node,
+                                  detail=f"parameter '{name}' in {param_doc.path.name}", allowed=allowed, allowed_doc=doc,
+                                  param=name))
+        else:
+            found.append(Resolved(Origin.EXPRESSION, doc=param_doc, node=value_node,
+                                  detail=f"{what} comes from parameter '{name}', set to a non-literal in {param_doc.path.name} (line {param_doc.line(value_node)})"))
+    if found:
+        unknown = next((r for r in found if r.origin == Origin.EXPRESSION), None)
+        if unknown is not None:
+            return unknown
+        primary, primary.also = found[0], found[1:]
+        if unset_in and declared is not None and declared.kind == "object" and declared.get("defaultValue") is not None:
+            # Deployments with the other parameter files use the default: it must change too.
+            default = _resolve_default(name, declared, allowed, scope, what, depth)
+            if default.origin != Origin.PARAMETER_DEFAULT:
+                return default
+            primary.also.append(default)
+        return primary
     if declared is None:
         return Resolved(Origin.EXPRESSION, doc=doc, node=ref,
                         detail=f"{what} uses parameters('{name}'), which the template does not declare (line {doc.line(ref)})")
@@ -178,12 +194,16 @@ def _resolve_parameter(name: str, ref: Node, scope: Scope, what: str, depth: int
     if default is None:
         return Resolved(Origin.NO_VALUE, doc=doc, node=declared,
                         detail=f"{what} comes from parameter '{name}', which has no default value and no parameter file sets it (line {doc.line(declared)})")
-    inner = resolve(default, scope, what, depth + 1)
+    return _resolve_default(name, declared, allowed, scope, what, depth)
+
+
+def _resolve_default(name: str, declared: Node, allowed: Node | None, scope: Scope, what: str, depth: int) -> Resolved:
+    inner = resolve(declared.get("defaultValue"), scope, what, depth + 1)
     if inner.origin == Origin.LITERAL:
         inner.origin = Origin.PARAMETER_DEFAULT
         inner.detail = f"default of parameter '{name}'"
         inner.allowed = allowed
-        inner.allowed_doc = doc
+        inner.allowed_doc = scope.doc
         inner.param = name
     return inner
 
