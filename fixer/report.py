@@ -173,6 +173,7 @@ def render_json(result: RunResult, mode: str) -> str:
             "status": file_result.status,
             "error": file_result.error,
             "diff": file_result.diff or None,
+            "semantic_changes": list(file_result.semantic_changes),
             "registries": [plan_data(file_result, p, result.root) for p in file_result.plans],
         })
     document = {

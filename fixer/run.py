@@ -47,6 +47,7 @@ class FileResult:
     new_text: str | None = None
     source: SourceFile | None = None
     role: str = "template"     # template | parameters | caller (a file edited for another one)
+    semantic_changes: list[str] = field(default_factory=list)   # deepdiff paths the fix changes
 
     @property
     def changed(self) -> bool:
@@ -271,6 +272,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
             failed_targets[key] = f"{display_path(doc.path, root)}: {exc}; file left unchanged"
 
     # Verify every template whose fixes touched a file, with all the new texts in place.
+    semantic_changes: dict[Path, list[str]] = {}
     templates = {t for key in targets for t in touched_by[key]}
     for template_path in sorted(templates):
         involved = [k for k in targets if template_path in touched_by[k]]
@@ -286,6 +288,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
             options=options,
             find=find_registries,
             load=load_document,
+            changes_out=semantic_changes,
         )
         if problems:
             message = f"{file_result.display}: fix refused, nothing written: {problems[0]}"
@@ -311,6 +314,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
         file_result.source = doc.source
         file_result.new_text = text
         file_result.diff = unified_diff(doc.source.text, text, file_result.display, edits=edits[key])
+        file_result.semantic_changes = semantic_changes.get(key, [])
     for template_path, message in failed_templates.items():
         file_result = by_path[template_path]
         file_result.status = "failed"

@@ -59,6 +59,13 @@ def changed_paths(old: Any, new: Any) -> list[tuple[list[Any], Any]]:
     return paths
 
 
+def _show_path(path: list[Any]) -> str:
+    out = ""
+    for key in path:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out
+
+
 def _within(path: list[Any], old_value: Any, allowed: list[tuple]) -> bool:
     for prefix in allowed:
         if len(path) >= len(prefix) and all(a == b for a, b in zip(path, prefix)):
@@ -71,8 +78,11 @@ def _within(path: list[Any], old_value: Any, allowed: list[tuple]) -> bool:
 
 def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict[Path, str],
                      allowed_paths: dict[Path, list[tuple]], workspace: Workspace, options: Options,
-                     find: Callable, load: Callable) -> list[str]:
-    """Problems with the planned new texts ([] when they are safe to write)."""
+                     find: Callable, load: Callable, changes_out: dict[Path, list[str]] | None = None) -> list[str]:
+    """Problems with the planned new texts ([] when they are safe to write).
+
+    ``changes_out`` receives, per file, the semantic paths that change (deepdiff's view of
+    the edit, e.g. ``resources[0].sku.name``), for the reports."""
     problems: list[str] = []
     new_docs: list[Document] = []
     for key, doc in targets.items():
@@ -97,7 +107,10 @@ def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict
         except FixerError as exc:
             problems.append(f"the edited {doc.path.name} does not re-parse: {exc}")
             continue
-        outside = [p for p, old_value in changed_paths(old_data, new_data) if not _within(p, old_value, allowed_paths[key])]
+        changed = changed_paths(old_data, new_data)
+        if changes_out is not None:
+            changes_out[key] = sorted({_show_path(p) for p, _ in changed})
+        outside = [p for p, old_value in changed if not _within(p, old_value, allowed_paths[key])]
         if outside:
             shown = ".".join(str(k) for k in outside[0])
             problems.append(f"the edit of {doc.path.name} would also change {shown}, which was not planned")

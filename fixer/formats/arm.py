@@ -366,7 +366,7 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
 
     name_node = resource.get("name")
     name_res = resolve(name_node, scope, "name")
-    if name_res.value is not None:
+    if name_res.value:
         name = name_res.value
     elif symbolic:
         name = symbolic
