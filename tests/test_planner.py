@@ -193,3 +193,13 @@ def test_existing_reference_is_never_planned(tmp_path):
 def test_values_compare_case_insensitively(tmp_path, value):
     (plan,), _ = plan_for(tmp_path, template(registry(properties={"publicNetworkAccess": value})))
     assert plan.verdict == Verdict.PASS
+
+
+def test_private_endpoint_counts_only_for_the_registry_it_names(tmp_path):
+    endpoint = {"type": "Microsoft.Network/privateEndpoints", "apiVersion": "2023-04-01", "name": "pe",
+                "properties": {"privateLinkServiceConnections": [{"name": "c", "properties": {
+                    "privateLinkServiceId": "[resourceId('Microsoft.ContainerRegistry/registries', 'privateacr')]",
+                    "groupIds": ["registry"]}}]}}
+    second = registry(name="publicacr")
+    plans, _ = plan_for(tmp_path, template(registry(name="privateacr"), extra=[second, endpoint]))
+    assert [(p.registry.name, p.strategy) for p in plans] == [("privateacr", "disable"), ("publicacr", "deny")]

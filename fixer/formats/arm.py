@@ -317,7 +317,8 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
                 work.append((children, scope, rtype))
     for index, registry in enumerate(registries):
         registry.index = index
-        registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets)
+        registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets,
+                                                              sum(1 for r in registries if not r.existing))
     return registries
 
 
@@ -443,11 +444,19 @@ def _private_endpoint_text(doc: Document, resource: Node) -> str:
     return doc.source.text[resource.start:resource.end]
 
 
-def _has_private_endpoint(registry: Registry, endpoints: list[str]) -> bool:
-    """A private endpoint in the same template whose groupIds include 'registry'."""
+def _has_private_endpoint(registry: Registry, endpoints: list[str], registry_count: int = 1) -> bool:
+    """A private endpoint in the same template for this registry: its groupIds include
+    'registry' and, when the template has several registries, it names this one (by its
+    name, its name expression or its symbolic name)."""
+    names = {n.lower() for n in (registry.name, registry.symbolic) if n}
+    name_node = registry.node.get("name")
+    if name_node is not None and name_node.kind == "string":
+        names.add(name_node.value.lower().strip("[]"))
     for text in endpoints:
         lowered = text.lower()
-        if '"registry"' in lowered and "groupids" in lowered:
+        if '"registry"' not in lowered or "groupids" not in lowered:
+            continue
+        if registry_count == 1 or any(name and name in lowered for name in names):
             return True
     return False
 
