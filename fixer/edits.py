@@ -11,7 +11,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, Callable
 
 from .errors import OverlappingEdits
 
@@ -121,3 +121,63 @@ def detect_indent_unit(text: str) -> str:
         return "  "
     step = max(counts.items(), key=lambda kv: (kv[1], -kv[0]))[0]
     return " " * max(1, min(step, 8))
+
+
+def line_end_if_only_trivia(text: str, pos: int) -> int:
+    """End of the line (before CR/LF) when only spaces and comments follow ``pos`` on it;
+    else ``pos``. New lines go there, so a trailing comment stays with its own line."""
+    newline = text.find("\n", pos)
+    end = len(text) if newline == -1 else newline
+    rest = text[pos:end].strip(" \t\r")
+    if not rest or rest.startswith("//") or (rest.startswith("/*") and rest.endswith("*/") and "*/" not in rest[2:-2]):
+        if end > pos and text[end - 1] == "\r":
+            end -= 1
+        return end
+    return pos
+
+
+def insert_entries(text: str, eol: str, unit: str, container: Any, values: list[Any], starts: list[int],
+                   multi: Callable[[str], list[str]], compact: list[str], trailing_comma: int | None,
+                   separator: str) -> list[Edit]:
+    """Edits that add rendered entries after the last element of an object or array.
+
+    The layout follows the container's own: an empty container is opened onto new lines one
+    step deeper than its line; a one-line container gets ``, a, b``; a multi-line one gets a
+    new line per entry with the last element's indentation. ``multi(indent)`` renders the
+    entries for that indentation, ``compact`` on one line. ``trailing_comma`` is the offset
+    of a comma after the last element (JSONC, Bicep), ``separator`` what goes between
+    elements on separate lines ("," in JSON; "" or "," in Bicep, as the file does it)."""
+    opener = container.start + 1
+    if not values:
+        base = indent_at(text, container.start)
+        inner = base + unit
+        body = eol + (separator + eol).join(inner + r for r in multi(inner))
+        interior = text[opener:container.end - 1]
+        if "\n" in interior:
+            anchor = line_end_if_only_trivia(text, opener)
+            return [Edit(anchor, anchor, body)]
+        if interior.strip():
+            # `{ /* note */ }`: keep the comment on the opening line, the entries below it.
+            after_comment = opener + len(interior.rstrip())
+            return [Edit(after_comment, container.end - 1, body + eol + base)]
+        return [Edit(opener, container.end - 1, body + eol + base)]
+
+    last = values[-1]
+    if same_line(text, container.start, starts[-1]) and same_line(text, last.end, container.end):
+        joined = ", ".join(compact)
+        if trailing_comma is not None:
+            return [Edit(trailing_comma + 1, trailing_comma + 1, " " + joined + ",")]
+        return [Edit(last.end, last.end, ", " + joined)]
+    indent = indent_at(text, starts[-1])
+    rendered = multi(indent)
+    if trailing_comma is not None:
+        anchor = line_end_if_only_trivia(text, trailing_comma + 1)
+        return [Edit(anchor, anchor, "".join(eol + indent + r + "," for r in rendered))]
+    body = separator.join(eol + indent + r for r in rendered)
+    anchor = line_end_if_only_trivia(text, last.end)
+    if separator:
+        if anchor == last.end:
+            return [Edit(last.end, last.end, separator + body)]
+        # the separator goes right after the old last element, the entries after its comment
+        return [Edit(last.end, last.end, separator), Edit(anchor, anchor, body)]
+    return [Edit(anchor, anchor, body)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any, Callable, Iterable
 from .diff import unified_diff
 from .discover import discover, is_parameter_file
 from .edits import Edit, apply_edits
-from .errors import FixerError, OverlappingEdits, ParseError, ReadError, VerificationError, WriteError
+from .errors import OverlappingEdits, ParseError, ReadError, WriteError
 from .formats import arm
 from .model import Document, Registry
 from .options import Options, RegistryOverride

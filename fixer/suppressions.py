@@ -25,8 +25,6 @@ comment, key order and blank line, and refuses to write when it cannot.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import io
 import json
 import os
 import re

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import REGISTRY_TYPE
-from ..edits import Edit, detect_indent_unit, indent_at, line_start, same_line
+from ..edits import Edit, detect_indent_unit, insert_entries, line_start
 from ..errors import ParseError
-from ..model import Document, Member, Node, Origin, Registry, Resolved
+from ..model import Document, Node, Origin, Registry, Resolved
 from ..source import SourceFile
 from ..workspace import Workspace
 from .jsonc import scan
@@ -505,48 +505,18 @@ def _insert(doc: Document, container: Node, values: list[Node], starts: list[int
     text = doc.source.text
     eol = doc.source.eol
     unit = detect_indent_unit(text)
-    dialect = DIALECT
 
-    def render(indent: str, multiline: bool) -> list[str]:
-        out = []
-        for key, value in entries:
-            body = dialect.literal(value, indent, unit, eol) if multiline else dialect.compact(value)
-            out.append(f"{key}: {body}" if key is not None else body)
-        return out
+    def multi(indent: str) -> list[str]:
+        return [(f"{key}: " if key is not None else "") + DIALECT.literal(value, indent, unit, eol)
+                for key, value in entries]
 
-    if not values:
-        # Empty container: open it up onto new lines, indented one step deeper than its line.
-        base = indent_at(text, container.start)
-        inner_text = text[container.start + 1:container.end - 1]
-        inner = base + unit
-        rendered = render(inner, True)
-        body = ("," + eol).join(inner + r for r in rendered)
-        if "\n" in inner_text:
-            return [Edit(container.start + 1, container.start + 1, eol + body)]
-        return [Edit(container.start + 1, container.end - 1, eol + body + eol + base)]
-
-    last = values[-1]
-    multiline = not same_line(text, container.start, starts[-1])
-    after = _skip_trivia(text, last.end)
-    trailing_comma = after < len(text) and text[after] == ","
-    if not multiline:
-        joined = ", ".join(render("", False))
-        if trailing_comma:
-            return [Edit(after + 1, after + 1, " " + joined + ",")]
-        return [Edit(last.end, last.end, ", " + joined)]
-    indent = indent_at(text, starts[-1])
-    rendered = render(indent, True)
-    if trailing_comma:
-        anchor = _line_end_if_only_trivia(text, after + 1)
-        body = "".join(eol + indent + r + "," for r in rendered)
-        return [Edit(anchor, anchor, body)]
-    pieces = [eol + indent + r for r in rendered]
-    body = ",".join(pieces)
-    anchor = _line_end_if_only_trivia(text, last.end)
-    if anchor == last.end:
-        return [Edit(last.end, last.end, "," + body)]
-    # keep a trailing comment on the line of the old last element
-    return [Edit(last.end, last.end, ","), Edit(anchor, anchor, body)]
+    compact = [(f"{key}: " if key is not None else "") + DIALECT.compact(value) for key, value in entries]
+    trailing = None
+    if values:
+        after = _skip_trivia(text, values[-1].end)
+        if after < len(text) and text[after] == ",":
+            trailing = after
+    return insert_entries(text, eol, unit, container, values, starts, multi, compact, trailing, ",")
 
 
 def _skip_trivia(text: str, pos: int) -> int:
@@ -564,20 +534,6 @@ def _skip_trivia(text: str, pos: int) -> int:
             pos = n if close == -1 else close + 2
         else:
             break
-    return pos
-
-
-def _line_end_if_only_trivia(text: str, pos: int) -> int:
-    """End of the line (before CR/LF) when only spaces and comments follow ``pos`` on it;
-    else ``pos`` itself."""
-    nl = text.find("\n", pos)
-    end = len(text) if nl == -1 else nl
-    rest = text[pos:end]
-    stripped = rest.strip(" \t\r")
-    if not stripped or stripped.startswith("//") or (stripped.startswith("/*") and stripped.endswith("*/") and "*/" not in stripped[2:-2]):
-        if end > pos and text[end - 1] == "\r":
-            end -= 1
-        return end
     return pos
 
 

@@ -34,7 +34,7 @@ from tree_sitter import Language, Parser
 from tree_sitter import Node as SyntaxNode
 
 from .. import REGISTRY_TYPE
-from ..edits import Edit, detect_indent_unit, indent_at, line_start, same_line
+from ..edits import Edit, detect_indent_unit, insert_entries, line_start, same_line
 from ..errors import ParseError
 from ..model import Document, Member, Node, Origin, Registry, Resolved
 from ..source import SourceFile
@@ -898,7 +898,6 @@ def _reference_index(workspace: Workspace, kind: str) -> dict[str, list[Path]]:
     index = workspace.cache.get(cache_key)
     if index is not None:
         return index
-    import os
     index = {}
     suffix = ".bicep" if kind == "module" else ".bicepparam"
     pattern = _MODULE_REF if kind == "module" else _USING_REF
@@ -1269,49 +1268,15 @@ def _insert(doc: Document, container: Node, values: list[Node], starts: list[int
     eol = doc.source.eol
     unit = detect_indent_unit(text)
 
-    def render(indent: str) -> list[str]:
-        return [f"{key}: {DIALECT.literal(v, indent, unit, eol)}" if key is not None else DIALECT.literal(v, indent, unit, eol)
-                for key, v in entries]
+    def multi(indent: str) -> list[str]:
+        return [(f"{key}: " if key is not None else "") + DIALECT.literal(v, indent, unit, eol) for key, v in entries]
 
-    opener = container.start + 1
-    if not values:
-        # Empty container: open it onto new lines, one step deeper than the line it is on.
-        base = indent_at(text, container.start)
-        inner = base + unit
-        body = "".join(eol + inner + r for r in render(inner))
-        interior = text[opener:container.end - 1]
-        if "\n" in interior:
-            anchor = _line_end_if_only_trivia(text, opener)
-            return [Edit(anchor, anchor, body)]
-        if interior.strip():
-            # `{ /* note */ }`: keep the comment on the opening line, members below it.
-            after_comment = opener + len(interior.rstrip())
-            return [Edit(after_comment, container.end - 1, body + eol + base)]
-        return [Edit(opener, container.end - 1, body + eol + base)]
-
-    last = values[-1]
+    compact = [(f"{key}: " if key is not None else "") + DIALECT.compact(v) for key, v in entries]
     commas = _separators(doc, container)
-    trailing_comma = commas and commas[-1] > last.end
-    if same_line(text, container.start, starts[-1]) and same_line(text, last.end, container.end):
-        joined = ", ".join(f"{key}: {DIALECT.compact(v)}" if key is not None else DIALECT.compact(v)
-                           for key, v in entries)
-        if trailing_comma:
-            return [Edit(commas[-1] + 1, commas[-1] + 1, " " + joined + ",")]
-        return [Edit(last.end, last.end, ", " + joined)]
-    indent = indent_at(text, starts[-1])
-    rendered = render(indent)
-    if trailing_comma:
-        anchor = _line_end_if_only_trivia(text, commas[-1] + 1)
-        return [Edit(anchor, anchor, "".join(eol + indent + r + "," for r in rendered))]
-    # Multi-line: a new line per element; commas only if the file already separates with them.
+    trailing = commas[-1] if values and commas and commas[-1] > values[-1].end else None
+    # Multi-line objects need no commas; use them only if the file already separates with them.
     separator = "," if len(values) > 1 and any(values[-2].end <= c < starts[-1] for c in commas) else ""
-    body = separator.join(eol + indent + r for r in rendered)
-    anchor = _line_end_if_only_trivia(text, last.end)
-    if separator:
-        if anchor == last.end:
-            return [Edit(last.end, last.end, separator + body)]
-        return [Edit(last.end, last.end, separator), Edit(anchor, anchor, body)]
-    return [Edit(anchor, anchor, body)]
+    return insert_entries(text, eol, unit, container, values, starts, multi, compact, trailing, separator)
 
 
 def _separators(doc: Document, container: Node) -> list[int]:
@@ -1321,18 +1286,6 @@ def _separators(doc: Document, container: Node) -> list[int]:
     if container_syntax is None:
         return []
     return [syntax.offsets.char(c.start_byte) for c in container_syntax.children if c.type == ","]
-
-
-def _line_end_if_only_trivia(text: str, pos: int) -> int:
-    """End of the line (before CR/LF) when only spaces and comments follow ``pos`` on it; else ``pos``."""
-    newline = text.find("\n", pos)
-    end = len(text) if newline == -1 else newline
-    rest = text[pos:end].strip(" \t\r")
-    if not rest or rest.startswith("//") or (rest.startswith("/*") and rest.endswith("*/") and "*/" not in rest[2:-2]):
-        if end > pos and text[end - 1] == "\r":
-            end -= 1
-        return end
-    return pos
 
 
 DIALECT = BicepDialect()
