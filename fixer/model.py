@@ -67,6 +67,17 @@ class Node:
     def __repr__(self) -> str:
         return f"Node({self.kind}, {self.start}-{self.end}, path={self.path!r})"
 
+    # Sent between processes (parallel runs) detached: span, path and scalar value only.
+    # Everything that reads children happens in the worker, before results are sent back.
+    def __getstate__(self) -> tuple:
+        return (self.kind, self.start, self.end, self.path, self.value)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.kind, self.start, self.end, self.path, self.value = state
+        self._members = None
+        self._items = None
+        self._expand = None
+
     def member(self, key: str) -> Member | None:
         """The member named ``key`` (case-insensitive, as ARM and Bicep property names are)."""
         members = self.members
@@ -124,6 +135,13 @@ class Document:
     @property
     def path(self):
         return self.source.path
+
+    def __getstate__(self) -> dict:
+        # The plain data and caches stay in the worker; reports only need the source.
+        state = dict(self.__dict__)
+        state["data"] = None
+        state.pop("_old_data", None)
+        return state
 
     def line(self, node: Node | int) -> int:
         return self.source.line_of(node if isinstance(node, int) else node.start)
@@ -209,3 +227,8 @@ class Registry:
     checkov_skip: str | None = None      # reason from a "checkov:skip=CKV_AZURE_139" comment
     notes: list[str] = field(default_factory=list)
     index: int = 0                       # position among the registries of its file
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["api_version_edit"] = None  # a closure over the syntax tree; only the planner calls it
+        return state

@@ -134,11 +134,11 @@ def plan_data(file_result: FileResult, plan: Plan, root=None) -> dict[str, Any]:
         "manual": list(plan.manual),
         "notes": list(plan.notes),
         "values": {
-            "sku.name": _value(registry.sku_name),
-            "publicNetworkAccess": _value(registry.public_network_access),
-            "networkRuleSet.defaultAction": _value(registry.default_action),
-            "networkRuleBypassOptions": _value(registry.bypass),
-            "apiVersion": _value(registry.api_version),
+            "sku.name": _value(registry.sku_name, root),
+            "publicNetworkAccess": _value(registry.public_network_access, root),
+            "networkRuleSet.defaultAction": _value(registry.default_action, root),
+            "networkRuleBypassOptions": _value(registry.bypass, root),
+            "apiVersion": _value(registry.api_version, root),
         },
         "changes": [],
     }
@@ -154,12 +154,13 @@ def plan_data(file_result: FileResult, plan: Plan, root=None) -> dict[str, Any]:
     return data
 
 
-def _value(resolved) -> dict[str, Any]:
+def _value(resolved, root=None) -> dict[str, Any]:
     out: dict[str, Any] = {"origin": resolved.origin.value, "value": resolved.value}
     if resolved.detail:
         out["detail"] = resolved.detail
     if resolved.doc is not None and resolved.node is not None:
-        out["defined_at"] = f"{resolved.doc.path}:{resolved.doc.line(resolved.node)}"
+        where = display_path(resolved.doc.path, root) if root is not None else str(resolved.doc.path)
+        out["defined_at"] = f"{where}:{resolved.doc.line(resolved.node)}"
     return out
 
 

@@ -907,6 +907,12 @@ def _reference_index(workspace: Workspace, kind: str) -> dict[str, list[Path]]:
     return index
 
 
+def prepare_workspace(workspace: Workspace) -> None:
+    """Build the run-wide indexes now (before a parallel run forks its workers)."""
+    _reference_index(workspace, "module")
+    _reference_index(workspace, "param")
+
+
 def _index_files(paths, pattern: re.Pattern[bytes], max_size: int) -> dict[str, list[Path]]:
     index: dict[str, list[Path]] = {}
     for path in paths:

@@ -1,0 +1,52 @@
+"""The parallel path (worker processes) gives exactly the serial path's results, on the golden
+inputs and on the corpus of real templates, and writes the same bytes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fixer.options import Options
+from fixer.report import render_json
+from fixer.run import choose_jobs, run, write_fixes
+from conftest import CORPUS
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _copy_inputs(target: Path) -> Path:
+    for case in sorted(GOLDEN.iterdir()):
+        if (case / "input").is_dir():
+            shutil.copytree(case / "input", target / case.name)
+    return target
+
+
+@pytest.mark.skipif(choose_jobs(2, 10_000) < 2, reason="no fork on this platform")
+def test_parallel_equals_serial_on_goldens(tmp_path):
+    serial_root = _copy_inputs(tmp_path / "serial")
+    parallel_root = _copy_inputs(tmp_path / "parallel")
+    serial = run([serial_root], Options(jobs=1), root=serial_root)
+    parallel = run([parallel_root], Options(jobs=2), root=parallel_root)
+    assert render_json(parallel, "dry-run") == render_json(serial, "dry-run")
+    write_fixes(serial)
+    write_fixes(parallel)
+    assert _tree(parallel_root) == _tree(serial_root)
+    assert parallel.exit_code() == serial.exit_code()
+
+
+@pytest.mark.skipif(not CORPUS.is_dir() or choose_jobs(2, 10_000) < 2, reason="corpus or fork unavailable")
+def test_parallel_equals_serial_on_corpus():
+    serial = run([CORPUS], Options(jobs=1), root=CORPUS)
+    parallel = run([CORPUS], Options(jobs=2), root=CORPUS)
+    assert render_json(parallel, "dry-run") == render_json(serial, "dry-run")
+
+
+def test_small_runs_stay_serial():
+    assert choose_jobs(0, 10) == 1
+    assert choose_jobs(1, 100_000) == 1
