@@ -44,6 +44,7 @@ MAX_DEPTH = 200            # object/array nesting; deeper input is refused, not 
 _MAX_RESOLVE_DEPTH = 12    # parameter -> variable -> caller hops before we give up
 _MAX_PARAM_FILE_SCAN = 400  # .bicepparam candidates looked at below a template's directory
 PRIVATE_ENDPOINT_TYPE = "microsoft.network/privateendpoints"
+SPREAD = "..."  # key prefix of a spread member (`...base`) in an object
 
 _LANGUAGE = Language(tree_sitter_bicep.language())
 _LOCAL = threading.local()  # tree-sitter parsers are not thread-safe; one per thread
@@ -70,9 +71,12 @@ def _parser() -> Parser:
 # spots to something the grammar knows, character for character and ASCII for ASCII, so
 # every offset stays valid; values are always read from the original text.
 
-_CODE_TOKEN = re.compile(r"'''|'|//|/\*|\n|!|[{(\[]|[})\]]")
+_CODE_TOKEN = re.compile(r"'''|'|//|/\*|\n|!|\.\.\.|[{(\[]|[})\]]")
 _STRING_BODY = re.compile(r"(?:[^'\\$\n]|\\.|\$(?!\{))*", re.S)
-_DECLARATION = re.compile(r"[ \t]*(param|output)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*")
+_DECLARATION = re.compile(r"[ \t]*(param|output|var)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*")
+# Statements the grammar does not know and acr-fix never needs: `extension x [with {...}] [as y]`,
+# the older `provider ...` / `import 'name@version' ...`, and `using none` in .bicepparam files.
+_OPAQUE_STATEMENT = re.compile(r"[ \t]*(?:extension|provider)[ \t]|[ \t]*import[ \t]+'|[ \t]*using[ \t]+none\b")
 _TYPE_ARGUMENT = re.compile(r"'[^'\n]*'>")  # resourceInput<'Type@version'>: only a type, never a value
 _IDENT_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -88,8 +92,20 @@ def _mask_for_grammar(text: str, kind: str) -> tuple[str, set[int]]:
     interpolations: list[int] = []  # bracket depth at which each open ${ ... } closes
 
     def statement(pos: int) -> None:
+        if _OPAQUE_STATEMENT.match(text, pos):
+            end = _statement_end(text, pos)
+            spans.append((pos, end, "".join(ch if ch in "\r\n" else " " for ch in text[pos:end])))
+            return
         match = _DECLARATION.match(text, pos)
         if match is None:
+            return
+        if match.group(1) == "var":
+            # `var name type = value` (typed variables): the grammar wants no type; drop it.
+            if kind == "bicep" and match.end() > match.end(2):
+                type_end = _type_end(text, match.end())
+                declared = text[match.end():type_end].rstrip(" \t") if type_end is not None else ""
+                if declared:
+                    spans.append((match.end(), match.end() + len(declared), " " * len(declared)))
             return
         if kind == "bicepparam":
             if match.group(1) == "param":
@@ -107,6 +123,7 @@ def _mask_for_grammar(text: str, kind: str) -> tuple[str, set[int]]:
             masked = "".join(ch if ch in _IDENT_CHAR else "_" for ch in declared)
             spans.append((type_start, type_start + len(declared), masked))
 
+    openers: list[str] = []    # "{", "(", "[" or "$" (an interpolation) for each open bracket
     statement(0)
     pos = 0
     while pos < n:
@@ -131,6 +148,14 @@ def _mask_for_grammar(text: str, kind: str) -> tuple[str, set[int]]:
                 pos = -pos
                 depth += 1
                 interpolations.append(depth)
+                openers.append("$")
+        elif token == "...":
+            # Spread (`...tags`): in an object it becomes a `_: tags` member (the reader
+            # knows it by the original text), in an array a plain item.
+            if openers and openers[-1] == "{":
+                spans.append((start, pos, "_: "))
+            elif openers and openers[-1] == "[":
+                spans.append((start, pos, "   "))
         elif token == "//":
             newline = text.find("\n", pos)
             pos = n if newline == -1 else newline
@@ -147,17 +172,23 @@ def _mask_for_grammar(text: str, kind: str) -> tuple[str, set[int]]:
                 spans.append((start, pos, " "))
         elif token in "{([":
             depth += 1
+            openers.append(token)
         else:
             if interpolations and interpolations[-1] == depth:
                 interpolations.pop()
                 depth -= 1
+                if openers:
+                    openers.pop()
                 pos = _skip_string(text, pos, interpolations, depth, spans)
                 if pos < 0:
                     pos = -pos
                     depth += 1
                     interpolations.append(depth)
+                    openers.append("$")
                 continue
             depth = max(0, depth - 1)
+            if openers:
+                openers.pop()
     if not spans:
         return text, param_keywords
     # Spans may overlap (a masked type holding a masked `resourceInput<...>`); every
@@ -195,6 +226,28 @@ def _skip_string(text: str, pos: int, interpolations: list[int], depth: int,
     if end < len(text) and text[end] == "'":
         return end + 1
     return end  # unterminated at a line end: let the grammar report it
+
+
+def _statement_end(text: str, pos: int) -> int:
+    """End of a top-level statement starting at ``pos``: the end of its line, or of the
+    line where its braces close (`extension x with {` ... `} as y`)."""
+    depth = 0
+    i = pos
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "'":
+            close = text.find("'", i + 1)
+            i = n if close == -1 else close + 1
+            continue
+        if ch in "{[(":
+            depth += 1
+        elif ch in "}])":
+            depth -= 1
+        elif ch == "\n" and depth <= 0:
+            return i
+        i += 1
+    return n
 
 
 def _type_end(text: str, pos: int) -> int | None:
@@ -439,8 +492,15 @@ class _Builder:
                 parts = [c for c in prop.named_children if c.type not in ("comment", "diagnostic_comment")]
                 if len(parts) < 2:
                     continue  # a nested `resource` declaration, not a key: value pair
-                key = self._key(parts[0])
                 key_start, key_end = self.syntax.span(parts[0])
+                if self.syntax.text.startswith("...", key_start):
+                    # a spread (`...base`, masked for the grammar): kept as a member whose key
+                    # says so; lookups treat a missing key in such an object as unknown
+                    value = self.node(parts[-1], path + (SPREAD + str(len(members)),), depth + 1)
+                    members.append(Member(key=SPREAD + self.syntax.source_text(parts[-1]), start=key_start,
+                                          key_end=key_start + 3, value=value))
+                    continue
+                key = self._key(parts[0])
                 if key.lower() in seen:
                     # BCP025: Bicep refuses duplicate properties; reading either value would be a guess.
                     line = self.source.line_of(key_start)
@@ -1023,6 +1083,10 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
         for depth, key in enumerate(keys):
             child = current.get(key)
             if child is None:
+                spread = next((m for m in current.members or () if m.key.startswith(SPREAD)), None)
+                if spread is not None:
+                    return Resolved(Origin.EXPRESSION, doc=doc, node=spread.value,
+                                    detail=f"{what} may come from the spread `{_short(spread.key)}` ({_where(doc, spread.value)})")
                 return Resolved(Origin.ABSENT, doc=doc, parent=current if depth == len(keys) - 1 else None)
             rest = keys[depth + 1:]
             if rest and child.kind == "object":

@@ -1,0 +1,4 @@
+@export()
+type tagsType = {
+  *: string
+}
