@@ -7,9 +7,12 @@ the writer can put back exactly what was there outside the edited spans.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
+import signal
 import stat
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,6 +157,33 @@ def write_atomic(source: SourceFile, new_text: str) -> None:
         raise WriteError(f"{path}: cannot stat ({exc.strerror or exc}); not written") from None
     mode = stat.S_IMODE(st.st_mode)
     directory = path.parent
+    with _interrupt_deferred():
+        _replace_via_temporary(path, directory, data, mode, st)
+
+
+@contextlib.contextmanager
+def _interrupt_deferred():
+    """Hold Ctrl-C until the block is done. A KeyboardInterrupt inside tempfile.mkstemp (after
+    the file exists, before its name is returned) would leave a stray temporary file; so the
+    write of one file finishes or fails as a whole, and the interrupt is raised after it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    except ValueError:  # not allowed here (embedded interpreter)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            raise KeyboardInterrupt
+
+
+def _replace_via_temporary(path: Path, directory: Path, data: bytes, mode: int, st: os.stat_result) -> None:
     tmp_name = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".acr-fix.tmp", dir=directory)

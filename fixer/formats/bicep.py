@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import tree_sitter_bicep
-from tree_sitter import Language, Parser
+from tree_sitter import Language, Parser, Query, QueryCursor
 from tree_sitter import Node as SyntaxNode
 
 from .. import REGISTRY_TYPE
@@ -47,6 +47,7 @@ PRIVATE_ENDPOINT_TYPE = "microsoft.network/privateendpoints"
 SPREAD = "..."  # key prefix of a spread member (`...base`) in an object
 
 _LANGUAGE = Language(tree_sitter_bicep.language())
+_COMMENTS = Query(_LANGUAGE, "(comment) @comment")
 _LOCAL = threading.local()  # tree-sitter parsers are not thread-safe; one per thread
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -380,8 +381,17 @@ def parse(source: SourceFile) -> Document:
     """Parse a .bicep or .bicepparam file. Raises ParseError (one line, with its line number)."""
     kind = "bicepparam" if source.path.suffix.lower() == ".bicepparam" else "bicep"
     text = source.text
-    masked, param_keywords = _mask_for_grammar(text, kind)
-    tree = _parser().parse(masked.encode("utf-8"))
+    tree = None
+    param_keywords: set[int] = set()
+    if kind == "bicep" and "/*" not in text:
+        # Most files need none of the rewrites below: try the text as it is first. ('/*' in
+        # a string parses as a comment without an error, so such files always get masked.)
+        tree = _parser().parse(text.encode("utf-8"))
+        if tree.root_node.has_error:
+            tree = None
+    if tree is None:
+        masked, param_keywords = _mask_for_grammar(text, kind)
+        tree = _parser().parse(masked.encode("utf-8"))
     root_syntax = tree.root_node
     offsets = _Offsets(text)
     if root_syntax.has_error:
@@ -679,17 +689,11 @@ class _Builder:
 
     def comments(self, root: SyntaxNode) -> list[tuple[int, int, str]]:
         found: list[tuple[int, int, str]] = []
-        cursor = root.walk()
-        while True:
-            node = cursor.node
-            if node.type == "comment":
-                start, end = self.syntax.span(node)
-                found.append((start, end, self.syntax.text[start:end]))
-            elif cursor.goto_first_child():
-                continue
-            while not cursor.goto_next_sibling():
-                if not cursor.goto_parent():
-                    return found
+        for node in QueryCursor(_COMMENTS).captures(root).get("comment", []):
+            start, end = self.syntax.span(node)
+            found.append((start, end, self.syntax.text[start:end]))
+        found.sort()
+        return found
 
 
 def _unwrap_body(value: SyntaxNode | None) -> tuple[SyntaxNode | None, bool, bool]:
