@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -100,11 +101,29 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     return arm.find_registries(doc, workspace)
 
 
+@functools.lru_cache(maxsize=16)
+def _real_root(root: str) -> str:
+    return os.path.realpath(root)
+
+
 def display_path(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError, RuntimeError):
-        return path.as_posix()
+    """``path`` relative to ``root`` with forward slashes (as users type it), else as given.
+
+    Cheap for the common case (a plain path under the root: no filesystem calls); only a
+    path reached through a symlink needs realpath()."""
+    real_root = _real_root(str(root))
+    absolute = os.path.abspath(path)
+    for candidate in (absolute, None):
+        if candidate is None:
+            try:
+                candidate = os.path.realpath(path)
+            except (OSError, RuntimeError):
+                break
+        if candidate == real_root:
+            return "."
+        if candidate.startswith(real_root.rstrip(os.sep) + os.sep):
+            return Path(candidate[len(real_root.rstrip(os.sep)) + 1:]).as_posix()
+    return Path(path).as_posix()
 
 
 def _override_for(registry: Registry, rel: str, overrides: Iterable[RegistryOverride]) -> RegistryOverride | None:
@@ -219,7 +238,8 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     found = discover(paths, options.excludes, options.includes)
     outcome.errors.extend(found.errors)
     if suppressions is not None:
-        found.files = [p for p in found.files if not suppressions.path_ignored(display_path(p, root))]
+        if getattr(suppressions, "path_ignore", True):
+            found.files = [p for p in found.files if not suppressions.path_ignored(display_path(p, root))]
         suppressor = suppressor or suppressions.suppressor()
     templates = [p for p in found.files if not is_parameter_file(p)]
     outcome.scanned = len(templates)
@@ -241,9 +261,30 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
         if progress is not None:
             progress(done, len(templates), registries_seen)
     _apply_and_verify(outcome, workspace, options, root)
+    _release_parse_state(outcome)
     if suppressions is not None:
         outcome.warnings.extend(w for w in suppressions.warnings if w not in outcome.warnings)
     return outcome
+
+
+def _release_parse_state(outcome: RunResult) -> None:
+    """Drop what only parsing, planning and verifying needed (syntax trees, plain data, raw
+    bytes of files that will not be written), so memory follows the findings, not the
+    repository. Reports and write_fixes need none of it."""
+    import sys
+
+    bicep = sys.modules.get("fixer.formats.bicep")
+    for file_result in outcome.files:
+        if file_result.source is not None and not file_result.changed:
+            file_result.source.raw = b""
+        for plan in file_result.plans:
+            registry = plan.registry
+            registry.api_version_edit = None
+            for doc in {registry.doc, *(c.doc for c in (plan.fix.changes if plan.fix else ()))}:
+                doc.data = None
+                doc.__dict__.pop("_old_data", None)
+                if bicep is not None:
+                    bicep.release(doc)
 
 
 # ------------------------------------------------------------------ parallel runs

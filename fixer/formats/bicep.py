@@ -368,6 +368,11 @@ class _Syntax:
 _SYNTAX: "weakref.WeakKeyDictionary[Document, _Syntax]" = weakref.WeakKeyDictionary()
 
 
+def release(doc: Document) -> None:
+    """Forget the syntax tree kept for ``doc`` (after planning and verification)."""
+    _SYNTAX.pop(doc, None)
+
+
 def _syntax_of(doc: Document) -> _Syntax:
     try:
         return _SYNTAX[doc]
