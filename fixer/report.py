@@ -55,7 +55,7 @@ def render_text(result: RunResult, *, color: bool = False, show_diff: bool = Tru
         for plan in file_result.plans:
             if quiet and plan.status in ("pass", "existing", "not-applicable"):
                 continue
-            out.extend(_plan_lines(file_result, plan, written, color))
+            out.extend(_plan_lines(file_result, plan, written, color, result.root))
     if show_diff and not quiet:
         for file_result in result.files:
             if file_result.diff:
@@ -70,7 +70,7 @@ def render_text(result: RunResult, *, color: bool = False, show_diff: bool = Tru
     return "\n".join(out) + ("\n" if out else "")
 
 
-def _plan_lines(file_result: FileResult, plan: Plan, written: bool, color: bool) -> list[str]:
+def _plan_lines(file_result: FileResult, plan: Plan, written: bool, color: bool, root) -> list[str]:
     registry = plan.registry
     word, style = _status_word(plan, written)
     head = f"{file_result.display}:{registry.line}: registry '{registry.name}': {_paint(word, style, color)}"
@@ -86,7 +86,7 @@ def _plan_lines(file_result: FileResult, plan: Plan, written: bool, color: bool)
         lines.append(f"  fix ({plan.strategy}):")
         for change in plan.fix.changes:
             elsewhere = change.doc.path.resolve() != file_result.path.resolve()
-            at = f" [{display_path(change.doc.path, file_result.path.parent)}:{change.line}]" if elsewhere else f" [line {change.line}]"
+            at = f" [{display_path(change.doc.path, root)}:{change.line}]" if elsewhere else f" [line {change.line}]"
             lines.append(f"    - {change.what}{at}")
             if change.why:
                 lines.append(f"      why: {change.why}")

@@ -10,6 +10,7 @@ import dataclasses
 import fnmatch
 import functools
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,16 +243,28 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
             found.files = [p for p in found.files if not suppressions.path_ignored(display_path(p, root))]
         suppressor = suppressor or suppressions.suppressor()
     templates = [p for p in found.files if not is_parameter_file(p)]
+    context = found.files
+    if any(p.is_file() for p in paths):
+        # Files named one by one (a pre-commit hook passes the staged files): a staged
+        # parameter file brings in its template, and parameter files and module callers are
+        # looked up in the whole tree under the root, not only among the files given.
+        seen = {os.path.abspath(t) for t in templates}
+        for path in found.files:
+            template = template_of_parameter_file(path) if is_parameter_file(path) else None
+            if template is not None and os.path.abspath(template) not in seen:
+                seen.add(os.path.abspath(template))
+                templates.append(template)
+        context = _context_files(root, found.files + templates, options)
     outcome.scanned = len(templates)
     jobs = choose_jobs(options.jobs, len(templates))
     if jobs > 1:
-        parallel = _run_parallel(templates, found.files, options, root, suppressor, suppressions, jobs, progress)
+        parallel = _run_parallel(templates, context, options, root, suppressor, suppressions, jobs, progress)
         if parallel is not None:
             files, warnings = parallel
             outcome.files = sorted(files, key=lambda f: f.display)
             outcome.warnings.extend(w for w in warnings if w not in outcome.warnings)
             return outcome
-    workspace = Workspace(loader=load_document, files=found.files, max_file_size=options.max_file_size)
+    workspace = Workspace(loader=load_document, files=context, max_file_size=options.max_file_size)
     registries_seen = 0
     for done, path in enumerate(templates, 1):
         file_result = analyse_file(path, workspace, options, root, suppressor)
@@ -285,6 +298,44 @@ def _release_parse_state(outcome: RunResult) -> None:
                 doc.__dict__.pop("_old_data", None)
                 if bicep is not None:
                     bicep.release(doc)
+
+
+_USING = re.compile(r"""^\s*using\s+'([^'\n]+)'""", re.MULTILINE)
+_TEMPLATE_LINK = re.compile(r'"template"\s*:\s*"([^"\n]+)"')
+
+
+def template_of_parameter_file(path: Path) -> Path | None:
+    """The template a parameter file belongs to: `using '...'` of a .bicepparam file;
+    `<name>.parameters[.env].json` -> `<name>.json`/`.jsonc`, or its `metadata.template` link."""
+    try:
+        head = path.read_bytes()[:65536].decode("utf-8", "replace")
+    except OSError:
+        return None
+    name = path.name
+    if name.lower().endswith(".bicepparam"):
+        match = _USING.search(head)
+        target = path.parent / match.group(1) if match else None
+        return target if target is not None and target.is_file() else None
+    link = _TEMPLATE_LINK.search(head)
+    if link and (path.parent / link.group(1)).is_file():
+        return path.parent / link.group(1)
+    lowered = name.lower()
+    stem = name[: lowered.index(".parameters")] if ".parameters" in lowered else None
+    for suffix in (".json", ".jsonc"):
+        if stem and (path.parent / f"{stem}{suffix}").is_file():
+            return path.parent / f"{stem}{suffix}"
+    return None
+
+
+def _context_files(root: Path, given: list[Path], options: Options) -> list[Path]:
+    """Every template file under ``root`` (for parameter-file and module-caller lookups),
+    plus the files given; just the given files when they do not lie under ``root``."""
+    real_root = os.path.realpath(root)
+    if not all(os.path.realpath(p).startswith(real_root.rstrip(os.sep) + os.sep) for p in given):
+        return list(given)
+    walked = discover([root], options.excludes).files
+    known = {os.path.realpath(p) for p in walked}
+    return walked + [p for p in given if os.path.realpath(p) not in known]
 
 
 # ------------------------------------------------------------------ parallel runs

@@ -150,3 +150,24 @@ def test_samples_preview_and_fix(tmp_path, monkeypatch):
     assert invoke("--dry-run", "samples").exit_code == 1
     assert invoke("--write", "samples").exit_code == 0
     assert invoke("--dry-run", "samples").exit_code == 0
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def test_a_parameter_file_given_alone_brings_its_template(tmp_path, monkeypatch):
+    shutil.copytree(GOLDEN / "arm_parameter_file" / "input", tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    result = invoke("--dry-run", "main.parameters.json")  # what a pre-commit hook passes
+    assert result.exit_code == 1
+    assert "main.json:13: registry 'teamregistry01'" in result.stdout
+    assert "+++ b/main.parameters.json" in result.stdout
+
+
+def test_a_module_given_alone_finds_its_caller(tmp_path, monkeypatch):
+    shutil.copytree(GOLDEN / "bicep_module_caller_sku" / "input", tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    result = invoke("--write", "modules/acr.bicep")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "[main.bicep:" in result.stdout  # the SKU is fixed where the caller sets it
+    assert invoke("--dry-run", ".").exit_code == 0
