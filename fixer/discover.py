@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .globs import ignored, match_path
 
 TEMPLATE_SUFFIXES = (".json", ".jsonc", ".bicep", ".bicepparam")
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", ".env", "__pycache__",
@@ -26,12 +27,8 @@ def is_parameter_file(path: Path) -> bool:
 
 
 def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern + "/*") \
-                or any(fnmatch.fnmatch(part, pattern) for part in rel.split("/")):
-            return True
-    return False
+    """gitignore-style: `*.bicep` matches at any depth, `infra/old` is anchored, `!` re-includes."""
+    return bool(patterns) and ignored(patterns, rel)
 
 
 def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[str, ...] = ()) -> Discovery:
@@ -52,8 +49,18 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
     def inside_roots(real: str) -> bool:
         return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
-    def wanted(rel: str) -> bool:
-        return not _excluded(rel, excludes) and (not includes or any(fnmatch.fnmatch(rel, p) for p in includes))
+    cwd = os.getcwd()
+
+    def wanted(rel: str, path: str) -> bool:
+        # Globs are tried against the path below the given folder and below the current
+        # directory, so `--exclude legacy` and `--exclude infra/legacy` both work.
+        names = {rel}
+        absolute = os.path.abspath(path)
+        if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+            names.add(Path(absolute[len(cwd.rstrip(os.sep)) + 1:]).as_posix())
+        if any(_excluded(name, excludes) for name in names):
+            return False
+        return not includes or any(match_path(p, name) for p in includes for name in names)
 
     for given in paths:
         if not given.exists() and not given.is_symlink():
@@ -104,7 +111,7 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
                     visited.add(real)
                     subfolders.append((entry.path, real, rel + "/"))
                     continue
-                if not name.lower().endswith(TEMPLATE_SUFFIXES) or not wanted(rel):
+                if not name.lower().endswith(TEMPLATE_SUFFIXES) or not wanted(rel, entry.path):
                     continue
                 try:
                     is_file = entry.is_file()

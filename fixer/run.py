@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 
 from .diff import unified_diff
 from .discover import discover, is_parameter_file
+from .globs import match_path
 from .edits import Edit, apply_edits
 from .errors import OverlappingEdits, ParseError, ReadError, WriteError
 from .formats import arm
@@ -131,7 +132,7 @@ def _override_for(registry: Registry, rel: str, overrides: Iterable[RegistryOver
     for override in overrides:
         if override.name and not fnmatch.fnmatch(registry.name.lower(), override.name.lower()):
             continue
-        if override.path and not fnmatch.fnmatch(rel, override.path):
+        if override.path and not match_path(override.path, rel):
             continue
         if override.name or override.path:
             return override

@@ -171,3 +171,15 @@ def test_a_module_given_alone_finds_its_caller(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "[main.bicep:" in result.stdout  # the SKU is fixed where the caller sets it
     assert invoke("--dry-run", ".").exit_code == 0
+
+
+def test_exclude_globs_follow_gitignore_rules(repo):
+    (repo / "infra" / "legacy").mkdir()
+    (repo / "infra" / "legacy" / "old.json").write_text(OPEN_REGISTRY)
+    (repo / "other.bicep").write_text("resource r 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n"
+                                      "  name: 'x'\n  sku: {\n    name: 'Premium'\n  }\n}\n")
+    names = lambda *args: sorted(f["path"] for f in json.loads(invoke("--dry-run", "--format", "json", *args, ".").stdout)["files"])
+    assert names() == ["infra/acr.json", "infra/legacy/old.json", "other.bicep"]
+    assert names("--exclude", "legacy") == ["infra/acr.json", "other.bicep"]          # a name at any depth
+    assert names("--exclude", "infra/*.json") == ["infra/legacy/old.json", "other.bicep"]  # anchored, one level
+    assert names("--exclude", "*.bicep") == ["infra/acr.json", "infra/legacy/old.json"]
