@@ -24,6 +24,8 @@ from .workspace import Workspace
 def semantic_data(doc: Document, text: str) -> Any:
     """Plain data of ``text`` read as ``doc``'s format, by an independent parser where one exists."""
     if doc.kind in ("arm", "arm-params", "json"):
+        if doc.data is not None and text is doc.source.text:
+            return doc.data  # plain JSON already read by the standard library while parsing
         return load_values(text, getattr(doc, "strict", False))
     return doc.data
 

@@ -21,7 +21,7 @@ from ..errors import ParseError
 from ..model import Document, Node, Origin, Registry, Resolved
 from ..source import SourceFile
 from ..workspace import Workspace
-from .jsonc import scan
+from .jsonc import scan_with_values
 
 DEPLOYMENTS_TYPE = "microsoft.resources/deployments"
 PRIVATE_ENDPOINT_TYPE = "microsoft.network/privateendpoints"
@@ -38,11 +38,11 @@ _MAX_RESOLVE_DEPTH = 12
 def parse(source: SourceFile) -> Document:
     """Parse an ARM template or parameter file. Raises ParseError."""
     try:
-        root, strict = scan(source.text)
+        root, strict, values = scan_with_values(source.text)
     except ParseError as exc:
         raise ParseError(f"{source.path}:{exc.line or 1}: invalid JSON: {_strip_line(str(exc))}", exc.line) from None
     kind = classify(root, source.path)
-    doc = Document(source=source, root=root, dialect=DIALECT, kind=kind or "json")
+    doc = Document(source=source, root=root, dialect=DIALECT, kind=kind or "json", data=values)
     doc.strict = strict  # type: ignore[attr-defined]
     return doc
 

@@ -100,16 +100,23 @@ def scan(text: str, lazy: bool = True) -> tuple[Node, bool]:
     With ``lazy`` and a file that is plain JSON, nested objects and arrays are skipped with
     the C JSON decoder and only parsed into Nodes when first read (see Node).
     """
+    root, strict, _ = scan_with_values(text, lazy)
+    return root, strict
+
+
+def scan_with_values(text: str, lazy: bool = True) -> tuple[Node, bool, Any]:
+    """``scan`` plus the document's plain values when the standard library could read them
+    (plain JSON), else None: the writer's semantic check reuses them."""
+    values: Any = None
     strict_json = False
     if lazy:
         try:
-            # duplicates make the file fall back to the eager scan, which names their line
-            json.loads(text, object_pairs_hook=_no_duplicates)
+            values = json.loads(text)
             strict_json = True
         except (ValueError, RecursionError):
             strict_json = False
     root, _, strict = _scan(text, 0, (), lazy=strict_json, whole=True)
-    return root, strict and True
+    return root, strict, values if strict_json else None
 
 
 def _expander(text: str):
