@@ -227,6 +227,10 @@ class Registry:
     checkov_skip: str | None = None      # reason from a "checkov:skip=CKV_AZURE_139" comment
     notes: list[str] = field(default_factory=list)
     index: int = 0                       # position among the registries of its file
+    # "resource", or "avm-module": a call of the Azure Verified Module
+    # br/public:avm/res/container-registry/registry, whose params decide the network access
+    flavor: str = "resource"
+    module_action: Resolved | None = None   # avm-module: the networkRuleSetDefaultAction param as given
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

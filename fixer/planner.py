@@ -158,7 +158,7 @@ class _Builder:
                 payload: Any = value
                 for inner in reversed(rest):
                     payload = {inner: payload}
-                self.insert(reg.doc, current, key, payload, f"add {name} = '{value}'", why)
+                self.insert(reg.doc, current, key, payload, f"add {name} = {_show(value)}", why)
                 return True
             if not rest:
                 self.replace(reg.doc, child, value, f"set {name} to '{value}'", why)
@@ -176,6 +176,14 @@ class _Builder:
                 return False
             current = child
         return False
+
+
+def _show(value: Any) -> str:
+    """A value as the messages quote it: 'Deny', [], {"defaultAction": "Deny"}."""
+    if isinstance(value, str):
+        return f"'{value}'"
+    import json
+    return json.dumps(value, separators=(", ", ": "))
 
 
 def _merge(target: dict[str, Any], key: str, value: Any) -> None:
@@ -222,7 +230,9 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     builder = _Builder(registry)
     rules = tuple(ip_rules if ip_rules is not None else options.ip_rules)
 
-    if chosen == "disable":
+    if registry.flavor == "avm-module":
+        _plan_module_network(builder, registry, chosen, why, rules)
+    elif chosen == "disable":
         builder.set_property(registry.public_network_access, ("properties", "publicNetworkAccess"), "Disabled", why,
                              "publicNetworkAccess")
         builder.written.add("publicNetworkAccess")
@@ -256,6 +266,29 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     message = "; ".join(c.what for c in changes)
     result.fix = Fix(RULE_ID, message, changes, Applicability.SAFE)
     return result
+
+
+def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why: str, rules: tuple[str, ...]) -> None:
+    """The fix for a registry deployed by the AVM registry module: through its params.
+
+    disable: `publicNetworkAccess: 'Disabled'`. deny: the module only writes a networkRuleSet
+    when `networkRuleSetIpRules` is given, so it is set (to the allowed IPs, or [] for none)
+    and `networkRuleSetDefaultAction` must be 'Deny' (the module's default)."""
+    if chosen == "disable":
+        builder.set_property(registry.public_network_access, ("params", "publicNetworkAccess"), "Disabled", why,
+                             "params.publicNetworkAccess")
+        return
+    entries = [{"action": "Allow", "value": r} for r in rules]
+    if registry.ip_rules is None:
+        builder._ensure(("params", "networkRuleSetIpRules"), entries, "params.networkRuleSetIpRules",  # type: ignore[arg-type]
+                        why + " (the module writes a networkRuleSet only when networkRuleSetIpRules is given; "
+                        "[] allows no public IP)")
+    elif rules:
+        _add_ip_rules(builder, registry, rules)
+    action = registry.module_action
+    if action is not None and action.origin != Origin.ABSENT and (action.value or "").lower() != "deny":
+        builder.set_property(action, ("params", "networkRuleSetDefaultAction"), "Deny", why,
+                             "params.networkRuleSetDefaultAction")
 
 
 def _add_ip_rules(builder: _Builder, registry: Registry, rules: tuple[str, ...]) -> None:

@@ -32,7 +32,12 @@ from .workspace import Workspace
 
 # A file can only hold a registry if this text is in it (any case). Checked on raw bytes so
 # files without it are never parsed: the fast path of large repositories.
-_NEEDLE = b"containerregistry/registries"
+_NEEDLES = (b"containerregistry/registries",   # the resource type
+            b"container-registry/registry")    # the Azure Verified Module that deploys one
+
+
+def _mentions_registry(lowered: bytes) -> bool:
+    return any(needle in lowered for needle in _NEEDLES)
 
 Suppressor = Callable[[Registry, str], "str | None"]
 
@@ -142,7 +147,7 @@ def _override_for(registry: Registry, rel: str, overrides: Iterable[RegistryOver
 def _might_hold_registry(raw: bytes) -> bool:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff",):
         return True  # UTF-16/32: decode first, then look
-    return _NEEDLE in raw.lower()
+    return _mentions_registry(raw.lower())
 
 
 def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
@@ -176,7 +181,7 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
         result.status, result.error = "failed", str(exc).replace(str(path), display, 1)
         return result
     result.source = source
-    if _NEEDLE not in source.text.lower().encode("utf-8", "replace"):
+    if not _mentions_registry(source.text.lower().encode("utf-8", "replace")):
         return result
     try:
         doc = load_document(source)

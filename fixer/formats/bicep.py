@@ -1070,7 +1070,111 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         registry = _registry(doc, syntax, resource, resolver, endpoints)
         registry.index = len(registries)
         registries.append(registry)
+    for module in syntax.modules:
+        if module.body is not None and module.path and _AVM_REGISTRY.match(module.path):
+            registry = _avm_registry(doc, syntax, module, resolver)
+            registry.index = len(registries)
+            registries.append(registry)
     return registries
+
+
+# The Azure Verified Module for registries, from the public registry or its MCR alias.
+_AVM_REGISTRY = re.compile(r"^br(?:/public:|:mcr\.microsoft\.com/bicep/)avm/res/container-registry/registry:",
+                           re.IGNORECASE)
+
+
+def _module_field(doc: Document, body: Node, resolver: "_Resolver", key: str) -> Resolved:
+    """The value the caller passes for the module parameter ``key`` (ABSENT when not passed)."""
+    params = body.get("params")
+    if params is None:
+        return Resolved(Origin.ABSENT, doc=doc, parent=None)
+    if params.kind != "object":
+        return Resolved(Origin.EXPRESSION, doc=doc, node=params,
+                        detail=f"the module's params are the expression `{_short(str(params.value))}` ({_where(doc, params)})")
+    child = params.get(key)
+    if child is None:
+        spread = next((m for m in params.members or () if m.key.startswith(SPREAD)), None)
+        if spread is not None:
+            return Resolved(Origin.EXPRESSION, doc=doc, node=spread.value,
+                            detail=f"{key} may come from the spread `{_short(spread.key)}` ({_where(doc, spread.value)})")
+        return Resolved(Origin.ABSENT, doc=doc, parent=params)
+    return resolver.resolve(doc, child, key, 0, ())
+
+
+def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_Resolver") -> Registry:
+    """A call of the AVM registry module, read the way the module turns its params into the
+    resource (avm/res/container-registry/registry main.bicep; see ../shared/reference):
+
+    - publicNetworkAccess: the param if given; else 'Disabled' when privateEndpoints are
+      given and networkRuleSetIpRules are not; else unset.
+    - networkRuleSet (defaultAction = networkRuleSetDefaultAction, default 'Deny') is set
+      when networkRuleSetIpRules is given (even []), or when publicNetworkAccess is
+      'Enabled' and the default action is 'Deny'.
+    - acrSku defaults to 'Premium'; networkRuleBypassOptions to 'AzureServices'.
+    """
+    body = module.body
+    assert body is not None
+    field = lambda key: _module_field(doc, body, resolver, key)  # noqa: E731
+    params = body.get("params")
+    params_obj = params if params is not None and params.kind == "object" else None
+    ip_rules = params_obj.get("networkRuleSetIpRules") if params_obj is not None else None
+    endpoints = params_obj.get("privateEndpoints") if params_obj is not None else None
+    has_ip_rules = ip_rules is not None and ip_rules.kind != "null"
+    has_endpoints = endpoints is not None and not (endpoints.kind == "array" and not endpoints.items) \
+        and endpoints.kind != "null"
+
+    public_access = field("publicNetworkAccess")
+    if public_access.origin == Origin.ABSENT and has_endpoints and not has_ip_rules:
+        public_access = Resolved(Origin.EXPRESSION, value="Disabled", doc=doc, node=endpoints,
+                                 detail="set to 'Disabled' by the module: private endpoints and no IP rules")
+    action = field("networkRuleSetDefaultAction")
+    action_value = action.value if action.origin != Origin.ABSENT else "Deny"
+    configured = has_ip_rules or ((public_access.value or "").lower() == "enabled" and (action_value or "").lower() == "deny")
+    if not configured:
+        if public_access.origin == Origin.EXPRESSION and public_access.value is None or \
+                (ip_rules is not None and ip_rules.kind == "expr"):
+            default_action = Resolved(Origin.EXPRESSION, doc=doc, detail="whether the module sets a networkRuleSet depends on an expression")
+        else:
+            default_action = Resolved(Origin.ABSENT, doc=doc, parent=params_obj)
+    elif action.origin == Origin.ABSENT:
+        default_action = Resolved(Origin.EXPRESSION, value="Deny", doc=doc, detail="the module's default networkRuleSetDefaultAction")
+    else:
+        default_action = action
+    sku_name = field("acrSku")
+    if sku_name.origin == Origin.ABSENT:
+        sku_name = Resolved(Origin.EXPRESSION, value="Premium", doc=doc, detail="the module's default acrSku")
+    bypass = field("networkRuleBypassOptions")
+    if bypass.origin == Origin.ABSENT:
+        bypass = Resolved(Origin.EXPRESSION, value="AzureServices", doc=doc, detail="the module's default")
+    name_node = params_obj.get("name") if params_obj is not None else None
+    name = name_node.value if name_node is not None and name_node.kind == "string" else module.symbolic
+    resource_view = _Resource(module.symbolic, Node("string", module.start, module.start), body, False,
+                              module.start, module.end, module.start, module.syntax, False, False)
+    comments = _comments_of(doc, syntax, resource_view)
+    ignore = next((m for m in (_IGNORE.search(c) for c in comments) if m), None)
+    checkov = next((m for m in (_CHECKOV.search(c) for c in _comments_inside(syntax, resource_view)) if m), None)
+    return Registry(
+        doc=doc,
+        name=name,
+        node=body,
+        line=doc.line(module.start),
+        api_version=Resolved(Origin.ABSENT, doc=doc),
+        sku_name=sku_name,
+        public_network_access=public_access,
+        default_action=default_action,
+        bypass=bypass,
+        properties=params_obj,
+        network_rule_set=None,
+        ip_rules=ip_rules,
+        sku=None,
+        symbolic=module.symbolic,
+        has_private_endpoint=has_endpoints,
+        inline_ignore=(ignore.group(1).strip() or "no reason given") if ignore else None,
+        checkov_skip=(checkov.group(1).strip() or "CKV_AZURE_139 skipped") if checkov else None,
+        notes=[f"deployed by the Azure Verified Module {module.path}: fixed through its params"],
+        flavor="avm-module",
+        module_action=action,
+    )
 
 
 def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Resolver,

@@ -1,0 +1,34 @@
+param location string = resourceGroup().location
+
+module acr 'br/public:avm/res/container-registry/registry:0.9.3' = {
+  name: 'registry'
+  params: {
+    name: 'contosoavmacr'
+    location: location
+    acrSku: 'Premium'
+    acrAdminUserEnabled: false
+    networkRuleSetIpRules: []
+  }
+}
+
+module privateAcr 'br/public:avm/res/container-registry/registry:0.9.3' = {
+  name: 'private-registry'
+  params: {
+    name: 'contosoprivateacr'
+    privateEndpoints: [
+      {
+        subnetResourceId: '/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/virtualNetworks/v/subnets/s'
+      }
+    ]
+  }
+}
+
+module allowAcr 'br/public:avm/res/container-registry/registry:0.9.3' = {
+  name: 'allow-registry'
+  params: {
+    name: 'contosoallowacr'
+    publicNetworkAccess: 'Enabled'
+    networkRuleSetDefaultAction: 'Deny'
+    networkRuleSetIpRules: []
+  }
+}
