@@ -1122,11 +1122,18 @@ def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_R
     has_ip_rules = ip_rules is not None and ip_rules.kind != "null"
     has_endpoints = endpoints is not None and not (endpoints.kind == "array" and not endpoints.items) \
         and endpoints.kind != "null"
+    sure_endpoints = has_endpoints and endpoints is not None and endpoints.kind == "array"
 
     public_access = field("publicNetworkAccess")
     if public_access.origin == Origin.ABSENT and has_endpoints and not has_ip_rules:
-        public_access = Resolved(Origin.EXPRESSION, value="Disabled", doc=doc, node=endpoints,
-                                 detail="set to 'Disabled' by the module: private endpoints and no IP rules")
+        if endpoints is not None and endpoints.kind == "array":
+            public_access = Resolved(Origin.EXPRESSION, value="Disabled", doc=doc, node=endpoints,
+                                     detail="set to 'Disabled' by the module: private endpoints and no IP rules")
+        else:  # e.g. `privateNetworking ? [...] : []`: the module's choice depends on it
+            public_access = Resolved(Origin.EXPRESSION, doc=doc, node=endpoints,
+                                     detail=f"the module disables public access only if privateEndpoints, the expression "
+                                            f"`{_short(str(endpoints.value if endpoints is not None else ''))}` "
+                                            f"({_where(doc, endpoints) if endpoints is not None else 'unknown'}), is not empty")
     action = field("networkRuleSetDefaultAction")
     action_value = action.value if action.origin != Origin.ABSENT else "Deny"
     configured = has_ip_rules or ((public_access.value or "").lower() == "enabled" and (action_value or "").lower() == "deny")
@@ -1168,7 +1175,7 @@ def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_R
         ip_rules=ip_rules,
         sku=None,
         symbolic=module.symbolic,
-        has_private_endpoint=has_endpoints,
+        has_private_endpoint=sure_endpoints,
         inline_ignore=(ignore.group(1).strip() or "no reason given") if ignore else None,
         checkov_skip=(checkov.group(1).strip() or "CKV_AZURE_139 skipped") if checkov else None,
         notes=[f"deployed by the Azure Verified Module {module.path}: fixed through its params"],

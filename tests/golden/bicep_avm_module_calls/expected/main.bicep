@@ -32,3 +32,19 @@ module allowAcr 'br/public:avm/res/container-registry/registry:0.9.3' = {
     networkRuleSetIpRules: []
   }
 }
+
+param privateNetworking bool = false
+
+module maybePrivateAcr 'br/public:avm/res/container-registry/registry:0.9.3' = {
+  name: 'maybe-private-registry'
+  params: {
+    name: 'contosomaybeacr'
+    acrSku: 'Premium'
+    privateEndpoints: privateNetworking ? [
+      {
+        subnetResourceId: '/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/virtualNetworks/v/subnets/s'
+      }
+    ] : []
+    networkRuleSetIpRules: []
+  }
+}
