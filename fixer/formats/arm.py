@@ -28,6 +28,8 @@ PRIVATE_ENDPOINT_TYPE = "microsoft.network/privateendpoints"
 
 _PARAM_REF = re.compile(r"^\[\s*parameters\(\s*'([^']*)'\s*\)\s*\]$", re.IGNORECASE)
 _VAR_REF = re.compile(r"^\[\s*variables\(\s*'([^']*)'\s*\)\s*\]$", re.IGNORECASE)
+_MEMBER_REF = re.compile(r"^\[\s*(parameters|variables)\(\s*'([^']*)'\s*\)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']*)'\s*\])\s*\]$",
+                         re.IGNORECASE)
 _IGNORE = re.compile(r"acr-fix:\s*ignore\b[ \t:=-]*([^\n*]*)", re.IGNORECASE)
 _CHECKOV = re.compile(r"checkov:skip=CKV_AZURE_139\b[ \t:]*([^\n*]*)", re.IGNORECASE)
 _MAX_RESOLVE_DEPTH = 12
@@ -121,6 +123,14 @@ def resolve(node: Node | None, scope: Scope, what: str, depth: int = 0) -> Resol
     param = _PARAM_REF.match(text)
     if param:
         return _resolve_parameter(param.group(1), node, scope, what, depth)
+    member = _MEMBER_REF.match(text)
+    if member:
+        kind, name, key = member.group(1).lower(), member.group(2), member.group(3) or member.group(4)
+        found = object_of_reference(kind, name, scope, depth + 1)
+        if found is None:
+            return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                            detail=f"{what} comes from the expression {_short(text)} (line {doc.line(node)})")
+        return resolve_member(found, key, scope, what, depth + 1)
     var = _VAR_REF.match(text)
     if var:
         name = var.group(1)
@@ -205,6 +215,85 @@ def _resolve_default(name: str, declared: Node, allowed: Node | None, scope: Sco
         inner.allowed = allowed
         inner.allowed_doc = scope.doc
         inner.param = name
+    return inner
+
+
+@dataclass(eq=False)
+class ObjectSource:
+    """An object value (e.g. an object parameter's default) and where it is defined."""
+
+    node: Node
+    doc: Document
+    origin: Origin
+    detail: str
+
+
+def object_of_reference(kind: str, name: str, scope: Scope, depth: int = 0) -> ObjectSource | None:
+    """The object that `parameters('name')` / `variables('name')` stands for, when it is a
+    literal object (a parameter file value, a default, a variable); None otherwise."""
+    if depth > _MAX_RESOLVE_DEPTH:
+        return None
+    if kind == "variables":
+        target = scope.variable(name)
+        if target is not None and target.kind == "object":
+            return ObjectSource(target, scope.doc, Origin.VARIABLE, f"variable '{name}'")
+        if target is not None and target.kind == "string":
+            return object_of_expression(target, scope, depth + 1)
+        return None
+    passed = scope.passed.get(name.lower())
+    if passed is not None and scope.parent is not None:
+        value = passed.get("value") if passed.kind == "object" else None
+        if value is None:
+            return None
+        if value.kind == "object":
+            return ObjectSource(value, scope.parent.doc, Origin.LITERAL, f"passed as parameter '{name}' to {scope.label}")
+        return object_of_expression(value, scope.parent, depth + 1)
+    setting = []
+    for param_doc in scope.param_files:
+        params = param_doc.root.get("parameters")
+        entry = params.get(name) if params is not None and params.kind == "object" else None
+        if entry is not None and entry.kind == "object":
+            setting.append((param_doc, entry.get("value")))
+    if setting:
+        if len(setting) > 1 or len(setting) != len(scope.param_files):
+            return None  # several deployments: not one place to edit
+        param_doc, value = setting[0]
+        if value is not None and value.kind == "object":
+            return ObjectSource(value, param_doc, Origin.PARAMETER_FILE, f"parameter '{name}' in {param_doc.path.name}")
+        return None
+    declared = scope.parameter(name)
+    default = declared.get("defaultValue") if declared is not None and declared.kind == "object" else None
+    if default is not None and default.kind == "object":
+        return ObjectSource(default, scope.doc, Origin.PARAMETER_DEFAULT, f"default of parameter '{name}'")
+    if default is not None and default.kind == "string":
+        return object_of_expression(default, scope, depth + 1)
+    return None
+
+
+def object_of_expression(node: Node, scope: Scope, depth: int = 0) -> ObjectSource | None:
+    """``object_of_reference`` for a string that is exactly a parameters()/variables() call."""
+    if node.kind != "string":
+        return None
+    for pattern, kind in ((_PARAM_REF, "parameters"), (_VAR_REF, "variables")):
+        match = pattern.match(node.value)
+        if match:
+            return object_of_reference(kind, match.group(1), scope, depth)
+    return None
+
+
+def resolve_member(source: ObjectSource, key: str, scope: Scope, what: str, depth: int = 0) -> Resolved:
+    """The value of ``key`` inside an object defined elsewhere, attributed to that place."""
+    member = source.node.get(key)
+    if member is None:
+        return Resolved(Origin.EXPRESSION, doc=source.doc, node=source.node,
+                        detail=f"{what} is not set in {source.detail} (line {source.doc.line(source.node)})")
+    inner_scope = scope if source.doc is scope.doc else Scope(doc=source.doc, template=source.doc.root)
+    inner = resolve(member, inner_scope, what, depth)
+    if inner.origin == Origin.LITERAL and source.origin != Origin.LITERAL:
+        inner.origin = source.origin
+        inner.detail = f"{source.detail}, member '{key}'"
+    elif inner.origin == Origin.LITERAL and source.detail:
+        inner.detail = f"{source.detail}, member '{key}'"
     return inner
 
 
@@ -398,6 +487,12 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
         default_action = public_access
     bypass = field_of(props_obj, props, "networkRuleBypassOptions", "networkRuleBypassOptions")
     sku_name = field_of(sku_obj, sku, "name", "sku.name")
+    if sku is not None and sku_obj is None:
+        # `"sku": "[parameters('sku')]"` with an object parameter (what Bicep's `sku: sku` compiles to)
+        source = object_of_expression(sku, scope)
+        if source is not None:
+            sku_obj = source.node
+            sku_name = resolve_member(source, "name", scope, "sku.name")
     api_res = resolve(api, scope, "apiVersion")
 
     ip_rules = nrs_obj.get("ipRules") if nrs_obj is not None else None
