@@ -183,6 +183,18 @@ def _interrupt_deferred():
             raise KeyboardInterrupt
 
 
+def replace_bytes(path: Path, data: bytes) -> None:
+    """Atomically replace an existing file's content (temporary file, fsync, rename; mode and
+    owner kept; Ctrl-C held until done). For files acr-fix did not parse as templates, such
+    as ps-rule.yaml. Raises WriteError; the original is intact on failure."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot stat ({exc.strerror or exc}); not written") from None
+    with _interrupt_deferred():
+        _replace_via_temporary(path, path.parent, data, stat.S_IMODE(st.st_mode), st)
+
+
 def _replace_via_temporary(path: Path, directory: Path, data: bytes, mode: int, st: os.stat_result) -> None:
     tmp_name = None
     try:

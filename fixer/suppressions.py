@@ -28,8 +28,6 @@ import datetime as dt
 import json
 import os
 import re
-import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -40,7 +38,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.tokens import CommentToken
 
-from .errors import ConfigError
+from .source import replace_bytes
+from .errors import ConfigError, WriteError
 from .globs import ignored
 
 RULE_ID = "Azure.ACR.Firewall"
@@ -1075,23 +1074,8 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 def _replace(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it over ``path``."""
-    tmp_name = None
+    """Replace ``path`` atomically (see fixer.source.replace_bytes)."""
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".acr-fix.tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
-        tmp_name = None
-    except OSError as exc:
-        raise ConfigError(f"{path}: write failed ({exc.strerror or exc}); original left unchanged") from None
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
+        replace_bytes(path, data)
+    except WriteError as exc:
+        raise ConfigError(str(exc)) from None
