@@ -9,7 +9,7 @@ spelled through the document's dialect.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import RULE_ID
@@ -257,7 +257,15 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
             _add_ip_rules(builder, registry, rules)
 
     result.sku_upgrade = _plan_sku(builder, registry, options, result)
-    _plan_api_version(builder, registry)
+    api_blocked = _plan_api_version(builder, registry)
+    if api_blocked and "networkRuleBypassOptions" in builder.written and len(builder.manual) == 1:
+        # Trusted services are a nicety the apiVersion cannot carry (e.g. virtualNetworkRules
+        # pin it to 2019-05-01): close the registry without them rather than not at all.
+        fallback = plan_registry(registry, replace(options, trusted_services=False), strategy, ip_rules)
+        if fallback.fix is not None:
+            fallback.notes.append(f"networkRuleBypassOptions was not added: {api_blocked}; trusted Azure services "
+                                  "(Defender for Containers scanning) cannot reach the registry through the firewall")
+        return fallback
 
     if builder.manual:
         result.manual = builder.manual
@@ -362,10 +370,12 @@ def _condition_uses(registry: Registry, parameter: str) -> bool:
     return f"parameters('{parameter.lower()}')" in text
 
 
-def _plan_api_version(builder: _Builder, registry: Registry) -> None:
+def _plan_api_version(builder: _Builder, registry: Registry) -> str | None:
+    """Bump the apiVersion when the fix writes properties it lacks. Returns the reason when
+    no stable version can carry the fix (a manual finding is recorded), else None."""
     api = registry.api_version
     if api.value is None:
-        return
+        return None
     used = set(registry.property_keys) | {f"networkruleset.{k}" for k in registry.network_rule_set_keys}
     written = {w.lower() for w in builder.written}
     if "networkruleset" in written or "networkruleset" in used:
@@ -373,14 +383,14 @@ def _plan_api_version(builder: _Builder, registry: Registry) -> None:
     new_version, blocker = needed_bump(api.value, written, used)
     if blocker:
         builder.manual.append(f"apiVersion {api.value}: {blocker}")
-        return
+        return blocker
     if new_version is None:
-        return
+        return None
     edits = registry.api_version_edit(new_version) if registry.api_version_edit else []
     if not edits or api.node is None:
         builder.manual.append(f"apiVersion {api.value} predates the properties the fix writes, and acr-fix cannot edit it here; "
                               f"set it to {new_version} by hand")
-        return
+        return None
     doc = registry.doc
     builder.changes.append(Change(doc, edits, [api.node.path], f"bump apiVersion {api.value} -> {new_version}",
                                   f"{api.value} does not support {', '.join(sorted(w for w in builder.written if not supports(api.value, w)))}; "

@@ -32,7 +32,7 @@ def _report(root: Path) -> str:
 
 def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pipeline, "_might_hold_registry", lambda raw: True)
-    monkeypatch.setattr(pipeline, "_NEEDLE", b"")
+    monkeypatch.setattr(pipeline, "_mentions_registry", lambda lowered: True)
     original = jsonc.scan_with_values
     monkeypatch.setattr(jsonc, "scan_with_values", lambda text, lazy=True: original(text, lazy=False))
     import fixer.formats.arm as arm

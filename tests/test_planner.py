@@ -154,7 +154,14 @@ def test_api_version_bump_and_vnet_rules_block(tmp_path):
     (plan,), doc = plan_for(tmp_path, template(registry(apiVersion="2019-05-01")))
     assert applied(doc, plan)["resources"][0]["apiVersion"] == "2021-09-01"
     vnet = registry(apiVersion="2019-05-01", properties={"networkRuleSet": {"defaultAction": "Allow", "virtualNetworkRules": []}})
-    (plan,), _ = plan_for(tmp_path, template(vnet))
+    # deny needs no newer version: the registry is closed, without the trusted-services bypass
+    (plan,), doc = plan_for(tmp_path, template(vnet))
+    assert plan.status == "fix"
+    new = applied(doc, plan)["resources"][0]
+    assert new["apiVersion"] == "2019-05-01" and "networkRuleBypassOptions" not in new["properties"]
+    assert any("networkRuleBypassOptions was not added" in n for n in plan.notes)
+    # disable needs publicNetworkAccess, which no stable version has together with virtualNetworkRules
+    (plan,), _ = plan_for(tmp_path, template(vnet), strategy="disable")
     assert plan.status == "manual" and "virtualNetworkRules" in plan.manual[0]
 
 
