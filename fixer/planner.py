@@ -131,7 +131,7 @@ class _Builder:
             if resolved.node is not None and resolved.node.kind == "null":
                 self.replace(reg.doc, resolved.node, value, f"set {name} to '{value}' (was null)", why)
                 return True
-            return self._ensure(keys, value, name, why)
+            return self.ensure(keys, value, name, why)
         self.manual.append(f"{name} cannot be set safely: {resolved.detail or 'its value is an expression'}; "
                            f"set it to '{value}' by hand")
         return False
@@ -147,7 +147,7 @@ class _Builder:
                         f"add '{value}' to the allowed values of {label}",
                         "the parameter restricts its values, and the fix needs this one")
 
-    def _ensure(self, keys: tuple[str, ...], value: Any, name: str, why: str) -> bool:
+    def ensure(self, keys: tuple[str, ...], value: Any, name: str, why: str) -> bool:
         """Insert ``keys`` = value under the resource, creating missing parent objects."""
         reg = self.registry
         current = reg.node
@@ -288,7 +288,7 @@ def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why
         return
     entries = [{"action": "Allow", "value": r} for r in rules]
     if registry.ip_rules is None:
-        builder._ensure(("params", "networkRuleSetIpRules"), entries, "params.networkRuleSetIpRules",  # type: ignore[arg-type]
+        builder.ensure(("params", "networkRuleSetIpRules"), entries, "params.networkRuleSetIpRules",  # type: ignore[arg-type]
                         why + " (the module writes a networkRuleSet only when networkRuleSetIpRules is given; "
                         "[] allows no public IP)")
     elif rules:
@@ -312,7 +312,7 @@ def _add_ip_rules(builder: _Builder, registry: Registry, rules: tuple[str, ...])
     if not missing:
         return
     if array is None:
-        builder._ensure(("properties", "networkRuleSet", "ipRules"),
+        builder.ensure(("properties", "networkRuleSet", "ipRules"),
                         [{"action": "Allow", "value": r} for r in missing], "networkRuleSet.ipRules", why)  # type: ignore[arg-type]
         return
     if array.kind != "array":
@@ -349,7 +349,7 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
                               "was given; upgrade it or suppress this registry")
         return False
     if sku.origin == Origin.ABSENT:
-        ok = builder._ensure(("sku", "name"), "Premium", "sku.name", why)
+        ok = builder.ensure(("sku", "name"), "Premium", "sku.name", why)
     else:
         ok = builder.set_property(sku, ("sku", "name"), "Premium", why, "sku.name")
     if ok:
