@@ -177,6 +177,10 @@ class Resolved:
     allowed: Node | None = None
     allowed_doc: Document | None = None
     param: str | None = None        # the parameter's name, when the value comes from one
+    # Bicep: the parameter's type when it is a union of string literals ('Basic' | 'Standard'),
+    # which a new value must join: (doc, offset after the last member, values, data path);
+    # or a sentence saying why that type cannot be edited here (it is imported).
+    allowed_type: Any = None
     # For ABSENT: the object the property would go into (None when that object is missing too).
     parent: Node | None = None
     # Other places that define the same value for other deployments (e.g. a second parameter

@@ -136,7 +136,25 @@ class _Builder:
                            f"set it to '{value}' by hand")
         return False
 
+    def _allow_type(self, resolved: Resolved, value: str) -> None:
+        """Add ``value`` to a Bicep string-union parameter type ('Basic' | 'Standard')."""
+        allowed_type = resolved.allowed_type
+        if allowed_type is None:
+            return
+        if isinstance(allowed_type, str):
+            self.manual.append(f"{allowed_type}; make sure it allows '{value}'")
+            return
+        doc, end, values, path = allowed_type
+        if value.lower() in (v.lower() for v in values):
+            return
+        label = f"parameter '{resolved.param}'" if resolved.param else re.sub(r"^default of ", "", resolved.detail)
+        literal = doc.dialect.literal(value, "", "", doc.source.eol)
+        self.changes.append(Change(doc, [Edit(end, end, f" | {literal}")], [path],
+                                   f"add {literal} to the type of {label}",
+                                   "the parameter's type lists its values, and the fix needs this one", doc.line(end)))
+
     def _allow(self, resolved: Resolved, value: str) -> None:
+        self._allow_type(resolved, value)
         allowed = resolved.allowed
         if allowed is None or resolved.allowed_doc is None or allowed.kind != "array":
             return

@@ -316,6 +316,17 @@ class _Param:
     type_text: str
     default: Node | None
     allowed: Node | None
+    union: "_Union | None" = None      # a string-literal union type, inline or through a `type` alias
+    type_name: str | None = None       # the alias the parameter's type names, if any
+
+
+@dataclass(eq=False)
+class _Union:
+    """`'Basic' | 'Standard'`: where a new member goes and what is there."""
+
+    end: int
+    values: list[str]
+    path: tuple
 
 
 @dataclass(eq=False)
@@ -356,6 +367,8 @@ class _Syntax:
     modules: list[_Module] = field(default_factory=list)
     comments: list[tuple[int, int, str]] = field(default_factory=list)
     using: str | None = None
+    types: dict[str, _Union | None] = field(default_factory=dict)   # `type` aliases (None: not a string union)
+    imported: set[str] = field(default_factory=set)                  # names brought in by `import {...}`
 
     def span(self, syntax: SyntaxNode) -> tuple[int, int]:
         return self.offsets.char(syntax.start_byte), self.offsets.char(syntax.end_byte)
@@ -425,6 +438,11 @@ def parse(source: SourceFile) -> Document:
             builder.resource(child, pending, data, None)
         elif kind_name == "module_declaration":
             builder.module(child, data)
+        elif kind_name == "type_declaration":
+            builder.type_alias(child, data)
+        elif kind_name in ("import_statement", "import_with_statement", "import_functionality",
+                           "compile_time_import_declaration"):
+            syntax.imported.update(_IMPORTED_NAME.findall(syntax.source_text(child).split(" from ")[0]))
         elif kind_name in ("output_declaration", "metadata_declaration"):
             section = "output" if kind_name == "output_declaration" else "metadata"
             name, value = builder.named_value(child, (section,))
@@ -604,6 +622,38 @@ class _Builder:
         value = self.node(value_syntax, section + (name,)) if value_syntax is not None else None
         return name, value
 
+    def union_of(self, type_syntax: SyntaxNode | None, path: tuple) -> _Union | None:
+        """The string-literal union in a type (`'a' | 'b'`, or one string), else None."""
+        if type_syntax is None:
+            return None
+        target = type_syntax
+        if target.type == "type" and target.named_child_count == 1:
+            target = target.named_children[0]
+        if target.type == "string":
+            members = [target]
+        elif target.type == "union_type":
+            members = list(target.named_children)
+        else:
+            return None
+        values: list[str] = []
+        for member in members:
+            if member.type != "string":
+                return None
+            value = self._string_value(member)
+            if value is None:
+                return None
+            values.append(value)
+        return _Union(end=self.syntax.offsets.char(target.end_byte), values=values, path=path)
+
+    def type_alias(self, declaration: SyntaxNode, data: dict) -> None:
+        name_syntax = _first(declaration, "identifier")
+        if name_syntax is None:
+            return
+        name = self.syntax.source_text(name_syntax)
+        value = _value_after_equals(declaration)
+        data.setdefault("type", {})[name] = self.syntax.source_text(value) if value is not None else None
+        self.syntax.types[name] = self.union_of(value, ("type", name))
+
     def parameter(self, declaration: SyntaxNode, decorators: SyntaxNode | None, data: dict, kind: str) -> None:
         if kind == "bicepparam":
             name, value = self.named_value(declaration, ("param",))
@@ -636,8 +686,13 @@ class _Builder:
                 allowed = self.node(array, ("param", name, "allowed"))
                 entry["allowed"] = self.plain(allowed)
         data.setdefault("param", {})[name] = entry
+        union = self.union_of(type_syntax, ("param", name, "type"))
+        type_name = None
+        if union is None and type_syntax is not None and type_syntax.named_child_count == 1 \
+                and type_syntax.named_children[0].type == "identifier":
+            type_name = self.syntax.source_text(type_syntax.named_children[0])
         self.syntax.params[name] = _Param(name, self.syntax.offsets.char(declaration.start_byte), type_text,
-                                          default, allowed)
+                                          default, allowed, union, type_name)
 
     def resource(self, declaration: SyntaxNode, decorators: SyntaxNode | None, data: dict,
                  parent: str | None) -> None:
@@ -850,6 +905,7 @@ class _Resolver:
                 inner.origin = Origin.PARAMETER_FILE
                 inner.detail = f"parameter '{name}' in {param_doc.path.name}"
                 inner.allowed, inner.allowed_doc = declared.allowed, doc
+                inner.allowed_type = _allowed_type(doc, declared)
             elif inner.origin == Origin.EXPRESSION and inner.value is None:
                 inner.detail = f"{what} comes from parameter '{name}', which {param_doc.path.name} sets to " \
                                f"`{_short(entry.default.value if entry.default is not None else '')}` " \
@@ -893,6 +949,8 @@ class _Resolver:
                 inner.detail = f"parameter '{name}' passed by module '{module.symbolic}' in {caller_doc.path.name}"
             if inner.allowed is None and inner.known:
                 inner.allowed, inner.allowed_doc = declared.allowed, doc
+            if inner.allowed_type is None and inner.known:
+                inner.allowed_type = _allowed_type(doc, declared)
             return inner
 
         # 3. The parameter's default value.
@@ -908,6 +966,7 @@ class _Resolver:
             inner.origin = Origin.PARAMETER_DEFAULT
             inner.detail = f"default of parameter '{name}'"
             inner.allowed, inner.allowed_doc = declared.allowed, doc
+            inner.allowed_type = _allowed_type(doc, declared)
         return inner
 
     # -- other files ------------------------------------------------------------------
@@ -948,6 +1007,29 @@ class _Resolver:
                     found.append((caller_doc, module))
         self._callers[key] = found
         return found
+
+
+_IMPORTED_NAME = re.compile(r"(?:\bas\s+)?\b([A-Za-z_][A-Za-z0-9_]*)\b(?!\s+as\b)")
+
+
+def _allowed_type(doc: Document, declared: _Param) -> Any:
+    """``Resolved.allowed_type`` for a parameter: its string-union type, inline or through a
+    local `type` alias; a reason when the alias is imported from another file."""
+    if declared.union is not None:
+        union = declared.union
+        return (doc, union.end, union.values, union.path)
+    if declared.type_name is None:
+        return None
+    syntax = _SYNTAX.get(doc)
+    if syntax is None:
+        return None
+    if declared.type_name in syntax.types:
+        union = syntax.types[declared.type_name]
+        return (doc, union.end, union.values, union.path) if union is not None else None
+    if declared.type_name in syntax.imported:
+        return (f"parameter '{declared.name}' has the type '{declared.type_name}', imported from another file; "
+                f"its allowed values cannot be checked here")
+    return None
 
 
 # `module x 'path' = ...` and `using 'path'`, found on raw bytes: a cheap index of who refers

@@ -1,0 +1,2 @@
+@export()
+type tierType = 'Basic' | 'Standard'
