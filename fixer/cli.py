@@ -15,11 +15,9 @@ import typer
 from . import __version__
 from .config import load_config, merge_options, write_starter_config
 from .errors import ConfigError, FixerError
-from .markdown import render_markdown
 from .options import Options
 from .report import render_json, render_text
 from .run import RunResult, run, write_fixes
-from .sarif import render_sarif
 from .suppressions import Suppressions, add_psrule_suppression, load_suppressions
 
 FORMATS = ("text", "json", "sarif", "markdown")
@@ -142,8 +140,10 @@ def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: 
     if output_format == "json":
         text = render_json(result, mode)
     elif output_format == "sarif":
+        from .sarif import render_sarif
         text = render_sarif(result)
     elif output_format == "markdown":
+        from .markdown import render_markdown
         text = render_markdown(result)
     else:
         color = output is None and not no_color and sys.stdout.isatty()
