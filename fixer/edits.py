@@ -136,6 +136,13 @@ def line_end_if_only_trivia(text: str, pos: int) -> int:
     return pos
 
 
+def _crowded_line(text: str, offset: int) -> bool:
+    """True when the line before ``offset`` holds more structure than an indented key:
+    the file lays objects out on one line (minified JSON)."""
+    prefix = text[line_start(text, offset):offset]
+    return any(ch in prefix for ch in "{[,")
+
+
 def insert_entries(text: str, eol: str, unit: str, container: Any, values: list[Any], starts: list[int],
                    multi: Callable[[str], list[str]], compact: list[str], trailing_comma: int | None,
                    separator: str) -> list[Edit]:
@@ -148,6 +155,11 @@ def insert_entries(text: str, eol: str, unit: str, container: Any, values: list[
     of a comma after the last element (JSONC, Bicep), ``separator`` what goes between
     elements on separate lines ("," in JSON; "" or "," in Bicep, as the file does it)."""
     opener = container.start + 1
+    if not values and separator and _crowded_line(text, container.start):
+        # an empty container inside one-line (minified) JSON stays on its line
+        interior = text[opener:container.end - 1]
+        if not interior.strip():
+            return [Edit(opener, container.end - 1, ", ".join(compact))]
     if not values:
         base = indent_at(text, container.start)
         inner = base + unit
