@@ -145,7 +145,7 @@ def _crowded_line(text: str, offset: int) -> bool:
 
 def insert_entries(text: str, eol: str, unit: str, container: Any, values: list[Any], starts: list[int],
                    multi: Callable[[str], list[str]], compact: list[str], trailing_comma: int | None,
-                   separator: str) -> list[Edit]:
+                   separator: str, joiner: str = ", ") -> list[Edit]:
     """Edits that add rendered entries after the last element of an object or array.
 
     The layout follows the container's own: an empty container is opened onto new lines one
@@ -159,7 +159,7 @@ def insert_entries(text: str, eol: str, unit: str, container: Any, values: list[
         # an empty container inside one-line (minified) JSON stays on its line
         interior = text[opener:container.end - 1]
         if not interior.strip():
-            return [Edit(opener, container.end - 1, ", ".join(compact))]
+            return [Edit(opener, container.end - 1, joiner.join(compact))]
     if not values:
         base = indent_at(text, container.start)
         inner = base + unit
@@ -176,10 +176,10 @@ def insert_entries(text: str, eol: str, unit: str, container: Any, values: list[
 
     last = values[-1]
     if same_line(text, container.start, starts[-1]) and same_line(text, last.end, container.end):
-        joined = ", ".join(compact)
+        joined = joiner.join(compact)
         if trailing_comma is not None:
-            return [Edit(trailing_comma + 1, trailing_comma + 1, " " + joined + ",")]
-        return [Edit(last.end, last.end, ", " + joined)]
+            return [Edit(trailing_comma + 1, trailing_comma + 1, joiner[1:] + joined + ",")]
+        return [Edit(last.end, last.end, joiner + joined)]
     indent = indent_at(text, starts[-1])
     rendered = multi(indent)
     if trailing_comma is not None:

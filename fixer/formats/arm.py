@@ -578,8 +578,8 @@ class JsonDialect:
             return "[" + eol + ("," + eol).join(parts) + eol + indent + "]"
         return json.dumps(value, ensure_ascii=False)
 
-    def compact(self, value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    def compact(self, value: Any, tight: bool = False) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":") if tight else (", ", ": "))
 
     def insert_member(self, doc: Document, obj: Node, key: str, value: Any) -> list[Edit]:
         return self.insert_members(doc, obj, [(key, value)])
@@ -605,13 +605,16 @@ def _insert(doc: Document, container: Node, values: list[Node], starts: list[int
         return [(f"{key}: " if key is not None else "") + DIALECT.literal(value, indent, unit, eol)
                 for key, value in entries]
 
-    compact = [(f"{key}: " if key is not None else "") + DIALECT.compact(value) for key, value in entries]
+    # Minified JSON ("a":1,"b":2) gets its new entries without spaces too.
+    tight = '":' in text and '": ' not in text and '", ' not in text
+    colon, joiner = (":", ",") if tight else (": ", ", ")
+    compact = [(f"{key}{colon}" if key is not None else "") + DIALECT.compact(value, tight) for key, value in entries]
     trailing = None
     if values:
         after = _skip_trivia(text, values[-1].end)
         if after < len(text) and text[after] == ",":
             trailing = after
-    return insert_entries(text, eol, unit, container, values, starts, multi, compact, trailing, ",")
+    return insert_entries(text, eol, unit, container, values, starts, multi, compact, trailing, ",", joiner)
 
 
 def _skip_trivia(text: str, pos: int) -> int:
