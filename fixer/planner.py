@@ -369,7 +369,8 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
     if sku.origin == Origin.ABSENT:
         ok = builder.ensure(("sku", "name"), "Premium", "sku.name", why)
     else:
-        ok = builder.set_property(sku, ("sku", "name"), "Premium", why, "sku.name")
+        ok = builder.set_property(sku, ("sku", "name"), "Premium", why,
+                                  "params.acrSku" if registry.flavor == "avm-module" else "sku.name")
     if ok:
         result.notes.append(f"SKU upgraded from {current} to Premium: {COST_NOTE}")
         tier = registry.sku.get("tier") if registry.sku is not None else None

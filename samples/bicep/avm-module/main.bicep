@@ -5,9 +5,6 @@ targetScope = 'resourceGroup'
 @description('Name of the container registry.')
 param registryName string = 'contosoapps${uniqueString(resourceGroup().id)}'
 
-@description('Build agents that push images.')
-param buildAgentAddresses array = []
-
 module registry 'br/public:avm/res/container-registry/registry:0.9.3' = {
   name: 'container-registry'
   params: {
