@@ -912,6 +912,15 @@ class _Resolver:
                                f"(line {param_doc.line(entry.start)})"
             return inner
 
+        # 1b. A JSON parameter file for this template (`main.parameters.json` beside
+        # `main.bicep`: azd's and PSRule's convention).
+        json_setting = self._json_parameter(doc, name, what, keys)
+        if json_setting is not None:
+            if json_setting.origin == Origin.PARAMETER_FILE:
+                json_setting.allowed, json_setting.allowed_doc = declared.allowed, doc
+                json_setting.allowed_type = _allowed_type(doc, declared)
+            return json_setting
+
         # 2. Module callers: a value passed in `params: {...}` wins over the default.
         callers = self.callers(doc)
         passing: list[tuple[Document, _Module, Node]] = []
@@ -968,6 +977,40 @@ class _Resolver:
             inner.allowed, inner.allowed_doc = declared.allowed, doc
             inner.allowed_type = _allowed_type(doc, declared)
         return inner
+
+    def _json_parameter(self, doc: Document, name: str, what: str, keys: tuple[str, ...]) -> Resolved | None:
+        """The value a JSON parameter file next to the template gives parameter ``name``
+        (None when no such file sets it)."""
+        from . import arm  # the JSON reader; imported here to keep the formats independent at import time
+
+        setting = []
+        for param_doc in arm.param_files_for(doc, self.workspace):
+            params = param_doc.root.get("parameters")
+            entry = params.get(name) if params is not None and params.kind == "object" else None
+            if entry is not None and entry.kind == "object":
+                setting.append((param_doc, entry))
+        if not setting:
+            return None
+        if len(setting) > 1:
+            names = ", ".join(p.path.name for p, _ in setting)
+            return Resolved(Origin.NO_VALUE, doc=doc,
+                            detail=f"{what} comes from parameter '{name}', which several parameter files set ({names}); "
+                                   f"change it in each of them")
+        param_doc, entry = setting[0]
+        node = entry.get("value")
+        for key in keys:
+            node = node.get(key) if node is not None and node.kind == "object" else None
+        where = f"parameter '{name}'{''.join('.' + k for k in keys)} in {param_doc.path.name}"
+        if node is None:
+            return Resolved(Origin.EXPRESSION, doc=param_doc, node=entry,
+                            detail=f"{what} comes from {where}, which it does not set as a plain value "
+                                   f"(line {param_doc.line(entry)})")
+        if node.kind != "string" or node.value.startswith("[") or "${" in node.value:
+            # `${AZURE_...}` is filled in by azd from the environment at deployment time
+            return Resolved(Origin.EXPRESSION, doc=param_doc, node=node,
+                            detail=f"{what} comes from {where}, set to `{_short(str(node.value))}` "
+                                   f"(line {param_doc.line(node)})")
+        return Resolved(Origin.PARAMETER_FILE, value=node.value, doc=param_doc, node=node, detail=where, param=name)
 
     # -- other files ------------------------------------------------------------------
     def param_files(self, doc: Document) -> list[Document]:
