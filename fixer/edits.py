@@ -101,7 +101,7 @@ def detect_indent_unit(text: str) -> str:
     previous = 0
     tabs = 0
     spaces = 0
-    for line in text[:200_000].splitlines():
+    for line in text[:20_000].splitlines():  # the first few hundred lines tell
         stripped = line.lstrip(" \t")
         if not stripped:
             continue

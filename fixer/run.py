@@ -150,14 +150,26 @@ def _might_hold_registry(raw: bytes) -> bool:
     return _mentions_registry(raw.lower())
 
 
+def read_limited(path: Path, limit: int) -> bytes:
+    """The file's bytes, or its first ``limit + 1`` bytes when it is larger (so the caller
+    can tell). Sized by fstat first: read(n) with a huge n would allocate n bytes per file."""
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            return handle.read(limit + 1)
+        data = handle.read()
+        if len(data) > limit:  # grew while we looked
+            return data[:limit + 1]
+        return data
+
+
 def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
                  suppressor: Suppressor | None = None) -> FileResult:
     """Read, parse and plan one file. Never raises for bad input: errors go in the result."""
     display = display_path(path, root)
     result = FileResult(path=path, display=display)
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(options.max_file_size + 1)
+        head = read_limited(path, options.max_file_size)
     except PermissionError:
         result.status, result.error = "failed", f"{display}: permission denied while reading"
         return result

@@ -22,6 +22,7 @@ Expressions are kept as their source text. Every Node's ``path`` is its path in 
 from __future__ import annotations
 
 import bisect
+import os
 import re
 import threading
 import weakref
@@ -1082,7 +1083,6 @@ _USING_REF = re.compile(rb"""(?m)^\s*using\s+'([^'\n]+)'""")
 
 
 def _plain_key(path: Path) -> str:
-    import os
     return os.path.normcase(os.path.normpath(os.path.abspath(path)))
 
 
@@ -1112,7 +1112,9 @@ def _index_files(paths, pattern: re.Pattern[bytes], max_size: int) -> dict[str, 
     for path in paths:
         try:
             with open(path, "rb") as handle:
-                raw = handle.read(max_size + 1)
+                if os.fstat(handle.fileno()).st_size > max_size:
+                    continue
+                raw = handle.read()
         except OSError:
             continue
         for match in pattern.finditer(raw):

@@ -108,15 +108,25 @@ def scan_with_values(text: str, lazy: bool = True) -> tuple[Node, bool, Any]:
     """``scan`` plus the document's plain values when the standard library could read them
     (plain JSON), else None: the writer's semantic check reuses them."""
     values: Any = None
-    strict_json = False
     if lazy:
         try:
             values = json.loads(text)
-            strict_json = True
+            root, _, strict = _scan(text, 0, (), lazy=True, whole=True)
+            return root, strict, values
         except (ValueError, RecursionError):
-            strict_json = False
-    root, _, strict = _scan(text, 0, (), lazy=strict_json, whole=True)
-    return root, strict, values if strict_json else None
+            pass
+        # JSONC: with comments and trailing commas blanked out (same length, same offsets),
+        # most files are plain JSON again and get the same fast path.
+        if "/" in text or "," in text:
+            blanked = _blank_jsonc(text)
+            try:
+                json.loads(blanked)
+                root, _, _ = _scan(blanked, 0, (), lazy=True, whole=True)
+                return root, False, None
+            except (ValueError, RecursionError, ParseError):
+                pass
+    root, _, strict = _scan(text, 0, (), lazy=False, whole=True)
+    return root, strict, None
 
 
 def _expander(text: str):
@@ -296,6 +306,19 @@ _JSONC_NOISE = re.compile(
     r'|,(?=(?:[ \t\r\n]|//[^\n]*|/\*.*?\*/)*[}\]])',          # trailing commas: dropped
     re.DOTALL,
 )
+
+
+def _blank_jsonc(text: str) -> str:
+    """JSONC -> JSON of the same length: comments become spaces (line breaks kept) and
+    trailing commas a space, so every offset still points at the same place."""
+    def replace(match: re.Match[str]) -> str:
+        token = match.group()
+        if token[0] == '"':
+            return token
+        if token == ",":
+            return " "
+        return "".join(ch if ch in "\r\n" else " " for ch in token)
+    return _JSONC_NOISE.sub(replace, text)
 
 
 def _strip_jsonc(text: str) -> str:
