@@ -21,11 +21,14 @@ def unified_diff(old: str, new: str, path: str, context: int = 3, edits: Iterabl
     path = path.lstrip("/")
     old_lines = old.splitlines(keepends=True)
     new_lines = new.splitlines(keepends=True)
-    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    opcodes = None
     if edits is not None:
         opcodes = _opcodes_from_edits(old, sorted(edits, key=lambda e: (e.start, e.end)), old_lines, new_lines)
-        if opcodes is not None:
-            matcher.opcodes = opcodes  # get_grouped_opcodes() uses these instead of diffing
+    if opcodes is not None:
+        matcher = SequenceMatcher(None, (), (), autojunk=False)  # no index over the whole file
+        matcher.opcodes = opcodes  # get_grouped_opcodes() uses these instead of diffing
+    else:
+        matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     out: list[str] = [f"--- a/{path}\n", f"+++ b/{path}\n"]
     for group in matcher.get_grouped_opcodes(context):
         first, last = group[0], group[-1]

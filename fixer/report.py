@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from . import RULE_ID, __version__
@@ -85,7 +86,7 @@ def _plan_lines(file_result: FileResult, plan: Plan, written: bool, color: bool,
     if plan.fix is not None and plan.status == "fix":
         lines.append(f"  fix ({plan.strategy}):")
         for change in plan.fix.changes:
-            elsewhere = change.doc.path.resolve() != file_result.path.resolve()
+            elsewhere = os.path.abspath(change.doc.path) != os.path.abspath(file_result.path)
             at = f" [{display_path(change.doc.path, root)}:{change.line}]" if elsewhere else f" [line {change.line}]"
             lines.append(f"    - {change.what}{at}")
             if change.why:

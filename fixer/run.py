@@ -408,6 +408,7 @@ def _run_parallel(templates: list[Path], files: list[Path], options: Options, ro
     # Indexes every chunk would otherwise rebuild (who calls which Bicep module) are built
     # once here and inherited by the workers.
     shared = Workspace(loader=load_document, files=files, max_file_size=options.max_file_size)
+    import deepdiff  # noqa: F401  (imported once here rather than once per worker: it is slow to import)
     if any(p.suffix.lower() == ".bicep" for p in files):
         from .formats import bicep
         bicep.prepare_workspace(shared)
