@@ -366,10 +366,19 @@ class _Syntax:
     variables: dict[str, Node] = field(default_factory=dict)
     resources: list[_Resource] = field(default_factory=list)
     modules: list[_Module] = field(default_factory=list)
-    comments: list[tuple[int, int, str]] = field(default_factory=list)
+    _comments: list[tuple[int, int, str]] | None = None
+    comment_source: Callable[[], list[tuple[int, int, str]]] | None = None
     using: str | None = None
     types: dict[str, _Union | None] = field(default_factory=dict)   # `type` aliases (None: not a string union)
     imported: set[str] = field(default_factory=set)                  # names brought in by `import {...}`
+
+    @property
+    def comments(self) -> list[tuple[int, int, str]]:
+        """(start, end, text) of every comment, sorted; collected on first use (only files
+        with a registry need them, for `acr-fix: ignore` and checkov markers)."""
+        if self._comments is None:
+            self._comments = self.comment_source() if self.comment_source is not None else []
+        return self._comments
 
     def span(self, syntax: SyntaxNode) -> tuple[int, int]:
         return self.offsets.char(syntax.start_byte), self.offsets.char(syntax.end_byte)
@@ -461,7 +470,7 @@ def parse(source: SourceFile) -> Document:
                 syntax.using = node.value if node.kind == "string" else None
     start, end = 0, len(text)
     root = Node(kind="object", start=start, end=end, path=(), members=members)
-    syntax.comments = builder.comments(root_syntax)
+    syntax.comment_source = lambda: builder.comments(root_syntax)
     doc = Document(source=source, root=root, dialect=DIALECT, kind=kind, data=data)
     _SYNTAX[doc] = syntax
     return doc
