@@ -210,3 +210,11 @@ def test_private_endpoint_counts_only_for_the_registry_it_names(tmp_path):
     second = registry(name="publicacr")
     plans, _ = plan_for(tmp_path, template(registry(name="privateacr"), extra=[second, endpoint]))
     assert [(p.registry.name, p.strategy) for p in plans] == [("privateacr", "disable"), ("publicacr", "deny")]
+
+
+def test_api_version_in_a_variable_is_bumped_there(tmp_path):
+    text = template(registry(apiVersion="[variables('acrApiVersion')]"), variables={"acrApiVersion": "2019-05-01"})
+    (plan,), doc = plan_for(tmp_path, text)
+    new = applied(doc, plan)
+    assert new["variables"]["acrApiVersion"] == "2021-09-01"
+    assert new["resources"][0]["apiVersion"] == "[variables('acrApiVersion')]"

@@ -505,7 +505,12 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
     ignore = _IGNORE.search(inside) or _IGNORE.search(above)
     checkov = _CHECKOV.search(inside)
 
-    def api_edit(new_version: str, node: Node | None = api_res.node if api_res.origin == Origin.LITERAL else None) -> list[Edit]:
+    # The version may sit in a variable or a parameter default of this template
+    # ("apiVersion": "[variables('acrApiVersion')]"): it is bumped there.
+    editable_api = api_res.node if api_res.origin in (Origin.LITERAL, Origin.VARIABLE, Origin.PARAMETER_DEFAULT) \
+        and api_res.doc is doc else None
+
+    def api_edit(new_version: str, node: Node | None = editable_api) -> list[Edit]:
         if node is None:
             return []
         return [Edit(node.start, node.end, json.dumps(new_version))]
