@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,3 +132,41 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
                 result.files.append(Path(real) if link else Path(entry.path))
             stack.extend(reversed(subfolders))
     return result
+
+
+_USING = re.compile(r"""^\s*using\s+'([^'\n]+)'""", re.MULTILINE)
+_TEMPLATE_LINK = re.compile(r'"template"\s*:\s*"([^"\n]+)"')
+
+
+def template_of_parameter_file(path: Path) -> Path | None:
+    """The template a parameter file belongs to: `using '...'` of a .bicepparam file;
+    `<name>.parameters[.env].json` -> `<name>.json`/`.jsonc`, or its `metadata.template` link."""
+    try:
+        head = path.read_bytes()[:65536].decode("utf-8", "replace")
+    except OSError:
+        return None
+    name = path.name
+    if name.lower().endswith(".bicepparam"):
+        match = _USING.search(head)
+        target = path.parent / match.group(1) if match else None
+        return target if target is not None and target.is_file() else None
+    link = _TEMPLATE_LINK.search(head)
+    if link and (path.parent / link.group(1)).is_file():
+        return path.parent / link.group(1)
+    lowered = name.lower()
+    stem = name[: lowered.index(".parameters")] if ".parameters" in lowered else None
+    for suffix in (".json", ".jsonc"):
+        if stem and (path.parent / f"{stem}{suffix}").is_file():
+            return path.parent / f"{stem}{suffix}"
+    return None
+
+
+def context_files(root: Path, given: list[Path], excludes: tuple[str, ...] = ()) -> list[Path]:
+    """Every template file under ``root`` (for parameter-file and module-caller lookups),
+    plus the files given; just the given files when they do not lie under ``root``."""
+    real_root = os.path.realpath(root)
+    if not all(os.path.realpath(p).startswith(real_root.rstrip(os.sep) + os.sep) for p in given):
+        return list(given)
+    walked = discover([root], excludes).files
+    known = {os.path.realpath(p) for p in walked}
+    return walked + [p for p in given if os.path.realpath(p) not in known]

@@ -10,14 +10,13 @@ import dataclasses
 import fnmatch
 import functools
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .diff import unified_diff
-from .discover import discover, is_parameter_file
+from .discover import context_files, discover, is_parameter_file, template_of_parameter_file
 from .globs import match_path
 from .edits import Edit, apply_edits
 from .errors import OverlappingEdits, ParseError, ReadError, WriteError
@@ -272,11 +271,13 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
             if template is not None and os.path.abspath(template) not in seen:
                 seen.add(os.path.abspath(template))
                 templates.append(template)
-        context = _context_files(root, found.files + templates, options)
+        context = context_files(root, found.files + templates, options.excludes)
     outcome.scanned = len(templates)
+    from .parallel import choose_jobs
     jobs = choose_jobs(options.jobs, len(templates))
     if jobs > 1:
-        parallel = _run_parallel(templates, context, options, root, suppressor, suppressions, jobs, progress)
+        from .parallel import run_parallel
+        parallel = run_parallel(templates, context, options, root, suppressor, suppressions, jobs, progress)
         if parallel is not None:
             files, warnings = parallel
             outcome.files = sorted(files, key=lambda f: f.display)
@@ -316,143 +317,6 @@ def _release_parse_state(outcome: RunResult) -> None:
                 doc.__dict__.pop("_old_data", None)
                 if bicep is not None:
                     bicep.release(doc)
-
-
-_USING = re.compile(r"""^\s*using\s+'([^'\n]+)'""", re.MULTILINE)
-_TEMPLATE_LINK = re.compile(r'"template"\s*:\s*"([^"\n]+)"')
-
-
-def template_of_parameter_file(path: Path) -> Path | None:
-    """The template a parameter file belongs to: `using '...'` of a .bicepparam file;
-    `<name>.parameters[.env].json` -> `<name>.json`/`.jsonc`, or its `metadata.template` link."""
-    try:
-        head = path.read_bytes()[:65536].decode("utf-8", "replace")
-    except OSError:
-        return None
-    name = path.name
-    if name.lower().endswith(".bicepparam"):
-        match = _USING.search(head)
-        target = path.parent / match.group(1) if match else None
-        return target if target is not None and target.is_file() else None
-    link = _TEMPLATE_LINK.search(head)
-    if link and (path.parent / link.group(1)).is_file():
-        return path.parent / link.group(1)
-    lowered = name.lower()
-    stem = name[: lowered.index(".parameters")] if ".parameters" in lowered else None
-    for suffix in (".json", ".jsonc"):
-        if stem and (path.parent / f"{stem}{suffix}").is_file():
-            return path.parent / f"{stem}{suffix}"
-    return None
-
-
-def _context_files(root: Path, given: list[Path], options: Options) -> list[Path]:
-    """Every template file under ``root`` (for parameter-file and module-caller lookups),
-    plus the files given; just the given files when they do not lie under ``root``."""
-    real_root = os.path.realpath(root)
-    if not all(os.path.realpath(p).startswith(real_root.rstrip(os.sep) + os.sep) for p in given):
-        return list(given)
-    walked = discover([root], options.excludes).files
-    known = {os.path.realpath(p) for p in walked}
-    return walked + [p for p in given if os.path.realpath(p) not in known]
-
-
-# ------------------------------------------------------------------ parallel runs
-# Big repositories are split into chunks of neighbouring templates (sorted paths, so a
-# template, its parameter files and its modules mostly share a chunk); each worker process
-# runs the same pipeline on its chunk and sends back detached results (see Node.__getstate__).
-# If two chunks change the same file (a shared parameter file or module caller), the run is
-# repeated serially, so the result is always the serial one.
-
-PARALLEL_MIN_TEMPLATES = 400   # below this, starting processes costs more than it saves
-_CHUNK_STATE: dict[str, Any] = {}
-
-
-def choose_jobs(requested: int, templates: int) -> int:
-    """Worker processes for a run: ``requested`` if given (>0), else 1 for small repositories
-    and one per core for big ones; always 1 where fork is unavailable."""
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    if requested and requested > 0:
-        return requested
-    if templates < PARALLEL_MIN_TEMPLATES:
-        return 1
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
-def _chunk_worker(index: int) -> tuple[list[FileResult], list[str]]:
-    state = _CHUNK_STATE
-    chunk = state["chunks"][index]
-    workspace = Workspace(loader=load_document, files=state["files"], max_file_size=state["options"].max_file_size,
-                          cache=state["cache"])
-    partial = RunResult(root=state["root"])
-    for path in chunk:
-        file_result = analyse_file(path, workspace, state["options"], state["root"], state["suppressor"])
-        if file_result.plans or file_result.error:
-            partial.files.append(file_result)
-    _apply_and_verify(partial, workspace, state["options"], state["root"])
-    suppressions = state["suppressions"]
-    return partial.files, list(suppressions.warnings) if suppressions is not None else []
-
-
-def _run_parallel(templates: list[Path], files: list[Path], options: Options, root: Path,
-                  suppressor: Suppressor | None, suppressions: Any, jobs: int,
-                  progress: Callable[[int, int, int], None] | None) -> tuple[list[FileResult], list[str]] | None:
-    """Run the pipeline in ``jobs`` processes. None when chunks touch the same file (the
-    caller then runs serially)."""
-    import multiprocessing
-
-    ordered = sorted(templates, key=lambda p: p.as_posix())
-    size = max(16, len(ordered) // (jobs * 4))
-    # Indexes every chunk would otherwise rebuild (who calls which Bicep module) are built
-    # once here and inherited by the workers.
-    shared = Workspace(loader=load_document, files=files, max_file_size=options.max_file_size)
-    import deepdiff  # noqa: F401  (imported once here rather than once per worker: it is slow to import)
-    if any(p.suffix.lower() == ".bicep" for p in files):
-        from .formats import bicep
-        bicep.prepare_workspace(shared)
-    chunks = [ordered[i:i + size] for i in range(0, len(ordered), size)]
-    _CHUNK_STATE.update(chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
-                        suppressions=suppressions, cache=shared.cache)
-    results: list[FileResult] = []
-    warnings: list[str] = []
-    owners: dict[Path, int] = {}
-    conflict = False
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            done = 0
-            registries = 0
-            for index, (chunk_files, chunk_warnings) in enumerate(pool.imap(_chunk_worker, range(len(chunks)))):
-                done += len(chunks[index])
-                for file_result in chunk_files:
-                    registries += len(file_result.plans)
-                    if file_result.changed:
-                        key = file_result.path.resolve()
-                        if owners.setdefault(key, index) != index:
-                            conflict = True
-                results.extend(chunk_files)
-                warnings.extend(w for w in chunk_warnings if w not in warnings)
-                if progress is not None:
-                    progress(done, len(ordered), registries)
-    finally:
-        _CHUNK_STATE.clear()
-    if conflict:
-        return None
-    # A file edited for templates of one chunk (a parameter file) and listed by another
-    # chunk as a template of its own appears twice: keep the one that carries the change.
-    merged: dict[Path, FileResult] = {}
-    for file_result in results:
-        key = file_result.path.resolve()
-        previous = merged.get(key)
-        if previous is None:
-            merged[key] = file_result
-        elif file_result.changed and not previous.changed:
-            file_result.plans = previous.plans or file_result.plans
-            merged[key] = file_result
-        elif previous.changed and not file_result.changed:
-            previous.plans = previous.plans or file_result.plans
-    return list(merged.values()), warnings
 
 
 def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options, root: Path) -> None:

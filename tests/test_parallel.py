@@ -10,7 +10,8 @@ import pytest
 
 from fixer.options import Options
 from fixer.report import render_json
-from fixer.run import choose_jobs, run, write_fixes
+from fixer.parallel import choose_jobs
+from fixer.run import run, write_fixes
 from conftest import CORPUS
 
 GOLDEN = Path(__file__).parent / "golden"
