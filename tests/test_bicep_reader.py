@@ -606,3 +606,51 @@ def test_insert_into_object_holding_only_a_comment() -> None:
     text = f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{ /* none yet */ }}\n}}\n"
     assert _insert(text, ("properties",), "publicNetworkAccess", "Disabled") == (
         f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{ /* none yet */\n    publicNetworkAccess: 'Disabled'\n  }}\n}}\n")
+
+
+MODERN_AVM_SYNTAX = """import {
+  lockType
+  roleAssignmentType as roles
+} from 'br/public:avm/utl/types/avm-common-types:0.5.1'
+
+@export()
+@description('The item\\'s type, with a parenthesized multi-line union.')
+type tierType = (
+  | 'Basic'
+  | 'Standard')
+
+type capacityType = (100 | 200 | 300)
+
+param tier tierType = 'Basic'
+param storageAccountResourceId string = ''
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = if (!empty(storageAccountResourceId)) {
+  name: last(split(storageAccountResourceId, '/'))
+  scope: resourceGroup(
+    split(storageAccountResourceId, '/')[2],
+    split(storageAccountResourceId, '/')[4]
+  )
+}
+
+resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: 'modernacr'
+  location: 'westus'
+  sku: {
+    name: tier
+  }
+}
+"""
+
+
+def test_syntax_the_grammar_lacks_is_read(tmp_path):
+    """AVM-era syntax tree-sitter-bicep 1.1 cannot parse: multi-line imports, parenthesized
+    unions with leading `|`, `existing = if (...)`, call arguments over several lines."""
+    path = tmp_path / "main.bicep"
+    path.write_text(MODERN_AVM_SYNTAX)
+    doc = bicep.parse(read_source(path))
+    (registry,) = bicep.find_registries(doc, Workspace(loader=_load, files=[path]))
+    assert registry.sku_name.value == "Basic"
+    # the union read from the text: 'Premium' is added after its last member
+    target_doc, end, values, type_path = registry.sku_name.allowed_type
+    assert values == ["Basic", "Standard"] and type_path == ("type", "tierType")
+    assert doc.source.text[end - len("'Standard'"):end] == "'Standard'"

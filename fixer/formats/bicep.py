@@ -78,16 +78,24 @@ _STRING_BODY = re.compile(r"(?:[^'\\$\n]|\\.|\$(?!\{))*", re.S)
 _DECLARATION = re.compile(r"[ \t]*(param|output|var)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*")
 # Statements the grammar does not know and acr-fix never needs: `extension x [with {...}] [as y]`,
 # the older `provider ...` / `import 'name@version' ...`, and `using none` in .bicepparam files.
-_OPAQUE_STATEMENT = re.compile(r"[ \t]*(?:extension|provider)[ \t]|[ \t]*import[ \t]+'|[ \t]*using[ \t]+none\b")
+_OPAQUE_STATEMENT = re.compile(r"[ \t]*(?:extension|provider)[ \t]|[ \t]*import\b|[ \t]*using[ \t]+none\b")
+# `type name = <value>`: acr-fix reads only string unions from types, from the text itself, so
+# a value the grammar cannot read (`(\n | 'a'\n | 'b')`, `(1 | 2)`) becomes `string`.
+_TYPE_DECLARATION = re.compile(r"[ \t]*type[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*")
+_UNION_CONTINUES = re.compile(r"[ \t]*\r?\n[ \t]*\|")
+_EXISTING_IF = re.compile(r"\bexisting[ \t]*=[ \t]*(if)[ \t]*\(")
 _TYPE_ARGUMENT = re.compile(r"'[^'\n]*'>")  # resourceInput<'Type@version'>: only a type, never a value
 _IDENT_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-def _mask_for_grammar(text: str, kind: str) -> tuple[str, set[int]]:
+def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, int]] | None = None,
+                      join_paren_lines: bool = False) -> tuple[str, set[int]]:
     """Return (text the grammar can parse, offsets of .bicepparam ``param`` keywords).
 
-    The result has the same length as ``text`` and differs only in ASCII characters."""
+    The result has the same length as ``text`` and differs only in ASCII characters.
+    ``masked_types`` receives name -> (start, end) of each `type` value that was replaced."""
     spans: list[tuple[int, int, str]] = []
+    whole: list[tuple[int, int, str]] = []   # statements replaced as a whole: applied last, so they win
     param_keywords: set[int] = set()
     n = len(text)
     depth = 0                  # bracket depth in code (top-level statements at 0)
@@ -96,7 +104,24 @@ def _mask_for_grammar(text: str, kind: str) -> tuple[str, set[int]]:
     def statement(pos: int) -> None:
         if _OPAQUE_STATEMENT.match(text, pos):
             end = _statement_end(text, pos)
-            spans.append((pos, end, "".join(ch if ch in "\r\n" else " " for ch in text[pos:end])))
+            whole.append((pos, end, "".join(ch if ch in "\r\n" else " " for ch in text[pos:end])))
+            return
+        declared_type = _TYPE_DECLARATION.match(text, pos)
+        if declared_type is not None and kind == "bicep":
+            value_start = declared_type.end()
+            value_end = _statement_end(text, value_start)
+            # a union may continue on lines that start with `|`
+            while True:
+                following = _UNION_CONTINUES.match(text, value_end)
+                if following is None:
+                    break
+                value_end = _statement_end(text, following.end())
+            value_end = value_start + len(text[value_start:value_end].rstrip())
+            if value_end - value_start >= len("string"):
+                body = "".join(ch if ch in "\r\n" else " " for ch in text[value_start:value_end])
+                whole.append((value_start, value_end, "string" + body[6:]))
+                if masked_types is not None:
+                    masked_types[declared_type.group(1)] = (value_start, value_end)
             return
         match = _DECLARATION.match(text, pos)
         if match is None:
@@ -161,12 +186,25 @@ def _mask_for_grammar(text: str, kind: str) -> tuple[str, set[int]]:
         elif token == "//":
             newline = text.find("\n", pos)
             pos = n if newline == -1 else newline
+            if join_paren_lines and openers and openers[-1] == "(":
+                spans.append((start, pos, " " * (pos - start)))  # its line break becomes a space below
         elif token == "/*":
             close = text.find("*/", pos)
             pos = n if close == -1 else close + 2
         elif token == "\n":
             if depth == 0:
                 statement(pos)
+                line_end = text.find("\n", pos)
+                existing_if = _EXISTING_IF.search(text, pos, n if line_end == -1 else line_end)
+                if existing_if is not None:
+                    close = _matching_paren(text, existing_if.end() - 1)
+                    if close is not None:
+                        spans.append((existing_if.start(1), close + 1, " " * (close + 1 - existing_if.start(1))))
+            elif join_paren_lines and openers and openers[-1] == "(":
+                # a line break inside a call's parentheses: newer Bicep allows it, the grammar not
+                spans.append((start, pos, " "))
+                if start > 0 and text[start - 1] == "\r":
+                    spans.append((start - 1, start, " "))
         elif token == "!":
             before = text[start - 1] if start else ""
             after = text[pos] if pos < n else ""
@@ -191,12 +229,12 @@ def _mask_for_grammar(text: str, kind: str) -> tuple[str, set[int]]:
             depth = max(0, depth - 1)
             if openers:
                 openers.pop()
-    if not spans:
+    if not spans and not whole:
         return text, param_keywords
     # Spans may overlap (a masked type holding a masked `resourceInput<...>`); every
     # replacement has the length of what it replaces, so apply them character by character.
     replaced: dict[int, str] = {}
-    for begin, end, replacement in spans:
+    for begin, end, replacement in spans + whole:
         assert len(replacement) == end - begin
         for offset, char in enumerate(replacement):
             replaced[begin + offset] = char
@@ -230,6 +268,75 @@ def _skip_string(text: str, pos: int, interpolations: list[int], depth: int,
     return end  # unterminated at a line end: let the grammar report it
 
 
+_UNION_MEMBER = re.compile(r"'((?:[^'\\\n]|\\.)*)'")
+_IMPORT_BLOCK = re.compile(r"^[ \t]*import[ \t]*\{([^}]*)\}", re.MULTILINE)
+
+
+def _union_from_text(text: str, start: int, end: int, path: tuple) -> "_Union | None":
+    """A string-literal union written in ``text[start:end]`` (`'a' | 'b'`, `(\n | 'a'\n | 'b')`)."""
+    value = text[start:end]
+    members = list(_UNION_MEMBER.finditer(value))
+    if not members:
+        return None
+    rest = _UNION_MEMBER.sub("", value)
+    if rest.strip(" \t\r\n|()"):
+        return None  # something else than string literals
+    values = [_ESCAPE.sub(lambda m: _unescape(m.group(0)), m.group(1)) for m in members]
+    return _Union(end=start + members[-1].end(), values=values, path=path)
+
+
+def _imported_names(text: str) -> set[str]:
+    """Names `import { a, b as c } from '...'` brings in (the local names: a, c)."""
+    names: set[str] = set()
+    for block in _IMPORT_BLOCK.finditer(text):
+        for item in re.split(r"[,\n]", block.group(1)):
+            words = item.split()
+            if words:
+                names.add(words[-1])
+    return names
+
+
+def _after_string(text: str, i: int) -> int:
+    """Offset after the string literal starting at ``text[i] == "'"`` (escapes and
+    ''' multi-line strings understood); len(text) when it is unterminated."""
+    if text.startswith("\'\'\'", i):
+        close = text.find("\'\'\'", i + 3)
+        return len(text) if close == -1 else close + 3
+    j = i + 1
+    n = len(text)
+    while j < n:
+        ch = text[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == "'":
+            return j + 1
+        if ch == "\n":
+            return j
+        j += 1
+    return n
+
+
+def _matching_paren(text: str, open_at: int) -> int | None:
+    """Offset of the `)` that closes the `(` at ``open_at`` (strings skipped), or None."""
+    depth = 0
+    i = open_at
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "'":
+            i = _after_string(text, i)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
 def _statement_end(text: str, pos: int) -> int:
     """End of a top-level statement starting at ``pos``: the end of its line, or of the
     line where its braces close (`extension x with {` ... `} as y`)."""
@@ -239,8 +346,7 @@ def _statement_end(text: str, pos: int) -> int:
     while i < n:
         ch = text[i]
         if ch == "'":
-            close = text.find("'", i + 1)
-            i = n if close == -1 else close + 1
+            i = _after_string(text, i)
             continue
         if ch in "{[(":
             depth += 1
@@ -411,6 +517,7 @@ def parse(source: SourceFile) -> Document:
     text = source.text
     tree = None
     param_keywords: set[int] = set()
+    masked_types: dict[str, tuple[int, int]] = {}
     if kind == "bicep" and "/*" not in text:
         # Most files need none of the rewrites below: try the text as it is first. ('/*' in
         # a string parses as a comment without an error, so such files always get masked.)
@@ -418,8 +525,15 @@ def parse(source: SourceFile) -> Document:
         if tree.root_node.has_error:
             tree = None
     if tree is None:
-        masked, param_keywords = _mask_for_grammar(text, kind)
+        masked, param_keywords = _mask_for_grammar(text, kind, masked_types)
         tree = _parser().parse(masked.encode("utf-8"))
+        if tree.root_node.has_error and kind == "bicep":
+            # last resort: calls whose arguments span lines (`resourceGroup(\n  ...\n)`)
+            joined_types: dict[str, tuple[int, int]] = {}
+            joined, joined_keywords = _mask_for_grammar(text, kind, joined_types, join_paren_lines=True)
+            retry = _parser().parse(joined.encode("utf-8"))
+            if not retry.root_node.has_error:
+                tree, param_keywords, masked_types = retry, joined_keywords, joined_types
     root_syntax = tree.root_node
     offsets = _Offsets(text)
     if root_syntax.has_error:
@@ -468,6 +582,11 @@ def parse(source: SourceFile) -> Document:
                 node = builder.node(target, ("using",))
                 data["using"] = builder.plain(node)
                 syntax.using = node.value if node.kind == "string" else None
+    for name, (value_start, value_end) in masked_types.items():
+        # types the grammar could not read: their text stands for them, unions read from it
+        data.setdefault("type", {})[name] = text[value_start:value_end]
+        syntax.types[name] = _union_from_text(text, value_start, value_end, ("type", name))
+    syntax.imported.update(_imported_names(text))
     start, end = 0, len(text)
     root = Node(kind="object", start=start, end=end, path=(), members=members)
     syntax.comment_source = lambda: builder.comments(root_syntax)
