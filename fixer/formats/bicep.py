@@ -73,12 +73,14 @@ def _parser() -> Parser:
 # spots to something the grammar knows, character for character and ASCII for ASCII, so
 # every offset stays valid; values are always read from the original text.
 
-_CODE_TOKEN = re.compile(r"'''|'|//|/\*|\n|!|\.\.\.|[{(\[]|[})\]]")
+_CODE_TOKEN = re.compile(r"\$'''|'''|'|//|/\*|\n|!|\^|\.\.\.|[{(\[]|[})\]]")
 _STRING_BODY = re.compile(r"(?:[^'\\$\n]|\\.|\$(?!\{))*", re.S)
 _DECLARATION = re.compile(r"[ \t]*(param|output|var)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*")
 # Statements the grammar does not know and acr-fix never needs: `extension x [with {...}] [as y]`,
 # the older `provider ...` / `import 'name@version' ...`, and `using none` in .bicepparam files.
-_OPAQUE_STATEMENT = re.compile(r"[ \t]*(?:extension|provider)[ \t]|[ \t]*import\b|[ \t]*using[ \t]+none\b")
+_OPAQUE_STATEMENT = re.compile(r"[ \t]*(?:extension|provider|extends)[ \t]|[ \t]*import\b|[ \t]*using[ \t]+none\b")
+# `using 'main.bicep' with { ... }` (.bicepparam): the target is kept, the `with` block masked
+_USING_WITH = re.compile(r"[ \t]*using[ \t]+'[^'\n]*'[ \t]*(with)\b")
 # `type name = <value>`: acr-fix reads only string unions from types, from the text itself, so
 # a value the grammar cannot read (`(\n | 'a'\n | 'b')`, `(1 | 2)`) becomes `string`.
 _TYPE_DECLARATION = re.compile(r"[ \t]*type[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*")
@@ -106,10 +108,16 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
             end = _statement_end(text, pos)
             whole.append((pos, end, "".join(ch if ch in "\r\n" else " " for ch in text[pos:end])))
             return
+        using_with = _USING_WITH.match(text, pos)
+        if using_with is not None:
+            end = _statement_end(text, using_with.start(1))
+            whole.append((using_with.start(1), end,
+                          "".join(ch if ch in "\r\n" else " " for ch in text[using_with.start(1):end])))
+            return
         declared_type = _TYPE_DECLARATION.match(text, pos)
         if declared_type is not None and kind == "bicep":
             value_start = declared_type.end()
-            value_end = _statement_end(text, value_start)
+            value_end = _statement_end(text, value_start, angles=True)
             # a union may continue on lines that start with `|`
             while True:
                 following = _UNION_CONTINUES.match(text, value_end)
@@ -128,7 +136,7 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
             return
         if match.group(1) == "var":
             # `var name type = value` (typed variables): the grammar wants no type; drop it.
-            if kind == "bicep" and match.end() > match.end(2):
+            if match.end() > match.end(2):
                 type_end = _type_end(text, match.end())
                 declared = text[match.end():type_end].rstrip(" \t") if type_end is not None else ""
                 if declared:
@@ -205,6 +213,14 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
                 spans.append((start, pos, " "))
                 if start > 0 and text[start - 1] == "\r":
                     spans.append((start - 1, start, " "))
+        elif token == "^":
+            if start > 0 and text[start - 1] == "[":
+                spans.append((start, pos, " "))  # `[^1]`: an index from the end
+        elif token == "$'''":
+            # an interpolated multi-line string: parsed as a plain one (the reader values it as an expression)
+            spans.append((start, start + 1, " "))
+            close = text.find("'''", pos)
+            pos = n if close == -1 else close + 3
         elif token == "!":
             before = text[start - 1] if start else ""
             after = text[pos] if pos < n else ""
@@ -337,20 +353,23 @@ def _matching_paren(text: str, open_at: int) -> int | None:
     return None
 
 
-def _statement_end(text: str, pos: int) -> int:
+def _statement_end(text: str, pos: int, angles: bool = False) -> int:
     """End of a top-level statement starting at ``pos``: the end of its line, or of the
-    line where its braces close (`extension x with {` ... `} as y`)."""
+    line where its braces close (`extension x with {` ... `} as y`). With ``angles``, `<`
+    and `>` pair up too (type expressions such as `resourceInput<` on several lines)."""
     depth = 0
     i = pos
     n = len(text)
+    opening = "{[(<" if angles else "{[("
+    closing = "}])>" if angles else "}])"
     while i < n:
         ch = text[i]
         if ch == "'":
             i = _after_string(text, i)
             continue
-        if ch in "{[(":
+        if ch in opening:
             depth += 1
-        elif ch in "}])":
+        elif ch in closing:
             depth -= 1
         elif ch == "\n" and depth <= 0:
             return i
@@ -714,6 +733,9 @@ class _Builder:
             return None
         text = self.syntax.text
         if children[0].type == "'''":
+            opening = self.syntax.offsets.char(string_syntax.start_byte)
+            if opening > 0 and text[opening - 1] == "$":
+                return None  # an interpolated multi-line string ($'''...${x}...'''): an expression
             # Multi-line strings have no escapes; a line break right after the opening
             # quotes is not part of the value.
             start = self.syntax.offsets.char(children[0].end_byte)
