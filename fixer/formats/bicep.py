@@ -367,6 +367,14 @@ def _statement_end(text: str, pos: int, angles: bool = False) -> int:
         if ch == "'":
             i = _after_string(text, i)
             continue
+        if ch == "/" and text.startswith("//", i):
+            newline = text.find("\n", i)
+            i = n if newline == -1 else newline  # the line break itself is looked at next
+            continue
+        if ch == "/" and text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            i = n if close == -1 else close + 2
+            continue
         if ch in opening:
             depth += 1
         elif ch in closing:
