@@ -349,7 +349,7 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
         # name the first deployment that is not Premium (set_property edits every one that is not)
         sku = Resolved(**{**sku.__dict__, "value": next(r.value for r in sku.also if (r.value or "").lower() != "premium")})
     current = f"'{sku.value}'" if sku.value is not None else sku.describe()
-    why = f"firewall rules and disabled public access need the Premium SKU. {COST_NOTE}"
+    why = "firewall rules and disabled public access need the Premium SKU (see the cost note)"
     if sku.value is not None and sku.value.lower() not in VALID_SKUS:
         # e.g. AKS-Construction's registries_sku = '' switches the registry off: changing it
         # would deploy a registry the user did not ask for.
