@@ -13,7 +13,7 @@ from typing import Any, List, Optional
 import typer
 
 from . import __version__
-from .config import load_config, merge_options, write_starter_config
+from .config import flag_values, load_config, merge_options, write_starter_config
 from .errors import ConfigError, FixerError
 from .options import Options
 from .report import render_json, render_text
@@ -76,15 +76,9 @@ def check(
     if output_format not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
     root = Path.cwd()
-    cli_values: dict[str, Any] = {
-        "strategy": strategy, "ip_rules": list(ip_rule),
-        "trusted_services": False if no_trusted_services else None,
-        "sku_upgrade": False if no_sku_upgrade else None,
-        "premium_only": True if premium_only else None,
-        "excludes": list(exclude),
-        "max_file_size": max_file_size * 1024 * 1024 if max_file_size is not None else None,
-        "jobs": jobs,
-    }
+    cli_values = flag_values(strategy=strategy, ip_rules=ip_rule, no_trusted_services=no_trusted_services,
+                             no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, excludes=exclude,
+                             max_file_size_mb=max_file_size, jobs=jobs)
     try:
         options, suppressions = build_settings(root, cli_values, config)
     except ConfigError as exc:

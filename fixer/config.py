@@ -125,6 +125,22 @@ def parse_config(text: str, display: str, path: Path | None = None) -> ConfigFil
     return ConfigFile(path=path, **values)
 
 
+def flag_values(*, strategy: str | None, ip_rules: list[str], no_trusted_services: bool, no_sku_upgrade: bool,
+                premium_only: bool, excludes: list[str], max_file_size_mb: int | None,
+                jobs: int | None = None) -> dict[str, Any]:
+    """The fix flags as ``merge_options`` takes them: None (or []) for a flag not given, so
+    the config file's value stays. Shared by `acr-fix --dry-run/--write` and `acr-fix pr`."""
+    return {
+        "strategy": strategy, "ip_rules": list(ip_rules),
+        "trusted_services": False if no_trusted_services else None,
+        "sku_upgrade": False if no_sku_upgrade else None,
+        "premium_only": True if premium_only else None,
+        "excludes": list(excludes),
+        "max_file_size": max_file_size_mb * 1024 * 1024 if max_file_size_mb is not None else None,
+        "jobs": jobs,
+    }
+
+
 def merge_options(config: ConfigFile, cli_values: dict[str, Any], base: Options | None = None) -> Options:
     """Options from defaults (``base`` or ``Options()``), then the file, then the CLI.
 

@@ -12,7 +12,7 @@ from typing import Any, List, Optional
 
 import typer
 
-from ..config import load_config, merge_options
+from ..config import flag_values, load_config, merge_options
 from ..errors import FixerError
 from ..options import Options
 from ..suppressions import Suppressions, load_suppressions
@@ -65,14 +65,9 @@ def register(app: typer.Typer, settings: SettingsBuilder = default_settings) -> 
     ) -> None:
         """Fix the templates on a branch and open (or update) a pull request on GitHub."""
         env = settings_from_env(token_env=token_env)
-        cli_values: dict[str, Any] = {
-            "strategy": strategy, "ip_rules": list(ip_rule),
-            "trusted_services": False if no_trusted_services else None,
-            "sku_upgrade": False if no_sku_upgrade else None,
-            "premium_only": True if premium_only else None,
-            "excludes": list(exclude),
-            "max_file_size": max_file_size * 1024 * 1024 if max_file_size is not None else None,
-        }
+        cli_values = flag_values(strategy=strategy, ip_rules=ip_rule, no_trusted_services=no_trusted_services,
+                                 no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, excludes=exclude,
+                                 max_file_size_mb=max_file_size)
         cwd = Path.cwd()
         log_sink = (lambda line: typer.echo(f"acr-fix: {line}", err=True)) if verbose else None
         try:
