@@ -181,6 +181,10 @@ class Resolved:
     # which a new value must join: (doc, offset after the last member, values, data path);
     # or a sentence saying why that type cannot be edited here (it is imported).
     allowed_type: Any = None
+    variable: str | None = None     # the variable's name, when the value comes from one
+    # When the place that defines the value is also used by other resources: who (for the
+    # message). Changing it there would change them too, so the planner leaves it alone.
+    shared: str | None = None
     # For ABSENT: the object the property would go into (None when that object is missing too).
     parent: Node | None = None
     # Other places that define the same value for other deployments (e.g. a second parameter

@@ -121,6 +121,10 @@ class _Builder:
                 if place.node is None or place.doc is None or place.origin not in EDITABLE:
                     self.manual.append(f"{name} is also set where acr-fix cannot edit it: {place.detail}")
                     return False
+                if place.shared and (place.value or "").lower() != str(value).lower():
+                    self.manual.append(f"{name} comes from {place.detail}, and {place.shared}: changing it to "
+                                       f"'{value}' would change that resource too; give the registry its own value")
+                    return False
                 if isinstance(value, str) and (place.value or "").lower() == value.lower():
                     continue  # already right in this deployment
                 where = f" in {place.detail}" if place.detail else ""

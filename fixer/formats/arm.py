@@ -142,6 +142,7 @@ def resolve(node: Node | None, scope: Scope, what: str, depth: int = 0) -> Resol
         if inner.origin == Origin.LITERAL:
             inner.origin = Origin.VARIABLE
             inner.detail = f"variable '{name}'"
+            inner.variable = name
         return inner
     return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                     detail=f"{what} comes from the expression {_short(text)} (line {doc.line(node)})")
@@ -386,6 +387,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     root_scope = Scope(doc=doc, template=doc.root, param_files=param_files_for(doc, workspace), label="the template")
     registries: list[Registry] = []
     private_endpoint_targets: list[str] = []
+    deployments: list[Node] = []  # nested deployments (their parameters carry values to registries)
     work: list[tuple[Node | None, Scope, str | None]] = [(doc.root.get("resources"), root_scope, None)]
     while work:
         container, scope, parent_type = work.pop(0)
@@ -398,6 +400,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
             elif rtype == PRIVATE_ENDPOINT_TYPE:
                 private_endpoint_targets.append(_private_endpoint_text(doc, resource))
             elif rtype == DEPLOYMENTS_TYPE:
+                deployments.append(resource)
                 nested = _nested_scope(resource, scope)
                 if nested is not None:
                     work.append(nested)
@@ -408,7 +411,43 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         registry.index = index
         registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets,
                                                               sum(1 for r in registries if not r.existing))
+    _mark_shared_definitions(doc, registries, deployments)
     return registries
+
+
+def _mark_shared_definitions(doc: Document, registries: list[Registry], deployments: list[Node]) -> None:
+    """Flag values defined in a parameter or variable that other resources use as well
+    (`parameters('sku')` in a registry and in a Service Bus namespace): a fix there would
+    change those resources too. Uses inside registries and in outputs do not count."""
+    text = doc.source.text
+    excluded = [(r.node.start, r.node.end) for r in registries]
+    # a nested deployment that deploys a registry passes values to it: not another user
+    excluded += [(d.start, d.end) for d in deployments
+                 if any(d.start <= r.node.start and r.node.end <= d.end for r in registries)]
+    outputs = doc.root.get("outputs")
+    if outputs is not None:
+        excluded.append((outputs.start, outputs.end))
+    cache: dict[tuple[str, str], str | None] = {}
+
+    def other_use(kind: str, name: str) -> str | None:
+        key = (kind, name.lower())
+        if key not in cache:
+            pattern = re.compile(rf"{kind}\(\s*'{re.escape(name)}'\s*\)", re.IGNORECASE)
+            found = None
+            for match in pattern.finditer(text):
+                if not any(start <= match.start() < end for start, end in excluded):
+                    found = f"{kind}('{name}') is also used elsewhere in the template (line {doc.line(match.start())})"
+                    break
+            cache[key] = found
+        return cache[key]
+
+    for registry in registries:
+        for resolved in (registry.sku_name, registry.public_network_access, registry.default_action, registry.bypass):
+            for place in (resolved, *resolved.also):
+                if place.origin in (Origin.PARAMETER_DEFAULT, Origin.PARAMETER_FILE) and place.param:
+                    place.shared = other_use("parameters", place.param)
+                elif place.origin == Origin.VARIABLE and place.variable:
+                    place.shared = other_use("variables", place.variable)
 
 
 _NEEDLES = ("containerregistry/registries", "microsoft.resources/deployments", "privateendpoints")
