@@ -182,6 +182,7 @@ class Resolved:
     # or a sentence saying why that type cannot be edited here (it is imported).
     allowed_type: Any = None
     variable: str | None = None     # the variable's name, when the value comes from one
+    symbol_doc: Any = None          # the document that declares that parameter or variable
     # When the place that defines the value is also used by other resources: who (for the
     # message). Changing it there would change them too, so the planner leaves it alone.
     shared: str | None = None

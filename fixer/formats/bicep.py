@@ -455,6 +455,12 @@ class _Param:
 
 
 @dataclass(eq=False)
+class _Span:
+    start: int
+    end: int
+
+
+@dataclass(eq=False)
 class _Union:
     """`'Basic' | 'Standard'`: where a new member goes and what is there."""
 
@@ -503,6 +509,9 @@ class _Syntax:
     comment_source: Callable[[], list[tuple[int, int, str]]] | None = None
     using: str | None = None
     types: dict[str, _Union | None] = field(default_factory=dict)   # `type` aliases (None: not a string union)
+    root: SyntaxNode | None = None
+    uses: dict[str, list[int]] | None = None
+    outputs: list["_Span"] = field(default_factory=list)
     imported: set[str] = field(default_factory=set)                  # names brought in by `import {...}`
 
     @property
@@ -595,6 +604,8 @@ def parse(source: SourceFile) -> Document:
                            "compile_time_import_declaration"):
             syntax.imported.update(_IMPORTED_NAME.findall(syntax.source_text(child).split(" from ")[0]))
         elif kind_name in ("output_declaration", "metadata_declaration"):
+            if kind_name == "output_declaration":
+                syntax.outputs.append(_Span(*syntax.span(child)))
             section = "output" if kind_name == "output_declaration" else "metadata"
             name, value = builder.named_value(child, (section,))
             if name is not None:
@@ -617,6 +628,7 @@ def parse(source: SourceFile) -> Document:
     start, end = 0, len(text)
     root = Node(kind="object", start=start, end=end, path=(), members=members)
     syntax.comment_source = lambda: builder.comments(root_syntax)
+    syntax.root = root_syntax
     doc = Document(source=source, root=root, dialect=DIALECT, kind=kind, data=data)
     _SYNTAX[doc] = syntax
     return doc
@@ -1002,6 +1014,7 @@ class _Resolver:
                 if inner.origin == Origin.LITERAL:
                     inner.origin = Origin.VARIABLE
                     inner.detail = f"variable '{name}'"
+                    inner.variable, inner.symbol_doc = name, doc
                 elif inner.origin in (Origin.EXPRESSION, Origin.NO_VALUE) and inner.detail:
                     inner.detail += f", through variable '{name}'"
                 return inner
@@ -1063,6 +1076,7 @@ class _Resolver:
             if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
                 inner.origin = Origin.PARAMETER_FILE
                 inner.detail = f"parameter '{name}' in {param_doc.path.name}"
+                inner.param, inner.symbol_doc = name, doc
                 inner.allowed, inner.allowed_doc = declared.allowed, doc
                 inner.allowed_type = _allowed_type(doc, declared)
             elif inner.origin == Origin.EXPRESSION and inner.value is None:
@@ -1115,6 +1129,7 @@ class _Resolver:
             if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
                 inner.origin = Origin.MODULE_CALLER
                 inner.detail = f"parameter '{name}' passed by module '{module.symbolic}' in {caller_doc.path.name}"
+                inner.param, inner.symbol_doc = name, doc
             if inner.allowed is None and inner.known:
                 inner.allowed, inner.allowed_doc = declared.allowed, doc
             if inner.allowed_type is None and inner.known:
@@ -1133,6 +1148,7 @@ class _Resolver:
         if inner.origin == Origin.LITERAL:
             inner.origin = Origin.PARAMETER_DEFAULT
             inner.detail = f"default of parameter '{name}'"
+            inner.param, inner.symbol_doc = name, doc
             inner.allowed, inner.allowed_doc = declared.allowed, doc
             inner.allowed_type = _allowed_type(doc, declared)
         return inner
@@ -1169,7 +1185,8 @@ class _Resolver:
             return Resolved(Origin.EXPRESSION, doc=param_doc, node=node,
                             detail=f"{what} comes from {where}, set to `{_short(str(node.value))}` "
                                    f"(line {param_doc.line(node)})")
-        return Resolved(Origin.PARAMETER_FILE, value=node.value, doc=param_doc, node=node, detail=where, param=name)
+        return Resolved(Origin.PARAMETER_FILE, value=node.value, doc=param_doc, node=node, detail=where, param=name,
+                        symbol_doc=doc)
 
     # -- other files ------------------------------------------------------------------
     def param_files(self, doc: Document) -> list[Document]:
@@ -1360,7 +1377,67 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
             registry = _avm_registry(doc, syntax, module, resolver)
             registry.index = len(registries)
             registries.append(registry)
+    _mark_shared_definitions(registries)
     return registries
+
+
+_IDENTIFIERS = Query(_LANGUAGE, "(identifier) @identifier")
+
+
+def _symbol_uses(doc: Document) -> dict[str, list[int]]:
+    """Where each name is used as a value in ``doc`` (not where it is declared, not as an
+    object key or a property after a dot): name -> character offsets. Built once per file."""
+    syntax = _syntax_of(doc)
+    if syntax.uses is not None:
+        return syntax.uses
+    uses: dict[str, list[int]] = {}
+    root = syntax.root
+    if root is not None:
+        for node in QueryCursor(_IDENTIFIERS).captures(root).get("identifier", []):
+            parent = node.parent
+            if parent is None:
+                continue
+            kind = parent.type
+            if kind in ("parameter_declaration", "variable_declaration", "resource_declaration",
+                        "module_declaration", "output_declaration", "type_declaration", "user_defined_function",
+                        "metadata_declaration") and parent.named_children and parent.named_children[0] == node:
+                continue  # the declared name itself
+            if kind == "object_property" and parent.named_children and parent.named_children[0] == node:
+                continue  # a key
+            if kind == "member_expression" and node.prev_sibling is not None and node.prev_sibling.type in (".", ".?"):
+                continue  # `x.name`: a property, not the symbol
+            start = syntax.offsets.char(node.start_byte)
+            uses.setdefault(syntax.text[start:syntax.offsets.char(node.end_byte)], []).append(start)
+    syntax.uses = uses
+    return uses
+
+
+def _mark_shared_definitions(registries: list[Registry]) -> None:
+    """Flag values whose parameter or variable other declarations use too: a fix there
+    would change them as well. Uses inside registries and in outputs do not count."""
+    for registry in registries:
+        for resolved in (registry.sku_name, registry.public_network_access, registry.default_action, registry.bypass):
+            for place in (resolved, *resolved.also):
+                name = place.param or place.variable
+                owner = place.symbol_doc
+                if not name or owner is None or owner.kind != "bicep" or owner not in _SYNTAX:
+                    continue
+                syntax = _syntax_of(owner)
+                own = [(r.node.start, r.node.end) for r in registries if r.doc is owner]
+                own += [(r.start, r.end) for r in syntax.resources
+                        if r.body is not None and r.type_node.kind == "string"
+                        and r.type_node.value.split("@", 1)[0].strip().lower() == REGISTRY_TYPE]
+                own += [(o.start, o.end) for o in syntax.outputs]
+                # a module call that deploys this registry passes the value to it: not another user
+                target = _plain_key(registry.doc.path)
+                own += [(m.start, m.end) for m in syntax.modules
+                        if m.path and not _REMOTE_MODULE.match(m.path) and _plain_key(owner.path.parent / m.path) == target]
+                if place.origin == Origin.MODULE_CALLER:
+                    continue  # the caller passes this value for this module only
+                for offset in _symbol_uses(owner).get(name, []):
+                    if not any(start <= offset < end for start, end in own):
+                        place.shared = f"'{name}' is also used elsewhere in {owner.path.name} (line {owner.line(offset)})"
+                        break
 
 
 # The Azure Verified Module for registries, from the public registry or its MCR alias.
