@@ -68,6 +68,7 @@ def check(
     no_color: bool = typer.Option(False, "--no-color", help="No colour (colour is only used on a terminal anyway)."),
     max_file_size: Optional[int] = typer.Option(None, "--max-file-size", help="Skip files larger than this many MB (default 50)."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: chosen by repository size)."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also change a parameter or variable that other resources share (they change too)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """Preview (--dry-run) or apply (--write) fixes for open container registries."""
@@ -78,7 +79,7 @@ def check(
     root = Path.cwd()
     cli_values = flag_values(strategy=strategy, ip_rules=ip_rule, no_trusted_services=no_trusted_services,
                              no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, excludes=exclude,
-                             max_file_size_mb=max_file_size, jobs=jobs)
+                             max_file_size_mb=max_file_size, jobs=jobs, unsafe_fixes=unsafe_fixes)
     try:
         options, suppressions = build_settings(root, cli_values, config)
     except ConfigError as exc:

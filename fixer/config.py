@@ -127,7 +127,7 @@ def parse_config(text: str, display: str, path: Path | None = None) -> ConfigFil
 
 def flag_values(*, strategy: str | None, ip_rules: list[str], no_trusted_services: bool, no_sku_upgrade: bool,
                 premium_only: bool, excludes: list[str], max_file_size_mb: int | None,
-                jobs: int | None = None) -> dict[str, Any]:
+                jobs: int | None = None, unsafe_fixes: bool = False) -> dict[str, Any]:
     """The fix flags as ``merge_options`` takes them: None (or []) for a flag not given, so
     the config file's value stays. Shared by `acr-fix --dry-run/--write` and `acr-fix pr`."""
     return {
@@ -138,6 +138,7 @@ def flag_values(*, strategy: str | None, ip_rules: list[str], no_trusted_service
         "excludes": list(excludes),
         "max_file_size": max_file_size_mb * 1024 * 1024 if max_file_size_mb is not None else None,
         "jobs": jobs,
+        "unsafe_fixes": True if unsafe_fixes else None,
     }
 
 

@@ -33,3 +33,4 @@ class Options:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     overrides: tuple[RegistryOverride, ...] = field(default_factory=tuple)
     jobs: int = 0                  # 0 = choose by repository size
+    unsafe_fixes: bool = False     # also change values other resources share (see planner)

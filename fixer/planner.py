@@ -54,8 +54,11 @@ class Plan:
 class _Builder:
     """Collects the changes of one plan; groups inserts into the same object into one edit."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, unsafe_fixes: bool = False) -> None:
         self.registry = registry
+        self.unsafe_fixes = unsafe_fixes
+        self.applicability = Applicability.SAFE
+        self.unsafe_notes: list[str] = []
         self.changes: list[Change] = []
         self.manual: list[str] = []
         # id(object node) -> (doc, node, {key: value}, [what], [why])
@@ -122,9 +125,14 @@ class _Builder:
                     self.manual.append(f"{name} is also set where acr-fix cannot edit it: {place.detail}")
                     return False
                 if place.shared and (place.value or "").lower() != str(value).lower():
-                    self.manual.append(f"{name} comes from {place.detail}, and {place.shared}: changing it to "
-                                       f"'{value}' would change that resource too; give the registry its own value")
-                    return False
+                    if not self.unsafe_fixes:
+                        self.manual.append(f"{name} comes from {place.detail}, and {place.shared}: changing it to "
+                                           f"'{value}' would change that resource too; give the registry its own "
+                                           f"value, or allow it with --unsafe-fixes")
+                        return False
+                    # --unsafe-fixes: the user accepts that the other user changes too
+                    self.applicability = Applicability.UNSAFE
+                    self.unsafe_notes.append(f"unsafe fix (--unsafe-fixes): {place.shared}, and it changes too")
                 if isinstance(value, str) and (place.value or "").lower() == value.lower():
                     continue  # already right in this deployment
                 where = f" in {place.detail}" if place.detail else ""
@@ -249,7 +257,7 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
             chosen = "deny" if chosen == "disable" else "disable"
             why += f" (the other property is an expression, so {chosen} is used instead)"
     result.strategy = chosen
-    builder = _Builder(registry)
+    builder = _Builder(registry, options.unsafe_fixes)
     rules = tuple(ip_rules if ip_rules is not None else options.ip_rules)
 
     if registry.flavor == "avm-module":
@@ -294,7 +302,8 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
         return result
     changes = builder.finish()
     message = "; ".join(c.what for c in changes)
-    result.fix = Fix(RULE_ID, message, changes, Applicability.SAFE)
+    result.fix = Fix(RULE_ID, message, changes, builder.applicability)
+    result.notes.extend(builder.unsafe_notes)
     return result
 
 

@@ -130,6 +130,7 @@ def plan_data(file_result: FileResult, plan: Plan, root=None) -> dict[str, Any]:
         "status": plan.status,
         "problem": plan.problem or None,
         "strategy": plan.strategy,
+        "applicability": plan.fix.applicability.name.lower() if plan.fix is not None else None,
         "sku_upgrade": plan.sku_upgrade,
         "suppressed": plan.suppressed,
         "manual": list(plan.manual),

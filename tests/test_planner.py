@@ -218,3 +218,16 @@ def test_api_version_in_a_variable_is_bumped_there(tmp_path):
     new = applied(doc, plan)
     assert new["variables"]["acrApiVersion"] == "2021-09-01"
     assert new["resources"][0]["apiVersion"] == "[variables('acrApiVersion')]"
+
+
+def test_shared_parameter_is_manual_unless_unsafe_fixes(tmp_path):
+    bus = {"type": "Microsoft.ServiceBus/namespaces", "apiVersion": "2022-10-01-preview", "name": "bus",
+           "location": "westus", "sku": {"name": "[parameters('tier')]"}}
+    params = {"tier": {"type": "string", "defaultValue": "Standard"}}
+    text = template(registry(sku={"name": "[parameters('tier')]"}), parameters=params, extra=[bus])
+    (plan,), _ = plan_for(tmp_path, text)
+    assert plan.status == "manual" and "also used elsewhere" in plan.manual[0]
+    (plan,), doc = plan_for(tmp_path, text, unsafe_fixes=True)
+    assert plan.status == "fix" and plan.fix.applicability.name == "UNSAFE"
+    assert applied(doc, plan)["parameters"]["tier"]["defaultValue"] == "Premium"
+    assert any("--unsafe-fixes" in note for note in plan.notes)
