@@ -225,7 +225,6 @@ class Registry:
     network_rule_set: Node | None     # properties.networkRuleSet object, if any
     ip_rules: Node | None             # properties.networkRuleSet.ipRules array, if any
     sku: Node | None                  # the sku object, if any
-    api_version_node: Node | None = None   # the node to edit for an apiVersion bump
     api_version_edit: Any = None           # format hook: callable(new_version) -> list[Edit]
     symbolic: str | None = None
     existing: bool = False

@@ -74,23 +74,14 @@ class _Builder:
         self.changes.append(Change(doc, [Edit(node.start, node.end, rendered)], [node.path], what, why, doc.line(node)))
 
     def insert(self, doc: Document, obj: Node, key: str, value: Any, what: str, why: str) -> None:
-        entry = self.inserts.setdefault(id(obj), (doc, obj, {}, [], []))
-        _merge(entry[2], key, value)
-        entry[3].append(what)
-        if why:
-            entry[4].append(why)
+        _gather(self.inserts, doc, obj, {key: value}, what, why)
 
     def append(self, doc: Document, array: Node, value: Any, what: str, why: str) -> None:
         edits = doc.dialect.append_item(doc, array, value)
         self.changes.append(Change(doc, edits, [array.path], what, why, doc.line(array)))
 
     def fill_null(self, doc: Document, node: Node, payload: dict[str, Any], what: str, why: str) -> None:
-        entry = self.null_fills.setdefault(id(node), (doc, node, {}, [], []))
-        for key, value in payload.items():
-            _merge(entry[2], key, value)
-        entry[3].append(what)
-        if why:
-            entry[4].append(why)
+        _gather(self.null_fills, doc, node, payload, what, why)
 
     def finish(self) -> list[Change]:
         for doc, node, payload, whats, whys in self.null_fills.values():
@@ -214,6 +205,16 @@ def _show(value: Any) -> str:
         return f"'{value}'"
     import json
     return json.dumps(value, separators=(", ", ": "))
+
+
+def _gather(store: dict, doc: Document, node: Node, members: dict[str, Any], what: str, why: str) -> None:
+    """Collect members going into one object (or one null) so they become a single edit."""
+    entry = store.setdefault(id(node), (doc, node, {}, [], []))
+    for key, value in members.items():
+        _merge(entry[2], key, value)
+    entry[3].append(what)
+    if why:
+        entry[4].append(why)
 
 
 def _merge(target: dict[str, Any], key: str, value: Any) -> None:
@@ -360,7 +361,7 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
         return False
     if sku.value is not None and sku.value.lower() == "premium":
         # name the first deployment that is not Premium (set_property edits every one that is not)
-        sku = Resolved(**{**sku.__dict__, "value": next(r.value for r in sku.also if (r.value or "").lower() != "premium")})
+        sku = replace(sku, value=next(r.value for r in sku.also if (r.value or "").lower() != "premium"))
     current = f"'{sku.value}'" if sku.value is not None else sku.describe()
     why = "firewall rules and disabled public access need the Premium SKU (see the cost note)"
     if sku.value is not None and sku.value.lower() not in VALID_SKUS:

@@ -44,7 +44,7 @@ def summary_counts(result: RunResult) -> dict[str, int]:
         key = plan.status.replace("-", "_")
         counts[key] = counts.get(key, 0) + 1
     counts["errors"] = len(result.errors) + sum(1 for f in result.files if f.status == "failed")
-    counts["files_changed"] = len(result.changed_files) + sum(1 for f in result.files if f.status == "fixed" and not f.changed)
+    counts["files_changed"] = len(result.changed_files)
     return counts
 
 

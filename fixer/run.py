@@ -117,18 +117,17 @@ def display_path(path: Path, root: Path) -> str:
 
     Cheap for the common case (a plain path under the root: no filesystem calls); only a
     path reached through a symlink needs realpath()."""
-    real_root = _real_root(str(root))
-    absolute = os.path.abspath(path)
-    for candidate in (absolute, None):
-        if candidate is None:
-            try:
-                candidate = os.path.realpath(path)
-            except (OSError, RuntimeError):
-                break
-        if candidate == real_root:
-            return "."
-        if candidate.startswith(real_root.rstrip(os.sep) + os.sep):
-            return Path(candidate[len(real_root.rstrip(os.sep)) + 1:]).as_posix()
+    prefix = _real_root(str(root)).rstrip(os.sep) + os.sep
+    candidate = os.path.abspath(path)
+    if not candidate.startswith(prefix) and candidate + os.sep != prefix:
+        try:
+            candidate = os.path.realpath(path)
+        except (OSError, RuntimeError):
+            return Path(path).as_posix()
+    if candidate + os.sep == prefix:
+        return "."
+    if candidate.startswith(prefix):
+        return Path(candidate[len(prefix):]).as_posix()
     return Path(path).as_posix()
 
 

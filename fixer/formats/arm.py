@@ -73,10 +73,6 @@ def classify(root: Node, path: Path) -> str | None:
     return None
 
 
-def is_template(doc: Document) -> bool:
-    return doc.kind == "arm"
-
-
 # --------------------------------------------------------------------------- scopes
 
 @dataclass(eq=False)
@@ -568,7 +564,6 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
         network_rule_set=nrs_obj,
         ip_rules=ip_rules,
         sku=sku_obj,
-        api_version_node=api_res.node,
         api_version_edit=api_edit,
         symbolic=symbolic,
         existing=bool(existing is not None and existing.kind == "bool" and existing.value),
@@ -631,15 +626,15 @@ class JsonDialect:
     def insert_members(self, doc: Document, obj: Node, pairs: list[tuple[str, Any]]) -> list[Edit]:
         entries = [(json.dumps(k, ensure_ascii=False), v) for k, v in pairs]
         return _insert(doc, obj, [m.value for m in obj.members or ()],
-                       [m.start for m in obj.members or ()], entries, "}")
+                       [m.start for m in obj.members or ()], entries)
 
     def append_item(self, doc: Document, array: Node, value: Any) -> list[Edit]:
         items = array.items or []
-        return _insert(doc, array, items, [i.start for i in items], [(None, value)], "]")
+        return _insert(doc, array, items, [i.start for i in items], [(None, value)])
 
 
 def _insert(doc: Document, container: Node, values: list[Node], starts: list[int],
-            entries: list[tuple[str | None, Any]], closer: str) -> list[Edit]:
+            entries: list[tuple[str | None, Any]]) -> list[Edit]:
     """Edits adding ``entries`` (key or None, value) after the last element of a container."""
     text = doc.source.text
     eol = doc.source.eol

@@ -1326,14 +1326,6 @@ def _bicepparam_files_below(folder: Path) -> list[Path]:
     return found
 
 
-def _mentions(path: Path, needle: bytes) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return needle in handle.read()
-    except OSError:
-        return False
-
-
 def _resolved_path(path: Path) -> Path:
     try:
         return path.resolve()
@@ -1612,7 +1604,6 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
         network_rule_set=nrs_obj,
         ip_rules=nrs_obj.get("ipRules") if nrs_obj is not None else None,
         sku=sku_obj,
-        api_version_node=None,  # the version is part of a string; edit it only through api_version_edit
         api_version_edit=api_edit,
         symbolic=resource.symbolic,
         existing=resource.existing,

@@ -76,12 +76,6 @@ class _Frame:
 _RAW = json.JSONDecoder()
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    if len(pairs) > 1 and len({key.lower() for key, _ in pairs}) != len(pairs):
-        raise ValueError("duplicate property")
-    return dict(pairs)
-
-
 def _raw_end(text: str, start: int) -> int:
     """End offset of the strict-JSON value at ``start`` (C speed), or -1 if it is not one."""
     try:
@@ -303,7 +297,7 @@ def to_data(node: Node) -> Any:
 _JSONC_NOISE = re.compile(
     r'"(?:[^"\\\n]|\\.)*"'                                   # strings: kept as they are
     r'|//[^\n]*|/\*.*?\*/'                                       # comments: blanked
-    r'|,(?=(?:[ \t\r\n]|//[^\n]*|/\*.*?\*/)*[}\]])',          # trailing commas: dropped
+    r'|,(?=(?:[ \t\r\n]|//[^\n]*|/\*.*?\*/)*[}\]])',          # trailing commas: blanked
     re.DOTALL,
 )
 
@@ -321,16 +315,6 @@ def _blank_jsonc(text: str) -> str:
     return _JSONC_NOISE.sub(replace, text)
 
 
-def _strip_jsonc(text: str) -> str:
-    """JSONC -> JSON by blanking comments and dropping trailing commas (strings untouched)."""
-    def replace(match: re.Match[str]) -> str:
-        token = match.group()
-        if token[0] == '"':
-            return token
-        return "" if token == "," else " "
-    return _JSONC_NOISE.sub(replace, text)
-
-
 def load_values(text: str, strict: bool) -> Any:
     """Independent re-parse: the standard library for JSON; for JSONC the standard library
     after blanking comments and trailing commas, and json5 for anything else JSON5 allows
@@ -339,7 +323,7 @@ def load_values(text: str, strict: bool) -> Any:
         if strict:
             return json.loads(text)
         try:
-            return json.loads(_strip_jsonc(text))
+            return json.loads(_blank_jsonc(text))
         except ValueError:
             return json5.loads(text)
     except RecursionError:
