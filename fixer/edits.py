@@ -94,29 +94,23 @@ def same_line(text: str, a: int, b: int) -> bool:
     return "\n" not in text[lo:hi]
 
 
+_LEADING_WHITESPACE = re.compile(r"^([ \t]*)[^ \t\r\n]", re.MULTILINE)
+
+
 @functools.lru_cache(maxsize=64)
 def detect_indent_unit(text: str) -> str:
     """The file's indentation step: a tab, or the most common positive step between lines."""
-    counts: dict[int, int] = {}
-    previous = 0
-    tabs = 0
-    spaces = 0
-    for line in text[:20_000].splitlines():  # the first few hundred lines tell
-        stripped = line.lstrip(" \t")
-        if not stripped:
-            continue
-        lead = line[: len(line) - len(stripped)]
-        if lead.startswith("\t"):
-            tabs += 1
-            continue
-        width = len(lead)
-        if width:
-            spaces += 1
-        if width > previous:
-            counts[width - previous] = counts.get(width - previous, 0) + 1
-        previous = width
+    # the first few hundred lines tell; blank lines do not count
+    leads = _LEADING_WHITESPACE.findall(text, 0, 20_000)
+    tabs = sum(1 for lead in leads if lead[:1] == "\t")
+    spaces = sum(1 for lead in leads if lead[:1] == " ")
     if tabs > spaces:
         return "\t"
+    widths = [len(lead) for lead in leads if lead[:1] != "\t"]
+    counts: dict[int, int] = {}
+    for previous, width in zip([0, *widths], widths):
+        if width > previous:
+            counts[width - previous] = counts.get(width - previous, 0) + 1
     if not counts:
         return "  "
     step = max(counts.items(), key=lambda kv: (kv[1], -kv[0]))[0]

@@ -424,6 +424,7 @@ class _Offsets:
         self.ascii = text.isascii()
         self._byte_starts: list[int] = []
         self._extra_after: list[int] = []
+        self._char_starts: list[int] = []   # character offset of each non-ASCII character
         if self.ascii:
             return
         extra = 0
@@ -431,8 +432,16 @@ class _Offsets:
             code = ord(match.group(0))
             width = 2 if code < 0x800 else 3 if code < 0x10000 else 4
             self._byte_starts.append(match.start() + extra)
+            self._char_starts.append(match.start())
             extra += width - 1
             self._extra_after.append(extra)
+
+    def byte(self, char_offset: int) -> int:
+        """The inverse of ``char``: a character offset as a UTF-8 byte offset."""
+        if self.ascii:
+            return char_offset
+        index = bisect.bisect_left(self._char_starts, char_offset) - 1
+        return char_offset + (self._extra_after[index] if index >= 0 else 0)
 
     def char(self, byte_offset: int) -> int:
         if self.ascii:
@@ -505,8 +514,6 @@ class _Syntax:
     variables: dict[str, Node] = field(default_factory=dict)
     resources: list[_Resource] = field(default_factory=list)
     modules: list[_Module] = field(default_factory=list)
-    _comments: list[tuple[int, int, str]] | None = None
-    comment_source: Callable[[], list[tuple[int, int, str]]] | None = None
     using: str | None = None
     types: dict[str, _Union | None] = field(default_factory=dict)   # `type` aliases (None: not a string union)
     root: SyntaxNode | None = None
@@ -514,13 +521,23 @@ class _Syntax:
     outputs: list["_Span"] = field(default_factory=list)
     imported: set[str] = field(default_factory=set)                  # names brought in by `import {...}`
 
-    @property
-    def comments(self) -> list[tuple[int, int, str]]:
-        """(start, end, text) of every comment, sorted; collected on first use (only files
-        with a registry need them, for `acr-fix: ignore` and checkov markers)."""
-        if self._comments is None:
-            self._comments = self.comment_source() if self.comment_source is not None else []
-        return self._comments
+    def comments_between(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        """(start, end, text) of the comments that start in [start, end), in file order.
+        Only the window is searched (most of a file never needs its comments)."""
+        window = self.text[start:end]
+        if "//" not in window and "/*" not in window:
+            return []
+        found: list[tuple[int, int, str]] = []
+        if self.root is None:
+            return found
+        cursor = QueryCursor(_COMMENTS)
+        cursor.set_byte_range(self.offsets.byte(start), self.offsets.byte(end))
+        for node in cursor.captures(self.root).get("comment", []):
+            first, last = self.span(node)
+            if start <= first < end:
+                found.append((first, last, self.text[first:last]))
+        found.sort()
+        return found
 
     def span(self, syntax: SyntaxNode) -> tuple[int, int]:
         return self.offsets.char(syntax.start_byte), self.offsets.char(syntax.end_byte)
@@ -627,7 +644,6 @@ def parse(source: SourceFile) -> Document:
     syntax.imported.update(_imported_names(text))
     start, end = 0, len(text)
     root = Node(kind="object", start=start, end=end, path=(), members=members)
-    syntax.comment_source = lambda: builder.comments(root_syntax)
     syntax.root = root_syntax
     doc = Document(source=source, root=root, dialect=DIALECT, kind=kind, data=data)
     _SYNTAX[doc] = syntax
@@ -917,14 +933,6 @@ class _Builder:
         path = self._string_value(path_syntax) if path_syntax is not None else None
         start, end = self.syntax.span(declaration)
         self.syntax.modules.append(_Module(symbolic, path, body, start, end, declaration))
-
-    def comments(self, root: SyntaxNode) -> list[tuple[int, int, str]]:
-        found: list[tuple[int, int, str]] = []
-        for node in QueryCursor(_COMMENTS).captures(root).get("comment", []):
-            start, end = self.syntax.span(node)
-            found.append((start, end, self.syntax.text[start:end]))
-        found.sort()
-        return found
 
 
 def _unwrap_body(value: SyntaxNode | None) -> tuple[SyntaxNode | None, bool, bool]:
@@ -1673,13 +1681,7 @@ def _comments_inside(syntax: _Syntax, resource: _Resource) -> list[str]:
 
 def _comments_between(syntax: _Syntax, start: int, end: int) -> list[tuple[int, int, str]]:
     """Comments that start in [start, end)."""
-    first = bisect.bisect_left(syntax.comments, (start, -1, ""))
-    found = []
-    for entry in syntax.comments[first:]:
-        if entry[0] >= end:
-            break
-        found.append(entry)
-    return found
+    return syntax.comments_between(start, end)
 
 
 def _private_endpoint_declarations(syntax: _Syntax) -> list[_Resource | _Module]:

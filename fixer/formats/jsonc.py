@@ -295,9 +295,11 @@ def to_data(node: Node) -> Any:
 
 
 _JSONC_NOISE = re.compile(
-    r'"(?:[^"\\\n]|\\.)*"'                                   # strings: kept as they are
-    r'|//[^\n]*|/\*.*?\*/'                                       # comments: blanked
-    r'|,(?=(?:[ \t\r\n]|//[^\n]*|/\*.*?\*/)*[}\]])',          # trailing commas: blanked
+    # code and strings with no comment or trailing comma in them: kept as they are (matched
+    # in long runs so the replacement callback runs per comment, not per string)
+    r'(?P<keep>(?:[^"/,]++|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|,(?!(?:[ \t\r\n]|//[^\n]*|/\*.*?\*/)*[}\]]))++)'
+    r'|//[^\n]*|/\*.*?\*/'                                     # comments: blanked
+    r'|,',                                                     # trailing commas: blanked
     re.DOTALL,
 )
 
@@ -307,7 +309,7 @@ def _blank_jsonc(text: str) -> str:
     trailing commas a space, so every offset still points at the same place."""
     def replace(match: re.Match[str]) -> str:
         token = match.group()
-        if token[0] == '"':
+        if match.lastgroup == "keep":
             return token
         if token == ",":
             return " "
