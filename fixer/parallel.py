@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .options import Options
-from .workspace import Workspace
+from .workspace import Workspace, file_key
 
 PARALLEL_MIN_TEMPLATES = 400   # below this, starting processes costs more than it saves
 _CHUNK_STATE: dict[str, Any] = {}
@@ -85,7 +85,7 @@ def run_parallel(templates: list[Path], files: list[Path], options: Options, roo
                 for file_result in chunk_files:
                     registries += len(file_result.plans)
                     if file_result.changed:
-                        key = file_result.path.resolve()
+                        key = file_key(file_result.path)
                         if owners.setdefault(key, index) != index:
                             conflict = True
                 results.extend(chunk_files)
@@ -100,7 +100,7 @@ def run_parallel(templates: list[Path], files: list[Path], options: Options, roo
     # chunk as a template of its own appears twice: keep the one that carries the change.
     merged: dict[Path, FileResult] = {}
     for file_result in results:
-        key = file_result.path.resolve()
+        key = file_key(file_result.path)
         previous = merged.get(key)
         if previous is None:
             merged[key] = file_result

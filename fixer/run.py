@@ -27,7 +27,7 @@ from .planner import Plan, plan_registry
 from .rule import Verdict, evaluate
 from .source import SourceFile, check_writable, read_source, write_atomic
 from .verify import verify_documents
-from .workspace import Workspace
+from .workspace import Workspace, file_key
 
 # A file can only hold a registry if this text is in it (any case). Checked on raw bytes so
 # files without it are never parsed: the fast path of large repositories.
@@ -251,6 +251,7 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     ``suppressions`` (fixer.suppressions.Suppressions) skips PSRule's ignored paths and
     marks suppressed registries; ``suppressor`` is the bare per-registry hook."""
     root = root or Path.cwd()
+    file_key.cache_clear()  # a long-lived process (tests, the bot) may see files move between runs
     outcome = RunResult(root=root)
     found = discover(paths, options.excludes, options.includes)
     outcome.errors.extend(found.errors)
@@ -320,7 +321,7 @@ def _release_parse_state(outcome: RunResult) -> None:
 
 def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options, root: Path) -> None:
     """Merge the planned edits per file, apply them, verify, and record new texts and diffs."""
-    by_path: dict[Path, FileResult] = {f.path.resolve(): f for f in outcome.files}
+    by_path: dict[Path, FileResult] = {file_key(f.path): f for f in outcome.files}
     # target file -> (document, edits); which template results touch which target
     targets: dict[Path, Document] = {}
     edits: dict[Path, list[Edit]] = defaultdict(list)
@@ -331,13 +332,13 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
             if plan.status != "fix" or plan.fix is None:
                 continue
             for change in plan.fix.changes:
-                key = change.doc.path.resolve()
+                key = file_key(change.doc.path)
                 targets[key] = change.doc
                 for edit in change.edits:
                     if edit not in edits[key]:
                         edits[key].append(edit)
                 paths_allowed[key].extend(change.paths)
-                touched_by[key].add(file_result.path.resolve())
+                touched_by[key].add(file_key(file_result.path))
     if not targets:
         for file_result in outcome.files:
             _settle_status(file_result, outcome)
@@ -422,7 +423,7 @@ def _settle_status(file_result: FileResult, outcome: RunResult) -> None:
 def _write_groups(pending: list[FileResult], result: RunResult) -> list[list[FileResult]]:
     """``pending`` split into the sets of files that one fix spans (a template with its
     parameter file or module caller, transitively): each set is written whole or not at all."""
-    index = {f.path.resolve(): f for f in pending}
+    index = {file_key(f.path): f for f in pending}
     parent = {key: key for key in index}
 
     def find(key: Path) -> Path:
@@ -435,12 +436,12 @@ def _write_groups(pending: list[FileResult], result: RunResult) -> list[list[Fil
         for plan in file_result.plans:
             if plan.status != "fix" or plan.fix is None:
                 continue
-            keys = [k for k in {file_result.path.resolve(), *(c.doc.path.resolve() for c in plan.fix.changes)} if k in index]
+            keys = [k for k in {file_key(file_result.path), *(file_key(c.doc.path) for c in plan.fix.changes)} if k in index]
             for other in keys[1:]:
                 parent[find(other)] = find(keys[0])
     groups: dict[Path, list[FileResult]] = defaultdict(list)
     for f in pending:
-        groups[find(f.path.resolve())].append(f)
+        groups[find(file_key(f.path))].append(f)
     return list(groups.values())
 
 

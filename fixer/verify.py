@@ -50,14 +50,23 @@ def _differing_subtrees(old: Any, new: Any) -> list[tuple[list[Any], Any, Any]]:
 
 def changed_paths(old: Any, new: Any) -> list[tuple[list[Any], Any]]:
     """Every (path, old value) where ``new`` differs from ``old``; paths are key/index lists."""
-    from deepdiff import DeepDiff  # imported on first use: it is slow to import, and most runs fix nothing
-
     paths: list[tuple[list[Any], Any]] = []
+    containers: list[tuple[list[Any], Any, Any]] = []
     for prefix, a, b in _differing_subtrees(old, new):
-        diff = DeepDiff(a, b, view="tree", verbose_level=2)
+        if isinstance(a, (dict, list)) and isinstance(b, (dict, list)):
+            containers.append((prefix, a, b))
+        else:
+            paths.append((prefix, a))  # a changed scalar (or type): the change is the whole value
+    if containers:
+        from deepdiff import DeepDiff  # imported on first use: it is slow to import, and most runs fix nothing
+
+        # one DeepDiff for all of them (it has a high fixed cost per call): subtree i is key i
+        diff = DeepDiff({i: a for i, (_, a, _) in enumerate(containers)},
+                        {i: b for i, (_, _, b) in enumerate(containers)}, view="tree", verbose_level=2)
         for report_type in diff:
             for level in diff[report_type]:
-                paths.append((prefix + level.path(output_format="list"), level.t1))
+                index, *rest = level.path(output_format="list")
+                paths.append((containers[index][0] + rest, level.t1))
     return paths
 
 

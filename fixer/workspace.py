@@ -8,6 +8,7 @@ written.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -59,14 +60,24 @@ class Workspace:
         return doc
 
     def with_overrides(self, overrides: dict[Path, str]) -> "Workspace":
-        """A fresh workspace that sees ``overrides`` (path -> new text) instead of the disk."""
-        return Workspace(loader=self.loader, files=self.files,
-                         overrides={_key(p): t for p, t in overrides.items()},
-                         max_file_size=self.max_file_size, cache=self.cache)
+        """A workspace that sees ``overrides`` (path -> new text) instead of the disk. Files
+        not overridden keep the documents already parsed: they have not changed."""
+        keys = {_key(p): t for p, t in overrides.items()}
+        return Workspace(loader=self.loader, files=self.files, overrides=keys,
+                         max_file_size=self.max_file_size, cache=self.cache,
+                         _docs={k: d for k, d in self._docs.items() if k not in keys},
+                         errors={k: e for k, e in self.errors.items() if k not in keys})
 
 
-def _key(path: Path) -> Path:
+@functools.lru_cache(maxsize=8192)
+def file_key(path: Path) -> Path:
+    """One key per file however it was reached (relative, through a symlink): its real
+    path. Cached: a run asks again and again for the same few files, and resolve() costs
+    an lstat per path component."""
     try:
         return path.resolve()
     except (OSError, RuntimeError):
         return path.absolute()
+
+
+_key = file_key
