@@ -53,6 +53,8 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
     cwd = os.getcwd()
 
     def wanted(rel: str, path: str) -> bool:
+        if not excludes and not includes:
+            return True
         # Globs are tried against the path below the given folder and below the current
         # directory, so `--exclude legacy` and `--exclude infra/legacy` both work.
         names = {rel}
@@ -165,8 +167,16 @@ def context_files(root: Path, given: list[Path], excludes: tuple[str, ...] = ())
     """Every template file under ``root`` (for parameter-file and module-caller lookups),
     plus the files given; just the given files when they do not lie under ``root``."""
     real_root = os.path.realpath(root)
-    if not all(os.path.realpath(p).startswith(real_root.rstrip(os.sep) + os.sep) for p in given):
+    real_given = {os.path.realpath(p): p for p in given}
+    if not all(real.startswith(real_root.rstrip(os.sep) + os.sep) for real in real_given):
         return list(given)
     walked = discover([root], excludes).files
-    known = {os.path.realpath(p) for p in walked}
-    return walked + [p for p in given if os.path.realpath(p) not in known]
+    # The walk lists plain entries under ``root`` as spelled there and symlinked ones by their
+    # real path: map the first kind onto the real root instead of a realpath() per file.
+    spelled_root = os.path.abspath(root).rstrip(os.sep) + os.sep
+    real_prefix = real_root.rstrip(os.sep) + os.sep
+    known = set()
+    for path in walked:
+        absolute = os.path.abspath(path)
+        known.add(real_prefix + absolute[len(spelled_root):] if absolute.startswith(spelled_root) else absolute)
+    return walked + [p for real, p in real_given.items() if real not in known]
