@@ -89,12 +89,13 @@ class RunResult:
         return 0
 
 
-def load_document(source: SourceFile) -> Document | None:
-    """Parse a file with the reader for its extension (None for files of no known kind)."""
+def load_document(source: SourceFile, previous: tuple[Document, list[Edit]] | None = None) -> Document | None:
+    """Parse a file with the reader for its extension (None for files of no known kind).
+    ``previous``: the document ``source`` was made from by these edits (see bicep.parse)."""
     suffix = source.path.suffix.lower()
     if suffix in (".bicep", ".bicepparam"):
         from .formats import bicep
-        return bicep.parse(source)
+        return bicep.parse(source, previous)
     if suffix in (".json", ".jsonc"):
         return arm.parse(source)
     return None
@@ -369,6 +370,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
             options=options,
             find=find_registries,
             load=load_document,
+            edits={k: edits[k] for k in involved},
             changes_out=semantic_changes,
         )
         if problems:

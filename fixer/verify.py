@@ -89,18 +89,20 @@ def _within(path: list[Any], old_value: Any, allowed: list[tuple]) -> bool:
 
 def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict[Path, str],
                      allowed_paths: dict[Path, list[tuple]], workspace: Workspace, options: Options,
-                     find: Callable, load: Callable, changes_out: dict[Path, list[str]] | None = None) -> list[str]:
+                     find: Callable, load: Callable, changes_out: dict[Path, list[str]] | None = None,
+                     edits: dict[Path, list[Any]] | None = None) -> list[str]:
     """Problems with the planned new texts ([] when they are safe to write).
 
     ``changes_out`` receives, per file, the semantic paths that change (deepdiff's view of
-    the edit, e.g. ``resources[0].sku.name``), for the reports."""
+    the edit, e.g. ``resources[0].sku.name``), for the reports. ``edits`` (per file, the
+    edits that made the new text) lets a reader re-parse incrementally."""
     problems: list[str] = []
     new_docs: list[Document] = []
     for key, doc in targets.items():
         new_text = new_texts[key]
         new_source = dataclasses.replace(doc.source, text=new_text, _line_starts=None)
         try:
-            new_doc = load(new_source)
+            new_doc = load(new_source, (doc, edits[key])) if edits and key in edits else load(new_source)
         except FixerError as exc:
             problems.append(f"the edited {doc.path.name} does not parse ({exc})")
             continue

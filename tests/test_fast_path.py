@@ -51,3 +51,49 @@ def test_careful_path_gives_the_same_results(tree, tmp_path, monkeypatch):
     _careful(monkeypatch)
     careful = _report(root)
     assert careful == fast
+
+
+@pytest.mark.parametrize("tree", ["goldens", "corpus"])
+def test_incremental_reparse_gives_the_tree_of_a_full_parse(tree, tmp_path, monkeypatch):
+    """The writer re-parses an edited Bicep file from its previous tree; that tree must be
+    the one a parse from scratch gives, for every fix planned on real inputs."""
+    import fixer.formats.bicep as bicep
+
+    root = CORPUS if tree == "corpus" else _inputs(tmp_path)
+    if not root.is_dir():
+        pytest.skip("corpus not available")
+    compared = []
+    original = bicep._reparse
+
+    def checked(previous, text, edits):
+        reparsed = original(previous, text, edits)
+        full = bicep._parser().parse(text.encode("utf-8"))
+        if reparsed is not None:
+            assert str(reparsed.root_node) == str(full.root_node)
+            compared.append(text)
+        else:
+            assert full.root_node.has_error
+        return reparsed
+
+    monkeypatch.setattr(bicep, "_reparse", checked)
+    _report(root)
+    assert compared, "no Bicep fix was re-parsed incrementally"
+
+
+def test_incremental_reparse_sees_a_broken_edit(tmp_path):
+    import fixer.formats.bicep as bicep
+    from fixer.edits import Edit
+    from fixer.source import read_source
+
+    path = tmp_path / "main.bicep"
+    path.write_text("resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n"
+                    "  name: 'acr'\n  location: 'westeurope'\n  sku: {\n    name: 'Basic'\n  }\n}\n")
+    doc = bicep.parse(read_source(path, 1 << 20))
+    text = doc.source.text
+    at = text.index("'Basic'")
+    broken = Edit(at, at + len("'Basic'"), "'Premium")  # unterminated string
+    new_text = text[:at] + broken.text + text[broken.end:]
+    assert bicep._reparse(bicep._syntax_of(doc), new_text, [broken]) is None
+    fixed = Edit(at, at + len("'Basic'"), "'Premium'")
+    good = bicep._reparse(bicep._syntax_of(doc), text[:at] + "'Premium'" + text[fixed.end:], [fixed])
+    assert good is not None and "Premium" in good.root_node.text.decode()

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import tree_sitter_bicep
-from tree_sitter import Language, Parser, Query, QueryCursor
+from tree_sitter import Language, Parser, Query, QueryCursor, Tree
 from tree_sitter import Node as SyntaxNode
 
 from .. import REGISTRY_TYPE
@@ -517,6 +517,7 @@ class _Syntax:
     using: str | None = None
     types: dict[str, _Union | None] = field(default_factory=dict)   # `type` aliases (None: not a string union)
     root: SyntaxNode | None = None
+    tree: Tree | None = None          # kept when parsed from the text as written (see _reparse)
     uses: dict[str, list[int]] | None = None
     outputs: list["_Span"] = field(default_factory=list)
     imported: set[str] = field(default_factory=set)                  # names brought in by `import {...}`
@@ -564,19 +565,61 @@ def _syntax_of(doc: Document) -> _Syntax:
 
 # --------------------------------------------------------------------------- parsing
 
-def parse(source: SourceFile) -> Document:
-    """Parse a .bicep or .bicepparam file. Raises ParseError (one line, with its line number)."""
+def _point(text: str, offset: int) -> tuple[int, int]:
+    """tree-sitter's (row, byte column) of a character offset."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset), len(text[line_start:offset].encode("utf-8"))
+
+
+def _after(point: tuple[int, int], inserted: str) -> tuple[int, int]:
+    """The point where ``inserted`` ends when it is inserted at ``point``."""
+    lines = inserted.count("\n")
+    if not lines:
+        return point[0], point[1] + len(inserted.encode("utf-8"))
+    return point[0] + lines, len(inserted[inserted.rfind("\n") + 1:].encode("utf-8"))
+
+
+def _reparse(previous: "_Syntax", text: str, edits: list[Edit]) -> Tree | None:
+    """``text`` (the previous text with ``edits`` applied) parsed incrementally: tree-sitter
+    re-reads only around the edits and reuses the rest of the previous tree, and the result
+    is the tree a full parse would give. None if it has an error (the caller then parses in
+    full, with the grammar-gap rewrites)."""
+    assert previous.tree is not None
+    tree = previous.tree.copy()  # the previous document keeps its own tree
+    old_text, offsets = previous.text, previous.offsets
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        # from the last edit to the first: earlier offsets stay valid
+        start_point = _point(old_text, edit.start)
+        start_byte = offsets.byte(edit.start)
+        tree.edit(start_byte=start_byte, old_end_byte=offsets.byte(edit.end),
+                  new_end_byte=start_byte + len(edit.text.encode("utf-8")),
+                  start_point=start_point, old_end_point=_point(old_text, edit.end),
+                  new_end_point=_after(start_point, edit.text))
+    reparsed = _parser().parse(text.encode("utf-8"), tree)
+    return None if reparsed.root_node.has_error else reparsed
+
+
+def parse(source: SourceFile, previous: "tuple[Document, list[Edit]] | None" = None) -> Document:
+    """Parse a .bicep or .bicepparam file. Raises ParseError (one line, with its line number).
+
+    ``previous``: the document this text was made from by ``edits`` (the writer's re-parse of
+    its own result): its tree is reused where the file needed no grammar-gap rewrites."""
     kind = "bicepparam" if source.path.suffix.lower() == ".bicepparam" else "bicep"
     text = source.text
     tree = None
     param_keywords: set[int] = set()
     masked_types: dict[str, tuple[int, int]] = {}
-    if kind == "bicep" and "/*" not in text:
+    if kind == "bicep" and previous is not None:
+        old_syntax = _SYNTAX.get(previous[0])
+        if old_syntax is not None and old_syntax.tree is not None and "/*" not in text:
+            tree = _reparse(old_syntax, text, previous[1])
+    if tree is None and kind == "bicep" and "/*" not in text:
         # Most files need none of the rewrites below: try the text as it is first. ('/*' in
         # a string parses as a comment without an error, so such files always get masked.)
         tree = _parser().parse(text.encode("utf-8"))
         if tree.root_node.has_error:
             tree = None
+    as_written = tree  # parsed from the text itself, without rewrites: reusable incrementally
     if tree is None:
         masked, param_keywords = _mask_for_grammar(text, kind, masked_types)
         tree = _parser().parse(masked.encode("utf-8"))
@@ -591,7 +634,7 @@ def parse(source: SourceFile) -> Document:
     offsets = _Offsets(text)
     if root_syntax.has_error:
         _raise_first_error(source, root_syntax, offsets)
-    syntax = _Syntax(offsets=offsets, text=text)
+    syntax = _Syntax(offsets=offsets, text=text, tree=as_written)
     builder = _Builder(source, syntax)
     data: dict[str, Any] = {}
     members: list[Member] = []
