@@ -11,14 +11,13 @@ import ipaddress
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 from .options import STRATEGIES, Options, RegistryOverride
+
+if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap
 
 CONFIG_NAMES = ("acr-fix.yaml", "acr-fix.yml")
 
@@ -90,6 +89,10 @@ def load_config(root: Path, path: Path | None = None) -> ConfigFile:
 
 def parse_config(text: str, display: str, path: Path | None = None) -> ConfigFile:
     """Validate config ``text``; ``display`` is the file name used in error messages."""
+    from ruamel.yaml import YAML  # imported here: most runs have no config file
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     yaml = YAML(typ="rt")
     try:
         data = yaml.load(text)
@@ -319,6 +322,8 @@ def _globs(value: Any, where: _Where) -> tuple[str, ...]:
 
 
 def _overrides(value: Any, where: _Where) -> tuple[RegistryOverride, ...]:
+    from ruamel.yaml.comments import CommentedMap
+
     if not isinstance(value, list):
         raise where.error(f"overrides: expected a list of overrides, got {_show(value)}")
     result: list[RegistryOverride] = []
@@ -367,6 +372,8 @@ def _value_line(mapping: CommentedMap, key: Any) -> int:
 
 
 def _item_line(seq: Any, index: int) -> int:
+    from ruamel.yaml.comments import CommentedSeq
+
     if not isinstance(seq, CommentedSeq):
         return 0
     try:

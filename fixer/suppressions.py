@@ -30,17 +30,16 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import json5
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.tokens import CommentToken
 
-from .source import replace_bytes
 from .errors import ConfigError, WriteError
 from .globs import ignored
+from .source import replace_bytes
+
+if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 RULE_ID = "Azure.ACR.Firewall"
 RULE_REF = "AZR-000402"
@@ -291,6 +290,9 @@ def load_suppressions(root: Path, now: dt.datetime | None = None) -> Suppression
 
 
 def _read_options(path: Path, result: Suppressions) -> None:
+    from ruamel.yaml import YAML  # imported here: most runs have no ps-rule.yaml
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     display = path.name
     result.options_file = display
     text = _read_text(path, display)
@@ -360,6 +362,9 @@ def _rule_selected(item: str) -> bool:
 
 
 def _read_group_file(path: Path, rel: str, result: Suppressions) -> None:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     try:
         text = _read_text(path, rel)
     except ConfigError as exc:
@@ -694,6 +699,9 @@ def _string_list(mapping: dict, key: str, display: str, label: str) -> list[str]
 
 def _item_comment(seq: Any, index: int) -> str | None:
     """The end-of-line comment after item ``index`` of a round-trip sequence, if any."""
+    from ruamel.yaml.comments import CommentedSeq
+    from ruamel.yaml.tokens import CommentToken
+
     if not isinstance(seq, CommentedSeq):
         return None
     entry = seq.ca.items.get(index)
@@ -783,6 +791,10 @@ def add_psrule_suppression(root: Path, name: str, reason: str) -> Path:
     Raises ConfigError when the file is not valid YAML or has a shape acr-fix cannot extend
     safely; the message then says what to add by hand.
     """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     name = name.strip()
     if not name:
         raise ConfigError("suppress: the registry name is empty")
@@ -865,6 +877,8 @@ class _Lines:
 
 
 def _plan_insertion(data: CommentedMap | None, lines: _Lines, name: str, entry: str, display: str, manual: str) -> None:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     unit = _indent_unit(lines)
     if data is None or not data:
         # empty file or comments only: add the block after what is there
