@@ -135,7 +135,7 @@ def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict
         fresh.add(new_doc)  # parsed once above; the rule re-check reads the same trees
     new_template = fresh.document(template.path)
     if new_template is None:
-        return [f"the edited template could not be re-read ({fresh.errors.get(template.path.resolve(), 'unknown error')})"]
+        return [f"the edited template could not be re-read ({fresh.error_for(template.path) or 'unknown error'})"]
     new_registries = find(new_template, fresh)
     if len(new_registries) != len(template.plans):
         return [f"found {len(new_registries)} registries after the edit instead of {len(template.plans)}"]

@@ -35,6 +35,8 @@ class Workspace:
     errors: dict[Path, str] = field(default_factory=dict)
     # Indexes readers build once per run (e.g. which Bicep files call which module).
     cache: dict[str, Any] = field(default_factory=dict)
+    # The workspace this one overrides (see with_overrides): asked for every file not overridden.
+    base: "Workspace | None" = None
 
     def add(self, doc: Document) -> None:
         self._docs[_key(doc.path)] = doc
@@ -44,6 +46,8 @@ class Workspace:
         key = _key(path)
         if key in self._docs:
             return self._docs[key]
+        if self.base is not None and key not in self.overrides:
+            return self.base.document(path)
         doc: Document | None = None
         try:
             if not key.is_file():
@@ -59,14 +63,18 @@ class Workspace:
         self._docs[key] = doc
         return doc
 
+    def error_for(self, path: Path) -> str | None:
+        """Why the file at ``path`` could not be read or parsed, if it could not."""
+        key = _key(path)
+        if key in self.errors or self.base is None or key in self.overrides:
+            return self.errors.get(key)
+        return self.base.error_for(path)
+
     def with_overrides(self, overrides: dict[Path, str]) -> "Workspace":
         """A workspace that sees ``overrides`` (path -> new text) instead of the disk. Files
-        not overridden keep the documents already parsed: they have not changed."""
-        keys = {_key(p): t for p, t in overrides.items()}
-        return Workspace(loader=self.loader, files=self.files, overrides=keys,
-                         max_file_size=self.max_file_size, cache=self.cache,
-                         _docs={k: d for k, d in self._docs.items() if k not in keys},
-                         errors={k: e for k, e in self.errors.items() if k not in keys})
+        not overridden come from this workspace, parsed once: they have not changed."""
+        return Workspace(loader=self.loader, files=self.files, overrides={_key(p): t for p, t in overrides.items()},
+                         max_file_size=self.max_file_size, cache=self.cache, base=self)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -339,7 +339,7 @@ def param_files_for(doc: Document, workspace: Workspace) -> list[Document]:
         seen.add(candidate)
         other = workspace.document(candidate)
         if other is None:
-            error = workspace.errors.get(candidate.resolve())
+            error = workspace.error_for(candidate)
             if error:
                 # The values the deployment really uses are unknown: never guess from defaults.
                 raise ParseError(f"{error} (parameter file of {path.name}; fix it, then run acr-fix again)")
