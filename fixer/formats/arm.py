@@ -327,40 +327,43 @@ def param_files_for(doc: Document, workspace: Workspace) -> list[Document]:
     """Parameter files that belong to ``doc``: ``<stem>.parameters.json`` (or .jsonc, or
     ``<stem>.parameters.<env>.json``) next to it, or any parameter file in the same folder
     whose ``metadata.template`` names it. The exact ``<stem>.parameters.json`` comes first."""
-    path = doc.path
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    folder = path.parent
     found: list[Document] = []
-    seen: set[Path] = set()
-
-    def take(candidate: Path) -> None:
-        if candidate in seen:
-            return
-        seen.add(candidate)
+    for candidate in _param_file_paths(doc.path, workspace):
         other = workspace.document(candidate)
         if other is None:
             error = workspace.error_for(candidate)
             if error:
                 # The values the deployment really uses are unknown: never guess from defaults.
-                raise ParseError(f"{error} (parameter file of {path.name}; fix it, then run acr-fix again)")
+                raise ParseError(f"{error} (parameter file of {doc.path.name}; fix it, then run acr-fix again)")
         if other is not None and other.kind == "arm-params":
             found.append(other)
+    return found
 
-    for name in (f"{stem}.parameters.json", f"{stem}.parameters.jsonc"):
-        candidate = folder / name
-        if candidate.is_file():
-            take(candidate)
+
+def _param_file_paths(path: Path, workspace: Workspace) -> list[Path]:
+    """The paths behind param_files_for, looked up once per run (the writer's re-check asks
+    again; a fix never changes which files belong to a template)."""
+    cache = workspace.cache.setdefault("arm.param-files", {})
+    if path in cache:
+        return cache[path]
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    folder = path.parent
+    found: list[Path] = []
     try:
         siblings = sorted(p for p in folder.iterdir() if p.name.lower().endswith((".json", ".jsonc")))
     except OSError:
         siblings = []
+    names = {p.name for p in siblings}
+    for name in (f"{stem}.parameters.json", f"{stem}.parameters.jsonc"):
+        if name in names and (folder / name).is_file():
+            found.append(folder / name)
     lower_stem = stem.lower()
     for sibling in siblings:
         lower = sibling.name.lower()
-        if sibling in seen or sibling == path or ".parameters" not in lower and not lower.startswith("parameters"):
+        if sibling in found or sibling == path or ".parameters" not in lower and not lower.startswith("parameters"):
             continue
         if lower.startswith(lower_stem + ".parameters."):
-            take(sibling)
+            found.append(sibling)
             continue
         # metadata.template link (PSRule's convention), checked cheaply before parsing
         try:
@@ -372,7 +375,8 @@ def param_files_for(doc: Document, workspace: Workspace) -> list[Document]:
             meta = other.root.get("metadata") if other is not None else None
             link = meta.get("template") if meta is not None and meta.kind == "object" else None
             if link is not None and link.kind == "string" and (folder / link.value).resolve() == path.resolve():
-                take(sibling)
+                found.append(sibling)
+    cache[path] = found
     return found
 
 
