@@ -11,6 +11,9 @@ from ..planner import Plan
 from ..run import FileResult, RunResult, display_path
 
 MARKER = "<!-- acr-fix:bot -->"
+# Added to the body of a pull request the bot closed itself because nothing was left to fix,
+# so a later run does not mistake it for one a person closed to decline the fix.
+CLOSED_MARKER = "<!-- acr-fix:closed-as-stale -->"
 TRAILER = "Generated-by: acr-fix"
 # GitHub refuses pull request bodies longer than 65 536 characters.
 MAX_BODY = 65_000
@@ -72,3 +75,22 @@ def body(result: RunResult) -> str:
     room = MAX_BODY - len(MARKER) - len(callout) - len(footer) - 4
     report = render_markdown(result, max_length=room).strip()
     return f"{MARKER}\n{callout}{report}\n\n{footer}"
+
+
+def closing_comment(base: str, sha: str, manual: int = 0) -> str:
+    """The comment the bot posts on its pull request before closing it as stale."""
+    text = (f"acr-fix found nothing left to fix on `{base}` at {sha[:12]}, so this pull request is stale: "
+            "closing it. acr-fix opens a new pull request if a fix is needed again.")
+    if manual:
+        noun = "registry needs" if manual == 1 else "registries need"
+        text += f"\n\n{manual} {noun} manual action, which acr-fix cannot make; run `acr-fix --dry-run` to see why."
+    return text + "\n"
+
+
+def closed_body(text: str) -> str:
+    """``text`` with CLOSED_MARKER after the bot's marker (once; the rest unchanged)."""
+    if CLOSED_MARKER in text:
+        return text
+    if text.startswith(MARKER):
+        return f"{MARKER}\n{CLOSED_MARKER}{text[len(MARKER):]}"
+    return f"{CLOSED_MARKER}\n{text}"

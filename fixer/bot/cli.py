@@ -24,9 +24,10 @@ from .pr import DEFAULT_BRANCH, PrRequest, format_preview, open_or_update_pr, se
 # builder (fixer.cli.build_settings), so the bot computes exactly what --write would.
 SettingsBuilder = Callable[[Path, dict[str, Any], Path | None], tuple[Options, Suppressions | None]]
 
-PR_HELP = """Exit codes: 0 pull request opened, updated or already up to date, or nothing to fix;
-1 --dry-run with changes to propose; 2 usage or configuration error, git/GitHub failure, or some
-files could not be processed (the pull request still holds the others)."""
+PR_HELP = """Exit codes: 0 pull request opened, updated or already up to date, or nothing to fix
+(an open acr-fix pull request is then closed as stale); 1 --dry-run with changes to propose;
+2 usage or configuration error, git/GitHub failure, or some files could not be processed (the
+pull request still holds the others; a stale one is left open)."""
 
 
 def default_settings(root: Path, cli_values: dict[str, Any], config: Path | None) -> tuple[Options, Suppressions | None]:
@@ -52,6 +53,7 @@ def register(app: typer.Typer, settings: SettingsBuilder = default_settings) -> 
         draft: bool = typer.Option(False, "--draft", help="Open the pull request as a draft."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Print branch, commit message and pull request; change nothing."),
         allow_dirty: bool = typer.Option(False, "--allow-dirty", help="Run even with uncommitted changes (they are not part of the fix)."),
+        keep_branch: bool = typer.Option(False, "--keep-branch", help="When nothing is left to fix, close the bot's pull request but keep its branch (default: delete it)."),
         token_env: str = typer.Option("GITHUB_TOKEN", "--token-env", help="Environment variable that holds the GitHub token."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Log GitHub API calls to stderr (the token is never shown)."),
         config: Optional[Path] = typer.Option(None, "--config", help="Configuration file (default: acr-fix.yaml at the repository root)."),
@@ -74,7 +76,7 @@ def register(app: typer.Typer, settings: SettingsBuilder = default_settings) -> 
             request = PrRequest(
                 paths=tuple(paths or ()), branch=branch, base=base, remote=remote,
                 author=Author.parse(author) if author else None, labels=tuple(label), reviewers=tuple(reviewer),
-                draft=draft, dry_run=dry_run, allow_dirty=allow_dirty, token=env["token"],
+                draft=draft, dry_run=dry_run, allow_dirty=allow_dirty, keep_branch=keep_branch, token=env["token"],
                 repository=env["repository"], api_url=env["api_url"] or "https://api.github.com")
             config_path = config if config is None or config.is_absolute() else cwd / config
 

@@ -316,15 +316,29 @@ class Git:
     def push(self, remote: str, commit: str, branch: str, expected: str | None) -> None:
         """Push ``commit`` to ``refs/heads/<branch>``, only if the remote branch is still
         ``expected`` (None: must not exist yet). Raises PushRejected otherwise."""
+        self._push_with_lease(remote, f"{commit}:refs/heads/{branch}", branch, expected,
+                              f"push of {branch!r} to {remote!r}")
+
+    def delete_branch(self, remote: str, branch: str, expected: str) -> None:
+        """Delete ``refs/heads/<branch>`` on the remote, only while it still points to
+        ``expected``. Raises PushRejected otherwise.
+
+        A push with a lease rather than the REST API's DELETE of the ref: the lease makes the
+        check and the deletion one step on the server, so a commit someone pushed to the branch
+        after the bot looked at it is never deleted with it.
+        """
+        self._push_with_lease(remote, f":refs/heads/{branch}", branch, expected,
+                              f"deletion of {branch!r} on {remote!r}")
+
+    def _push_with_lease(self, remote: str, refspec: str, branch: str, expected: str | None, what: str) -> None:
         url = self.remote_url(remote)
         lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
-        proc = self.run("push", "--porcelain", "--no-verify", lease, remote, f"{commit}:refs/heads/{branch}",
-                        url=url, check=False)
+        proc = self.run("push", "--porcelain", "--no-verify", lease, remote, refspec, url=url, check=False)
         if proc.returncode != 0:
             why = self._explain(proc)
             if "stale info" in proc.stdout or "stale info" in proc.stderr:
                 why = f"{branch!r} changed on {remote!r} while acr-fix was running; run it again"
-            raise PushRejected(f"push of {branch!r} to {remote!r} was rejected: {why}")
+            raise PushRejected(f"{what} was rejected: {why}")
 
     # -- worktrees and commits -------------------------------------------------------------
 

@@ -162,10 +162,16 @@ class GitHub:
         return PullRequest.from_json(data)
 
     def update_pull(self, number: int, *, title: str | None = None, body: str | None = None,
-                    base: str | None = None) -> PullRequest:
-        fields = {k: v for k, v in (("title", title), ("body", body), ("base", base)) if v is not None}
+                    base: str | None = None, state: str | None = None) -> PullRequest:
+        """Change only the fields given; ``state="closed"`` closes the pull request."""
+        fields = {k: v for k, v in (("title", title), ("body", body), ("base", base), ("state", state))
+                  if v is not None}
         data = self._request("PATCH", f"repos/{self.owner}/{self.name}/pulls/{number}", json=fields)
         return PullRequest.from_json(data)
+
+    def comment(self, number: int, text: str) -> None:
+        """A comment on the conversation of a pull request (pull requests are issues to this API)."""
+        self._request("POST", f"repos/{self.owner}/{self.name}/issues/{number}/comments", json={"body": text})
 
     def add_labels(self, number: int, labels: Sequence[str]) -> None:
         if labels:

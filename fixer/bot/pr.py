@@ -4,7 +4,9 @@ The flow (issue 6):
 1. check the checkout (a git repository, clean unless allowed, the remote exists);
 2. fetch the base branch and compute the fixes in a temporary worktree at its tip, exactly
    as ``--write`` would (same options, config and suppressions, read from the base);
-3. nothing to fix: stop (no branch, no commit, no pull request);
+3. nothing to fix: stop (no branch, no commit, no pull request); when the bot's pull request
+   from an earlier run is still open, it is stale: comment, close it and delete its branch
+   (never someone else's pull request, never after a run with errors);
 4. commit only the changed files on top of the base; when the bot's branch on the remote
    already holds the same fix, stop (no push, no new pull request);
 5. push (with a lease on what the branch was), then update the bot's open pull request
@@ -47,6 +49,7 @@ class PrRequest:
     draft: bool = False
     dry_run: bool = False
     allow_dirty: bool = False
+    keep_branch: bool = False               # closing a stale pull request leaves its branch
     token: str | None = field(default=None, repr=False)   # never printed
     repository: str | None = None           # owner/name; None: GITHUB_REPOSITORY or the remote URL
     api_url: str = DEFAULT_API_URL
@@ -56,7 +59,8 @@ class PrRequest:
 class PrResult:
     """What happened. ``action`` is one of: nothing-to-fix, dry-run, opened, updated,
     unchanged (the open pull request already has this fix), declined (the bot's pull request
-    with this fix was closed without merging; not reopened)."""
+    with this fix was closed without merging; not reopened), closed (nothing left to fix: the
+    bot's open pull request was closed as stale). ``message``: one line per thing done."""
 
     action: str
     message: str
@@ -86,6 +90,52 @@ def settings_from_env(env: Mapping[str, str] | None = None, token_env: str = "GI
     return {"token": (env.get(token_env) or "").strip() or None,
             "repository": (env.get("GITHUB_REPOSITORY") or "").strip() or None,
             "api_url": (env.get("GITHUB_API_URL") or "").strip() or DEFAULT_API_URL}
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    """What to do with the open pull requests from the bot's branch when a run proposes no fix."""
+
+    close: PullRequest | None = None       # the bot's stale pull request
+    delete_branch: bool = False
+    notes: tuple[str, ...] = ()            # one line per thing left alone, saying why
+
+
+def plan_cleanup(pulls: Sequence[PullRequest], branch: str, base: str, errors: Sequence[str],
+                 keep_branch: bool = False) -> Cleanup:
+    """Decide, from the open pull requests whose head is ``branch``, what a run that found
+    nothing to fix on ``base`` closes. Only the bot's own (the body marker), only one into
+    ``base`` (a pull request into another base was not checked by this run), and only after a
+    run without errors: a file that could not be read may still need the fix. The branch goes
+    only when no other open pull request uses it (deleting it would close that one too)."""
+    open_pulls = [p for p in pulls if p.state == "open"]
+    close: PullRequest | None = None
+    notes: list[str] = []
+    for pull in open_pulls:
+        if words.MARKER not in pull.body:
+            notes.append(f"left #{pull.number} open: not opened by acr-fix")
+        elif pull.base != base:
+            notes.append(f"left #{pull.number} open: it targets {pull.base}, this run checked {base}")
+        elif errors:
+            count = f"{len(errors)} error{'' if len(errors) == 1 else 's'}"
+            notes.append(f"left #{pull.number} open: this run had {count}, so what is left to fix is unknown")
+        elif close is None:
+            close = pull
+    others = [p.number for p in open_pulls if p is not close]
+    if close is not None and keep_branch:
+        notes.append(f"kept branch {branch} (--keep-branch)")
+    elif close is not None and others:
+        notes.append(f"kept branch {branch}: #{others[0]} still uses it")
+    return Cleanup(close, close is not None and not keep_branch and not others, tuple(notes))
+
+
+def preview_cleanup(branch: str, errors: Sequence[str], keep_branch: bool = False) -> str:
+    """The dry run's line about a stale pull request. The dry run calls no API, so it cannot
+    know whether one is open; it says what a real run would do if one is."""
+    if errors:
+        return f"would leave an open acr-fix pull request from {branch} open: this run had errors"
+    branch_fate = "keep" if keep_branch else "delete"
+    return f"would close an open acr-fix pull request from {branch} with a comment and {branch_fate} the branch"
 
 
 def open_or_update_pr(request: PrRequest, settings: Settings | None = None, *, cwd: Path | None = None,
@@ -162,8 +212,23 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
         if not result.changed_files:
             manual = sum(1 for _, p in result.plans if p.status == "manual")
             extra = f"; {manual} registr{'y needs' if manual == 1 else 'ies need'} manual action" if manual else ""
-            return PrResult("nothing-to-fix", f"nothing to fix on {base}{extra}; no branch, commit or pull request made",
-                            warnings=tuple(warnings), errors=errors, log=tuple(log), run=result, **common)
+            lines = [f"nothing to fix on {base}{extra}; no branch, commit or pull request made"]
+            action = "nothing-to-fix"
+            if request.dry_run:
+                lines.append(preview_cleanup(request.branch, errors, request.keep_branch))
+            # Without the branch no pull request from it can be open (GitHub closes a pull
+            # request whose head branch is deleted), so a clean run asks the API nothing.
+            elif remote_sha is not None:
+                assert client is not None
+                cleanup = plan_cleanup(client.pulls_from(request.branch), request.branch, base, errors,
+                                       request.keep_branch)
+                if cleanup.close is not None:
+                    action = "closed"
+                    lines = _close_stale(cleanup, client, git, request, base, base_sha, remote_sha, manual, extra,
+                                         warnings)
+                lines.extend(cleanup.notes)
+            return PrResult(action, "\n".join(lines), warnings=tuple(warnings), errors=errors, log=tuple(log),
+                            run=result, **common)
 
         title = words.title(result)
         message = words.commit_message(result)
@@ -200,7 +265,8 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
                             commit=remote_sha, pull=pull, warnings=tuple(warnings), errors=errors,
                             log=tuple(log), run=result, **preview, **common)
         if unchanged and pull is None:
-            closed = [p for p in pulls if p.state == "closed" and words.MARKER in p.body and not p.merged]
+            closed = [p for p in pulls if p.state == "closed" and words.MARKER in p.body and not p.merged
+                      and words.CLOSED_MARKER not in p.body]   # closed as stale by the bot: not a "no"
             if closed:
                 return PrResult("declined", f"pull request #{closed[0].number} with these fixes was closed without "
                                 "merging; not reopening it until the fixes change", commit=remote_sha, pull=closed[0],
@@ -228,6 +294,29 @@ def _default_branch(git: Git, remote: str, client: GitHub | None) -> str:
         if client is None:
             raise
         return client.default_branch()
+
+
+def _close_stale(cleanup: Cleanup, client: GitHub, git: Git, request: PrRequest, base: str, base_sha: str,
+                 remote_sha: str, manual: int, extra: str, warnings: list[str]) -> list[str]:
+    """Comment on the bot's stale pull request, close it, delete its branch; one line per action.
+
+    The comment goes first: a pull request closed without a word is worse than one left open,
+    and if the comment fails the pull request stays open for the next run. The branch is the
+    bot's (its tip carries the trailer, checked before the run) and goes only while it is
+    still at that tip; failing to delete it is a warning, the pull request is closed either way.
+    """
+    pull = cleanup.close
+    assert pull is not None
+    client.comment(pull.number, words.closing_comment(base, base_sha, manual))
+    client.update_pull(pull.number, state="closed", body=words.closed_body(pull.body))
+    lines = [f"closed #{pull.number} with a comment: nothing left to fix on {base} at {base_sha[:12]}{extra}"]
+    if cleanup.delete_branch:
+        try:
+            git.delete_branch(request.remote, request.branch, remote_sha)
+            lines.append(f"deleted branch {request.branch}")
+        except GitError as exc:
+            warnings.append(f"could not delete branch {request.branch}: {exc}")
+    return lines
 
 
 def _same_fix(tree: Git, base_sha: str, commit: str, remote_sha: str) -> bool:
@@ -266,5 +355,5 @@ def format_preview(result: PrResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__: Sequence[str] = ("DEFAULT_BRANCH", "PrRequest", "PrResult", "open_or_update_pr", "settings_from_env",
-                          "format_preview")
+__all__: Sequence[str] = ("DEFAULT_BRANCH", "PrRequest", "PrResult", "Cleanup", "plan_cleanup", "preview_cleanup",
+                          "open_or_update_pr", "settings_from_env", "format_preview")

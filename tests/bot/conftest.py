@@ -141,6 +141,7 @@ class FakeGitHub:
         self.pulls: dict[int, dict[str, Any]] = {}
         self.labels: dict[int, list[str]] = {}
         self.reviewers: dict[int, dict[str, list[str]]] = {}
+        self.comments: dict[int, list[str]] = {}
         self.default_branch = "main"
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -198,7 +199,7 @@ class FakeGitHub:
                     status, out = fake.route(self.command, parts.path, parse_qs(parts.query), body)
                 self._send(status, out)
 
-            do_GET = do_POST = do_PATCH = _handle
+            do_GET = do_POST = do_PATCH = do_DELETE = _handle
 
         return Handler
 
@@ -209,6 +210,10 @@ class FakeGitHub:
         if method == "GET" and path == f"{base}/pulls":
             head = query.get("head", [""])[0]
             state = query.get("state", ["open"])[0]
+            for pull in self.pulls.values():
+                # As on GitHub: deleting the head branch closes its open pull request.
+                if pull["state"] == "open" and self.origin is not None and not _branch_exists(self.origin, pull["head"]["ref"]):
+                    pull["state"] = "closed"
             found = [p for p in sorted(self.pulls.values(), key=lambda p: -p["number"])
                      if (not head or f"{self.owner}:{p['head']['ref']}" == head)
                      and (state == "all" or p["state"] == state)]
@@ -240,6 +245,10 @@ class FakeGitHub:
             labels = self.labels.setdefault(int(match[1]), [])
             labels.extend(label for label in body["labels"] if label not in labels)
             return 200, [{"name": label} for label in labels]
+        match = re.fullmatch(rf"{base}/issues/(\d+)/comments", path)
+        if method == "POST" and match and int(match[1]) in self.pulls:
+            self.comments.setdefault(int(match[1]), []).append(body["body"])
+            return 201, {"id": sum(map(len, self.comments.values())), "body": body["body"]}
         match = re.fullmatch(rf"{base}/pulls/(\d+)/requested_reviewers", path)
         if method == "POST" and match and int(match[1]) in self.pulls:
             self.reviewers[int(match[1])] = body
