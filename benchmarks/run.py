@@ -19,6 +19,7 @@ Each timing is the best of ``--repeat`` runs (checkov: one run). Usage::
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import io
 import json
@@ -221,12 +222,14 @@ def measure(tree: Path, manifest: dict, args: argparse.Namespace, cmd: list[str]
             shutil.copytree(tree, work)
             return run_child([*cmd, "--write", str(work)], src)
 
-        write_runs = repeated(args, write_once)
-        best = min(write_runs)
-        res.write_s, res.write_rc = best.wall, best.rc
-        res.write_rss_mb = max(r.rss_mb for r in write_runs)
-        res.changed_files = changed_files(tree, work)
-        shutil.rmtree(work)
+        try:
+            write_runs = repeated(args, write_once)
+            best = min(write_runs)
+            res.write_s, res.write_rc = best.wall, best.rc
+            res.write_rss_mb = max(r.rss_mb for r in write_runs)
+            res.changed_files = changed_files(tree, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # an interrupted run leaves no copy behind
         log(f"  write {res.write_s:.3f}s (exit {res.write_rc}, {res.changed_files} files changed)")
     checkov = args.checkov or shutil.which("checkov")
     if checkov and not args.no_checkov and res.files <= args.checkov_max_files:
@@ -330,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(100_000)
     args.out.mkdir(parents=True, exist_ok=True)
     cmd, src, label = ([], REPO_ROOT, "floor only") if args.no_acr_fix else acr_fix_command(args.cmd, args.ref, args.out)
+    if (src / "fixer").is_dir():
+        # An installed acr-fix has its bytecode compiled by pip; a source tree run with
+        # PYTHONDONTWRITEBYTECODE set would compile every module on every run instead.
+        compileall.compile_dir(src / "fixer", quiet=1)
     results: list[Result] = []
     for n in sizes:
         tree, manifest = tree_for(args.out, n, args.seed, args.arm_share, args.registry_share, args.size_mb)
