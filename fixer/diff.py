@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from difflib import SequenceMatcher
+from itertools import accumulate
 from typing import Iterable
 
 Opcode = tuple[str, int, int, int, int]
@@ -67,9 +68,7 @@ def _opcodes_from_edits(old: str, edits: list, old_lines: list[str], new_lines: 
     (the caller then diffs the whole files)."""
     if not edits or not old_lines:
         return None
-    starts = [0]
-    for line in old_lines[:-1]:
-        starts.append(starts[-1] + len(line))
+    starts = list(accumulate(map(len, old_lines[:-1]), initial=0))
 
     def line_of(offset: int) -> int:
         return min(bisect.bisect_right(starts, offset) - 1, len(old_lines) - 1)

@@ -25,22 +25,26 @@ def semantic_data(doc: Document, text: str) -> Any:
     """Plain data of ``text`` read as ``doc``'s format, by an independent parser where one exists."""
     if doc.kind in ("arm", "arm-params", "json"):
         if doc.data is not None and text is doc.source.text:
-            return doc.data  # plain JSON already read by the standard library while parsing
+            return doc.data  # already read by the standard library while parsing (see scan_with_values)
         return load_values(text, getattr(doc, "strict", False))
     return doc.data
 
 
 def _differing_subtrees(old: Any, new: Any) -> list[tuple[list[Any], Any, Any]]:
     """The smallest (path, old, new) pairs that differ. Equal subtrees are skipped with
-    Python's C-speed ``==`` so deepdiff only looks at what changed (templates can be MBs)."""
+    Python's C-speed ``==`` so deepdiff only looks at what changed (templates can be MBs):
+    objects that gained or lost keys come out as the lost and gained keys only."""
     out: list[tuple[list[Any], Any, Any]] = []
     work: list[tuple[list[Any], Any, Any]] = [([], old, new)]
     while work:
         path, a, b = work.pop()
         if a == b and type(a) is type(b):
             continue
-        if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
-            work.extend((path + [k], a[k], b[k]) for k in a)
+        if isinstance(a, dict) and isinstance(b, dict):
+            work.extend((path + [k], a[k], b[k]) for k in a if k in b)
+            if a.keys() != b.keys():
+                out.append((path, {k: v for k, v in a.items() if k not in b},
+                            {k: v for k, v in b.items() if k not in a}))
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
             work.extend((path + [i], x, y) for i, (x, y) in enumerate(zip(a, b)))
         else:
@@ -60,9 +64,13 @@ def changed_paths(old: Any, new: Any) -> list[tuple[list[Any], Any]]:
     if containers:
         from deepdiff import DeepDiff  # imported on first use: it is slow to import, and most runs fix nothing
 
-        # one DeepDiff for all of them (it has a high fixed cost per call): subtree i is key i
+        # One DeepDiff for all of them (it has a high fixed cost per call): subtree i is key i.
+        # threshold_to_diff_deeper=0: report each added or removed key, never a whole object
+        # as replaced because few of its keys are shared (the lost/gained keys are all that
+        # is left of an object here, see _differing_subtrees).
         diff = DeepDiff({i: a for i, (_, a, _) in enumerate(containers)},
-                        {i: b for i, (_, _, b) in enumerate(containers)}, view="tree", verbose_level=2)
+                        {i: b for i, (_, _, b) in enumerate(containers)},
+                        view="tree", verbose_level=2, threshold_to_diff_deeper=0)
         for report_type in diff:
             for level in diff[report_type]:
                 index, *rest = level.path(output_format="list")

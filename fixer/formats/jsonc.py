@@ -100,7 +100,8 @@ def scan(text: str, lazy: bool = True) -> tuple[Node, bool]:
 
 def scan_with_values(text: str, lazy: bool = True) -> tuple[Node, bool, Any]:
     """``scan`` plus the document's plain values when the standard library could read them
-    (plain JSON), else None: the writer's semantic check reuses them."""
+    (plain JSON, or JSONC once comments and trailing commas are blanked), else None: the
+    writer's semantic check reuses them."""
     values: Any = None
     if lazy:
         try:
@@ -114,9 +115,9 @@ def scan_with_values(text: str, lazy: bool = True) -> tuple[Node, bool, Any]:
         if "/" in text or "," in text:
             blanked = _blank_jsonc(text)
             try:
-                json.loads(blanked)
+                values = json.loads(blanked)  # what load_values would give: kept for the writer's check
                 root, _, _ = _scan(blanked, 0, (), lazy=True, whole=True)
-                return root, False, None
+                return root, False, values
             except (ValueError, RecursionError, ParseError):
                 pass
     root, _, strict = _scan(text, 0, (), lazy=False, whole=True)
