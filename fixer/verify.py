@@ -21,11 +21,13 @@ from .rule import Verdict, evaluate
 from .workspace import Workspace
 
 
-def semantic_data(doc: Document, text: str) -> Any:
-    """Plain data of ``text`` read as ``doc``'s format, by an independent parser where one exists."""
+def semantic_data(doc: Document, text: str, reuse: bool = True) -> Any:
+    """Plain data of ``text`` read as ``doc``'s format, by an independent parser where one
+    exists. ``reuse``: the values the reader collected while parsing may stand in (they come
+    from the standard library's decoder too, below the top level)."""
     if doc.kind in ("arm", "arm-params", "json"):
-        if doc.data is not None and text is doc.source.text:
-            return doc.data  # already read by the standard library while parsing (see scan_with_values)
+        if reuse and doc.data is not None and text is doc.source.text:
+            return doc.data
         return load_values(text, getattr(doc, "strict", False))
     return doc.data
 
@@ -124,7 +126,7 @@ def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict
             if old_data is None:
                 old_data = semantic_data(doc, doc.source.text)
                 doc._old_data = old_data  # type: ignore[attr-defined]  # shared by every template that edits this file
-            new_data = semantic_data(new_doc, new_text)
+            new_data = semantic_data(new_doc, new_text, reuse=False)  # what gets written: read it whole, independently
         except FixerError as exc:
             problems.append(f"the edited {doc.path.name} does not re-parse: {exc}")
             continue

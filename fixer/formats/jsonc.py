@@ -76,12 +76,18 @@ class _Frame:
 _RAW = json.JSONDecoder()
 
 
-def _raw_end(text: str, start: int) -> int:
-    """End offset of the strict-JSON value at ``start`` (C speed), or -1 if it is not one."""
+def _raw_value(text: str, start: int) -> tuple[Any, int]:
+    """(value, end offset) of the strict-JSON value at ``start`` (C speed), or (None, -1) if
+    it is not one."""
     try:
-        return _RAW.raw_decode(text, start)[1]
+        return _RAW.raw_decode(text, start)
     except (ValueError, RecursionError):
-        return -1
+        return None, -1
+
+
+class _NotPlainJson(Exception):
+    """A container the C decoder cannot read (comments, trailing commas...): the caller
+    takes the JSONC path instead of scanning it in Python."""
 
 
 def scan(text: str, lazy: bool = True) -> tuple[Node, bool]:
@@ -102,26 +108,36 @@ def scan_with_values(text: str, lazy: bool = True) -> tuple[Node, bool, Any]:
     """``scan`` plus the document's plain values when the standard library could read them
     (plain JSON, or JSONC once comments and trailing commas are blanked), else None: the
     writer's semantic check reuses them."""
-    values: Any = None
     if lazy:
         try:
-            values = json.loads(text)
-            root, _, strict = _scan(text, 0, (), lazy=True, whole=True)
-            return root, strict, values
-        except (ValueError, RecursionError):
+            return _scan_lazily(text)
+        except (_NotPlainJson, ParseError, RecursionError):
             pass
         # JSONC: with comments and trailing commas blanked out (same length, same offsets),
         # most files are plain JSON again and get the same fast path.
         if "/" in text or "," in text:
-            blanked = _blank_jsonc(text)
             try:
-                values = json.loads(blanked)  # what load_values would give: kept for the writer's check
-                root, _, _ = _scan(blanked, 0, (), lazy=True, whole=True)
+                root, _, values = _scan_lazily(_blank_jsonc(text))
                 return root, False, values
-            except (ValueError, RecursionError, ParseError):
+            except (_NotPlainJson, ParseError, RecursionError):
                 pass
     root, _, strict = _scan(text, 0, (), lazy=False, whole=True)
     return root, strict, None
+
+
+def _scan_lazily(text: str) -> tuple[Node, bool, Any]:
+    """The top level scanned in Python, everything below it read by the C decoder (once: its
+    values make the document's plain data, its spans wait in lazy Nodes until needed).
+    Raises _NotPlainJson where the C decoder cannot read a container."""
+    top: dict[int, Any] = {}
+    root, _, strict = _scan(text, 0, (), lazy=True, whole=True, top_values=top)
+    if root.kind == "object":
+        values: Any = {m.key: top[id(m.value)] if id(m.value) in top else m.value.value for m in root._members or ()}
+    elif root.kind == "array":
+        values = [top[id(i)] if id(i) in top else i.value for i in root._items or ()]
+    else:
+        values = root.value
+    return root, strict, values
 
 
 def _expander(text: str):
@@ -132,9 +148,13 @@ def _expander(text: str):
     return expand
 
 
-def _scan(text: str, pos: int, base_path: tuple, lazy: bool, whole: bool) -> tuple[Node, int, bool]:
+def _scan(text: str, pos: int, base_path: tuple, lazy: bool, whole: bool,
+          top_values: dict[int, Any] | None = None) -> tuple[Node, int, bool]:
     """The stack parser. ``whole``: parse the document (and reject trailing content);
-    else parse exactly the one container at ``pos``. Returns (root, end, strict)."""
+    else parse exactly the one container at ``pos``. Returns (root, end, strict).
+
+    ``top_values`` (lazy only): receives id(node) -> plain value of each container directly
+    below the root, and makes a container the C decoder cannot read raise _NotPlainJson."""
     strict = True
     stack: list[_Frame] = []
     root: Node | None = None
@@ -187,11 +207,16 @@ def _scan(text: str, pos: int, base_path: tuple, lazy: bool, whole: bool) -> tup
         if kind == "punct":
             if tok in "{[":
                 if stack and expand is not None:
-                    end = _raw_end(text, start)
+                    value, end = _raw_value(text, start)
                     if end > 0:
-                        attach(Node("object" if tok == "{" else "array", start, end, expand=expand))
+                        node = Node("object" if tok == "{" else "array", start, end, expand=expand)
+                        attach(node)
+                        if top_values is not None and len(stack) == 1:
+                            top_values[id(node)] = value
                         pos = end
                         continue
+                    if top_values is not None:
+                        raise _NotPlainJson()
                 if len(stack) >= MAX_DEPTH:
                     raise fail(f"nesting deeper than {MAX_DEPTH} levels; not a template acr-fix will edit", start)
                 node = Node("object" if tok == "{" else "array", start, start,
