@@ -19,20 +19,25 @@ from ..model import Member, Node
 
 MAX_DEPTH = 1000
 
+_WHITESPACE = "[ \t\r\n\ufeff\u00a0\u2028\u2029]"
+# One match per token, the whitespace before it included (pretty-printed JSON has as much
+# whitespace as tokens: matching it separately doubled the scanner's work).
 _TOKEN = re.compile(
-    r"""
-    (?P<ws>[ \t\r\n\ufeff\u00a0\u2028\u2029]+)
-  | (?P<line_comment>//[^\n]*)
-  | (?P<block_comment>/\*.*?\*/)
-  | (?P<string>"(?:[^"\\\n]|\\.)*")
-  | (?P<sstring>'(?:[^'\\\n]|\\.)*')
-  | (?P<punct>[{}\[\]:,])
-  | (?P<number>[-+]?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|Infinity|NaN))
-  | (?P<word>true|false|null)
-  | (?P<ident>[A-Za-z_$][A-Za-z0-9_$]*)
-    """,
+    _WHITESPACE + r"""*+
+    (?:
+      (?P<line_comment>//[^\n]*)
+    | (?P<block_comment>/\*.*?\*/)
+    | (?P<string>"(?:[^"\\\n]|\\.)*")
+    | (?P<sstring>'(?:[^'\\\n]|\\.)*')
+    | (?P<punct>[{}\[\]:,])
+    | (?P<number>[-+]?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|Infinity|NaN))
+    | (?P<word>true|false|null)
+    | (?P<ident>[A-Za-z_$][A-Za-z0-9_$]*)
+    | (?P<end>\Z)
+    )""",
     re.VERBOSE | re.DOTALL,
 )
+_SKIP_WHITESPACE = re.compile(_WHITESPACE + "*")
 
 
 def _line(text: str, offset: int) -> int:
@@ -194,13 +199,14 @@ def _scan(text: str, pos: int, base_path: tuple, lazy: bool, whole: bool,
             break
         m = match(text, pos)
         if m is None:
+            pos = _SKIP_WHITESPACE.match(text, pos).end()  # type: ignore[union-attr]
             raise fail(f"unexpected character {text[pos]!r}", pos)
         kind = m.lastgroup
-        tok = m.group()
-        start = pos
         pos = m.end()
-        if kind == "ws":
-            continue
+        tok = m.group(kind)  # type: ignore[arg-type]
+        start = pos - len(tok)
+        if kind == "end":
+            break
         if kind in ("line_comment", "block_comment"):
             strict = False
             continue
