@@ -11,6 +11,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from enum import IntEnum
+from itertools import repeat
 from typing import Any, Callable
 
 from .errors import OverlappingEdits
@@ -94,16 +95,20 @@ def same_line(text: str, a: int, b: int) -> bool:
     return "\n" not in text[lo:hi]
 
 
-_LEADING_WHITESPACE = re.compile(r"^([ \t]*)[^ \t\r\n]", re.MULTILINE)
+# Indentation of each non-blank line after the first: starts with a literal "\n", so the
+# regex engine jumps from line to line instead of trying every position.
+_NEXT_LINE_INDENT = re.compile(r"\n([ \t]*)[^ \t\r\n]")
+_FIRST_LINE_INDENT = re.compile(r"([ \t]*)[^ \t\r\n]")
 
 
 @functools.lru_cache(maxsize=64)
 def detect_indent_unit(text: str) -> str:
     """The file's indentation step: a tab, or the most common positive step between lines."""
-    # the first few hundred lines tell; blank lines do not count
-    leads = _LEADING_WHITESPACE.findall(text, 0, 20_000)
-    tabs = sum(1 for lead in leads if lead[:1] == "\t")
-    spaces = sum(1 for lead in leads if lead[:1] == " ")
+    head = text[:20_000]  # the first few hundred lines tell; blank lines do not count
+    first = _FIRST_LINE_INDENT.match(head)
+    leads = ([first.group(1)] if first else []) + _NEXT_LINE_INDENT.findall(head)
+    tabs = sum(map(str.startswith, leads, repeat("\t")))
+    spaces = sum(map(str.startswith, leads, repeat(" ")))
     if tabs > spaces:
         return "\t"
     widths = [len(lead) for lead in leads if lead[:1] != "\t"]
