@@ -34,8 +34,28 @@ def choose_jobs(requested: int, templates: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+MAX_CHUNK = 256  # templates per chunk at most: a worker holds one chunk's parsed files at a time
+
+
+def _chunks(ordered: list[Path], jobs: int) -> list[list[Path]]:
+    """Runs of neighbouring templates, about len/(4*jobs) long (enough for the workers to
+    even out) but at most about MAX_CHUNK (memory). A chunk ends only where the folder
+    changes, so a template and its parameter files never land in different chunks."""
+    target = min(MAX_CHUNK, max(16, len(ordered) // (jobs * 4)))
+    chunks: list[list[Path]] = []
+    current: list[Path] = []
+    for path in ordered:
+        if len(current) >= target and path.parent != current[-1].parent:
+            chunks.append(current)
+            current = []
+        current.append(path)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def _chunk_worker(index: int) -> tuple[list[Any], list[str]]:
-    from .run import RunResult, _apply_and_verify, analyse_file, load_document
+    from .run import RunResult, _apply_and_verify, _release_parse_state, analyse_file, load_document
 
     state = _CHUNK_STATE
     chunk = state["chunks"][index]
@@ -47,6 +67,7 @@ def _chunk_worker(index: int) -> tuple[list[Any], list[str]]:
         if file_result.plans or file_result.error:
             partial.files.append(file_result)
     _apply_and_verify(partial, workspace, state["options"], state["root"])
+    _release_parse_state(partial)  # what the reports do not need is not sent back
     suppressions = state["suppressions"]
     return partial.files, list(suppressions.warnings) if suppressions is not None else []
 
@@ -61,7 +82,6 @@ def run_parallel(templates: list[Path], files: list[Path], options: Options, roo
     from .run import FileResult, load_document
 
     ordered = sorted(templates, key=lambda p: p.as_posix())
-    size = max(16, len(ordered) // (jobs * 4))
     # Indexes every chunk would otherwise rebuild (who calls which Bicep module) are built
     # once here and inherited by the workers.
     shared = Workspace(loader=load_document, files=files, max_file_size=options.max_file_size)
@@ -69,7 +89,7 @@ def run_parallel(templates: list[Path], files: list[Path], options: Options, roo
     if any(p.suffix.lower() == ".bicep" for p in files):
         from .formats import bicep
         bicep.prepare_workspace(shared)
-    chunks = [ordered[i:i + size] for i in range(0, len(ordered), size)]
+    chunks = _chunks(ordered, jobs)
     _CHUNK_STATE.update(chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
                         suppressions=suppressions, cache=shared.cache)
     results: list[FileResult] = []

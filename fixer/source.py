@@ -50,6 +50,12 @@ class SourceFile:
     def display(self) -> str:
         return str(self.path)
 
+    def __getstate__(self) -> dict:
+        # Sent back by parallel workers: the line index is rebuilt on demand, not pickled.
+        state = dict(self.__dict__)
+        state["_line_starts"] = None
+        return state
+
     def encode(self, text: str) -> bytes:
         """Bytes for ``text`` in this file's encoding, BOM included."""
         return self.bom + text.encode(self.encoding)
