@@ -40,7 +40,8 @@ MAX_CHUNK = 256  # templates per chunk at most: a worker holds one chunk's parse
 def _chunks(ordered: list[Path], jobs: int) -> list[list[Path]]:
     """Runs of neighbouring templates, about len/(4*jobs) long (enough for the workers to
     even out) but at most about MAX_CHUNK (memory). A chunk ends only where the folder
-    changes, so a template and its parameter files never land in different chunks."""
+    changes: the templates of one folder, which share its parameter files, stay together
+    (two chunks editing one file would send the whole run down the serial path)."""
     target = min(MAX_CHUNK, max(16, len(ordered) // (jobs * 4)))
     chunks: list[list[Path]] = []
     current: list[Path] = []
