@@ -51,3 +51,16 @@ def test_parallel_equals_serial_on_corpus():
 def test_small_runs_stay_serial():
     assert choose_jobs(0, 10) == 1
     assert choose_jobs(1, 100_000) == 1
+
+
+def test_chunks_end_where_a_folder_ends_and_stay_bounded():
+    from fixer.parallel import MAX_CHUNK, _chunks
+
+    paths = [Path(f"repo/app{i // 7:04d}/t{i % 7}.json") for i in range(7 * 400)]
+    chunks = _chunks(paths, jobs=2)
+    assert [p for chunk in chunks for p in chunk] == paths
+    folders = [{p.parent for p in chunk} for chunk in chunks]
+    for before, after in zip(folders, folders[1:]):
+        assert not before & after  # no folder is split between two chunks
+    assert max(len(chunk) for chunk in chunks) < MAX_CHUNK + 7
+    assert len(chunks) > 8  # big repositories get many small chunks, not jobs*4 huge ones
