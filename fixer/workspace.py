@@ -39,11 +39,11 @@ class Workspace:
     base: "Workspace | None" = None
 
     def add(self, doc: Document) -> None:
-        self._docs[_key(doc.path)] = doc
+        self._docs[file_key(doc.path)] = doc
 
     def document(self, path: Path) -> Document | None:
         """The parsed document at ``path``, or None if missing or unparsable (error kept)."""
-        key = _key(path)
+        key = file_key(path)
         if key in self._docs:
             return self._docs[key]
         if self.base is not None and key not in self.overrides:
@@ -65,7 +65,7 @@ class Workspace:
 
     def error_for(self, path: Path) -> str | None:
         """Why the file at ``path`` could not be read or parsed, if it could not."""
-        key = _key(path)
+        key = file_key(path)
         if key in self.errors or self.base is None or key in self.overrides:
             return self.errors.get(key)
         return self.base.error_for(path)
@@ -73,7 +73,7 @@ class Workspace:
     def with_overrides(self, overrides: dict[Path, str]) -> "Workspace":
         """A workspace that sees ``overrides`` (path -> new text) instead of the disk. Files
         not overridden come from this workspace, parsed once: they have not changed."""
-        return Workspace(loader=self.loader, files=self.files, overrides={_key(p): t for p, t in overrides.items()},
+        return Workspace(loader=self.loader, files=self.files, overrides={file_key(p): t for p, t in overrides.items()},
                          max_file_size=self.max_file_size, cache=self.cache, base=self)
 
 
@@ -87,5 +87,3 @@ def file_key(path: Path) -> Path:
     except (OSError, RuntimeError):
         return path.absolute()
 
-
-_key = file_key

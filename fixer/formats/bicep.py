@@ -39,7 +39,7 @@ from ..edits import Edit, detect_indent_unit, insert_entries, line_start, same_l
 from ..errors import ParseError
 from ..model import Document, Member, Node, Origin, Registry, Resolved
 from ..source import SourceFile
-from ..workspace import Workspace
+from ..workspace import Workspace, file_key
 
 MAX_DEPTH = 200            # object/array nesting; deeper input is refused, not recursed into
 _MAX_RESOLVE_DEPTH = 12    # parameter -> variable -> caller hops before we give up
@@ -1244,7 +1244,7 @@ class _Resolver:
     # -- other files ------------------------------------------------------------------
     def param_files(self, doc: Document) -> list[Document]:
         """.bicepparam files whose `using` names ``doc``: discovered ones and those below its folder."""
-        key = _resolved_path(doc.path)
+        key = file_key(doc.path)
         if key in self._param_files:
             return self._param_files[key]
         found: list[Document] = []
@@ -1256,26 +1256,26 @@ class _Resolver:
             if param_doc is None or param_doc.kind != "bicepparam" or param_doc not in _SYNTAX:
                 continue
             using = _syntax_of(param_doc).using
-            if using and not _REMOTE_MODULE.match(using) and _resolved_path(path.parent / using) == key:
+            if using and not _REMOTE_MODULE.match(using) and file_key(path.parent / using) == key:
                 found.append(param_doc)
         self._param_files[key] = found
         return found
 
     def callers(self, doc: Document) -> list[tuple[Document, _Module]]:
         """Module declarations in the discovered .bicep files that deploy ``doc``."""
-        key = _resolved_path(doc.path)
+        key = file_key(doc.path)
         if key in self._callers:
             return self._callers[key]
         found: list[tuple[Document, _Module]] = []
         for path in _reference_index(self.workspace, "module").get(_plain_key(doc.path), ()):
-            if _resolved_path(path) == key:
+            if file_key(path) == key:
                 continue
             caller_doc = self.workspace.document(path)
             if caller_doc is None or caller_doc not in _SYNTAX:
                 continue
             for module in _syntax_of(caller_doc).modules:
                 if module.path and not _REMOTE_MODULE.match(module.path) \
-                        and _resolved_path(path.parent / module.path) == key:
+                        and file_key(path.parent / module.path) == key:
                     found.append((caller_doc, module))
         self._callers[key] = found
         return found
@@ -1392,13 +1392,6 @@ def _bicepparam_files_below(folder: Path) -> list[Path]:
     except OSError:
         pass
     return found
-
-
-def _resolved_path(path: Path) -> Path:
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):
-        return path.absolute()
 
 
 def _where(doc: Document, node: Node) -> str:
