@@ -27,7 +27,7 @@ from .planner import Plan, plan_registry
 from .rule import Verdict, evaluate
 from .source import SourceFile, check_writable, read_source, write_atomic
 from .verify import verify_documents
-from .workspace import Workspace, file_key
+from .workspace import Workspace, clear_file_keys, file_key
 
 # A file can only hold a registry if this text is in it (any case). Checked on raw bytes so
 # files without it are never parsed: the fast path of large repositories.
@@ -252,7 +252,7 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     ``suppressions`` (fixer.suppressions.Suppressions) skips PSRule's ignored paths and
     marks suppressed registries; ``suppressor`` is the bare per-registry hook."""
     root = root or Path.cwd()
-    file_key.cache_clear()  # a long-lived process (tests, the bot) may see files move between runs
+    clear_file_keys()  # a long-lived process (tests, the bot) may see files move between runs
     outcome = RunResult(root=root)
     found = discover(paths, options.excludes, options.includes)
     outcome.errors.extend(found.errors)

@@ -9,6 +9,8 @@ written.
 from __future__ import annotations
 
 import functools
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -80,10 +82,29 @@ class Workspace:
 @functools.lru_cache(maxsize=8192)
 def file_key(path: Path) -> Path:
     """One key per file however it was reached (relative, through a symlink): its real
-    path. Cached: a run asks again and again for the same few files, and resolve() costs
-    an lstat per path component."""
+    path. Cached: a run asks again and again for the same few files. The folder's real path
+    is cached too (the files of one folder share it), so a file costs one lstat, not one
+    per path component."""
     try:
-        return path.resolve()
-    except (OSError, RuntimeError):
+        absolute = os.path.abspath(path)
+        folder, name = os.path.split(absolute)
+        try:
+            link = stat.S_ISLNK(os.lstat(absolute).st_mode)
+        except OSError:
+            link = False  # missing: its folder still decides its key
+        if link or not name:
+            return Path(os.path.realpath(absolute))
+        return Path(_real_folder(folder), name)
+    except (OSError, RuntimeError, ValueError):
         return path.absolute()
 
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+def clear_file_keys() -> None:
+    """Forget cached real paths (a long-lived process may see files and links move)."""
+    file_key.cache_clear()
+    _real_folder.cache_clear()
