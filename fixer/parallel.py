@@ -1,10 +1,11 @@
-"""Big repositories in worker processes.
+"""Runs chunk by chunk: in worker processes for big repositories, in this process otherwise.
 
 The templates are split into chunks of neighbours (sorted paths, so a template, its parameter
-files and its modules mostly share a chunk); each worker (fork) runs the same pipeline as the
-serial path on its chunk and sends back detached results (see Node.__getstate__). If two
-chunks change the same file (a shared parameter file or module caller), the caller repeats
-the run serially, so the result is always the serial one (tests/test_parallel.py).
+files and its modules mostly share a chunk); each chunk runs the whole pipeline with its own
+workspace, so memory follows a chunk, not the repository. Workers (fork) send back detached
+results (see Node.__getstate__). Chunks that change the same file (a shared parameter file, a
+caller of two modules) are run again as one, so the result is always the one a single run
+over everything gives (tests/test_parallel.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .options import Options
 from .workspace import Workspace, file_key
 
 PARALLEL_MIN_TEMPLATES = 400   # below this, starting processes costs more than it saves
-_CHUNK_STATE: dict[str, Any] = {}
+_CHUNK_STATE: dict[str, Any] = {}  # set just before forking workers, cleared after
 
 
 def choose_jobs(requested: int, templates: int) -> int:
@@ -34,15 +35,21 @@ def choose_jobs(requested: int, templates: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-MAX_CHUNK = 256  # templates per chunk at most: a worker holds one chunk's parsed files at a time
+MAX_CHUNK = 256  # templates per chunk at most: a run holds one chunk's parsed files at a time (per process)
 
 
-def _chunks(ordered: list[Path], jobs: int) -> list[list[Path]]:
-    """Runs of neighbouring templates, about len/(4*jobs) long (enough for the workers to
-    even out) but at most about MAX_CHUNK (memory). A chunk ends only where the folder
-    changes: the templates of one folder, which share its parameter files, stay together
-    (two chunks editing one file would send the whole run down the serial path)."""
-    target = min(MAX_CHUNK, max(16, len(ordered) // (jobs * 4)))
+def _chunk_target(count: int, jobs: int) -> int:
+    """Templates per chunk: with workers, about count/(4*jobs) (enough chunks for the workers
+    to even out); in one process, as many as memory allows. Never more than MAX_CHUNK."""
+    if jobs <= 1:
+        return MAX_CHUNK
+    return min(MAX_CHUNK, max(16, count // (jobs * 4)))
+
+
+def _chunks(ordered: list[Path], target: int) -> list[list[Path]]:
+    """Runs of neighbouring templates, about ``target`` long. A chunk ends only where the
+    folder changes: the templates of one folder, which share its parameter files, stay
+    together (two chunks editing one file have to be run again as one, see run_in_chunks)."""
     chunks: list[list[Path]] = []
     current: list[Path] = []
     for path in ordered:
@@ -55,11 +62,12 @@ def _chunks(ordered: list[Path], jobs: int) -> list[list[Path]]:
     return chunks
 
 
-def _chunk_worker(index: int) -> tuple[list[Any], list[str]]:
+def _run_chunk(chunk: list[Path], state: dict[str, Any],
+               on_file: Callable[[Any], None] | None = None) -> tuple[list[Any], list[str]]:
+    """The whole pipeline (analyse, plan, edit, verify) for one chunk, with a workspace of its
+    own: what it parsed is freed when it ends. Returns the results worth reporting."""
     from .run import RunResult, _apply_and_verify, _release_parse_state, analyse_file, load_document
 
-    state = _CHUNK_STATE
-    chunk = state["chunks"][index]
     workspace = Workspace(loader=load_document, files=state["files"], max_file_size=state["options"].max_file_size,
                           cache=state["cache"])
     partial = RunResult(root=state["root"])
@@ -67,60 +75,108 @@ def _chunk_worker(index: int) -> tuple[list[Any], list[str]]:
         file_result = analyse_file(path, workspace, state["options"], state["root"], state["suppressor"])
         if file_result.plans or file_result.error:
             partial.files.append(file_result)
+        if on_file is not None:
+            on_file(file_result)
     _apply_and_verify(partial, workspace, state["options"], state["root"])
-    _release_parse_state(partial)  # what the reports do not need is not sent back
+    _release_parse_state(partial)  # what the reports do not need is not kept (or sent back)
     suppressions = state["suppressions"]
     return partial.files, list(suppressions.warnings) if suppressions is not None else []
 
 
-def run_parallel(templates: list[Path], files: list[Path], options: Options, root: Path,
-                 suppressor: Any, suppressions: Any, jobs: int,
-                 progress: Callable[[int, int, int], None] | None) -> tuple[list[Any], list[str]] | None:
-    """Run the pipeline in ``jobs`` processes. None when chunks touch the same file (the
-    caller then runs serially)."""
-    import multiprocessing
+def _chunk_worker(index: int) -> tuple[list[Any], list[str]]:
+    """A worker's task: the chunk at ``index`` of the state it inherited when it was forked."""
+    return _run_chunk(_CHUNK_STATE["chunks"][index], _CHUNK_STATE)
 
+
+def _conflicts(per_chunk: list[list[Any]]) -> list[list[int]]:
+    """Groups of chunks (indexes) that changed the same file, joined transitively."""
+    parent = list(range(len(per_chunk)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owners: dict[Path, int] = {}
+    for index, chunk_files in enumerate(per_chunk):
+        for file_result in chunk_files:
+            if file_result.changed:
+                owner = owners.setdefault(file_key(file_result.path), index)
+                if owner != index:
+                    parent[find(index)] = find(owner)
+    groups: dict[int, list[int]] = {}
+    for index in range(len(per_chunk)):
+        groups.setdefault(find(index), []).append(index)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def run_in_chunks(templates: list[Path], files: list[Path], options: Options, root: Path,
+                  suppressor: Any, suppressions: Any, jobs: int,
+                  progress: Callable[[int, int, int], None] | None) -> tuple[list[Any], list[str]] | None:
+    """Run the pipeline chunk by chunk, in ``jobs`` worker processes (or in this one when
+    ``jobs`` is 1), so memory follows a chunk, not the repository. Chunks that changed the
+    same file are run again together, so their edits are merged and verified as one. None
+    if that still leaves two results for one file (the caller then runs everything at once)."""
     from .run import FileResult, load_document
 
     ordered = sorted(templates, key=lambda p: p.as_posix())
-    # Indexes every chunk would otherwise rebuild (who calls which Bicep module) are built
-    # once here and inherited by the workers.
+    # Indexes every chunk would otherwise rebuild (who calls which Bicep module) live in one
+    # cache: built lazily in this process, or before forking so the workers inherit them.
     shared = Workspace(loader=load_document, files=files, max_file_size=options.max_file_size)
-    import deepdiff  # noqa: F401  (imported once here rather than once per worker: it is slow to import)
-    if any(p.suffix.lower() == ".bicep" for p in files):
-        from .formats import bicep
-        bicep.prepare_workspace(shared)
-    chunks = _chunks(ordered, jobs)
-    _CHUNK_STATE.update(chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
-                        suppressions=suppressions, cache=shared.cache)
-    results: list[FileResult] = []
+    chunks = _chunks(ordered, _chunk_target(len(ordered), jobs))
+    state = dict(chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
+                 suppressions=suppressions, cache=shared.cache)
+    per_chunk: list[list[FileResult]] = []
     warnings: list[str] = []
-    owners: dict[Path, int] = {}
-    conflict = False
+    done = registries = 0
+
+    def collect(chunk_files: list[FileResult], chunk_warnings: list[str]) -> None:
+        per_chunk.append(chunk_files)
+        warnings.extend(w for w in chunk_warnings if w not in warnings)
+
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            done = 0
-            registries = 0
-            for index, (chunk_files, chunk_warnings) in enumerate(pool.imap(_chunk_worker, range(len(chunks)))):
-                done += len(chunks[index])
-                for file_result in chunk_files:
-                    registries += len(file_result.plans)
-                    if file_result.changed:
-                        key = file_key(file_result.path)
-                        if owners.setdefault(key, index) != index:
-                            conflict = True
-                results.extend(chunk_files)
-                warnings.extend(w for w in chunk_warnings if w not in warnings)
+        if jobs > 1:
+            import multiprocessing
+
+            import deepdiff  # noqa: F401  (imported once here rather than once per worker: it is slow to import)
+            if any(p.suffix.lower() == ".bicep" for p in files):
+                from .formats import bicep
+                bicep.prepare_workspace(shared)
+            _CHUNK_STATE.update(state)  # what the forked workers inherit
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for index, (chunk_files, chunk_warnings) in enumerate(pool.imap(_chunk_worker, range(len(chunks)))):
+                    collect(chunk_files, chunk_warnings)
+                    done += len(chunks[index])
+                    registries += sum(len(f.plans) for f in chunk_files)
+                    if progress is not None:
+                        progress(done, len(ordered), registries)
+        else:
+            def on_file(file_result: FileResult) -> None:
+                nonlocal done, registries
+                done += 1
+                registries += len(file_result.plans)
                 if progress is not None:
                     progress(done, len(ordered), registries)
+
+            for chunk in chunks:
+                collect(*_run_chunk(chunk, state, on_file))
+        for group in _conflicts(per_chunk):
+            # templates of these chunks edit a file together (a shared parameter file, a
+            # caller of two modules): run them as one chunk, here, so the edits are merged
+            together, chunk_warnings = _run_chunk([p for i in group for p in chunks[i]], state)
+            warnings.extend(w for w in chunk_warnings if w not in warnings)
+            per_chunk[group[0]] = together
+            for i in group[1:]:
+                per_chunk[i] = []
+        if _conflicts(per_chunk):
+            return None
     finally:
         _CHUNK_STATE.clear()
-    if conflict:
-        return None
     # A file edited for templates of one chunk (a parameter file) and listed by another
     # chunk as a template of its own appears twice: keep the one that carries the change.
     merged: dict[Path, FileResult] = {}
-    for file_result in results:
+    for file_result in (f for chunk_files in per_chunk for f in chunk_files):
         key = file_key(file_result.path)
         previous = merged.get(key)
         if previous is None:

@@ -274,16 +274,15 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
                 templates.append(template)
         context = context_files(root, found.files + templates, options.excludes)
     outcome.scanned = len(templates)
-    from .parallel import choose_jobs
-    jobs = choose_jobs(options.jobs, len(templates))
-    if jobs > 1:
-        from .parallel import run_parallel
-        parallel = run_parallel(templates, context, options, root, suppressor, suppressions, jobs, progress)
-        if parallel is not None:
-            files, warnings = parallel
-            outcome.files = sorted(files, key=lambda f: f.display)
-            outcome.warnings.extend(w for w in warnings if w not in outcome.warnings)
-            return outcome
+    from .parallel import choose_jobs, run_in_chunks
+    chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
+                            choose_jobs(options.jobs, len(templates)), progress)
+    if chunked is not None:
+        files, warnings = chunked
+        outcome.files = sorted(files, key=lambda f: f.display)
+        outcome.warnings.extend(w for w in warnings if w not in outcome.warnings)
+        return outcome
+    # Chunks still disagree about a file after being merged (not expected): everything at once.
     workspace = Workspace(loader=load_document, files=context, max_file_size=options.max_file_size)
     registries_seen = 0
     for done, path in enumerate(templates, 1):
@@ -355,9 +354,14 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
 
     # Verify every template whose fixes touched a file, with all the new texts in place.
     semantic_changes: dict[Path, list[str]] = {}
-    templates = {t for key in targets for t in touched_by[key]}
-    for template_path in sorted(templates):
-        involved = [k for k in targets if template_path in touched_by[k]]
+    # template -> the files its fixes touch (in target order), built once: asking every
+    # target for every template would be quadratic in a big serial run
+    touches: dict[Path, list[Path]] = defaultdict(list)
+    for key in targets:
+        for template_path in touched_by[key]:
+            touches[template_path].append(key)
+    for template_path in sorted(touches):
+        involved = touches[template_path]
         if any(k in failed_targets for k in involved):
             continue
         file_result = by_path[template_path]
