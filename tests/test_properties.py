@@ -455,3 +455,37 @@ def test_jsonc_formatting_round_trips_through_the_scanner(data: st.DataObject) -
     # (not json5.loads: it leaves escaped surrogate pairs such as "\\ud800\\udc00" unjoined)
     assert to_data(node) == json.loads(text if style.unit is not None and not style.comments and not style.trailing_commas
                                         else json.dumps({"root": value})) == {"root": value}
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.data())
+def test_the_values_read_while_scanning_are_the_documents_values(data: st.DataObject) -> None:
+    """scan_with_values (top level in Python, ``resources`` one level deeper, the rest by the
+    C decoder) gives the document's plain values and a tree with the same data, in JSON and
+    JSONC, whatever shape ``resources`` has."""
+    from fixer.formats.jsonc import scan_with_values, to_data
+
+    jsonc = data.draw(st.booleans())
+    style = data.draw(styles(jsonc))
+    leaf = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text("ab\"\\/,{}[] é", max_size=6)
+    value = st.recursive(leaf, lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.text("abcdefgh", min_size=1, max_size=4), children, max_size=3), max_leaves=12)
+    resources = data.draw(st.sampled_from(["array", "object", "other"]))
+    if resources == "array":
+        document = {"resources": data.draw(st.lists(value, min_size=1, max_size=4))}
+    elif resources == "object":  # languageVersion 2.0: symbolic names
+        document = {"resources": data.draw(st.dictionaries(st.text("abcdefgh", min_size=1, max_size=4), value,
+                                                           min_size=1, max_size=3))}
+    else:
+        document = {"resources": data.draw(leaf)}
+    document["outputs"] = data.draw(value)
+    text = dump_json(document, style, random.Random(data.draw(st.integers(0, 1000))))
+    try:
+        root, strict, values = scan_with_values(text)
+    except Exception as exc:  # duplicate keys that differ only in case are refused on purpose
+        assert "duplicate property" in str(exc)
+        return
+    assert values == document
+    assert to_data(root) == document
+    if not jsonc:
+        assert strict

@@ -130,19 +130,34 @@ def scan_with_values(text: str, lazy: bool = True) -> tuple[Node, bool, Any]:
     return root, strict, None
 
 
+def _opens_resources(stack: list[_Frame]) -> bool:
+    """The container about to open is the template's top-level ``resources``: it is scanned
+    one level deeper right away (every template read is walked there), so each resource is
+    decoded once, not once for the document's values and again when the array is expanded."""
+    frame = stack[-1]
+    return len(stack) == 1 and frame.key is not None and frame.node.kind == "object" and frame.key.lower() == "resources"
+
+
 def _scan_lazily(text: str) -> tuple[Node, bool, Any]:
     """The top level scanned in Python, everything below it read by the C decoder (once: its
     values make the document's plain data, its spans wait in lazy Nodes until needed).
     Raises _NotPlainJson where the C decoder cannot read a container."""
     top: dict[int, Any] = {}
     root, _, strict = _scan(text, 0, (), lazy=True, whole=True, top_values=top)
-    if root.kind == "object":
-        values: Any = {m.key: top[id(m.value)] if id(m.value) in top else m.value.value for m in root._members or ()}
-    elif root.kind == "array":
-        values = [top[id(i)] if id(i) in top else i.value for i in root._items or ()]
-    else:
-        values = root.value
-    return root, strict, values
+    return root, strict, _values_of(root, top, text)
+
+
+def _values_of(node: Node, decoded: dict[int, Any], text: str) -> Any:
+    """Plain value of a node whose lazy containers' values are in ``decoded`` (by id)."""
+    if id(node) in decoded:
+        return decoded[id(node)]
+    if node._expand is not None:
+        return _raw_value(text, node.start)[0]  # not expected: every lazy node's value is recorded
+    if node.kind == "object":
+        return {m.key: _values_of(m.value, decoded, text) for m in node._members or ()}
+    if node.kind == "array":
+        return [_values_of(i, decoded, text) for i in node._items or ()]
+    return node.value
 
 
 def _expander(text: str):
@@ -212,12 +227,12 @@ def _scan(text: str, pos: int, base_path: tuple, lazy: bool, whole: bool,
             continue
         if kind == "punct":
             if tok in "{[":
-                if stack and expand is not None:
+                if stack and expand is not None and not (top_values is not None and _opens_resources(stack)):
                     value, end = _raw_value(text, start)
                     if end > 0:
                         node = Node("object" if tok == "{" else "array", start, end, expand=expand)
                         attach(node)
-                        if top_values is not None and len(stack) == 1:
+                        if top_values is not None and len(stack) <= 2:
                             top_values[id(node)] = value
                         pos = end
                         continue
