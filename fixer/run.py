@@ -300,15 +300,18 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
 
 
 def _release_parse_state(outcome: RunResult) -> None:
-    """Drop what only parsing, planning and verifying needed (syntax trees, plain data, raw
-    bytes of files that will not be written), so memory follows the findings, not the
-    repository. Reports and write_fixes need none of it."""
+    """Drop what only parsing, planning and verifying needed (syntax trees, plain data, the
+    bytes read: a fingerprint of them is kept for files to be written), so memory follows the
+    findings, not the repository. Reports and write_fixes need none of it."""
     import sys
 
     bicep = sys.modules.get("fixer.formats.bicep")
     for file_result in outcome.files:
-        if file_result.source is not None and not file_result.changed:
-            file_result.source.raw = b""
+        if file_result.source is not None:
+            if file_result.changed:
+                file_result.source.forget_raw()  # the fingerprint is enough to see a change on disk
+            else:
+                file_result.source.raw = b""
         for plan in file_result.plans:
             registry = plan.registry
             registry.api_version_edit = None
@@ -465,7 +468,7 @@ def _put_back(written: list[FileResult]) -> list[str]:
         source = file_result.source
         assert source is not None
         try:
-            write_atomic(dataclasses.replace(source, raw=source.encode(file_result.new_text or "")), source.text)
+            write_atomic(dataclasses.replace(source, raw=source.encode(file_result.new_text or ""), digest=b""), source.text)
         except WriteError as exc:
             problems.append(f"{file_result.display} was written but could not be put back ({exc})")
     return problems

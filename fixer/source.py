@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import contextlib
+import hashlib
 import os
 import signal
 import stat
@@ -45,6 +46,8 @@ class SourceFile:
     mtime_ns: int = 0
     size: int = 0
     _line_starts: list[int] | None = field(default=None, repr=False)
+    # Fingerprint of the bytes read, once ``raw`` is let go (see forget_raw).
+    digest: bytes = field(default=b"", repr=False)
 
     @property
     def display(self) -> str:
@@ -55,6 +58,16 @@ class SourceFile:
         state = dict(self.__dict__)
         state["_line_starts"] = None
         return state
+
+    def content_digest(self) -> bytes:
+        """Fingerprint of the bytes this was read from: what "changed on disk?" is checked against."""
+        return self.digest or _digest(self.raw)
+
+    def forget_raw(self) -> None:
+        """Keep only the fingerprint of the bytes read: a big run holds thousands of files
+        until it writes them, and their bytes are only ever compared with the disk."""
+        self.digest = self.content_digest()
+        self.raw = b""
 
     def encode(self, text: str) -> bytes:
         """Bytes for ``text`` in this file's encoding, BOM included."""
@@ -69,6 +82,10 @@ class SourceFile:
     def column_of(self, offset: int) -> int:
         """1-based column of a character offset."""
         return offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=32).digest()
 
 
 def line_starts(text: str) -> list[int]:
@@ -131,7 +148,7 @@ def check_writable(source: SourceFile) -> None:
             current = handle.read()
     except OSError as exc:
         raise WriteError(f"{path}: cannot re-read before writing ({exc.strerror or exc}); not written") from None
-    if current != source.raw:
+    if _digest(current) != source.content_digest():
         raise WriteError(f"{path}: changed on disk since it was read; not written (run again)")
     if os.path.islink(path):
         # os.replace would turn the link into a regular file and leave its target unfixed;
