@@ -87,7 +87,7 @@ def check(
     show_progress = not quiet and sys.stderr.isatty()
     with _Progress(show_progress) as progress:
         result = run(list(paths or [Path(".")]), options, root=root, suppressions=suppressions,
-                     progress=progress.update if show_progress else None)
+                     progress=progress.update if show_progress else None, keep_new_texts=write)
     if write:
         write_fixes(result)
     _emit(result, output_format, output, quiet, no_color, "write" if write else "dry-run")

@@ -78,7 +78,7 @@ def _run_chunk(chunk: list[Path], state: dict[str, Any],
         if on_file is not None:
             on_file(file_result)
     _apply_and_verify(partial, workspace, state["options"], state["root"])
-    _release_parse_state(partial)  # what the reports do not need is not kept (or sent back)
+    _release_parse_state(partial, state["keep_new_texts"])  # what the reports do not need is not kept (or sent back)
     suppressions = state["suppressions"]
     return partial.files, list(suppressions.warnings) if suppressions is not None else []
 
@@ -113,7 +113,8 @@ def _conflicts(per_chunk: list[list[Any]]) -> list[list[int]]:
 
 def run_in_chunks(templates: list[Path], files: list[Path], options: Options, root: Path,
                   suppressor: Any, suppressions: Any, jobs: int,
-                  progress: Callable[[int, int, int], None] | None) -> tuple[list[Any], list[str]] | None:
+                  progress: Callable[[int, int, int], None] | None,
+                  keep_new_texts: bool = True) -> tuple[list[Any], list[str]] | None:
     """Run the pipeline chunk by chunk, in ``jobs`` worker processes (or in this one when
     ``jobs`` is 1), so memory follows a chunk, not the repository. Chunks that changed the
     same file are run again together, so their edits are merged and verified as one. None
@@ -126,7 +127,7 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
     shared = Workspace(loader=load_document, files=files, max_file_size=options.max_file_size)
     chunks = _chunks(ordered, _chunk_target(len(ordered), jobs))
     state = dict(chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
-                 suppressions=suppressions, cache=shared.cache)
+                 suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts)
     per_chunk: list[list[FileResult]] = []
     warnings: list[str] = []
     done = registries = 0

@@ -55,10 +55,18 @@ class FileResult:
     source: SourceFile | None = None
     role: str = "template"     # template | parameters | caller (a file edited for another one)
     semantic_changes: list[str] = field(default_factory=list)   # deepdiff paths the fix changes
+    _changed_before_drop: bool = field(default=False, repr=False, init=False)
 
     @property
     def changed(self) -> bool:
-        return self.new_text is not None and self.source is not None and self.new_text != self.source.text
+        if self.new_text is None:
+            return self._changed_before_drop
+        return self.source is not None and self.new_text != self.source.text
+
+    def drop_new_text(self) -> None:
+        """Forget the new text (a preview keeps only the diff); ``changed`` still tells."""
+        self._changed_before_drop = self.changed
+        self.new_text = None
 
 
 @dataclass(eq=False)
@@ -246,8 +254,11 @@ def _plan_registries(doc: Document, workspace: Workspace, options: Options, disp
 
 def run(paths: list[Path], options: Options, *, root: Path | None = None,
         suppressor: Suppressor | None = None, suppressions: Any = None,
-        progress: Callable[[int, int, int], None] | None = None) -> RunResult:
+        progress: Callable[[int, int, int], None] | None = None, keep_new_texts: bool = True) -> RunResult:
     """Analyse ``paths`` and compute (but do not write) every fix.
+
+    ``keep_new_texts=False`` (a preview that will not be written): results keep the diffs but
+    not the new texts, so a big run holds half as much; write_fixes then refuses the result.
 
     ``suppressions`` (fixer.suppressions.Suppressions) skips PSRule's ignored paths and
     marks suppressed registries; ``suppressor`` is the bare per-registry hook."""
@@ -276,7 +287,7 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     outcome.scanned = len(templates)
     from .parallel import choose_jobs, run_in_chunks
     chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
-                            choose_jobs(options.jobs, len(templates)), progress)
+                            choose_jobs(options.jobs, len(templates)), progress, keep_new_texts)
     if chunked is not None:
         files, warnings = chunked
         outcome.files = sorted(files, key=lambda f: f.display)
@@ -293,13 +304,13 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
         if progress is not None:
             progress(done, len(templates), registries_seen)
     _apply_and_verify(outcome, workspace, options, root)
-    _release_parse_state(outcome)
+    _release_parse_state(outcome, keep_new_texts)
     if suppressions is not None:
         outcome.warnings.extend(w for w in suppressions.warnings if w not in outcome.warnings)
     return outcome
 
 
-def _release_parse_state(outcome: RunResult) -> None:
+def _release_parse_state(outcome: RunResult, keep_new_texts: bool = True) -> None:
     """Drop what only parsing, planning and verifying needed (syntax trees, plain data, the
     bytes read: a fingerprint of them is kept for files to be written), so memory follows the
     findings, not the repository. Reports and write_fixes need none of it."""
@@ -312,6 +323,8 @@ def _release_parse_state(outcome: RunResult) -> None:
                 file_result.source.forget_raw()  # the fingerprint is enough to see a change on disk
             else:
                 file_result.source.raw = b""
+        if not keep_new_texts:
+            file_result.drop_new_text()
         for plan in file_result.plans:
             registry = plan.registry
             registry.api_version_edit = None
@@ -479,6 +492,8 @@ def write_fixes(result: RunResult) -> RunResult:
     and written together: if one of them cannot be written, none is (and any already
     written is put back). A file that fails is reported and the others are still written."""
     pending = [f for f in result.files if f.status == "would-fix" and f.changed and f.source is not None]
+    if any(f.new_text is None for f in pending):
+        raise ValueError("write_fixes needs a result made with run(..., keep_new_texts=True)")
     for group in _write_groups(pending, result):
         culprit: FileResult | None = None
         error = ""

@@ -121,3 +121,22 @@ def test_conflicting_chunks_are_found_transitively():
     per_chunk = [[changed("/r/a.json")], [unchanged], [changed("/r/b.json")],
                  [changed("/r/a.json"), changed("/r/c.json")], [changed("/r/c.json")], [changed("/r/b.json")]]
     assert sorted(sorted(g) for g in _conflicts(per_chunk)) == [[0, 3, 4], [2, 5]]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_preview_without_new_texts_reports_the_same(tmp_path, jobs):
+    """--dry-run keeps diffs, not new texts (memory of big runs); the report is unchanged,
+    and such a result cannot be written by mistake."""
+    if jobs > 1 and choose_jobs(2, 10_000) < 2:
+        pytest.skip("no fork on this platform")
+    root = _copy_inputs(tmp_path / "inputs")
+    full = run([root], Options(jobs=jobs), root=root)
+    preview = run([root], Options(jobs=jobs), root=root, keep_new_texts=False)
+    assert render_json(preview, "dry-run") == render_json(full, "dry-run")
+    assert [f.diff for f in preview.files] == [f.diff for f in full.files]
+    assert [f.display for f in preview.changed_files] == [f.display for f in full.changed_files]
+    assert preview.changed_files and all(f.new_text is None for f in preview.files)
+    before = _tree(root)
+    with pytest.raises(ValueError, match="keep_new_texts"):
+        write_fixes(preview)
+    assert _tree(root) == before
