@@ -654,3 +654,17 @@ def test_syntax_the_grammar_lacks_is_read(tmp_path):
     target_doc, end, values, type_path = registry.sku_name.allowed_type
     assert values == ["Basic", "Standard"] and type_path == ("type", "tierType")
     assert doc.source.text[end - len("'Standard'"):end] == "'Standard'"
+
+
+def test_a_symbol_named_once_outside_the_registry_has_no_other_user():
+    """The text pre-check before walking the tree for uses of a parameter: it may only say
+    "no other user" when that is certain (the one occurrence left is the declaration)."""
+    from fixer.formats.bicep import _named_at_most_once_outside
+
+    text = "param sku string\nresource r 'x' = {\n  sku: { name: sku }\n}\n"
+    registry = (text.index("resource"), len(text))
+    assert _named_at_most_once_outside(text, "sku", [registry])
+    assert not _named_at_most_once_outside(text + "var copy = sku\n", "sku", [registry])
+    assert not _named_at_most_once_outside(text + "var all = { ...sku }\n", "sku", [registry])  # a spread uses it
+    assert _named_at_most_once_outside(text + "var skuName = 'x'\nvar mysku = 1\n", "sku", [registry])  # other names
+    assert not _named_at_most_once_outside(text + "// sku\n", "sku", [registry])  # unsure: the tree decides

@@ -1465,6 +1465,18 @@ def _symbol_uses(doc: Document) -> dict[str, list[int]]:
     return uses
 
 
+def _named_at_most_once_outside(text: str, name: str, spans: list[tuple[int, int]]) -> bool:
+    """True when ``name`` occurs as a word at most once outside ``spans``. Every use of a symbol
+    is such an occurrence and so is its declaration (or import), so then nothing else uses it."""
+    outside = 0
+    for match in re.finditer(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text):
+        if not any(start <= match.start() < end for start, end in spans):
+            outside += 1
+            if outside > 1:
+                return False
+    return True
+
+
 def _mark_shared_definitions(registries: list[Registry]) -> None:
     """Flag values whose parameter or variable other declarations use too: a fix there
     would change them as well. Uses inside registries and in outputs do not count."""
@@ -1487,6 +1499,8 @@ def _mark_shared_definitions(registries: list[Registry]) -> None:
                         if m.path and not _REMOTE_MODULE.match(m.path) and _plain_key(owner.path.parent / m.path) == target]
                 if place.origin == Origin.MODULE_CALLER:
                     continue  # the caller passes this value for this module only
+                if _named_at_most_once_outside(syntax.text, name, own):
+                    continue  # only its declaration names it: no other user (no need to walk the tree)
                 for offset in _symbol_uses(owner).get(name, []):
                     if not any(start <= offset < end for start, end in own):
                         place.shared = f"'{name}' is also used elsewhere in {owner.path.name} (line {owner.line(offset)})"
