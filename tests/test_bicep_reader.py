@@ -668,3 +668,12 @@ def test_a_symbol_named_once_outside_the_registry_has_no_other_user():
     assert not _named_at_most_once_outside(text + "var all = { ...sku }\n", "sku", [registry])  # a spread uses it
     assert _named_at_most_once_outside(text + "var skuName = 'x'\nvar mysku = 1\n", "sku", [registry])  # other names
     assert not _named_at_most_once_outside(text + "// sku\n", "sku", [registry])  # unsure: the tree decides
+
+
+def test_imported_names_come_from_import_statements_at_the_start_of_a_line():
+    from fixer.formats.bicep import _imported_names
+
+    text = ("import {a, b as c} from 'x.bicep'\n  import { d } from 'y.bicep'\n"
+            "var x = 'import {e}'\nfooimport {f}\nvar y = import {g\nimport {h} from 'z.bicep'\n")
+    assert _imported_names(text) == {"a", "c", "d", "h"}
+    assert _imported_names("var imported = 1\n") == set()
