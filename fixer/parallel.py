@@ -10,6 +10,7 @@ over everything gives (tests/test_parallel.py).
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -145,6 +146,10 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
                 from .formats import bicep
                 bicep.prepare_workspace(shared)
             _CHUNK_STATE.update(state)  # what the forked workers inherit
+            # Everything the parent holds now (imported modules, the indexes) moves out of
+            # reach of the workers' cycle collector: their collections only walk what they
+            # create, and they do not touch (and so copy) the pages they share with the parent.
+            gc.freeze()
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 for index, (chunk_files, chunk_warnings) in enumerate(pool.imap(_chunk_worker, range(len(chunks)))):
                     collect(chunk_files, chunk_warnings)
@@ -174,6 +179,7 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
             return None
     finally:
         _CHUNK_STATE.clear()
+        gc.unfreeze()
     # A file edited for templates of one chunk (a parameter file) and listed by another
     # chunk as a template of its own appears twice: keep the one that carries the change.
     merged: dict[Path, FileResult] = {}
