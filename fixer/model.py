@@ -239,6 +239,8 @@ class Registry:
     # br/public:avm/res/container-registry/registry, whose params decide the network access
     flavor: str = "resource"
     module_action: Resolved | None = None   # avm-module: the networkRuleSetDefaultAction param as given
+    # avm-module: `networkRuleSetIpRules: []` makes the module write a Deny networkRuleSet (0.12.0 on)
+    module_empty_rules_deny: bool = True
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

@@ -250,13 +250,21 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
         "network access cannot be determined: " + "; ".join(
             r.detail for r in (registry.public_network_access, registry.default_action) if r.detail and r.value is None and r.origin != Origin.ABSENT))
     chosen, why = choose_strategy(registry, strategy or options.strategy)
-    # --strategy auto falls back to the other property when the preferred one cannot be edited.
+    hint = None
     if (strategy or options.strategy) == "auto":
         preferred = registry.public_network_access if chosen == "disable" else registry.default_action
         other = registry.default_action if chosen == "disable" else registry.public_network_access
         if preferred.origin not in EDITABLE + (Origin.ABSENT,) and other.origin in EDITABLE + (Origin.ABSENT,):
-            chosen = "deny" if chosen == "disable" else "disable"
-            why += f" (the other property is an expression, so {chosen} is used instead)"
+            if chosen == "disable":
+                # the firewall is the fallback that cuts off no one the template shows
+                chosen = "deny"
+                why = ("the template gives this registry a private endpoint, but its publicNetworkAccess is an "
+                       "expression; the firewall denies everything except the allowed IP rules instead")
+            else:
+                # never the other way round by itself: with no private endpoint, turning public
+                # access off could cut off every client; that is the user's call
+                hint = ("publicNetworkAccess could be set to 'Disabled' instead (--strategy disable), but the "
+                        "template gives this registry no private endpoint: that could cut off its clients")
     result.strategy = chosen
     builder = _Builder(registry, options.unsafe_fixes)
     rules = tuple(ip_rules if ip_rules is not None else options.ip_rules)
@@ -299,7 +307,7 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
         return fallback
 
     if builder.manual:
-        result.manual = builder.manual
+        result.manual = builder.manual + ([hint] if hint else [])
         return result
     changes = builder.finish()
     message = "; ".join(c.what for c in changes)
@@ -319,10 +327,18 @@ def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why
                              "params.publicNetworkAccess")
         return
     entries = [{"action": "Allow", "value": r} for r in rules]
+    has_rules = registry.ip_rules is not None and registry.ip_rules.kind == "array" and bool(registry.ip_rules.items)
+    if not registry.module_empty_rules_deny and not rules and not has_rules:
+        builder.manual.append(
+            "this version of the registry module writes a networkRuleSet only when networkRuleSetIpRules is not "
+            "empty ([] is enough from 0.12.0 on): give the IP addresses to allow with --ip-rule, upgrade the module "
+            "to 0.12.0 or later, or turn public access off (--strategy disable) if its clients reach it privately")
+        return
     if registry.ip_rules is None:
         builder.ensure(("params", "networkRuleSetIpRules"), entries, "params.networkRuleSetIpRules",  # type: ignore[arg-type]
-                        why + " (the module writes a networkRuleSet only when networkRuleSetIpRules is given; "
-                        "[] allows no public IP)")
+                        why + (" (the module writes a networkRuleSet only when networkRuleSetIpRules is given; "
+                               "[] allows no public IP)" if not entries else
+                               " (the module writes a networkRuleSet only when networkRuleSetIpRules is given)"))
     elif rules:
         _add_ip_rules(builder, registry, rules)
     action = registry.module_action
@@ -380,7 +396,9 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
         builder.manual.append(f"the fix needs the Premium SKU, but the SKU is {current}{where} and --no-sku-upgrade "
                               "was given; upgrade it or suppress this registry")
         return False
-    if sku.origin == Origin.ABSENT:
+    if sku.origin == Origin.ABSENT and registry.flavor == "avm-module":
+        ok = builder.ensure(("params", "acrSku"), "Premium", "params.acrSku", why)
+    elif sku.origin == Origin.ABSENT:
         ok = builder.ensure(("sku", "name"), "Premium", "sku.name", why)
     else:
         ok = builder.set_property(sku, ("sku", "name"), "Premium", why,

@@ -677,3 +677,15 @@ def test_imported_names_come_from_import_statements_at_the_start_of_a_line():
             "var x = 'import {e}'\nfooimport {f}\nvar y = import {g\nimport {h} from 'z.bicep'\n")
     assert _imported_names(text) == {"a", "c", "d", "h"}
     assert _imported_names("var imported = 1\n") == set()
+
+
+@pytest.mark.parametrize("path, version", [
+    ("br/public:avm/res/container-registry/registry:0.12.1", (0, 12, 1)),
+    ("br:mcr.microsoft.com/bicep/avm/res/container-registry/registry:0.8.5", (0, 8, 5)),
+    ("br/public:avm/res/container-registry/registry:latest", None),   # not a version: read as old
+    ("br/public:avm/res/storage/storage-account:0.9.0", None),
+])
+def test_the_avm_module_version_comes_from_the_reference(path, version):
+    from fixer.formats.bicep import _avm_version
+
+    assert _avm_version(path) == version

@@ -1538,34 +1538,66 @@ def _module_field(doc: Document, body: Node, resolver: "_Resolver", key: str) ->
     return resolver.resolve(doc, child, key, 0, ())
 
 
+def _avm_version(path: str) -> tuple[int, int, int] | None:
+    """The version of the AVM registry module a `br` reference pins (`...registry:0.8.5`)."""
+    match = _AVM_REGISTRY.match(path)
+    version = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", path[match.end():].strip()) if match else None
+    return (int(version[1]), int(version[2]), int(version[3])) if version else None
+
+
+# The module versions where its behaviour changed (Azure/bicep-registry-modules tags
+# avm/res/container-registry/registry/0.6.0 and 0.12.0, main.bicep):
+AVM_PREMIUM_DEFAULT = (0, 6, 0)      # acrSku = 'Premium' (before: 'Basic')
+AVM_EMPTY_RULES_DENY = (0, 12, 0)    # networkRuleSet when networkRuleSetIpRules != null (before: !empty(...))
+
+
+def _rules_state(ip_rules: Node | None) -> str:
+    """absent | empty | nonempty | unknown: what `networkRuleSetIpRules` is, for `empty()`
+    and `!= null` in the module."""
+    if ip_rules is None or ip_rules.kind == "null":
+        return "absent"
+    if ip_rules.kind == "array":
+        return "nonempty" if ip_rules.items else "empty"
+    return "unknown"
+
+
 def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_Resolver") -> Registry:
-    """A call of the AVM registry module, read the way the module turns its params into the
-    resource (avm/res/container-registry/registry main.bicep; see ../shared/reference):
+    """A call of the AVM registry module, read the way the module version it pins turns its
+    params into the resource (avm/res/container-registry/registry main.bicep at each tag; see
+    ../shared/reference):
 
     - publicNetworkAccess: the param if given; else 'Disabled' when privateEndpoints are
-      given and networkRuleSetIpRules are not; else unset.
-    - networkRuleSet (defaultAction = networkRuleSetDefaultAction, default 'Deny') is set
-      when networkRuleSetIpRules is given (even []), or when publicNetworkAccess is
-      'Enabled' and the default action is 'Deny'.
-    - acrSku defaults to 'Premium'; networkRuleBypassOptions to 'AzureServices'.
+      given and networkRuleSetIpRules are empty; else unset (every version).
+    - networkRuleSet (defaultAction = networkRuleSetDefaultAction, default 'Deny'): from
+      0.12.0, set when networkRuleSetIpRules is given (even []), or when publicNetworkAccess
+      is 'Enabled' and the default action is 'Deny'; before 0.12.0 only when
+      networkRuleSetIpRules is not empty. A version acr-fix cannot read counts as old.
+    - acrSku defaults to 'Premium' from 0.6.0 ('Basic' before); networkRuleBypassOptions to
+      'AzureServices'.
     """
     body = module.body
-    assert body is not None
+    assert body is not None and module.path is not None
+    version = _avm_version(module.path)
+    new_rules = version is not None and version >= AVM_EMPTY_RULES_DENY
     field = lambda key: _module_field(doc, body, resolver, key)  # noqa: E731
     params = body.get("params")
     params_obj = params if params is not None and params.kind == "object" else None
     ip_rules = params_obj.get("networkRuleSetIpRules") if params_obj is not None else None
+    rules = _rules_state(ip_rules)
     endpoints = params_obj.get("privateEndpoints") if params_obj is not None else None
-    has_ip_rules = ip_rules is not None and ip_rules.kind != "null"
     has_endpoints = endpoints is not None and not (endpoints.kind == "array" and not endpoints.items) \
         and endpoints.kind != "null"
     sure_endpoints = has_endpoints and endpoints is not None and endpoints.kind == "array"
 
     public_access = field("publicNetworkAccess")
-    if public_access.origin == Origin.ABSENT and has_endpoints and not has_ip_rules:
-        if endpoints is not None and endpoints.kind == "array":
+    if public_access.origin == Origin.ABSENT and has_endpoints and rules != "nonempty":
+        if sure_endpoints and rules != "unknown":
             public_access = Resolved(Origin.EXPRESSION, value="Disabled", doc=doc, node=endpoints,
                                      detail="set to 'Disabled' by the module: private endpoints and no IP rules")
+        elif sure_endpoints:
+            public_access = Resolved(Origin.EXPRESSION, doc=doc, node=ip_rules,
+                                     detail="the module disables public access only if networkRuleSetIpRules, "
+                                            f"`{_short(str(ip_rules.value if ip_rules is not None else ''))}`, is empty")
         else:  # e.g. `privateNetworking ? [...] : []`: the module's choice depends on it
             public_access = Resolved(Origin.EXPRESSION, doc=doc, node=endpoints,
                                      detail=f"the module disables public access only if privateEndpoints, the expression "
@@ -1573,10 +1605,13 @@ def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_R
                                             f"({_where(doc, endpoints) if endpoints is not None else 'unknown'}), is not empty")
     action = field("networkRuleSetDefaultAction")
     action_value = action.value if action.origin != Origin.ABSENT else "Deny"
-    configured = has_ip_rules or ((public_access.value or "").lower() == "enabled" and (action_value or "").lower() == "deny")
+    if new_rules:
+        configured = rules in ("empty", "nonempty") or (
+            (public_access.value or "").lower() == "enabled" and (action_value or "").lower() == "deny")
+    else:
+        configured = rules == "nonempty"
     if not configured:
-        if public_access.origin == Origin.EXPRESSION and public_access.value is None or \
-                (ip_rules is not None and ip_rules.kind == "expr"):
+        if public_access.origin == Origin.EXPRESSION and public_access.value is None or rules == "unknown":
             default_action = Resolved(Origin.EXPRESSION, doc=doc, detail="whether the module sets a networkRuleSet depends on an expression")
         else:
             default_action = Resolved(Origin.ABSENT, doc=doc, parent=params_obj)
@@ -1585,8 +1620,12 @@ def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_R
     else:
         default_action = action
     sku_name = field("acrSku")
-    if sku_name.origin == Origin.ABSENT:
+    if sku_name.origin == Origin.ABSENT and version is not None and version >= AVM_PREMIUM_DEFAULT:
         sku_name = Resolved(Origin.EXPRESSION, value="Premium", doc=doc, detail="the module's default acrSku")
+    elif sku_name.origin == Origin.ABSENT:
+        # 'Basic' before 0.6.0; a version acr-fix cannot read may be that old: pass it explicitly
+        sku_name = Resolved(Origin.ABSENT, value="Basic" if version is not None else None, doc=doc,
+                            parent=params_obj, detail=f"the module's default acrSku in {module.path.rsplit(':', 1)[-1]}")
     bypass = field("networkRuleBypassOptions")
     if bypass.origin == Origin.ABSENT:
         bypass = Resolved(Origin.EXPRESSION, value="AzureServices", doc=doc, detail="the module's default")
@@ -1618,6 +1657,7 @@ def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_R
         notes=[f"deployed by the Azure Verified Module {module.path}: fixed through its params"],
         flavor="avm-module",
         module_action=action,
+        module_empty_rules_deny=new_rules,
     )
 
 

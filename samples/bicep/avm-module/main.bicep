@@ -5,7 +5,7 @@ targetScope = 'resourceGroup'
 @description('Name of the container registry.')
 param registryName string = 'contosoapps${uniqueString(resourceGroup().id)}'
 
-module registry 'br/public:avm/res/container-registry/registry:0.9.3' = {
+module registry 'br/public:avm/res/container-registry/registry:0.12.1' = {
   name: 'container-registry'
   params: {
     name: registryName

@@ -1,6 +1,6 @@
 param location string = resourceGroup().location
 
-module acr 'br/public:avm/res/container-registry/registry:0.9.3' = {
+module acr 'br/public:avm/res/container-registry/registry:0.12.1' = {
   name: 'registry'
   params: {
     name: 'contosoavmacr'
@@ -10,7 +10,7 @@ module acr 'br/public:avm/res/container-registry/registry:0.9.3' = {
   }
 }
 
-module privateAcr 'br/public:avm/res/container-registry/registry:0.9.3' = {
+module privateAcr 'br/public:avm/res/container-registry/registry:0.12.1' = {
   name: 'private-registry'
   params: {
     name: 'contosoprivateacr'
@@ -22,7 +22,7 @@ module privateAcr 'br/public:avm/res/container-registry/registry:0.9.3' = {
   }
 }
 
-module allowAcr 'br/public:avm/res/container-registry/registry:0.9.3' = {
+module allowAcr 'br/public:avm/res/container-registry/registry:0.12.1' = {
   name: 'allow-registry'
   params: {
     name: 'contosoallowacr'
@@ -33,7 +33,7 @@ module allowAcr 'br/public:avm/res/container-registry/registry:0.9.3' = {
 
 param privateNetworking bool = false
 
-module maybePrivateAcr 'br/public:avm/res/container-registry/registry:0.9.3' = {
+module maybePrivateAcr 'br/public:avm/res/container-registry/registry:0.12.1' = {
   name: 'maybe-private-registry'
   params: {
     name: 'contosomaybeacr'
