@@ -231,3 +231,30 @@ def test_shared_parameter_is_manual_unless_unsafe_fixes(tmp_path):
     assert plan.status == "fix" and plan.fix.applicability.name == "UNSAFE"
     assert applied(doc, plan)["parameters"]["tier"]["defaultValue"] == "Premium"
     assert any("--unsafe-fixes" in note for note in plan.notes)
+
+
+def test_auto_does_not_turn_public_access_off_without_a_private_endpoint(tmp_path):
+    """The firewall is an expression here: disabling public access would close the registry,
+    but nothing shows its clients a private way in, so that is left to the user."""
+    props = {"publicNetworkAccess": "[parameters('access')]",
+             "networkRuleSet": "[if(parameters('restrict'), createObject('defaultAction', 'Deny'), null())]"}
+    text = template(registry(properties=props), parameters={
+        "access": {"type": "string", "defaultValue": "Enabled"}, "restrict": {"type": "bool", "defaultValue": False}})
+    (plan,), _ = plan_for(tmp_path, text)
+    assert plan.fix is None and plan.status == "manual"
+    assert any("--strategy disable" in reason and "no private endpoint" in reason for reason in plan.manual)
+    (explicit,), doc = plan_for(tmp_path, text, strategy="disable")  # asked for: done
+    assert explicit.fix is not None
+    assert applied(doc, explicit)["parameters"]["access"]["defaultValue"] == "Disabled"
+
+
+def test_auto_uses_the_firewall_when_public_access_is_an_expression_despite_a_private_endpoint(tmp_path):
+    endpoint = {"type": "Microsoft.Network/privateEndpoints", "apiVersion": "2023-04-01", "name": "pe",
+                "properties": {"privateLinkServiceConnections": [{"name": "c", "properties": {"groupIds": ["registry"]}}]}}
+    props = {"publicNetworkAccess": "[if(parameters('open'), 'Enabled', 'Disabled')]"}
+    text = template(registry(properties=props), parameters={"open": {"type": "bool", "defaultValue": True}},
+                    extra=[endpoint])
+    (plan,), doc = plan_for(tmp_path, text)
+    assert plan.strategy == "deny" and plan.fix is not None
+    assert "publicNetworkAccess is an expression" in plan.fix.changes[0].why
+    assert applied(doc, plan)["resources"][0]["properties"]["networkRuleSet"] == {"defaultAction": "Deny"}
