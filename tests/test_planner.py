@@ -258,3 +258,12 @@ def test_auto_uses_the_firewall_when_public_access_is_an_expression_despite_a_pr
     assert plan.strategy == "deny" and plan.fix is not None
     assert "publicNetworkAccess is an expression" in plan.fix.changes[0].why
     assert applied(doc, plan)["resources"][0]["properties"]["networkRuleSet"] == {"defaultAction": "Deny"}
+
+
+def test_properties_from_an_expression_name_each_property_in_the_reasons(tmp_path):
+    text = template(registry(properties="[variables('acrProps')]"),
+                    variables={"acrProps": {"publicNetworkAccess": "Enabled"}})
+    (plan,), _ = plan_for(tmp_path, text)
+    assert plan.status == "manual"
+    assert "publicNetworkAccess is inside an expression" in plan.problem
+    assert "networkRuleSet.defaultAction is inside an expression" in plan.problem

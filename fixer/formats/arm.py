@@ -523,7 +523,8 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
     public_access = field_of(props_obj, props, "publicNetworkAccess", "publicNetworkAccess")
     default_action = field_of(nrs_obj, nrs if props_obj is not None else None, "defaultAction", "networkRuleSet.defaultAction")
     if props is not None and props_obj is None:
-        default_action = public_access
+        # `"properties": "[variables('acrProps')]"`: both values are out of reach alike
+        default_action = field_of(None, props, "defaultAction", "networkRuleSet.defaultAction")
     bypass = field_of(props_obj, props, "networkRuleBypassOptions", "networkRuleBypassOptions")
     sku_name = field_of(sku_obj, sku, "name", "sku.name")
     if sku is not None and sku_obj is None:
