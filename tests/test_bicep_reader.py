@@ -440,8 +440,11 @@ def test_module_with_several_callers_or_none(tmp_path: Path) -> None:
         "a.bicep": "module r 'modules/acr.bicep' = {\n  name: 'a'\n  params: {\n    sku: 'Basic'\n  }\n}\n",
         "b.bicep": "module r 'modules/acr.bicep' = {\n  name: 'b'\n  params: {\n    sku: 'Standard'\n  }\n}\n",
     }, "modules/acr.bicep")
-    assert several.sku_name.origin == Origin.NO_VALUE
-    assert "a.bicep" in several.sku_name.detail and "b.bicep" in several.sku_name.detail
+    # each call is a deployment of its own: both values, each where its caller passes it
+    deployments = [several.sku_name, *several.sku_name.also]
+    assert [(r.origin, r.value) for r in deployments] == [(Origin.MODULE_CALLER, "Basic"), (Origin.MODULE_CALLER, "Standard")]
+    assert [r.detail.rsplit("/", 1)[-1] for r in deployments] == ["a.bicep", "b.bicep"]
+    assert all(r.detail.startswith("parameter 'sku' passed by module 'r' in ") for r in deployments)
     alone = _registry_in(tmp_path / "alone", {"modules/acr.bicep": MODULE}, "modules/acr.bicep")
     assert alone.sku_name.origin == Origin.NO_VALUE
     assert "no default value" in alone.sku_name.detail

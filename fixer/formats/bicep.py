@@ -1172,30 +1172,32 @@ class _Resolver:
         if unknown:
             caller_doc, module = unknown[0]
             return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
-                            detail=f"{what} comes from parameter '{name}', and {caller_doc.path.name} passes this module's "
-                                   f"params as an expression (line {caller_doc.line(module.start)})")
-        if len(passing) > 1:
-            places = ", ".join(f"{d.path.name}:{d.line(m.start)}" for d, m, _ in passing)
-            return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
-                            detail=f"{what} comes from parameter '{name}', which several module callers pass ({places}); "
-                                   f"change it at each of them")
-        if passing and len(callers) > 1 and declared.default is not None:
-            caller_doc, module, _ = passing[0]
-            return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
-                            detail=f"{what} comes from parameter '{name}', which {caller_doc.path.name} passes "
-                                   f"(line {caller_doc.line(module.start)}) but other callers leave at its default")
+                            detail=f"{what} comes from parameter '{name}', and {_relative(doc, caller_doc)} passes this "
+                                   f"module's params as an expression (line {caller_doc.line(module.start)})")
         if passing:
-            caller_doc, module, passed = passing[0]
-            inner = self.resolve(caller_doc, passed, what, depth + 1, keys)
-            if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
-                inner.origin = Origin.MODULE_CALLER
-                inner.detail = f"parameter '{name}' passed by module '{module.symbolic}' in {caller_doc.path.name}"
-                inner.param, inner.symbol_doc = name, doc
-            if inner.allowed is None and inner.known:
-                inner.allowed, inner.allowed_doc = declared.allowed, doc
-            if inner.allowed_type is None and inner.known:
-                inner.allowed_type = _allowed_type(doc, declared)
-            return inner
+            # Every call is a deployment of its own: each value passed, and the default for
+            # the calls that pass none (like ARM parameter files, see Resolved.also).
+            deployments: list[Resolved] = []
+            for caller_doc, module, passed in passing:
+                inner = self.resolve(caller_doc, passed, what, depth + 1, keys)
+                if not inner.known:
+                    return inner
+                if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
+                    inner.origin = Origin.MODULE_CALLER
+                    inner.detail = f"parameter '{name}' passed by module '{module.symbolic}' in {_relative(doc, caller_doc)}"
+                    inner.param, inner.symbol_doc = name, doc
+                if inner.allowed is None:
+                    inner.allowed, inner.allowed_doc = declared.allowed, doc
+                if inner.allowed_type is None:
+                    inner.allowed_type = _allowed_type(doc, declared)
+                deployments.append(inner)
+            if len(passing) < len(callers) and declared.default is not None:
+                default = self._default(doc, name, declared, what, depth, keys)
+                if not default.known:
+                    return default
+                deployments.append(default)
+            primary, primary.also = deployments[0], deployments[1:]
+            return primary
 
         # 3. The parameter's default value.
         if declared.default is None:
@@ -1205,6 +1207,10 @@ class _Resolver:
             return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
                             detail=f"{what} comes from parameter '{name}', which has no default value and {nobody} "
                                    f"(line {declared_line})")
+        return self._default(doc, name, declared, what, depth, keys)
+
+    def _default(self, doc: Document, name: str, declared: "_Param", what: str, depth: int,
+                 keys: tuple[str, ...]) -> Resolved:
         inner = self.resolve(doc, declared.default, what, depth + 1, keys)
         if inner.origin == Origin.LITERAL:
             inner.origin = Origin.PARAMETER_DEFAULT
@@ -1536,6 +1542,16 @@ def _module_field(doc: Document, body: Node, resolver: "_Resolver", key: str) ->
                             detail=f"{key} may come from the spread `{_short(spread.key)}` ({_where(doc, spread.value)})")
         return Resolved(Origin.ABSENT, doc=doc, parent=params)
     return resolver.resolve(doc, child, key, 0, ())
+
+
+def _relative(doc: Document, other: Document) -> str:
+    """``other``'s path as seen from ``doc``'s folder: callers of one module often share a
+    file name, so the name alone is not enough (and the path does not depend on where acr-fix
+    was started)."""
+    try:
+        return Path(os.path.relpath(other.path, doc.path.parent)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return other.path.as_posix()
 
 
 def _avm_version(path: str) -> tuple[int, int, int] | None:

@@ -1,0 +1,4 @@
+// passes no SKU: the module's default applies
+module registry '../../modules/registry.bicep' = {
+  name: 'registry'
+}

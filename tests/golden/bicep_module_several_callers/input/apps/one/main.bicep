@@ -1,0 +1,6 @@
+module registry '../../modules/registry.bicep' = {
+  name: 'registry'
+  params: {
+    sku: 'Basic'
+  }
+}
