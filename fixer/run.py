@@ -487,43 +487,69 @@ def _put_back(written: list[FileResult]) -> list[str]:
     return problems
 
 
+# Writing a file waits on the disk (temporary file, fsync, rename), not on Python, so a few
+# threads overlap those waits; each fix (a group of files) is still written by one thread.
+WRITE_THREADS = 8
+
+
 def write_fixes(result: RunResult) -> RunResult:
     """Write every verified new text atomically. Files that one fix spans are checked first
     and written together: if one of them cannot be written, none is (and any already
-    written is put back). A file that fails is reported and the others are still written."""
+    written is put back). A file that fails is reported and the others are still written.
+    On Ctrl-C, the fixes being written are finished and no other one is started."""
     pending = [f for f in result.files if f.status == "would-fix" and f.changed and f.source is not None]
     if any(f.new_text is None for f in pending):
         raise ValueError("write_fixes needs a result made with run(..., keep_new_texts=True)")
-    for group in _write_groups(pending, result):
-        culprit: FileResult | None = None
-        error = ""
+    groups = _write_groups(pending, result)
+    if len(groups) <= 1:
+        for group in groups:
+            _write_group(group)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(WRITE_THREADS, len(groups))) as pool:
+            futures = [pool.submit(_write_group, group) for group in groups]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()  # not started yet: left as it was
+                raise
+    result.written = True
+    return result
+
+
+def _write_group(group: list[FileResult]) -> None:
+    """Write the files of one fix, all or none."""
+    culprit: FileResult | None = None
+    error = ""
+    for file_result in group:
+        try:
+            check_writable(file_result.source)  # type: ignore[arg-type]
+        except WriteError as exc:
+            culprit, error = file_result, str(exc).replace(str(file_result.path), file_result.display, 1)
+            break
+    if culprit is not None:
+        _refuse(group, culprit, error)
+        return
+    written: list[FileResult] = []
+    try:
         for file_result in group:
             try:
-                check_writable(file_result.source)  # type: ignore[arg-type]
+                write_atomic(file_result.source, file_result.new_text or "")  # type: ignore[arg-type]
+                written.append(file_result)
             except WriteError as exc:
                 culprit, error = file_result, str(exc).replace(str(file_result.path), file_result.display, 1)
                 break
-        if culprit is not None:
-            _refuse(group, culprit, error)
-            continue
-        written: list[FileResult] = []
-        try:
-            for file_result in group:
-                try:
-                    write_atomic(file_result.source, file_result.new_text or "")  # type: ignore[arg-type]
-                    written.append(file_result)
-                except WriteError as exc:
-                    culprit, error = file_result, str(exc).replace(str(file_result.path), file_result.display, 1)
-                    break
-        except BaseException:
-            _put_back(written)  # Ctrl-C between two files of one fix: no half-applied fix
-            raise
-        if culprit is None:
-            for file_result in group:
-                file_result.status = "fixed"
-            continue
-        for problem in _put_back(written):
-            error += f"; {problem}"
-        _refuse(group, culprit, error)
-    result.written = True
-    return result
+    except BaseException:
+        _put_back(written)  # Ctrl-C between two files of one fix: no half-applied fix
+        raise
+    if culprit is None:
+        for file_result in group:
+            file_result.status = "fixed"
+        return
+    for problem in _put_back(written):
+        error += f"; {problem}"
+    _refuse(group, culprit, error)
+
