@@ -241,6 +241,9 @@ class Registry:
     module_action: Resolved | None = None   # avm-module: the networkRuleSetDefaultAction param as given
     # avm-module: `networkRuleSetIpRules: []` makes the module write a Deny networkRuleSet (0.12.0 on)
     module_empty_rules_deny: bool = True
+    # Other resources of the template that pull from the registry (its login server or
+    # credentials), e.g. "Microsoft.Web/sites 'app' (line 41)": a fix may cut them off.
+    clients: list[str] = field(default_factory=list)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

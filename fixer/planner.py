@@ -313,7 +313,22 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     message = "; ".join(c.what for c in changes)
     result.fix = Fix(RULE_ID, message, changes, builder.applicability)
     result.notes.extend(builder.unsafe_notes)
+    if registry.clients:
+        result.notes.append(_clients_note(registry.clients, chosen))
     return result
+
+
+def _clients_note(clients: list[str], strategy: str) -> str:
+    """What the fix means for the template's own image pulls (an App Service pulling with the
+    admin credentials is not a trusted service: the firewall turns it away)."""
+    who = ", ".join(clients[:3]) + (f" and {len(clients) - 3} more" if len(clients) > 3 else "")
+    let_in = ("private endpoints" if strategy == "disable" else
+              "the allowed IP addresses, trusted Azure services and private endpoints")
+    return (f"{who} in this template pull{'s' if len(clients) == 1 else ''} from this registry; after the fix only "
+            f"{let_in} get through, so give {'it' if len(clients) == 1 else 'them'} a private endpoint"
+            + (f" or allow {'its' if len(clients) == 1 else 'their'} outbound addresses (--ip-rule)"
+               if strategy != "disable" else "")
+            + " before deploying")
 
 
 def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why: str, rules: tuple[str, ...]) -> None:

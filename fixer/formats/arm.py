@@ -389,9 +389,13 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     private_endpoint_targets: list[str] = []
     deployments: list[Node] = []  # nested deployments (their parameters carry values to registries)
     work: list[tuple[Node | None, Scope, str | None]] = [(doc.root.get("resources"), root_scope, None)]
+    pulling: list[tuple[Node, str]] = []  # resources that use a login server or registry credentials
     while work:
         container, scope, parent_type = work.pop(0)
         for symbolic, resource in _iter_resources(container):
+            span = doc.source.text[resource.start:resource.end]
+            if _PULLS.search(span):
+                pulling.append((resource, span.lower()))
             if resource._expand is not None and not _may_matter(doc.source.text, resource):
                 continue  # an unparsed resource that mentions no registry, deployment or endpoint
             rtype = _type_of(resource, parent_type)
@@ -411,6 +415,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         registry.index = index
         registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets,
                                                               sum(1 for r in registries if not r.existing))
+        registry.clients = _clients(doc, registry, pulling, sum(1 for r in registries if not r.existing))
     _mark_shared_definitions(doc, registries, deployments)
     return registries
 
@@ -577,6 +582,31 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
         inline_ignore=(ignore.group(1).strip() or "no reason given") if ignore else None,
         checkov_skip=(checkov.group(1).strip() or "CKV_AZURE_139 skipped") if checkov else None,
     )
+
+
+# A resource that pulls images: it reads a registry's login server or its admin credentials.
+_PULLS = re.compile(r"loginServer|listCredentials\(", re.IGNORECASE)
+
+
+def _clients(doc: Document, registry: Registry, pulling: list[tuple[Node, str]], registry_count: int) -> list[str]:
+    """The resources among ``pulling`` that name this registry (by type, with one registry in
+    the template; else by its name expression or symbolic name), described for a note."""
+    names = {n.lower().strip("[]") for n in (registry.name, registry.symbolic) if n}
+    name_node = registry.node.get("name")
+    if name_node is not None and name_node.kind == "string":
+        names.add(name_node.value.lower().strip("[]"))
+    found = []
+    for resource, lowered in pulling:
+        if resource is registry.node or registry.node.start <= resource.start < registry.node.end:
+            continue
+        if any(name and name in lowered for name in names) or \
+                (registry_count == 1 and "containerregistry/registries" in lowered):
+            kind, name = resource.get("type"), resource.get("name")
+            label = kind.value if kind is not None and kind.kind == "string" else "a resource"
+            if name is not None and name.kind == "string":
+                label += f" '{name.value}'"
+            found.append(f"{label} (line {doc.line(resource)})")
+    return found
 
 
 def _private_endpoint_text(doc: Document, resource: Node) -> str:

@@ -1747,6 +1747,7 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
         symbolic=resource.symbolic,
         existing=resource.existing,
         has_private_endpoint=_has_private_endpoint(syntax, resource, endpoints),
+        clients=_clients(doc, syntax, resource),
         property_keys=frozenset(m.key.lower() for m in props_obj.members or ()) if props_obj is not None else frozenset(),
         network_rule_set_keys=frozenset(m.key.lower() for m in nrs_obj.members or ()) if nrs_obj is not None else frozenset(),
         inline_ignore=(ignore.group(1).strip() or "no reason given") if ignore else None,
@@ -1827,6 +1828,24 @@ def _private_endpoint_declarations(syntax: _Syntax) -> list[_Resource | _Module]
         text = syntax.text[module.start:module.end].lower()
         if "privateendpoint" in text or "private-endpoint" in text:
             found.append(module)
+    return found
+
+
+def _clients(doc: Document, syntax: _Syntax, registry: _Resource) -> list[str]:
+    """Other declarations of the file that pull from this registry: they read its login server
+    or its credentials (`acr.properties.loginServer`, `acr.listCredentials()`), described for
+    a note. Outputs do not count: they pull nothing."""
+    if registry.loop:
+        return []  # `acr[i]`: which one a use means is not known here
+    uses = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(registry.symbolic)}\.(?:properties\.loginServer|listCredentials\()")
+    found = []
+    declarations: list[tuple[str, int, int]] = [
+        (f"{r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'} '{r.symbolic}'", r.start, r.end)
+        for r in syntax.resources if r is not registry and "::" not in r.symbolic]
+    declarations += [(f"module '{m.symbolic}'", m.start, m.end) for m in syntax.modules]
+    for label, start, end in sorted(declarations, key=lambda d: d[1]):
+        if not registry.start <= start < registry.end and uses.search(syntax.text, start, end):
+            found.append(f"{label} (line {doc.line(start)})")
     return found
 
 
