@@ -692,3 +692,17 @@ def test_the_avm_module_version_comes_from_the_reference(path, version):
     from fixer.formats.bicep import _avm_version
 
     assert _avm_version(path) == version
+
+
+@pytest.mark.parametrize("declaration, absent", [
+    ("var extra = {\n  zoneRedundancy: 'Disabled'\n}\n", True),                       # no such key: really absent
+    ("var extra = {\n  networkRuleSet: {\n    defaultAction: 'Allow'\n  }\n}\n", False),  # the spread sets it
+    ("var base = {}\nvar extra = {\n  ...base\n}\n", False),                              # a spread in the spread
+    ("param extra object = {}\n", False),                                                 # a parameter: any object
+])
+def test_a_spread_of_a_variable_without_the_key_leaves_it_absent(declaration, absent):
+    registry = _only(f"{declaration}resource acr {ACR} = {{\n  name: 'x'\n  properties: {{\n    ...extra\n"
+                     f"    publicNetworkAccess: 'Enabled'\n  }}\n}}\n")
+    assert (registry.default_action.origin == Origin.ABSENT) is absent
+    if not absent:
+        assert "spread" in registry.default_action.detail

@@ -1544,6 +1544,16 @@ def _module_field(doc: Document, body: Node, resolver: "_Resolver", key: str) ->
     return resolver.resolve(doc, child, key, 0, ())
 
 
+def _spread_lacks(syntax: _Syntax, spread: Node, key: str) -> bool:
+    """True when the spread (`...name`) is a variable holding an object literal that has no
+    ``key`` (and no spread of its own): the key is then really absent."""
+    name = str(spread.value).strip()
+    value = syntax.variables.get(name) if spread.kind == "expr" and name.isidentifier() else None
+    if value is None or value.kind != "object":
+        return False
+    return all(not m.key.startswith(SPREAD) and m.key.lower() != key.lower() for m in value.members or ())
+
+
 def _relative(doc: Document, other: Document) -> str:
     """``other``'s path as seen from ``doc``'s folder: callers of one module often share a
     file name, so the name alone is not enough (and the path does not depend on where acr-fix
@@ -1696,7 +1706,8 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
         for depth, key in enumerate(keys):
             child = current.get(key)
             if child is None:
-                spread = next((m for m in current.members or () if m.key.startswith(SPREAD)), None)
+                spread = next((m for m in current.members or ()
+                               if m.key.startswith(SPREAD) and not _spread_lacks(syntax, m.value, key)), None)
                 if spread is not None:
                     return Resolved(Origin.EXPRESSION, doc=doc, node=spread.value,
                                     detail=f"{what} may come from the spread `{_short(spread.key)}` ({_where(doc, spread.value)})")
