@@ -389,13 +389,14 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     private_endpoint_targets: list[str] = []
     deployments: list[Node] = []  # nested deployments (their parameters carry values to registries)
     work: list[tuple[Node | None, Scope, str | None]] = [(doc.root.get("resources"), root_scope, None)]
-    pulling: list[tuple[Node, str]] = []  # resources that use a login server or registry credentials
+    pulling: list[Node] = []  # resources that use a login server or registry credentials
+    lowered = doc.source.text.lower()
     while work:
         container, scope, parent_type = work.pop(0)
         for symbolic, resource in _iter_resources(container):
-            span = doc.source.text[resource.start:resource.end]
-            if _PULLS.search(span):
-                pulling.append((resource, span.lower()))
+            if lowered.find("loginserver", resource.start, resource.end) >= 0 or \
+                    lowered.find("listcredentials(", resource.start, resource.end) >= 0:
+                pulling.append(resource)
             if resource._expand is not None and not _may_matter(doc.source.text, resource):
                 continue  # an unparsed resource that mentions no registry, deployment or endpoint
             rtype = _type_of(resource, parent_type)
@@ -415,7 +416,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         registry.index = index
         registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets,
                                                               sum(1 for r in registries if not r.existing))
-        registry.clients = _clients(doc, registry, pulling, sum(1 for r in registries if not r.existing))
+        registry.clients = _clients(doc, registry, pulling, lowered, sum(1 for r in registries if not r.existing))
     _mark_shared_definitions(doc, registries, deployments)
     return registries
 
@@ -584,23 +585,21 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
     )
 
 
-# A resource that pulls images: it reads a registry's login server or its admin credentials.
-_PULLS = re.compile(r"loginServer|listCredentials\(", re.IGNORECASE)
-
-
-def _clients(doc: Document, registry: Registry, pulling: list[tuple[Node, str]], registry_count: int) -> list[str]:
-    """The resources among ``pulling`` that name this registry (by type, with one registry in
-    the template; else by its name expression or symbolic name), described for a note."""
+def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: str, registry_count: int) -> list[str]:
+    """The resources among ``pulling`` (they read a login server or registry credentials) that
+    name this registry (by type, with one registry in the template; else by its name
+    expression or symbolic name), described for a note. ``lowered``: the text, lower-case."""
     names = {n.lower().strip("[]") for n in (registry.name, registry.symbolic) if n}
     name_node = registry.node.get("name")
     if name_node is not None and name_node.kind == "string":
         names.add(name_node.value.lower().strip("[]"))
     found = []
-    for resource, lowered in pulling:
+    for resource in pulling:
         if resource is registry.node or registry.node.start <= resource.start < registry.node.end:
             continue
-        if any(name and name in lowered for name in names) or \
-                (registry_count == 1 and "containerregistry/registries" in lowered):
+        start, end = resource.start, resource.end
+        if any(name and lowered.find(name, start, end) >= 0 for name in names) or \
+                (registry_count == 1 and lowered.find("containerregistry/registries", start, end) >= 0):
             kind, name = resource.get("type"), resource.get("name")
             label = kind.value if kind is not None and kind.kind == "string" else "a resource"
             if name is not None and name.kind == "string":
