@@ -59,6 +59,7 @@ class _Builder:
         self.unsafe_fixes = unsafe_fixes
         self.applicability = Applicability.SAFE
         self.unsafe_notes: list[str] = []
+        self.fix_notes: list[str] = []   # notes that only make sense if the fix is made
         self.changes: list[Change] = []
         self.manual: list[str] = []
         # id(object node) -> (doc, node, {key: value}, [what], [why])
@@ -308,10 +309,12 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
 
     if builder.manual:
         result.manual = builder.manual + ([hint] if hint else [])
+        result.sku_upgrade = False  # nothing is changed: no upgrade to report either
         return result
     changes = builder.finish()
     message = "; ".join(c.what for c in changes)
     result.fix = Fix(RULE_ID, message, changes, builder.applicability)
+    result.notes.extend(builder.fix_notes)
     result.notes.extend(builder.unsafe_notes)
     if registry.clients:
         result.notes.append(_clients_note(registry.clients, chosen))
@@ -351,9 +354,9 @@ def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why
         return
     if registry.ip_rules is None:
         builder.ensure(("params", "networkRuleSetIpRules"), entries, "params.networkRuleSetIpRules",  # type: ignore[arg-type]
-                        why + (" (the module writes a networkRuleSet only when networkRuleSetIpRules is given; "
+                        why + (" (given networkRuleSetIpRules, even [], the module writes a networkRuleSet; "
                                "[] allows no public IP)" if not entries else
-                               " (the module writes a networkRuleSet only when networkRuleSetIpRules is given)"))
+                               " (given networkRuleSetIpRules, the module writes a networkRuleSet)"))
     elif rules:
         _add_ip_rules(builder, registry, rules)
     action = registry.module_action
@@ -393,7 +396,9 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
     if sku.value is not None and sku.value.lower() == "premium":
         # name the first deployment that is not Premium (set_property edits every one that is not)
         sku = replace(sku, value=next(r.value for r in sku.also if (r.value or "").lower() != "premium"))
-    current = f"'{sku.value}'" if sku.value is not None else sku.describe()
+    others = list(dict.fromkeys(f"'{r.value}'" for r in [sku, *sku.also]
+                                if r.value is not None and r.value.lower() != "premium"))
+    current = " and ".join(others) if others else sku.describe()
     why = "firewall rules and disabled public access need the Premium SKU (see the cost note)"
     if sku.value is not None and sku.value.lower() not in VALID_SKUS:
         # e.g. AKS-Construction's registries_sku = '' switches the registry off: changing it
@@ -419,7 +424,7 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
         ok = builder.set_property(sku, ("sku", "name"), "Premium", why,
                                   "params.acrSku" if registry.flavor == "avm-module" else "sku.name")
     if ok:
-        result.notes.append(f"SKU upgraded from {current} to Premium: {COST_NOTE}")
+        builder.fix_notes.append(f"SKU upgraded from {current} to Premium: {COST_NOTE}")
         tier = registry.sku.get("tier") if registry.sku is not None else None
         if tier is not None and tier.kind == "string" and not tier.value.startswith("[") \
                 and tier.value.lower() != "premium":

@@ -67,8 +67,18 @@ def render_text(result: RunResult, *, color: bool = False, show_diff: bool = Tru
         out.append(_paint(
             f"{counts['files_scanned']} template file(s), {counts['registries']} registr{'y' if counts['registries'] == 1 else 'ies'}: "
             f"{counts['fix']} {verb}, {counts['manual']} manual, {counts['suppressed']} suppressed, "
-            f"{counts['pass']} passing; {counts['errors']} error(s)", "bold", color))
+            f"{counts['pass']} passing{_not_checked(counts)}; {counts['errors']} error(s)", "bold", color))
     return "\n".join(out) + ("\n" if out else "")
+
+
+def _not_checked(counts: dict[str, int]) -> str:
+    """The registries the rule does not apply to, so the summary adds up (only when there are)."""
+    parts = []
+    if counts.get("existing"):
+        parts.append(f"{counts['existing']} existing reference{'s' if counts['existing'] != 1 else ''}")
+    if counts.get("not_applicable"):
+        parts.append(f"{counts['not_applicable']} not Premium (--premium-only)")
+    return "".join(f", {part}" for part in parts)
 
 
 def _plan_lines(file_result: FileResult, plan: Plan, written: bool, color: bool, root) -> list[str]:

@@ -267,3 +267,22 @@ def test_properties_from_an_expression_name_each_property_in_the_reasons(tmp_pat
     assert plan.status == "manual"
     assert "publicNetworkAccess is inside an expression" in plan.problem
     assert "networkRuleSet.defaultAction is inside an expression" in plan.problem
+
+
+def test_a_manual_finding_reports_no_sku_upgrade(tmp_path):
+    props = {"networkRuleSet": "[if(parameters('restrict'), createObject('defaultAction', 'Deny'), null())]"}
+    text = template(registry(sku={"name": "Basic"}, properties=props),
+                    parameters={"restrict": {"type": "bool", "defaultValue": False}})
+    (plan,), _ = plan_for(tmp_path, text)
+    assert plan.status == "manual" and plan.fix is None
+    assert not plan.sku_upgrade and not any("SKU upgraded" in note for note in plan.notes)
+
+
+def test_the_sku_note_names_every_value_it_replaces(tmp_path):
+    text = template(registry(sku={"name": "[parameters('sku')]"}),
+                    parameters={"sku": {"type": "string", "defaultValue": "Basic"}})
+    files = {"main.parameters.json": json.dumps({"parameters": {"sku": {"value": "Standard"}}}),
+             "main.parameters.prod.json": json.dumps({"parameters": {}})}
+    (plan,), _ = plan_for(tmp_path, text, files=files)
+    assert plan.fix is not None
+    assert any("from 'Standard' and 'Basic' to Premium" in note for note in plan.notes)

@@ -159,7 +159,7 @@ def _resolve_parameter(name: str, ref: Node, scope: Scope, what: str, depth: int
         if value_node is not None:
             inner = resolve(value_node, scope.parent, what, depth + 1)
             if inner.origin == Origin.LITERAL:
-                inner.detail = f"passed as parameter '{name}' to {scope.label}"
+                inner.detail = f"parameter '{name}' passed to {scope.label}"
             return inner
         return Resolved(Origin.EXPRESSION, doc=doc, node=ref,
                         detail=f"{what} comes from parameter '{name}', passed to {scope.label} by reference (line {doc.line(passed)})")

@@ -1025,10 +1025,16 @@ def _unescape(sequence: str) -> str:
 class _Resolver:
     """Follows a value to where it is defined, across parameter files and module callers."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, home: Document | None = None) -> None:
         self.workspace = workspace
+        self.home = home  # the file whose registries are resolved: lines elsewhere name their file
         self._param_files: dict[Path, list[Document]] = {}
         self._callers: dict[Path, list[tuple[Document, _Module]]] = {}
+
+    def _where(self, doc: Document, node: Node) -> str:
+        if self.home is None or doc is self.home:
+            return _where(doc, node)
+        return f"{_relative(self.home, doc)} line {doc.line(node)}"
 
     def resolve(self, doc: Document, node: Node | None, what: str, depth: int = 0,
                 keys: tuple[str, ...] = ()) -> Resolved:
@@ -1046,12 +1052,12 @@ class _Resolver:
             return Resolved(Origin.ABSENT, doc=doc)
         if keys and node.kind != "expr":
             return Resolved(Origin.EXPRESSION, doc=doc, node=node,
-                            detail=f"{what} is inside a {node.kind}, not an object ({_where(doc, node)})")
+                            detail=f"{what} is inside a {node.kind}, not an object ({self._where(doc, node)})")
         if node.kind == "string":
             return Resolved(Origin.LITERAL, value=node.value, doc=doc, node=node)
         if node.kind == "null":
             return Resolved(Origin.ABSENT, doc=doc, node=node)
-        where = _where(doc, node)
+        where = self._where(doc, node)
         if node.kind != "expr":
             kind = {"bool": "a boolean"}.get(node.kind, f"an {node.kind}" if node.kind[0] in "aeiou" else f"a {node.kind}")
             return Resolved(Origin.EXPRESSION, doc=doc, node=node, detail=f"{what} is {kind}, not a string ({where})")
@@ -1106,7 +1112,7 @@ class _Resolver:
                 continue
             branch_node = builder.node(branch, node.path)
             values.append(self.resolve(doc, branch_node, what, depth + 1).value)
-        detail = f"{what} comes from the expression `{_short(node.value)}` ({_where(doc, node)})"
+        detail = f"{what} comes from the expression `{_short(node.value)}` ({self._where(doc, node)})"
         if values[0] is not None and values[1] is not None and values[0].lower() == values[1].lower():
             return Resolved(Origin.EXPRESSION, value=values[0], doc=doc, node=node,
                             detail=detail + f", which is '{values[0]}' either way")
@@ -1427,7 +1433,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     if doc.kind != "bicep":
         return []
     syntax = _syntax_of(doc)
-    resolver = _Resolver(workspace)
+    resolver = _Resolver(workspace, home=doc)
     endpoints = _private_endpoint_declarations(syntax)
     registries: list[Registry] = []
     for resource in syntax.resources:
