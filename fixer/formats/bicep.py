@@ -1074,19 +1074,21 @@ class _Resolver:
                             detail=f"{what} comes from the expression `{_short(node.value)}` ({where})")
         if expression.type == "identifier":
             name = syntax.source_text(expression)
-            if name in syntax.params:
-                return self._parameter(doc, name, node, what, depth, keys)
-            if name in syntax.variables:
-                inner = self.resolve(doc, syntax.variables[name], what, depth + 1, keys)
-                if inner.origin == Origin.LITERAL:
-                    inner.origin = Origin.VARIABLE
-                    inner.detail = f"variable '{name}'"
-                    inner.variable, inner.symbol_doc = name, doc
-                elif inner.origin in (Origin.EXPRESSION, Origin.NO_VALUE) and inner.detail:
-                    inner.detail += f", through variable '{name}'"
-                return inner
+            if name in syntax.params or name in syntax.variables:
+                return self._symbol(doc, name, node, what, depth, keys)
             return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                             detail=f"{what} comes from `{name}`, which is neither a parameter nor a variable ({where})")
+        member = _member_path(syntax, expression)
+        if member is not None:
+            # `cfg.sku` with `param cfg object = { sku: 'Basic' }` (or a .bicepparam, a caller):
+            # the member inside the object the parameter or variable stands for
+            name, path = member
+            inner = self._symbol(doc, name, node, what, depth, path + keys)
+            if inner.known and not _member_type_allows(doc, name, path, _FIXED_VALUE.get(what)):
+                return Resolved(Origin.EXPRESSION, value=inner.value, doc=doc, node=node,
+                                detail=f"{what} comes from `{_short(node.value)}` ({where}), and the type of parameter "
+                                       f"'{name}' does not let acr-fix change it there")
+            return inner
         if keys:
             return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                             detail=f"{what} is inside the expression `{_short(node.value)}` ({where})")
@@ -1100,6 +1102,20 @@ class _Resolver:
                             detail=f"{what} comes from the function call `{_short(node.value)}` ({where})")
         return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                         detail=f"{what} comes from the expression `{_short(node.value)}` ({where})")
+
+    def _symbol(self, doc: Document, name: str, node: Node, what: str, depth: int, keys: tuple[str, ...]) -> Resolved:
+        """The value of parameter or variable ``name`` (at ``keys`` inside it)."""
+        syntax = _syntax_of(doc)
+        if name in syntax.params:
+            return self._parameter(doc, name, node, what, depth, keys)
+        inner = self.resolve(doc, syntax.variables[name], what, depth + 1, keys)
+        if inner.origin == Origin.LITERAL:
+            inner.origin = Origin.VARIABLE
+            inner.detail = f"variable '{name}'{_members(keys)}"
+            inner.variable, inner.symbol_doc = name, doc
+        elif inner.origin in (Origin.EXPRESSION, Origin.NO_VALUE) and inner.detail:
+            inner.detail += f", through variable '{name}'"
+        return inner
 
     def _ternary(self, doc: Document, node: Node, expression: SyntaxNode, what: str, depth: int) -> Resolved:
         syntax = _syntax_of(doc)
@@ -1142,10 +1158,11 @@ class _Resolver:
             inner = self.resolve(param_doc, entry.default, what, depth + 1, keys)
             if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
                 inner.origin = Origin.PARAMETER_FILE
-                inner.detail = f"parameter '{name}' in {param_doc.path.name}"
+                inner.detail = f"parameter '{name}'{_members(keys)} in {param_doc.path.name}"
                 inner.param, inner.symbol_doc = name, doc
-                inner.allowed, inner.allowed_doc = declared.allowed, doc
-                inner.allowed_type = _allowed_type(doc, declared)
+                if not keys:  # @allowed and the type constrain the parameter, not a member of it
+                    inner.allowed, inner.allowed_doc = declared.allowed, doc
+                    inner.allowed_type = _allowed_type(doc, declared)
             elif inner.origin == Origin.EXPRESSION and inner.value is None:
                 inner.detail = f"{what} comes from parameter '{name}', which {param_doc.path.name} sets to " \
                                f"`{_short(entry.default.value if entry.default is not None else '')}` " \
@@ -1190,11 +1207,12 @@ class _Resolver:
                     return inner
                 if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
                     inner.origin = Origin.MODULE_CALLER
-                    inner.detail = f"parameter '{name}' passed by module '{module.symbolic}' in {_relative(doc, caller_doc)}"
+                    inner.detail = f"parameter '{name}'{_members(keys)} passed by module '{module.symbolic}' in " \
+                                   f"{_relative(doc, caller_doc)}"
                     inner.param, inner.symbol_doc = name, doc
-                if inner.allowed is None:
+                if inner.allowed is None and not keys:
                     inner.allowed, inner.allowed_doc = declared.allowed, doc
-                if inner.allowed_type is None:
+                if inner.allowed_type is None and not keys:
                     inner.allowed_type = _allowed_type(doc, declared)
                 deployments.append(inner)
             if len(passing) < len(callers) and declared.default is not None:
@@ -1220,10 +1238,11 @@ class _Resolver:
         inner = self.resolve(doc, declared.default, what, depth + 1, keys)
         if inner.origin == Origin.LITERAL:
             inner.origin = Origin.PARAMETER_DEFAULT
-            inner.detail = f"default of parameter '{name}'"
+            inner.detail = f"default of parameter '{name}'{_members(keys)}"
             inner.param, inner.symbol_doc = name, doc
-            inner.allowed, inner.allowed_doc = declared.allowed, doc
-            inner.allowed_type = _allowed_type(doc, declared)
+            if not keys:
+                inner.allowed, inner.allowed_doc = declared.allowed, doc
+                inner.allowed_type = _allowed_type(doc, declared)
         return inner
 
     def _json_parameter(self, doc: Document, name: str, what: str, keys: tuple[str, ...]) -> Resolved | None:
@@ -1548,6 +1567,56 @@ def _module_field(doc: Document, body: Node, resolver: "_Resolver", key: str) ->
                             detail=f"{key} may come from the spread `{_short(spread.key)}` ({_where(doc, spread.value)})")
         return Resolved(Origin.ABSENT, doc=doc, parent=params)
     return resolver.resolve(doc, child, key, 0, ())
+
+
+# The value a fix writes for each property the resolver is asked about.
+_FIXED_VALUE = {"sku.name": "Premium", "publicNetworkAccess": "Disabled", "networkRuleSet.defaultAction": "Deny",
+                "networkRuleBypassOptions": "AzureServices"}
+
+
+def _member_type_allows(doc: Document, name: str, path: tuple[str, ...], value: str | None) -> bool:
+    """Whether the declared type of parameter ``name`` lets its member at ``path`` become
+    ``value``: the parameter is a plain `object`, or the member's type (in the parameter's
+    type, inline or a local alias) is `string` or a union that names the value. Variables
+    have no declared type."""
+    syntax = _syntax_of(doc)
+    if name not in syntax.params:
+        return True
+    type_text = syntax.params[name].type_text.strip()
+    if type_text == "object":
+        return True
+    if type_text.isidentifier():
+        type_text = ((doc.data or {}).get("type") or {}).get(type_text) or ""  # imported: unknown
+    member = re.search(rf"(?<![A-Za-z0-9_]){re.escape(path[-1])}\s*:\s*([^\n]+)", type_text)
+    if member is None:
+        return False
+    member_type = member.group(1).strip()
+    return member_type == "string" or (value is not None and f"'{value}'" in member_type)
+
+
+def _members(keys: tuple[str, ...]) -> str:
+    """", member 'sku'" for a value inside an object parameter or variable."""
+    return f", member '{'.'.join(keys)}'" if keys else ""
+
+
+def _member_path(syntax: _Syntax, expression: SyntaxNode) -> tuple[str, tuple[str, ...]] | None:
+    """`cfg.sku.name` -> ('cfg', ('sku', 'name')); None for anything else (`.?`, `cfg['x']`, calls)."""
+    path: list[str] = []
+    current: SyntaxNode | None = expression
+    while current is not None and current.type == "member_expression":
+        if any(child.type == ".?" for child in current.children):
+            return None  # safe access: null when missing, which a plain member is not
+        prop = current.child_by_field_name("property")
+        if prop is None:
+            return None
+        path.insert(0, syntax.source_text(prop))
+        current = current.child_by_field_name("object")
+    if current is None or current.type != "identifier" or not path:
+        return None
+    name = syntax.source_text(current)
+    if name not in syntax.params and name not in syntax.variables:
+        return None
+    return name, tuple(path)
 
 
 def _spread_lacks(syntax: _Syntax, spread: Node, key: str) -> bool:

@@ -1,0 +1,6 @@
+using 'main.bicep'
+
+param acrConfig = {
+  name: 'contosoconfigacr'
+  sku: 'Premium'
+}
