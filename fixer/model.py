@@ -191,6 +191,10 @@ class Resolved:
     # Other places that define the same value for other deployments (e.g. a second parameter
     # file, dev and prod): a fix must change them too.
     also: list["Resolved"] = field(default_factory=list)
+    # A choice `cond ? a : b` whose branches are known: (the condition's text, (a, b)), a
+    # branch None when it leaves the property unset. Two properties chosen by the same
+    # condition are read together by the rule.
+    branches: tuple[str, tuple[str | None, str | None]] | None = None
 
     @property
     def known(self) -> bool:

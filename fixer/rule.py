@@ -35,12 +35,40 @@ def _decided(resolved: Resolved) -> bool:
     return resolved.value is not None or resolved.origin == Origin.ABSENT
 
 
+def _branch(resolved: Resolved, condition: str, index: int) -> tuple[bool, str | None]:
+    """(known, value) of ``resolved`` when ``condition`` takes branch ``index`` (0: true):
+    a value chosen by another condition, or by several deployments, is not known."""
+    if resolved.also:
+        return False, None
+    if resolved.branches is not None:
+        return (True, resolved.branches[1][index]) if resolved.branches[0] == condition else (False, None)
+    return _decided(resolved), resolved.value
+
+
+def _passes_either_way(access: Resolved, action: Resolved) -> bool:
+    """`publicNetworkAccess: open ? 'Enabled' : 'Disabled'` with `networkRuleSet: open ?
+    { defaultAction: 'Deny' } : null`: neither is known alone, but whichever way the one
+    condition goes, one of them closes the registry."""
+    condition = (access.branches or action.branches or (None,))[0]
+    if condition is None:
+        return False
+    for index in (0, 1):
+        _, access_value = _branch(access, condition, index)
+        _, action_value = _branch(action, condition, index)
+        if (access_value or "").lower() == "disabled" or (action_value or "").lower() == "deny":
+            continue
+        return False  # this branch leaves it open, or is not known
+    return True
+
+
 def evaluate(registry: Registry, premium_only: bool = False) -> Verdict:
     if registry.existing:
         return Verdict.EXISTING
     if premium_only and registry.sku_name.value is not None and registry.sku_name.value.lower() != "premium":
         return Verdict.NOT_APPLICABLE
     if _equals(registry.public_network_access, "Disabled") or _equals(registry.default_action, "Deny"):
+        return Verdict.PASS
+    if _passes_either_way(registry.public_network_access, registry.default_action):
         return Verdict.PASS
     if _decided(registry.public_network_access) and _decided(registry.default_action):
         return Verdict.FAIL

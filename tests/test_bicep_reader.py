@@ -11,6 +11,7 @@ from fixer.edits import apply_edits
 from fixer.errors import ParseError
 from fixer.formats import bicep
 from fixer.model import Document, Origin, Registry
+from fixer.rule import Verdict, evaluate
 from fixer.source import SourceFile, detect_eol, read_source
 from fixer.workspace import Workspace
 
@@ -706,3 +707,17 @@ def test_a_spread_of_a_variable_without_the_key_leaves_it_absent(declaration, ab
     assert (registry.default_action.origin == Origin.ABSENT) is absent
     if not absent:
         assert "spread" in registry.default_action.detail
+
+
+@pytest.mark.parametrize("access, network_rule_set, verdict", [
+    ("open ? 'Enabled' : 'Disabled'", "open ? { defaultAction: 'Deny' } : null", Verdict.PASS),
+    ("open ? 'Enabled' : 'Disabled'", "!open ? { defaultAction: 'Deny' } : null", Verdict.UNKNOWN),  # open when open
+    ("open ? 'Enabled' : 'Disabled'", "other ? { defaultAction: 'Deny' } : null", Verdict.UNKNOWN),  # not the same choice
+    ("open ? 'Enabled' : 'Disabled'", "open ? { defaultAction: 'Allow' } : null", Verdict.UNKNOWN),
+    ("'Enabled'", "open ? { defaultAction: 'Deny' } : { defaultAction: 'Deny' }", Verdict.PASS),  # either way
+])
+def test_two_properties_chosen_by_one_condition_are_read_together(access, network_rule_set, verdict):
+    registry = _only(f"param open bool\nparam other bool\nresource acr {ACR} = {{\n  name: 'x'\n  sku: {{\n"
+                     f"    name: 'Premium'\n  }}\n  properties: {{\n    publicNetworkAccess: {access}\n"
+                     f"    networkRuleSet: {network_rule_set}\n  }}\n}}\n")
+    assert evaluate(registry) == verdict

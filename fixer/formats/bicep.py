@@ -1089,11 +1089,11 @@ class _Resolver:
                                 detail=f"{what} comes from `{_short(node.value)}` ({where}), and the type of parameter "
                                        f"'{name}' does not let acr-fix change it there")
             return inner
+        if expression.type == "ternary_expression":
+            return self._ternary(doc, node, expression, what, depth, keys)
         if keys:
             return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                             detail=f"{what} is inside the expression `{_short(node.value)}` ({where})")
-        if expression.type == "ternary_expression":
-            return self._ternary(doc, node, expression, what, depth)
         if expression.type == "string":
             return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                             detail=f"{what} comes from the interpolated string `{_short(node.value)}` ({where})")
@@ -1117,22 +1117,39 @@ class _Resolver:
             inner.detail += f", through variable '{name}'"
         return inner
 
-    def _ternary(self, doc: Document, node: Node, expression: SyntaxNode, what: str, depth: int) -> Resolved:
+    def _ternary(self, doc: Document, node: Node, expression: SyntaxNode, what: str, depth: int,
+                 keys: tuple[str, ...] = ()) -> Resolved:
+        """`cond ? a : b` (with ``keys``: the member inside whichever object it picks). Never
+        editable; its value is known when both branches agree, and its branches are kept for
+        the rule when each is known (see Resolved.branches)."""
         syntax = _syntax_of(doc)
         builder = _Builder(doc.source, syntax)
         values: list[str | None] = []
+        known = True
         for field_name in ("consequence", "alternative"):
             branch = expression.child_by_field_name(field_name)
             if branch is None:
                 values.append(None)
+                known = False
                 continue
             branch_node = builder.node(branch, node.path)
-            values.append(self.resolve(doc, branch_node, what, depth + 1).value)
-        detail = f"{what} comes from the expression `{_short(node.value)}` ({self._where(doc, node)})"
+            branch_value = self.resolve(doc, branch_node, what, depth + 1, keys)
+            values.append(branch_value.value)
+            known = known and (branch_value.origin == Origin.ABSENT or branch_value.value is not None) \
+                and not branch_value.also
+        condition = expression.child_by_field_name("condition")
+        if keys:
+            detail = f"{what} is inside the expression `{_short(node.value)}` ({self._where(doc, node)})"
+        else:
+            detail = f"{what} comes from the expression `{_short(node.value)}` ({self._where(doc, node)})"
+        # the same text means the same value only within one file (a caller's `private` is
+        # not the module's)
+        branches = (f"{doc.path}: {' '.join(syntax.source_text(condition).split())}", (values[0], values[1])) \
+            if known and condition is not None else None
         if values[0] is not None and values[1] is not None and values[0].lower() == values[1].lower():
             return Resolved(Origin.EXPRESSION, value=values[0], doc=doc, node=node,
-                            detail=detail + f", which is '{values[0]}' either way")
-        return Resolved(Origin.EXPRESSION, doc=doc, node=node, detail=detail)
+                            detail=detail + f", which is '{values[0]}' either way", branches=branches)
+        return Resolved(Origin.EXPRESSION, doc=doc, node=node, detail=detail, branches=branches)
 
     def _parameter(self, doc: Document, name: str, ref: Node, what: str, depth: int,
                    keys: tuple[str, ...] = ()) -> Resolved:
