@@ -132,6 +132,7 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
     per_chunk: list[list[FileResult]] = []
     warnings: list[str] = []
     done = registries = 0
+    frozen = False
 
     def collect(chunk_files: list[FileResult], chunk_warnings: list[str]) -> None:
         per_chunk.append(chunk_files)
@@ -149,7 +150,9 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
             # Everything the parent holds now (imported modules, the indexes) moves out of
             # reach of the workers' cycle collector: their collections only walk what they
             # create, and they do not touch (and so copy) the pages they share with the parent.
-            gc.freeze()
+            frozen = gc.get_freeze_count() == 0  # the host process may freeze objects of its own
+            if frozen:
+                gc.freeze()
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 for index, (chunk_files, chunk_warnings) in enumerate(pool.imap(_chunk_worker, range(len(chunks)))):
                     collect(chunk_files, chunk_warnings)
@@ -179,7 +182,8 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
             return None
     finally:
         _CHUNK_STATE.clear()
-        gc.unfreeze()
+        if frozen:
+            gc.unfreeze()
     # A file edited for templates of one chunk (a parameter file) and listed by another
     # chunk as a template of its own appears twice: keep the one that carries the change.
     merged: dict[Path, FileResult] = {}
