@@ -721,3 +721,11 @@ def test_two_properties_chosen_by_one_condition_are_read_together(access, networ
                      f"    name: 'Premium'\n  }}\n  properties: {{\n    publicNetworkAccess: {access}\n"
                      f"    networkRuleSet: {network_rule_set}\n  }}\n}}\n")
     assert evaluate(registry) == verdict
+
+
+def test_a_member_of_an_object_parameter_that_another_resource_uses_is_shared():
+    registry = _only(f"param cfg object = {{\n  sku: 'Standard'\n}}\nresource acr {ACR} = {{\n  name: 'x'\n  sku: {{\n"
+                     f"    name: cfg.sku\n  }}\n}}\nresource bus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {{\n"
+                     f"  name: 'bus'\n  sku: {{\n    name: cfg.sku\n  }}\n}}\n")
+    assert registry.sku_name.value == "Standard" and registry.sku_name.param == "cfg"
+    assert registry.sku_name.shared and "'cfg' is also used elsewhere" in registry.sku_name.shared

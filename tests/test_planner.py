@@ -286,3 +286,20 @@ def test_the_sku_note_names_every_value_it_replaces(tmp_path):
     (plan,), _ = plan_for(tmp_path, text, files=files)
     assert plan.fix is not None
     assert any("from 'Standard' and 'Basic' to Premium" in note for note in plan.notes)
+
+
+@pytest.mark.parametrize("sku, parameters, variables", [
+    ({"name": "[parameters('cfg').sku]"}, {"cfg": {"type": "object", "defaultValue": {"sku": "Standard"}}}, None),
+    ({"name": "[variables('cfg').sku]"}, None, {"cfg": {"sku": "Standard"}}),
+    ("[parameters('skuObj')]", {"skuObj": {"type": "object", "defaultValue": {"name": "Standard"}}}, None),
+])
+def test_a_member_of_an_object_that_another_resource_uses_is_not_changed(tmp_path, sku, parameters, variables):
+    reference = sku["name"] if isinstance(sku, dict) else sku
+    bus = {"type": "Microsoft.ServiceBus/namespaces", "apiVersion": "2022-10-01-preview", "name": "bus",
+           "location": "westus", "sku": {"name": reference} if isinstance(sku, dict) else reference}
+    text = template(registry(sku=sku), parameters=parameters, variables=variables, extra=[bus])
+    (plan,), _ = plan_for(tmp_path, text)
+    assert plan.status == "manual" and plan.fix is None
+    assert any("also used elsewhere" in reason for reason in plan.manual)
+    (unsafe,), _ = plan_for(tmp_path, text, unsafe_fixes=True)  # the user accepts the other change
+    assert unsafe.fix is not None

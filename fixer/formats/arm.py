@@ -223,6 +223,9 @@ class ObjectSource:
     doc: Document
     origin: Origin
     detail: str
+    # ("parameters" | "variables", name) whose value this object is: a member changed there
+    # changes every other user of that parameter or variable too
+    symbol: tuple[str, str] | None = None
 
 
 def object_of_reference(kind: str, name: str, scope: Scope, depth: int = 0) -> ObjectSource | None:
@@ -233,7 +236,7 @@ def object_of_reference(kind: str, name: str, scope: Scope, depth: int = 0) -> O
     if kind == "variables":
         target = scope.variable(name)
         if target is not None and target.kind == "object":
-            return ObjectSource(target, scope.doc, Origin.VARIABLE, f"variable '{name}'")
+            return ObjectSource(target, scope.doc, Origin.VARIABLE, f"variable '{name}'", ("variables", name))
         if target is not None and target.kind == "string":
             return object_of_expression(target, scope, depth + 1)
         return None
@@ -256,12 +259,14 @@ def object_of_reference(kind: str, name: str, scope: Scope, depth: int = 0) -> O
             return None  # several deployments: not one place to edit
         param_doc, value = setting[0]
         if value is not None and value.kind == "object":
-            return ObjectSource(value, param_doc, Origin.PARAMETER_FILE, f"parameter '{name}' in {param_doc.path.name}")
+            return ObjectSource(value, param_doc, Origin.PARAMETER_FILE, f"parameter '{name}' in {param_doc.path.name}",
+                                ("parameters", name))
         return None
     declared = scope.parameter(name)
     default = declared.get("defaultValue") if declared is not None and declared.kind == "object" else None
     if default is not None and default.kind == "object":
-        return ObjectSource(default, scope.doc, Origin.PARAMETER_DEFAULT, f"default of parameter '{name}'")
+        return ObjectSource(default, scope.doc, Origin.PARAMETER_DEFAULT, f"default of parameter '{name}'",
+                            ("parameters", name))
     if default is not None and default.kind == "string":
         return object_of_expression(default, scope, depth + 1)
     return None
@@ -289,6 +294,12 @@ def resolve_member(source: ObjectSource, key: str, scope: Scope, what: str, dept
     if inner.origin == Origin.LITERAL and source.origin != Origin.LITERAL:
         inner.origin = source.origin
         inner.detail = f"{source.detail}, member '{key}'"
+        if source.symbol is not None:  # so the shared-use check sees the parameter or variable
+            kind, name = source.symbol
+            if kind == "parameters":
+                inner.param = name
+            else:
+                inner.variable = name
     elif inner.origin == Origin.LITERAL and source.detail:
         inner.detail = f"{source.detail}, member '{key}'"
     return inner
