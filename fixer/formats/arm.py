@@ -371,17 +371,19 @@ def _param_file_paths(path: Path, workspace: Workspace) -> list[Path]:
     lower_stem = stem.lower()
     for sibling in siblings:
         lower = sibling.name.lower()
-        if sibling in found or sibling == path or ".parameters" not in lower and not lower.startswith("parameters"):
+        if sibling in found or sibling == path:
             continue
         if lower.startswith(lower_stem + ".parameters."):
             found.append(sibling)
             continue
-        # metadata.template link (PSRule's convention), checked cheaply before parsing
+        # metadata.template link (PSRule's convention; any file name, e.g. staging.json),
+        # checked cheaply before parsing
         try:
-            head = sibling.read_bytes()[:4096]
+            with open(sibling, "rb") as handle:
+                head = handle.read(4096)
         except OSError:
             continue
-        if path.name.encode() in head and b'"template"' in head:
+        if path.name.encode() in head and b'"template"' in head and b"deploymentparameters" in head.lower():
             other = workspace.document(sibling)
             meta = other.root.get("metadata") if other is not None else None
             link = meta.get("template") if meta is not None and meta.kind == "object" else None
