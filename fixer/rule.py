@@ -64,8 +64,9 @@ def _passes_either_way(access: Resolved, action: Resolved) -> bool:
 def evaluate(registry: Registry, premium_only: bool = False) -> Verdict:
     if registry.existing:
         return Verdict.EXISTING
-    if premium_only and registry.sku_name.value is not None and registry.sku_name.value.lower() != "premium":
-        return Verdict.NOT_APPLICABLE
+    if premium_only and all(r.value is not None and r.value.lower() != "premium"
+                            for r in (registry.sku_name, *registry.sku_name.also)):
+        return Verdict.NOT_APPLICABLE  # (a deployment that is Premium, e.g. prod's parameter file, is in scope)
     if _equals(registry.public_network_access, "Disabled") or _equals(registry.default_action, "Deny"):
         return Verdict.PASS
     if _passes_either_way(registry.public_network_access, registry.default_action):

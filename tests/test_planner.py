@@ -303,3 +303,16 @@ def test_a_member_of_an_object_that_another_resource_uses_is_not_changed(tmp_pat
     assert any("also used elsewhere" in reason for reason in plan.manual)
     (unsafe,), _ = plan_for(tmp_path, text, unsafe_fixes=True)  # the user accepts the other change
     assert unsafe.fix is not None
+
+
+def test_premium_only_keeps_a_registry_that_one_deployment_makes_premium(tmp_path):
+    text = template(registry(sku={"name": "[parameters('acrSku')]"}),
+                    parameters={"acrSku": {"type": "string", "defaultValue": "Basic"}})
+    files = {"main.parameters.dev.json": json.dumps({"parameters": {"acrSku": {"value": "Basic"}}}),
+             "main.parameters.prod.json": json.dumps({"parameters": {"acrSku": {"value": "Premium"}}})}
+    (plan,), _ = plan_for(tmp_path, text, files=files, premium_only=True)
+    assert plan.verdict == Verdict.FAIL and plan.fix is not None  # prod is a Premium registry open to the internet
+    for name in files:
+        (tmp_path / name).write_text(json.dumps({"parameters": {"acrSku": {"value": "Standard"}}}))
+    (plan,), _ = plan_for(tmp_path, text, files=None, premium_only=True)
+    assert plan.verdict == Verdict.NOT_APPLICABLE  # no deployment is Premium: out of PSRule's scope
