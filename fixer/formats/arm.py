@@ -402,19 +402,21 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     private_endpoint_targets: list[str] = []
     deployments: list[Node] = []  # nested deployments (their parameters carry values to registries)
     work: list[tuple[Node | None, Scope, str | None]] = [(doc.root.get("resources"), root_scope, None)]
-    pulling: list[Node] = []  # resources that use a login server or registry credentials
+    pulling: list[tuple[Node, Scope]] = []  # resources that use a login server or registry credentials
+    scopes: dict[int, Scope] = {}  # id(registry node) -> the scope it is deployed in
     lowered = doc.source.text.lower()
     while work:
         container, scope, parent_type = work.pop(0)
         for symbolic, resource in _iter_resources(container):
             if lowered.find("loginserver", resource.start, resource.end) >= 0 or \
                     lowered.find("listcredentials(", resource.start, resource.end) >= 0:
-                pulling.append(resource)
+                pulling.append((resource, scope))
             if resource._expand is not None and not _may_matter(doc.source.text, resource):
                 continue  # an unparsed resource that mentions no registry, deployment or endpoint
             rtype = _type_of(resource, parent_type)
             if rtype == REGISTRY_TYPE:
                 registries.append(_registry(doc, resource, symbolic, scope))
+                scopes[id(resource)] = scope
             elif rtype == PRIVATE_ENDPOINT_TYPE:
                 private_endpoint_targets.append(_private_endpoint_text(doc, resource))
             elif rtype == DEPLOYMENTS_TYPE:
@@ -429,7 +431,8 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         registry.index = index
         registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets,
                                                               sum(1 for r in registries if not r.existing))
-        registry.clients = _clients(doc, registry, pulling, lowered, sum(1 for r in registries if not r.existing))
+        registry.clients = _clients(doc, registry, [r for r, s in pulling if s is scopes.get(id(registry.node))],
+                                    lowered, sum(1 for r in registries if not r.existing))
     _mark_shared_definitions(doc, registries, deployments)
     return registries
 
@@ -599,17 +602,19 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
 
 
 def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: str, registry_count: int) -> list[str]:
-    """The resources among ``pulling`` (they read a login server or registry credentials) that
-    name this registry (by type, with one registry in the template; else by its name
-    expression or symbolic name), described for a note. ``lowered``: the text, lower-case."""
+    """The resources among ``pulling`` (they read a login server or registry credentials, in
+    the registry's own scope: a name expression means another thing in another nested
+    template) that name this registry (by type, with one registry in the template; else by
+    its name expression or symbolic name), described for a note. ``lowered``: the text,
+    lower-case."""
     names = {n.lower().strip("[]") for n in (registry.name, registry.symbolic) if n}
     name_node = registry.node.get("name")
     if name_node is not None and name_node.kind == "string":
         names.add(name_node.value.lower().strip("[]"))
     found = []
     for resource in pulling:
-        if resource is registry.node or registry.node.start <= resource.start < registry.node.end:
-            continue
+        if resource.start <= registry.node.start < resource.end or registry.node.start <= resource.start < registry.node.end:
+            continue  # the registry itself, a child of it, or the nested deployment that holds it
         start, end = resource.start, resource.end
         if any(name and lowered.find(name, start, end) >= 0 for name in names) or \
                 (registry_count == 1 and lowered.find("containerregistry/registries", start, end) >= 0):
