@@ -316,3 +316,16 @@ def test_premium_only_keeps_a_registry_that_one_deployment_makes_premium(tmp_pat
         (tmp_path / name).write_text(json.dumps({"parameters": {"acrSku": {"value": "Standard"}}}))
     (plan,), _ = plan_for(tmp_path, text, files=None, premium_only=True)
     assert plan.verdict == Verdict.NOT_APPLICABLE  # no deployment is Premium: out of PSRule's scope
+
+
+def test_a_private_endpoint_whose_group_comes_from_a_variable_counts(tmp_path):
+    endpoint = {"type": "Microsoft.Network/privateEndpoints", "apiVersion": "2023-04-01", "name": "pe",
+                "properties": {"privateLinkServiceConnections": [
+                    {"name": "c", "properties": {"groupIds": ["[variables('groupName')]"]}}]}}
+    text = template(registry(), variables={"groupName": "registry"}, extra=[endpoint])
+    (plan,), doc = plan_for(tmp_path, text)
+    assert plan.strategy == "disable"
+    assert applied(doc, plan)["resources"][0]["properties"] == {"publicNetworkAccess": "Disabled"}
+    other = template(registry(), variables={"groupName": "vault"}, extra=[endpoint])
+    (plan,), _ = plan_for(tmp_path, other)
+    assert plan.strategy == "deny"  # an endpoint for something else

@@ -626,8 +626,22 @@ def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: st
     return found
 
 
+_VARIABLE_CALL = re.compile(r"variables\(\s*'([^']+)'\s*\)", re.IGNORECASE)
+
+
 def _private_endpoint_text(doc: Document, resource: Node) -> str:
-    return doc.source.text[resource.start:resource.end]
+    """The endpoint's text, with the values of the string variables it uses appended
+    (`"groupIds": ["[variables('groupName')]"]` with groupName = 'registry')."""
+    text = doc.source.text[resource.start:resource.end]
+    variables = doc.root.get("variables")
+    if variables is None or variables.kind != "object" or "variables(" not in text.lower():
+        return text
+    values = []
+    for name in dict.fromkeys(_VARIABLE_CALL.findall(text)):
+        value = variables.get(name)
+        if value is not None and value.kind == "string" and not value.value.startswith("["):
+            values.append(json.dumps(value.value))
+    return text + "".join(f" {v}" for v in values)
 
 
 def _has_private_endpoint(registry: Registry, endpoints: list[str], registry_count: int = 1) -> bool:
