@@ -103,23 +103,23 @@ _FIRST_LINE_INDENT = re.compile(r"([ \t]*)[^ \t\r\n]")
 
 @functools.lru_cache(maxsize=64)
 def detect_indent_unit(text: str) -> str:
-    """The file's indentation step: a tab, or the most common positive step between lines."""
+    """The file's indentation step: the most common positive step between lines, in tabs or
+    spaces, whichever the file indents with (some files step by two tabs)."""
     head = text[:20_000]  # the first few hundred lines tell; blank lines do not count
     first = _FIRST_LINE_INDENT.match(head)
     leads = ([first.group(1)] if first else []) + _NEXT_LINE_INDENT.findall(head)
     tabs = sum(map(str.startswith, leads, repeat("\t")))
     spaces = sum(map(str.startswith, leads, repeat(" ")))
-    if tabs > spaces:
-        return "\t"
-    widths = [len(lead) for lead in leads if lead[:1] != "\t"]
+    char = "\t" if tabs > spaces else " "
+    widths = [len(lead) for lead in leads if lead[:1] == char]
     counts: dict[int, int] = {}
     for previous, width in zip([0, *widths], widths):
         if width > previous:
             counts[width - previous] = counts.get(width - previous, 0) + 1
     if not counts:
-        return "  "
+        return "\t" if char == "\t" else "  "
     step = max(counts.items(), key=lambda kv: (kv[1], -kv[0]))[0]
-    return " " * max(1, min(step, 8))
+    return char * max(1, min(step, 8 if char == " " else 4))
 
 
 def line_end_if_only_trivia(text: str, pos: int) -> int:

@@ -4,6 +4,8 @@ whole-file diff whenever the alignment is unambiguous."""
 
 from __future__ import annotations
 
+import pytest
+
 import difflib
 
 from hypothesis import assume, given, settings, strategies as st
@@ -80,3 +82,12 @@ def test_crlf_and_missing_final_newline_are_kept():
     diff = unified_diff(old, new, "t.json", edits=[Edit(11, 11, ',\r\n  "b": 2')])
     assert '-  "a": 1\r\n' in diff and '+  "b": 2\r\n' in diff
     assert diff.endswith(" }\n\\ No newline at end of file\n")
+
+
+@pytest.mark.parametrize("unit", ["  ", "    ", "\t", "\t\t"])
+def test_the_indentation_step_is_the_files_own(unit):
+    from fixer.edits import detect_indent_unit
+
+    text = "{\n" + "".join(f"{unit * depth}\"k{depth}\": {{\n" for depth in range(1, 4)) + \
+        "".join(f"{unit * depth}}}\n" for depth in range(3, 0, -1)) + "}\n"
+    assert detect_indent_unit(text) == unit
