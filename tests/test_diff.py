@@ -4,10 +4,9 @@ whole-file diff whenever the alignment is unambiguous."""
 
 from __future__ import annotations
 
-import pytest
-
 import difflib
 
+import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from fixer.diff import unified_diff
