@@ -204,6 +204,8 @@ class Resolved:
         if self.origin == Origin.ABSENT:
             return "not set"
         if self.origin in (Origin.EXPRESSION, Origin.NO_VALUE):
+            if self.value is not None:  # an expression whose value is known (not editable there)
+                return f"'{self.value}' ({self.detail})" if self.detail else f"'{self.value}'"
             return f"{self.detail}" if self.detail else "an expression"
         where = f" ({self.detail})" if self.detail else ""
         described = f"'{self.value}'{where}"

@@ -729,3 +729,29 @@ def test_a_member_of_an_object_parameter_that_another_resource_uses_is_shared():
                      f"  name: 'bus'\n  sku: {{\n    name: cfg.sku\n  }}\n}}\n")
     assert registry.sku_name.value == "Standard" and registry.sku_name.param == "cfg"
     assert registry.sku_name.shared and "'cfg' is also used elsewhere" in registry.sku_name.shared
+
+
+@pytest.mark.parametrize("declarations, condition, verdict", [
+    ("param private bool = false\n", "private", Verdict.FAIL),        # 'Enabled': known, open
+    ("param private bool = true\n", "private", Verdict.PASS),
+    ("param private bool = false\n", "!private", Verdict.PASS),
+    ("var private = true\n", "(private)", Verdict.PASS),
+    ("param private bool\n", "private", Verdict.UNKNOWN),             # no value anywhere
+    ("param private string = 'yes'\n", "private == 'yes'", Verdict.UNKNOWN),  # not a plain bool
+])
+def test_a_choice_on_a_bool_known_in_every_deployment_is_read(declarations, condition, verdict):
+    registry = _only(f"{declarations}resource acr {ACR} = {{\n  name: 'x'\n  properties: {{\n"
+                     f"    publicNetworkAccess: {condition} ? 'Disabled' : 'Enabled'\n  }}\n}}\n")
+    assert evaluate(registry) == verdict
+
+
+def test_a_choice_on_a_bool_that_callers_set_differently_stays_unknown(tmp_path):
+    module = (f"param private bool = true\nresource acr {ACR} = {{\n  name: 'x'\n  properties: {{\n"
+              f"    publicNetworkAccess: private ? 'Disabled' : 'Enabled'\n  }}\n}}\n")
+    call = "module r 'modules/acr.bicep' = {{\n  name: 'r'\n  params: {{\n{}  }}\n}}\n"
+    both = _registry_in(tmp_path / "both", {"modules/acr.bicep": module, "a.bicep": call.format("    private: false\n"),
+                                            "b.bicep": call.format("")}, "modules/acr.bicep")
+    assert evaluate(both) == Verdict.UNKNOWN  # a.bicep deploys it open, b.bicep (the default) closed
+    same = _registry_in(tmp_path / "same", {"modules/acr.bicep": module, "a.bicep": call.format("    private: true\n")},
+                        "modules/acr.bicep")
+    assert evaluate(same) == Verdict.PASS

@@ -138,8 +138,23 @@ def test_expression_public_access_falls_back_to_deny(tmp_path):
     text = template(registry(properties={"publicNetworkAccess": "[if(parameters('p'), 'Disabled', 'Enabled')]"}),
                     parameters={"p": {"type": "bool", "defaultValue": False}})
     (plan,), doc = plan_for(tmp_path, text, strategy="auto")
-    assert evaluate(plan.registry) == Verdict.UNKNOWN
+    assert evaluate(plan.registry) == Verdict.FAIL  # p is false in every deployment: 'Enabled'
     assert plan.status == "fix" and plan.strategy == "deny"
+
+
+@pytest.mark.parametrize("condition, default, files, verdict", [
+    ("parameters('p')", True, {}, Verdict.PASS),
+    ("not(parameters('p'))", False, {}, Verdict.PASS),
+    ("parameters('p')", False, {"main.parameters.json": {"p": {"value": True}}}, Verdict.PASS),
+    ("parameters('p')", True, {"main.parameters.dev.json": {"p": {"value": False}},
+                               "main.parameters.prod.json": {"p": {"value": True}}}, Verdict.UNKNOWN),  # differs
+    ("parameters('p')", True, {"main.parameters.json": {"p": {"value": "[parameters('q')]"}}}, Verdict.UNKNOWN),
+])
+def test_a_choice_on_a_bool_parameter_known_in_every_deployment_is_read(tmp_path, condition, default, files, verdict):
+    text = template(registry(properties={"publicNetworkAccess": f"[if({condition}, 'Disabled', 'Enabled')]"}),
+                    parameters={"p": {"type": "bool", "defaultValue": default}})
+    (plan,), _ = plan_for(tmp_path, text, files={n: json.dumps({"parameters": p}) for n, p in files.items()})
+    assert evaluate(plan.registry) == verdict
 
 
 def test_explicit_disable_on_expression_is_manual(tmp_path):

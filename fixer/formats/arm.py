@@ -140,8 +140,60 @@ def resolve(node: Node | None, scope: Scope, what: str, depth: int = 0) -> Resol
             inner.detail = f"variable '{name}'"
             inner.variable = name
         return inner
+    choice = _IF_PARAMETER.match(text)
+    if choice:
+        negated, name, when_true, when_false = bool(choice.group(1)), choice.group(2), choice.group(3), choice.group(4)
+        truth, why = _bool_parameter(name, scope)
+        if truth is not None:
+            # `[if(parameters('privateLinks'), 'Disabled', 'Enabled')]` with privateLinks false in
+            # every deployment: the value is known (not editable: it is an expression)
+            chosen = when_true if truth != negated else when_false
+            return Resolved(Origin.EXPRESSION, value=chosen, doc=doc, node=node,
+                            detail=f"{what} comes from the expression {_short(text)} (line {doc.line(node)}), "
+                                   f"which is '{chosen}' because parameter '{name}' is {str(truth).lower()} ({why})")
     return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                     detail=f"{what} comes from the expression {_short(text)} (line {doc.line(node)})")
+
+
+# `[if(parameters('x'), 'a', 'b')]`, or with not(...) around the condition
+_IF_PARAMETER = re.compile(
+    r"^\[\s*if\s*\(\s*(not\s*\(\s*)?parameters\(\s*'([^']+)'\s*\)\s*(?(1)\)\s*)"
+    r",\s*'([^']*)'\s*,\s*'([^']*)'\s*\)\s*\]$", re.IGNORECASE)
+
+
+def _bool_parameter(name: str, scope: Scope) -> tuple[bool | None, str]:
+    """(value, where) of a bool parameter when every deployment gives it the same literal
+    value (its parameter files, else its default; a value passed to a nested deployment);
+    (None, "") otherwise."""
+    passed = scope.passed.get(name.lower())
+    if passed is not None and scope.parent is not None:
+        value = passed.get("value") if passed.kind == "object" else None
+        if value is not None and value.kind == "bool":
+            return value.value, f"passed to {scope.label}"
+        return None, ""
+    declared = scope.parameter(name)
+    if declared is None or declared.kind != "object":
+        return None, ""
+    found: list[bool] = []
+    unset = not scope.param_files
+    for param_doc in scope.param_files:
+        params = param_doc.root.get("parameters")
+        entry = params.get(name) if params is not None and params.kind == "object" else None
+        if entry is None:
+            unset = True
+            continue
+        value = entry.get("value") if entry.kind == "object" else None
+        if value is None or value.kind != "bool":
+            return None, ""
+        found.append(value.value)
+    if unset:
+        default = declared.get("defaultValue")
+        if default is None or default.kind != "bool":
+            return None, ""
+        found.append(default.value)
+    if len(set(found)) != 1:
+        return None, ""
+    return found[0], "its default" if unset and len(found) == 1 else "in every parameter file"
 
 
 def _resolve_parameter(name: str, ref: Node, scope: Scope, what: str, depth: int) -> Resolved:

@@ -531,6 +531,7 @@ class _Syntax:
     uses: dict[str, list[int]] | None = None
     outputs: list["_Span"] = field(default_factory=list)
     imported: set[str] = field(default_factory=set)                  # names brought in by `import {...}`
+    opened: dict[int, int] = field(default_factory=dict)             # see _unparen_conditions
 
     def comments_between(self, start: int, end: int) -> list[tuple[int, int, str]]:
         """(start, end, text) of the comments that start in [start, end), in file order.
@@ -551,7 +552,10 @@ class _Syntax:
         return found
 
     def span(self, syntax: SyntaxNode) -> tuple[int, int]:
-        return self.offsets.char(syntax.start_byte), self.offsets.char(syntax.end_byte)
+        start = self.offsets.char(syntax.start_byte)
+        if self.opened and start in self.opened and syntax.type == "ternary_expression":
+            start = self.opened[start]  # its condition's `(` was blanked for the grammar
+        return start, self.offsets.char(syntax.end_byte)
 
     def source_text(self, syntax: SyntaxNode) -> str:
         start, end = self.span(syntax)
@@ -629,22 +633,27 @@ def parse(source: SourceFile, previous: "tuple[Document, list[Edit]] | None" = N
         tree = _parser().parse(text.encode("utf-8"))
         if tree.root_node.has_error:
             tree = None
+    if tree is not None and _misread_conditions(tree, text):
+        tree = None  # `(cond) ? a : b` read as a nullable type: parse the rewritten text
     as_written = tree  # parsed from the text itself, without rewrites: reusable incrementally
+    opened: dict[int, int] = {}
     if tree is None:
         masked, param_keywords = _mask_for_grammar(text, kind, masked_types)
+        masked = _unparen_conditions(masked, opened)
         tree = _parser().parse(masked.encode("utf-8"))
         if tree.root_node.has_error and kind == "bicep":
             # last resort: calls whose arguments span lines (`resourceGroup(\n  ...\n)`)
             joined_types: dict[str, tuple[int, int]] = {}
             joined, joined_keywords = _mask_for_grammar(text, kind, joined_types, join_paren_lines=True)
-            retry = _parser().parse(joined.encode("utf-8"))
+            joined_opened: dict[int, int] = {}
+            retry = _parser().parse(_unparen_conditions(joined, joined_opened).encode("utf-8"))
             if not retry.root_node.has_error:
-                tree, param_keywords, masked_types = retry, joined_keywords, joined_types
+                tree, param_keywords, masked_types, opened = retry, joined_keywords, joined_types, joined_opened
     root_syntax = tree.root_node
     offsets = _Offsets(text)
     if root_syntax.has_error:
         _raise_first_error(source, root_syntax, offsets)
-    syntax = _Syntax(offsets=offsets, text=text, tree=as_written)
+    syntax = _Syntax(offsets=offsets, text=text, tree=as_written, opened=opened)
     builder = _Builder(source, syntax)
     data: dict[str, Any] = {}
     members: list[Member] = []
@@ -701,6 +710,43 @@ def parse(source: SourceFile, previous: "tuple[Document, list[Edit]] | None" = N
     doc = Document(source=source, root=root, dialect=DIALECT, kind=kind, data=data)
     _SYNTAX[doc] = syntax
     return doc
+
+
+# `(cond) ? a : b`: tree-sitter-bicep reads `(cond)?` as a nullable type and `a : b` as
+# another property, without an error. Without the parentheses (a ternary binds loosest, so
+# they change nothing) it reads the ternary.
+_PAREN_CONDITION = re.compile(r"(?<![A-Za-z0-9_.\])])\(([^()?\n]*)\)(?=[ \t]*\?(?![?.]))")  # not a call's ( )
+_NULLABLE_TYPES = Query(_LANGUAGE, "(nullable_type) @type")
+_TYPE_CONTEXTS = frozenset({"type_declaration", "parameter_declaration", "output_declaration", "object_type",
+                            "user_defined_function", "lambda_expression", "type", "union_type", "array_type"})
+
+
+def _misread_conditions(tree: Tree, text: str) -> bool:
+    """Whether the grammar read a parenthesized ternary condition as a nullable type."""
+    if not _PAREN_CONDITION.search(text):
+        return False
+    for node in QueryCursor(_NULLABLE_TYPES).captures(tree.root_node).get("type", []):
+        parent = node.parent
+        while parent is not None and parent.type not in _TYPE_CONTEXTS:
+            if parent.type in ("object_property", "variable_declaration", "array", "arguments"):
+                return True  # a value position
+            parent = parent.parent
+    return False
+
+
+def _unparen_conditions(text: str, opened: dict[int, int] | None = None) -> str:
+    """``text`` with the parentheses around ternary conditions blanked (same length).
+    ``opened`` receives, for each, where the condition now starts -> where its `(` was (a
+    ternary read from the rewritten text must still start at the `(`)."""
+    if "?" not in text:
+        return text
+
+    def blank(match: re.Match[str]) -> str:
+        if opened is not None:
+            inner = match.group(1)
+            opened[match.start(1) + len(inner) - len(inner.lstrip())] = match.start()
+        return " " + match.group(1) + " "
+    return _PAREN_CONDITION.sub(blank, text)
 
 
 def _raise_first_error(source: SourceFile, root: SyntaxNode, offsets: _Offsets) -> None:
@@ -1149,7 +1195,82 @@ class _Resolver:
         if values[0] is not None and values[1] is not None and values[0].lower() == values[1].lower():
             return Resolved(Origin.EXPRESSION, value=values[0], doc=doc, node=node,
                             detail=detail + f", which is '{values[0]}' either way", branches=branches)
+        decided = self._condition(doc, condition) if known and condition is not None else None
+        if decided is not None:
+            # `private ? 'Disabled' : 'Enabled'` with `param private bool = false` and nothing
+            # else setting it: the value is known (but not editable: it is an expression)
+            truth, why = decided
+            chosen = values[0] if truth else values[1]
+            shown = f"'{chosen}'" if chosen is not None else "unset"
+            return Resolved(Origin.EXPRESSION, value=chosen, doc=doc, node=node,
+                            detail=detail + f", which is {shown} because {why}", branches=branches)
         return Resolved(Origin.EXPRESSION, doc=doc, node=node, detail=detail, branches=branches)
+
+    def _condition(self, doc: Document, condition: SyntaxNode) -> tuple[bool, str] | None:
+        """(value, why) of a condition that is a bool parameter or variable, maybe negated,
+        when every deployment gives it the same literal value; else None."""
+        syntax = _syntax_of(doc)
+        negate = False
+        while condition is not None and condition.type in ("parenthesized_expression", "unary_expression"):
+            parts = [c for c in condition.named_children if c.type != "comment"]
+            if condition.type == "unary_expression":
+                if syntax.source_text(condition).lstrip()[:1] != "!":
+                    return None
+                negate = not negate
+            condition = parts[-1] if parts else None
+        if condition is None or condition.type != "identifier":
+            return None
+        name = syntax.source_text(condition)
+        value, why = self._bool_symbol(doc, name)
+        if value is None:
+            return None
+        return (not value if negate else value), f"{name} is {str(value).lower()} ({why})"
+
+    def _bool_symbol(self, doc: Document, name: str) -> tuple[bool | None, str]:
+        syntax = _syntax_of(doc)
+        if name in syntax.variables:
+            node = syntax.variables[name]
+            return (node.value, f"variable '{name}'") if node.kind == "bool" else (None, "")
+        declared = syntax.params.get(name)
+        if declared is None:
+            return None, ""
+        found: list[bool] = []
+        for param_doc in self.param_files(doc):
+            entry = _syntax_of(param_doc).params.get(name)
+            if entry is not None:
+                if entry.default is None or entry.default.kind != "bool":
+                    return None, ""
+                found.append(entry.default.value)
+        from . import arm  # the JSON reader (parameter files beside the template)
+        for param_doc in arm.param_files_for(doc, self.workspace):
+            params = param_doc.root.get("parameters")
+            entry = params.get(name) if params is not None and params.kind == "object" else None
+            if entry is not None:
+                value = entry.get("value") if entry.kind == "object" else None
+                if value is None or value.kind != "bool":
+                    return None, ""
+                found.append(value.value)
+        callers = self.callers(doc)
+        uses_default = not callers and not found
+        for caller_doc, module in callers:
+            params = module.body.get("params") if module.body is not None else None
+            if params is None or params.kind != "object":
+                return None, ""
+            passed = params.get(name)
+            if passed is None:
+                uses_default = True
+            elif passed.kind == "bool":
+                found.append(passed.value)
+            else:
+                return None, ""
+        if uses_default:
+            if declared.default is None or declared.default.kind != "bool":
+                return None, ""
+            found.append(declared.default.value)
+        if not found or len(set(found)) != 1:
+            return None, ""
+        why = f"default of parameter '{name}'" if uses_default and len(found) == 1 else f"every deployment sets '{name}' so"
+        return found[0], why
 
     def _parameter(self, doc: Document, name: str, ref: Node, what: str, depth: int,
                    keys: tuple[str, ...] = ()) -> Resolved:
