@@ -344,16 +344,44 @@ def test_bicepparam_value_wins_over_default(tmp_path: Path) -> None:
     assert "prod.bicepparam" in pna.detail
 
 
-def test_several_parameter_files_need_a_human(tmp_path: Path) -> None:
+def test_every_parameter_file_is_a_deployment(tmp_path: Path) -> None:
     registry = _registry_in(tmp_path, {
         "main.bicep": f"param access string\nresource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n    publicNetworkAccess: access\n  }}\n}}\n",
         "dev.bicepparam": "using './main.bicep'\nparam access = 'Enabled'\n",
         "prod.bicepparam": "using 'main.bicep'\nparam access = 'Disabled'\n",
         "other.bicepparam": "using './other.bicep'\nparam access = 'Enabled'\n",
     }, "main.bicep")
-    pna = registry.public_network_access
-    assert pna.origin == Origin.NO_VALUE and pna.value is None
-    assert "dev.bicepparam" in pna.detail and "prod.bicepparam" in pna.detail and "other" not in pna.detail
+    deployments = [registry.public_network_access, *registry.public_network_access.also]
+    assert sorted((r.value, r.detail.rsplit(" ", 1)[-1]) for r in deployments) == [
+        ("Disabled", "prod.bicepparam"), ("Enabled", "dev.bicepparam")]  # other.bicepparam deploys another file
+    assert evaluate(registry) == Verdict.FAIL  # dev is open
+
+
+@pytest.mark.parametrize("files", [
+    {"prod.bicepparam": "using './main.bicep'\nparam access = 'Disabled'\n", "dev.bicepparam": "using './main.bicep'\n"},
+    {"main.parameters.prod.json": '{"parameters": {"access": {"value": "Disabled"}}}',
+     "main.parameters.dev.json": '{"parameters": {}}'},
+])
+def test_a_parameter_file_that_sets_nothing_deploys_the_default(tmp_path: Path, files: dict) -> None:
+    from fixer.run import load_document  # JSON parameter files too
+
+    workspace = _workspace(tmp_path, {
+        "main.bicep": f"param access string = 'Enabled'\nresource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n"
+                      f"    publicNetworkAccess: access\n  }}\n}}\n", **files})
+    workspace.loader = load_document
+    (registry,) = bicep.find_registries(workspace.document(tmp_path / "main.bicep"), workspace)
+    values = sorted(r.value for r in [registry.public_network_access, *registry.public_network_access.also])
+    assert values == ["Disabled", "Enabled"]  # prod's value, and the default that dev deploys
+    assert evaluate(registry) == Verdict.FAIL
+
+
+def test_a_bool_that_one_parameter_file_leaves_at_its_default_is_not_known(tmp_path: Path) -> None:
+    registry = _registry_in(tmp_path, {
+        "main.bicep": f"param isolated bool = false\nresource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n"
+                      f"    publicNetworkAccess: isolated ? 'Disabled' : 'Enabled'\n  }}\n}}\n",
+        "prod.bicepparam": "using './main.bicep'\nparam isolated = true\n",
+        "dev.bicepparam": "using './main.bicep'\n"}, "main.bicep")
+    assert evaluate(registry) == Verdict.UNKNOWN  # prod closed, dev (the default) open
 
 
 def test_variable() -> None:

@@ -726,11 +726,15 @@ def _misread_conditions(tree: Tree, text: str) -> bool:
     if not _PAREN_CONDITION.search(text):
         return False
     for node in QueryCursor(_NULLABLE_TYPES).captures(tree.root_node).get("type", []):
+        ancestors = []
         parent = node.parent
-        while parent is not None and parent.type not in _TYPE_CONTEXTS:
-            if parent.type in ("object_property", "variable_declaration", "array", "arguments"):
-                return True  # a value position
+        while parent is not None:
+            ancestors.append(parent.type)
             parent = parent.parent
+        if any(kind in _TYPE_CONTEXTS for kind in ancestors):
+            continue  # a real nullable type (a parameter's or a type's)
+        if any(kind in ("object_property", "variable_declaration", "array", "arguments") for kind in ancestors):
+            return True  # a value position
     return False
 
 
@@ -1235,23 +1239,28 @@ class _Resolver:
         if declared is None:
             return None, ""
         found: list[bool] = []
-        for param_doc in self.param_files(doc):
+        unset = False  # a parameter file that leaves it at its default
+        bicepparams = self.param_files(doc)
+        for param_doc in bicepparams:
             entry = _syntax_of(param_doc).params.get(name)
-            if entry is not None:
-                if entry.default is None or entry.default.kind != "bool":
-                    return None, ""
-                found.append(entry.default.value)
-        from . import arm  # the JSON reader (parameter files beside the template)
-        for param_doc in arm.param_files_for(doc, self.workspace):
-            params = param_doc.root.get("parameters")
-            entry = params.get(name) if params is not None and params.kind == "object" else None
-            if entry is not None:
-                value = entry.get("value") if entry.kind == "object" else None
-                if value is None or value.kind != "bool":
-                    return None, ""
-                found.append(value.value)
-        callers = self.callers(doc)
-        uses_default = not callers and not found
+            if entry is None:
+                unset = True
+                continue
+            if entry.default is None or entry.default.kind != "bool":
+                return None, ""
+            found.append(entry.default.value)
+        json_files = self._json_parameter_files(doc)
+        for param_doc, params in json_files:
+            entry = params.get(name) if params is not None else None
+            if entry is None:
+                unset = True
+                continue
+            value = entry.get("value") if entry.kind == "object" else None
+            if value is None or value.kind != "bool":
+                return None, ""
+            found.append(value.value)
+        callers = [] if bicepparams or json_files else self.callers(doc)
+        uses_default = unset or (not callers and not found)
         for caller_doc, module in callers:
             params = module.body.get("params") if module.body is not None else None
             if params is None or params.kind != "object":
@@ -1280,41 +1289,57 @@ class _Resolver:
             return self.resolve(doc, declared.default, what, depth + 1, keys)
         declared_line = doc.source.line_of(declared.start)
 
-        # 1. A .bicepparam file that deploys this template.
-        setting: list[tuple[Document, _Param]] = []
-        for param_doc in self.param_files(doc):
-            entry = _syntax_of(param_doc).params.get(name)
-            if entry is not None:
-                setting.append((param_doc, entry))
-        if len(setting) > 1:
-            names = ", ".join(p.path.name for p, _ in setting)
-            return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
-                            detail=f"{what} comes from parameter '{name}', which several parameter files set ({names}); "
-                                   f"change it in each of them")
-        if setting:
-            param_doc, entry = setting[0]
-            inner = self.resolve(param_doc, entry.default, what, depth + 1, keys)
-            if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
-                inner.origin = Origin.PARAMETER_FILE
-                inner.detail = f"parameter '{name}'{_members(keys)} in {param_doc.path.name}"
-                inner.param, inner.symbol_doc = name, doc
-                if not keys:  # @allowed and the type constrain the parameter, not a member of it
+        # 1. Parameter files that deploy this template: `.bicepparam` files (`using` it) and
+        # JSON parameter files beside it (`main.parameters.json`: azd's and PSRule's
+        # convention). Each one is a deployment: the value it sets, or the default when it
+        # sets none (like ARM parameter files and module callers, see Resolved.also).
+        bicepparams = self.param_files(doc)
+        json_files = self._json_parameter_files(doc)
+        if bicepparams or json_files:
+            deployments: list[Resolved] = []
+            unset: list[Document] = []  # parameter files that leave it at its default
+            for param_doc in bicepparams:
+                entry = _syntax_of(param_doc).params.get(name)
+                if entry is None:
+                    unset.append(param_doc)
+                    continue
+                inner = self.resolve(param_doc, entry.default, what, depth + 1, keys)
+                if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
+                    inner.origin = Origin.PARAMETER_FILE
+                    inner.detail = f"parameter '{name}'{_members(keys)} in {param_doc.path.name}"
+                    inner.param, inner.symbol_doc = name, doc
+                    if not keys:  # @allowed and the type constrain the parameter, not a member of it
+                        inner.allowed, inner.allowed_doc = declared.allowed, doc
+                        inner.allowed_type = _allowed_type(doc, declared)
+                elif inner.origin == Origin.EXPRESSION and inner.value is None:
+                    inner.detail = f"{what} comes from parameter '{name}', which {param_doc.path.name} sets to " \
+                                   f"`{_short(entry.default.value if entry.default is not None else '')}` " \
+                                   f"(line {param_doc.line(entry.start)})"
+                if not inner.known or inner.also:
+                    return inner
+                deployments.append(inner)
+            for param_doc, params in json_files:
+                if params is None or params.get(name) is None:
+                    unset.append(param_doc)
+                    continue
+                inner = self._json_value(doc, param_doc, params, name, what, keys)
+                if inner.origin == Origin.PARAMETER_FILE and not keys:
                     inner.allowed, inner.allowed_doc = declared.allowed, doc
                     inner.allowed_type = _allowed_type(doc, declared)
-            elif inner.origin == Origin.EXPRESSION and inner.value is None:
-                inner.detail = f"{what} comes from parameter '{name}', which {param_doc.path.name} sets to " \
-                               f"`{_short(entry.default.value if entry.default is not None else '')}` " \
-                               f"(line {param_doc.line(entry.start)})"
-            return inner
-
-        # 1b. A JSON parameter file for this template (`main.parameters.json` beside
-        # `main.bicep`: azd's and PSRule's convention).
-        json_setting = self._json_parameter(doc, name, what, keys)
-        if json_setting is not None:
-            if json_setting.origin == Origin.PARAMETER_FILE:
-                json_setting.allowed, json_setting.allowed_doc = declared.allowed, doc
-                json_setting.allowed_type = _allowed_type(doc, declared)
-            return json_setting
+                if not inner.known:
+                    return inner
+                deployments.append(inner)
+            if unset:
+                if declared.default is None:
+                    return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
+                                    detail=f"{what} comes from parameter '{name}', which {unset[0].path.name} does not "
+                                           f"set and which has no default value (line {declared_line})")
+                default = self._default(doc, name, declared, what, depth, keys)
+                if not default.known:
+                    return default
+                deployments.append(default)
+            primary, primary.also = deployments[0], deployments[1:]
+            return primary
 
         # 2. Module callers: a value passed in `params: {...}` wins over the default.
         callers = self.callers(doc)
@@ -1383,25 +1408,24 @@ class _Resolver:
                 inner.allowed_type = _allowed_type(doc, declared)
         return inner
 
-    def _json_parameter(self, doc: Document, name: str, what: str, keys: tuple[str, ...]) -> Resolved | None:
-        """The value a JSON parameter file next to the template gives parameter ``name``
-        (None when no such file sets it)."""
+    def _json_parameter_files(self, doc: Document) -> list[tuple[Document, Node | None]]:
+        """JSON parameter files beside the template, each with its `parameters` object."""
         from . import arm  # the JSON reader; imported here to keep the formats independent at import time
 
-        setting = []
+        found = []
         for param_doc in arm.param_files_for(doc, self.workspace):
             params = param_doc.root.get("parameters")
-            entry = params.get(name) if params is not None and params.kind == "object" else None
-            if entry is not None and entry.kind == "object":
-                setting.append((param_doc, entry))
-        if not setting:
-            return None
-        if len(setting) > 1:
-            names = ", ".join(p.path.name for p, _ in setting)
-            return Resolved(Origin.NO_VALUE, doc=doc,
-                            detail=f"{what} comes from parameter '{name}', which several parameter files set ({names}); "
-                                   f"change it in each of them")
-        param_doc, entry = setting[0]
+            found.append((param_doc, params if params is not None and params.kind == "object" else None))
+        return [(param_doc, params) for param_doc, params in found]
+
+    def _json_value(self, doc: Document, param_doc: Document, params: Node, name: str, what: str,
+                    keys: tuple[str, ...]) -> Resolved:
+        """The value a JSON parameter file gives parameter ``name`` (its `parameters` object holds it)."""
+        entry = params.get(name)
+        if entry is None or entry.kind != "object":
+            return Resolved(Origin.EXPRESSION, doc=param_doc, node=entry or params,
+                            detail=f"{what} comes from parameter '{name}' in {param_doc.path.name}, which it does not "
+                                   f"set as a plain value")
         node = entry.get("value")
         for key in keys:
             node = node.get(key) if node is not None and node.kind == "object" else None
