@@ -434,11 +434,16 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
 
 
 def _condition_uses(registry: Registry, parameter: str) -> bool:
-    condition = registry.node.get("condition")
-    if condition is None or condition.kind not in ("string", "expr"):
+    """Whether the condition the registry is deployed under reads ``parameter``."""
+    text = registry.condition_text
+    if text is None:
+        condition = registry.node.get("condition")  # ARM
+        text = str(condition.value) if condition is not None and condition.kind in ("string", "expr") else None
+    if text is None:
         return False
-    text = str(condition.value).lower().replace(" ", "")
-    return f"parameters('{parameter.lower()}')" in text
+    if registry.doc.kind == "bicep":
+        return re.search(rf"(?<![A-Za-z0-9_.]){re.escape(parameter)}(?![A-Za-z0-9_])", text) is not None
+    return f"parameters('{parameter.lower()}')" in text.lower().replace(" ", "")
 
 
 def _plan_api_version(builder: _Builder, registry: Registry) -> str | None:

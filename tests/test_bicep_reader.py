@@ -783,3 +783,24 @@ def test_a_choice_on_a_bool_that_callers_set_differently_stays_unknown(tmp_path)
     same = _registry_in(tmp_path / "same", {"modules/acr.bicep": module, "a.bicep": call.format("    private: true\n")},
                         "modules/acr.bicep")
     assert evaluate(same) == Verdict.PASS
+
+
+def test_a_sku_the_deployment_condition_reads_is_not_changed(tmp_path: Path) -> None:
+    from fixer.options import Options
+    from fixer.planner import plan_registry
+
+    body = "{\n  name: 'a'\n  sku: {\n    name: acrSku\n  }\n}\n"
+    direct = _only(f"param acrSku string = 'Basic'\nresource acr {ACR} = if (acrSku == 'Basic') {body}")
+    assert direct.condition_text == "(acrSku == 'Basic')"
+    plan = plan_registry(direct, Options())
+    assert plan.status == "manual" and any("condition depends on parameter 'acrSku'" in m for m in plan.manual)
+    looped_body = body.replace("'a'", "'a${i}'")
+    looped = _only(f"param acrSku string = 'Basic'\nresource acr {ACR} = [for i in range(0, 2): if (acrSku != 'Premium') "
+                   f"{looped_body}]\n")
+    assert looped.condition_text == "(acrSku != 'Premium')"
+    module = (f"param sku string\nresource acr {ACR} = {{\n  name: 'a'\n  sku: {{\n    name: sku\n  }}\n}}\n")
+    called = _registry_in(tmp_path, {"modules/acr.bicep": module, "main.bicep":
+                                     "param acrSku string = 'Basic'\nmodule acr 'modules/acr.bicep' = if (acrSku == 'Basic') "
+                                     "{\n  name: 'acr'\n  params: {\n    sku: acrSku\n  }\n}\n"}, "modules/acr.bicep")
+    assert called.sku_name.value == "Basic" and called.sku_name.origin == Origin.EXPRESSION
+    assert "condition of module 'acr'" in called.sku_name.detail

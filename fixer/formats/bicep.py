@@ -1368,6 +1368,16 @@ class _Resolver:
                 inner = self.resolve(caller_doc, passed, what, depth + 1, keys)
                 if not inner.known:
                     return inner
+                guard = _condition_text(_syntax_of(caller_doc), module.syntax)
+                if guard is not None and inner.param and inner.symbol_doc is caller_doc and \
+                        re.search(rf"(?<![A-Za-z0-9_.]){re.escape(inner.param)}(?![A-Za-z0-9_])", guard):
+                    # `module acr ... = if (acrSku == 'Basic') { params: { sku: acrSku } }`:
+                    # changing it could change whether the registry is deployed at all
+                    return Resolved(Origin.EXPRESSION, value=inner.value, doc=caller_doc, node=passed,
+                                    detail=f"{what} comes from parameter '{inner.param}' of {_relative(doc, caller_doc)}, "
+                                           f"which the condition of module '{module.symbolic}' also reads "
+                                           f"({self._where(caller_doc, passed)}); changing it could change whether the "
+                                           f"registry is deployed")
                 if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
                     inner.origin = Origin.MODULE_CALLER
                     inner.detail = f"parameter '{name}'{_members(keys)} passed by module '{module.symbolic}' in " \
@@ -1996,6 +2006,7 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
         existing=resource.existing,
         has_private_endpoint=_has_private_endpoint(syntax, resource, endpoints),
         clients=_clients(doc, syntax, resource),
+        condition_text=_condition_text(syntax, resource.syntax),
         property_keys=frozenset(m.key.lower() for m in props_obj.members or ()) if props_obj is not None else frozenset(),
         network_rule_set_keys=frozenset(m.key.lower() for m in nrs_obj.members or ()) if nrs_obj is not None else frozenset(),
         inline_ignore=(ignore.group(1).strip() or "no reason given") if ignore else None,
@@ -2077,6 +2088,21 @@ def _private_endpoint_declarations(syntax: _Syntax) -> list[_Resource | _Module]
         if "privateendpoint" in text or "private-endpoint" in text:
             found.append(module)
     return found
+
+
+def _condition_text(syntax: _Syntax, declaration: SyntaxNode) -> str | None:
+    """The `if (...)` condition of a resource (also inside a `[for ...]`), as written."""
+    value = _value_after_equals(declaration)
+    for _ in range(3):
+        if value is None:
+            return None
+        if value.type == "if_statement":
+            condition = next((c for c in value.named_children if c.type != "object"), None)
+            return syntax.source_text(condition) if condition is not None else None
+        if value.type != "for_statement":
+            return None
+        value = value.child_by_field_name("body")
+    return None
 
 
 def _clients(doc: Document, syntax: _Syntax, registry: _Resource) -> list[str]:
