@@ -715,7 +715,9 @@ def parse(source: SourceFile, previous: "tuple[Document, list[Edit]] | None" = N
 # `(cond) ? a : b`: tree-sitter-bicep reads `(cond)?` as a nullable type and `a : b` as
 # another property, without an error. Without the parentheses (a ternary binds loosest, so
 # they change nothing) it reads the ternary.
-_PAREN_CONDITION = re.compile(r"(?<![A-Za-z0-9_.\])])\(([^()?\n]*)\)(?=[ \t]*\?(?![?.]))")  # not a call's ( )
+# (the `(` comes first so the search can skip to it; the look-behind after it says the `(` does
+# not open a call's arguments)
+_PAREN_CONDITION = re.compile(r"\((?<![A-Za-z0-9_.\])]\()([^()?\n]*)\)(?=[ \t]*\?(?![?.]))")
 _NULLABLE_TYPES = Query(_LANGUAGE, "(nullable_type) @type")
 _TYPE_CONTEXTS = frozenset({"type_declaration", "parameter_declaration", "output_declaration", "object_type",
                             "user_defined_function", "lambda_expression", "type", "union_type", "array_type"})
@@ -2111,16 +2113,27 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource) -> list[str]:
     a note. Outputs do not count: they pull nothing."""
     if registry.loop:
         return []  # `acr[i]`: which one a use means is not known here
-    uses = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(registry.symbolic)}\.(?:properties\.loginServer|listCredentials\()")
+    needle = registry.symbolic + "."
+    text = syntax.text
     found = []
     declarations: list[tuple[str, int, int]] = [
         (f"{r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'} '{r.symbolic}'", r.start, r.end)
         for r in syntax.resources if r is not registry and "::" not in r.symbolic]
     declarations += [(f"module '{m.symbolic}'", m.start, m.end) for m in syntax.modules]
     for label, start, end in sorted(declarations, key=lambda d: d[1]):
-        if not registry.start <= start < registry.end and uses.search(syntax.text, start, end):
-            found.append(f"{label} (line {doc.line(start)})")
+        if registry.start <= start < registry.end:
+            continue
+        at = text.find(needle, start, end)  # a literal first: this runs for every declaration
+        while at >= 0:
+            if (at == 0 or text[at - 1] not in _IDENT_OR_DOT) and _PULLS_FROM.match(text, at + len(needle)):
+                found.append(f"{label} (line {doc.line(start)})")
+                break
+            at = text.find(needle, at + 1, end)
     return found
+
+
+_IDENT_OR_DOT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
+_PULLS_FROM = re.compile(r"properties\.loginServer|listCredentials\(")
 
 
 def _has_private_endpoint(syntax: _Syntax, registry: _Resource, endpoints: list[_Resource | _Module]) -> bool:
