@@ -804,3 +804,11 @@ def test_a_sku_the_deployment_condition_reads_is_not_changed(tmp_path: Path) -> 
                                      "{\n  name: 'acr'\n  params: {\n    sku: acrSku\n  }\n}\n"}, "modules/acr.bicep")
     assert called.sku_name.value == "Basic" and called.sku_name.origin == Origin.EXPRESSION
     assert "condition of module 'acr'" in called.sku_name.detail
+
+
+def test_two_calls_from_one_file_are_two_deployments_not_four(tmp_path: Path) -> None:
+    module = f"param sku string\nresource acr {ACR} = {{\n  name: 'a'\n  sku: {{\n    name: sku\n  }}\n}}\n"
+    calls = "".join(f"module {n} 'modules/acr.bicep' = {{\n  name: '{n}'\n  params: {{\n    sku: '{v}'\n  }}\n}}\n"
+                    for n, v in (("a", "Basic"), ("b", "Standard")))
+    registry = _registry_in(tmp_path, {"modules/acr.bicep": module, "main.bicep": calls}, "modules/acr.bicep")
+    assert sorted(r.value for r in [registry.sku_name, *registry.sku_name.also]) == ["Basic", "Standard"]

@@ -1480,7 +1480,8 @@ class _Resolver:
         if key in self._callers:
             return self._callers[key]
         found: list[tuple[Document, _Module]] = []
-        for path in _reference_index(self.workspace, "module").get(_plain_key(doc.path), ()):
+        # (the index lists a file once per module statement: each file is read once here)
+        for path in dict.fromkeys(_reference_index(self.workspace, "module").get(_plain_key(doc.path), ())):
             if file_key(path) == key:
                 continue
             caller_doc = self.workspace.document(path)
