@@ -122,6 +122,9 @@ def detect_indent_unit(text: str) -> str:
     return char * max(1, min(step, 8 if char == " " else 4))
 
 
+_BLOCK_COMMENTS_ONLY = re.compile(r"(?:[ \t]*/\*(?:[^*\n]|\*(?!/))*\*/)+")
+
+
 def line_end_if_only_trivia(text: str, pos: int) -> int:
     """End of the line (before CR/LF) when only spaces and comments follow ``pos`` on it;
     else ``pos``. New lines go there, so a trailing comment stays with its own line."""
@@ -186,6 +189,12 @@ def insert_entries(text: str, eol: str, unit: str, container: Any, values: list[
         return [Edit(anchor, anchor, "".join(eol + indent + r + "," for r in rendered))]
     body = separator.join(eol + indent + r for r in rendered)
     anchor = line_end_if_only_trivia(text, last.end)
+    if anchor == last.end and same_line(text, last.end, container.end):
+        # `last /* note */ }`: the new entries go after the comment that belongs to the last
+        # element, before the closing bracket (which stays where the file puts it)
+        between = text[last.end:container.end - 1].rstrip(" \t")
+        if between.strip() and _BLOCK_COMMENTS_ONLY.fullmatch(between):
+            anchor = last.end + len(between)
     if separator:
         if anchor == last.end:
             return [Edit(last.end, last.end, separator + body)]

@@ -812,3 +812,10 @@ def test_two_calls_from_one_file_are_two_deployments_not_four(tmp_path: Path) ->
                     for n, v in (("a", "Basic"), ("b", "Standard")))
     registry = _registry_in(tmp_path, {"modules/acr.bicep": module, "main.bicep": calls}, "modules/acr.bicep")
     assert sorted(r.value for r in [registry.sku_name, *registry.sku_name.also]) == ["Basic", "Standard"]
+
+
+def test_a_block_comment_after_the_last_property_stays_with_it() -> None:
+    text = (f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n"
+            f"    publicNetworkAccess: 'Enabled' /* open for now */ }}\n}}\n")
+    new_text = _insert(text, ("properties",), "networkRuleSet", {"defaultAction": "Deny"})
+    assert "publicNetworkAccess: 'Enabled' /* open for now */\n    networkRuleSet: {" in new_text
