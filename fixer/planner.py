@@ -394,8 +394,11 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
     if all(r.value is not None and r.value.lower() == "premium" for r in [sku, *sku.also]):
         return False
     if sku.value is not None and sku.value.lower() == "premium":
-        # name the first deployment that is not Premium (set_property edits every one that is not)
-        sku = replace(sku, value=next(r.value for r in sku.also if (r.value or "").lower() != "premium"))
+        # lead with the first deployment that is not Premium (set_property edits every one that
+        # is not, and skips those that are)
+        places = [sku, *sku.also]
+        first = next(r for r in places if (r.value or "").lower() != "premium")
+        sku = replace(first, also=[r for r in places if r is not first])
     others = list(dict.fromkeys(f"'{r.value}'" for r in [sku, *sku.also]
                                 if r.value is not None and r.value.lower() != "premium"))
     current = " and ".join(others) if others else sku.describe()

@@ -344,3 +344,13 @@ def test_a_private_endpoint_whose_group_comes_from_a_variable_counts(tmp_path):
     other = template(registry(), variables={"groupName": "vault"}, extra=[endpoint])
     (plan,), _ = plan_for(tmp_path, other)
     assert plan.strategy == "deny"  # an endpoint for something else
+
+
+def test_a_deployment_that_is_already_premium_is_left_alone(tmp_path):
+    text = template(registry(sku={"name": "[parameters('acrSku')]"}), parameters={"acrSku": {"type": "string"}})
+    files = {"main.parameters.a.json": json.dumps({"parameters": {"acrSku": {"value": "Premium"}}}),
+             "main.parameters.b.json": json.dumps({"parameters": {"acrSku": {"value": "Standard"}}})}
+    (plan,), _ = plan_for(tmp_path, text, files=files)
+    sku_changes = [c for c in plan.fix.changes if "sku.name" in c.what]
+    assert [(c.doc.path.name, c.what) for c in sku_changes] == [
+        ("main.parameters.b.json", "set sku.name to 'Premium' in parameter 'acrSku' in main.parameters.b.json (was 'Standard')")]
