@@ -819,3 +819,11 @@ def test_a_block_comment_after_the_last_property_stays_with_it() -> None:
             f"    publicNetworkAccess: 'Enabled' /* open for now */ }}\n}}\n")
     new_text = _insert(text, ("properties",), "networkRuleSet", {"defaultAction": "Deny"})
     assert "publicNetworkAccess: 'Enabled' /* open for now */\n    networkRuleSet: {" in new_text
+
+
+@pytest.mark.parametrize("private, verdict", [("true", Verdict.PASS), ("false", Verdict.FAIL)])
+def test_an_avm_call_whose_private_endpoints_follow_a_known_bool(private, verdict):
+    registry = _only(f"param private bool = {private}\nmodule acr 'br/public:avm/res/container-registry/registry:0.12.1' = {{\n"
+                     "  name: 'acr'\n  params: {\n    name: 'contosoacr'\n    privateEndpoints: private ? [\n      {\n"
+                     "        subnetResourceId: '/subscriptions/x/subnets/s'\n      }\n    ] : []\n  }\n}\n")
+    assert evaluate(registry) == verdict  # true: endpoints and no IP rules, so the module disables public access

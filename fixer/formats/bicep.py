@@ -1827,6 +1827,23 @@ AVM_PREMIUM_DEFAULT = (0, 6, 0)      # acrSku = 'Premium' (before: 'Basic')
 AVM_EMPTY_RULES_DENY = (0, 12, 0)    # networkRuleSet when networkRuleSetIpRules != null (before: !empty(...))
 
 
+def _chosen_branch(doc: Document, resolver: "_Resolver", node: Node | None) -> Node | None:
+    """``node``, or for `cond ? a : b` whose condition every deployment sets alike (see
+    _Resolver._condition) the branch it picks (`privateNetworking ? [ {...} ] : []`)."""
+    if node is None or node.kind != "expr":
+        return node
+    syntax = _syntax_of(doc)
+    expression = syntax.expressions.get(id(node))
+    if expression is None or expression.type != "ternary_expression":
+        return node
+    condition = expression.child_by_field_name("condition")
+    decided = resolver._condition(doc, condition) if condition is not None else None
+    if decided is None:
+        return node
+    branch = expression.child_by_field_name("consequence" if decided[0] else "alternative")
+    return _Builder(doc.source, syntax).node(branch, node.path) if branch is not None else node
+
+
 def _rules_state(ip_rules: Node | None) -> str:
     """absent | empty | nonempty | unknown: what `networkRuleSetIpRules` is, for `empty()`
     and `!= null` in the module."""
@@ -1858,9 +1875,9 @@ def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_R
     field = lambda key: _module_field(doc, body, resolver, key)  # noqa: E731
     params = body.get("params")
     params_obj = params if params is not None and params.kind == "object" else None
-    ip_rules = params_obj.get("networkRuleSetIpRules") if params_obj is not None else None
+    ip_rules = _chosen_branch(doc, resolver, params_obj.get("networkRuleSetIpRules") if params_obj is not None else None)
     rules = _rules_state(ip_rules)
-    endpoints = params_obj.get("privateEndpoints") if params_obj is not None else None
+    endpoints = _chosen_branch(doc, resolver, params_obj.get("privateEndpoints") if params_obj is not None else None)
     has_endpoints = endpoints is not None and not (endpoints.kind == "array" and not endpoints.items) \
         and endpoints.kind != "null"
     sure_endpoints = has_endpoints and endpoints is not None and endpoints.kind == "array"
