@@ -115,18 +115,20 @@ def _conflicts(per_chunk: list[list[Any]]) -> list[list[int]]:
 def run_in_chunks(templates: list[Path], files: list[Path], options: Options, root: Path,
                   suppressor: Any, suppressions: Any, jobs: int,
                   progress: Callable[[int, int, int], None] | None,
-                  keep_new_texts: bool = True) -> tuple[list[Any], list[str]] | None:
+                  keep_new_texts: bool = True, at_once: bool = False) -> tuple[list[Any], list[str]] | None:
     """Run the pipeline chunk by chunk, in ``jobs`` worker processes (or in this one when
     ``jobs`` is 1), so memory follows a chunk, not the repository. Chunks that changed the
     same file are run again together, so their edits are merged and verified as one. None
-    if that still leaves two results for one file (the caller then runs everything at once)."""
+    if that still leaves two results for one file (the caller then runs everything
+    ``at_once``: one chunk, in this process)."""
     from .run import FileResult, load_document
 
     ordered = sorted(templates, key=lambda p: p.as_posix())
     # Indexes every chunk would otherwise rebuild (who calls which Bicep module) live in one
     # cache: built lazily in this process, or before forking so the workers inherit them.
     shared = Workspace(loader=load_document, files=files, max_file_size=options.max_file_size)
-    chunks = _chunks(ordered, _chunk_target(len(ordered), jobs))
+    chunks = [ordered] if at_once else _chunks(ordered, _chunk_target(len(ordered), jobs))
+    jobs = 1 if at_once else jobs
     state = dict(chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
                  suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts)
     per_chunk: list[list[FileResult]] = []

@@ -288,25 +288,14 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     from .parallel import choose_jobs, run_in_chunks
     chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
                             choose_jobs(options.jobs, len(templates)), progress, keep_new_texts)
-    if chunked is not None:
-        files, warnings = chunked
-        outcome.files = sorted(files, key=lambda f: f.display)
-        outcome.warnings.extend(w for w in warnings if w not in outcome.warnings)
-        return outcome
-    # Chunks still disagree about a file after being merged (not expected): everything at once.
-    workspace = Workspace(loader=load_document, files=context, max_file_size=options.max_file_size)
-    registries_seen = 0
-    for done, path in enumerate(templates, 1):
-        file_result = analyse_file(path, workspace, options, root, suppressor)
-        registries_seen += len(file_result.plans)
-        if file_result.plans or file_result.error:
-            outcome.files.append(file_result)
-        if progress is not None:
-            progress(done, len(templates), registries_seen)
-    _apply_and_verify(outcome, workspace, options, root)
-    _release_parse_state(outcome, keep_new_texts)
-    if suppressions is not None:
-        outcome.warnings.extend(w for w in suppressions.warnings if w not in outcome.warnings)
+    if chunked is None:
+        # chunks still disagree about a file after being merged (not expected): one chunk
+        chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions, 1, progress,
+                                keep_new_texts, at_once=True)
+    assert chunked is not None  # one chunk cannot disagree with itself
+    files, warnings = chunked
+    outcome.files = sorted(files, key=lambda f: f.display)
+    outcome.warnings.extend(w for w in warnings if w not in outcome.warnings)
     return outcome
 
 

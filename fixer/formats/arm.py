@@ -174,18 +174,11 @@ def _bool_parameter(name: str, scope: Scope) -> tuple[bool | None, str]:
     declared = scope.parameter(name)
     if declared is None or declared.kind != "object":
         return None, ""
-    found: list[bool] = []
-    unset = not scope.param_files
-    for param_doc in scope.param_files:
-        params = param_doc.root.get("parameters")
-        entry = params.get(name) if params is not None and params.kind == "object" else None
-        if entry is None:
-            unset = True
-            continue
-        value = entry.get("value") if entry.kind == "object" else None
-        if value is None or value.kind != "bool":
-            return None, ""
-        found.append(value.value)
+    setting = bool_in_parameter_files(scope.param_files, name)
+    if setting is None:
+        return None, ""
+    found, unset = setting
+    unset = unset or not scope.param_files  # no parameter file: the default is deployed
     if unset:
         default = declared.get("defaultValue")
         if default is None or default.kind != "bool":
@@ -194,6 +187,24 @@ def _bool_parameter(name: str, scope: Scope) -> tuple[bool | None, str]:
     if len(set(found)) != 1:
         return None, ""
     return found[0], "its default" if unset and len(found) == 1 else "in every parameter file"
+
+
+def bool_in_parameter_files(param_docs: list[Document], name: str) -> tuple[list[bool], bool] | None:
+    """The literal bools that these parameter files give parameter ``name``, and whether one of
+    them leaves it unset (its default then applies); None when one sets anything else."""
+    found: list[bool] = []
+    unset = False
+    for param_doc in param_docs:
+        params = param_doc.root.get("parameters")
+        entry = params.get(name) if params is not None and params.kind == "object" else None
+        if entry is None:
+            unset = True
+            continue
+        value = entry.get("value") if entry.kind == "object" else None
+        if value is None or value.kind != "bool":
+            return None
+        found.append(value.value)
+    return found, unset
 
 
 def _resolve_parameter(name: str, ref: Node, scope: Scope, what: str, depth: int) -> Resolved:

@@ -1251,16 +1251,14 @@ class _Resolver:
             if entry.default is None or entry.default.kind != "bool":
                 return None, ""
             found.append(entry.default.value)
-        json_files = self._json_parameter_files(doc)
-        for param_doc, params in json_files:
-            entry = params.get(name) if params is not None else None
-            if entry is None:
-                unset = True
-                continue
-            value = entry.get("value") if entry.kind == "object" else None
-            if value is None or value.kind != "bool":
-                return None, ""
-            found.append(value.value)
+        from . import arm  # the JSON reader (parameter files beside the template)
+
+        json_files = arm.param_files_for(doc, self.workspace)
+        setting = arm.bool_in_parameter_files(json_files, name)
+        if setting is None:
+            return None, ""
+        found += setting[0]
+        unset = unset or setting[1]
         callers = [] if bicepparams or json_files else self.callers(doc)
         uses_default = unset or (not callers and not found)
         for caller_doc, module in callers:
@@ -1428,7 +1426,7 @@ class _Resolver:
         for param_doc in arm.param_files_for(doc, self.workspace):
             params = param_doc.root.get("parameters")
             found.append((param_doc, params if params is not None and params.kind == "object" else None))
-        return [(param_doc, params) for param_doc, params in found]
+        return found
 
     def _json_value(self, doc: Document, param_doc: Document, params: Node, name: str, what: str,
                     keys: tuple[str, ...]) -> Resolved:
