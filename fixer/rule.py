@@ -35,14 +35,14 @@ def _decided(resolved: Resolved) -> bool:
     return resolved.value is not None or resolved.origin == Origin.ABSENT
 
 
-def _branch(resolved: Resolved, condition: str, index: int) -> tuple[bool, str | None]:
-    """(known, value) of ``resolved`` when ``condition`` takes branch ``index`` (0: true):
-    a value chosen by another condition, or by several deployments, is not known."""
+def _branch(resolved: Resolved, condition: str, index: int) -> str | None:
+    """The value of ``resolved`` when ``condition`` takes branch ``index`` (0: true); None when
+    unset or not known (chosen by another condition, or by several deployments)."""
     if resolved.also:
-        return False, None
+        return None
     if resolved.branches is not None:
-        return (True, resolved.branches[1][index]) if resolved.branches[0] == condition else (False, None)
-    return _decided(resolved), resolved.value
+        return resolved.branches[1][index] if resolved.branches[0] == condition else None
+    return resolved.value
 
 
 def _passes_either_way(access: Resolved, action: Resolved) -> bool:
@@ -53,8 +53,8 @@ def _passes_either_way(access: Resolved, action: Resolved) -> bool:
     if condition is None:
         return False
     for index in (0, 1):
-        _, access_value = _branch(access, condition, index)
-        _, action_value = _branch(action, condition, index)
+        access_value = _branch(access, condition, index)
+        action_value = _branch(action, condition, index)
         if (access_value or "").lower() == "disabled" or (action_value or "").lower() == "deny":
             continue
         return False  # this branch leaves it open, or is not known
