@@ -59,6 +59,7 @@ class Result:
     changed_files: int | None = None
     checkov_s: float | None = None
     checkov_rc: int | None = None
+    fixed_s: float | None = None   # a dry run over samples/: start-up and imports, almost no files
 
 
 # --------------------------------------------------------------------------------------
@@ -240,6 +241,13 @@ def measure(tree: Path, manifest: dict, args: argparse.Namespace, cmd: list[str]
     return res
 
 
+def fixed_cost(args: argparse.Namespace, cmd: list[str], src: Path) -> float:
+    """Seconds of a dry run over the bundled samples/ (a dozen files, every reader and the
+    verifier used): what any run pays before its files, mostly importing the interpreter's and
+    the required libraries' modules. Subtracted from a dry run, it leaves the per-file work."""
+    return min(repeated(args, lambda: run_child([*cmd, "--dry-run", str(REPO_ROOT / "samples")], src))).wall
+
+
 def profile(tree: Path, cmd: list[str], src: Path, out: Path, top: int) -> str:
     """cProfile one dry run in a subprocess; returns the top functions by own and cumulative time."""
     stats_file = out / f"profile-{tree.parent.name}.pstats"
@@ -276,17 +284,18 @@ def table(results: list[Result], label: str) -> str:
         f"Python {platform.python_version()}; load average before the run {LOAD_BEFORE}; "
         f"date {dt.date.today().isoformat()}; `{label}`.",
         "",
-        "| files | templates | registries | MB | floor s | dry-run s | CPU s | × floor | files/s | MB/s | peak RSS MB | write s | write / dry-run | files changed | checkov s | checkov / dry-run |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| files | templates | registries | MB | floor s | dry-run s | CPU s | × floor | × floor after start-up | files/s | MB/s | peak RSS MB | write s | write / dry-run | files changed | checkov s | checkov / dry-run |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         ratio = r.dry_s / r.floor_s if r.dry_s else None
+        after_startup = (r.dry_s - r.fixed_s) / r.floor_s if r.dry_s and r.fixed_s is not None else None
         fps = r.files / r.dry_s if r.dry_s else None
         mbs = r.mb / r.dry_s if r.dry_s else None
         wr = r.write_s / r.dry_s if r.write_s and r.dry_s else None
         ck = r.checkov_s / r.dry_s if r.checkov_s and r.dry_s else None
         lines.append(f"| {r.files:,} | {r.template_files:,} | {r.registries:,} | {r.mb:.1f} | {r.floor_s:.3f} | "
-                     f"{fmt(r.dry_s, '.3f')} | {fmt(r.dry_cpu_s, '.3f')} | {fmt(ratio, '.1f', '×')} | {fmt(fps, ',.0f')} | {fmt(mbs, '.1f')} | "
+                     f"{fmt(r.dry_s, '.3f')} | {fmt(r.dry_cpu_s, '.3f')} | {fmt(ratio, '.1f', '×')} | {fmt(after_startup, '.1f', '×')} | {fmt(fps, ',.0f')} | {fmt(mbs, '.1f')} | "
                      f"{fmt(r.dry_rss_mb, '.0f')} | {fmt(r.write_s, '.3f')} | {fmt(wr, '.2f', '×')} | "
                      f"{fmt(r.changed_files, ',')} | {fmt(r.checkov_s, '.1f')} | {fmt(ck, '.0f', '×')} |")
     if len(results) > 1 and results[0].dry_s:
@@ -294,6 +303,10 @@ def table(results: list[Result], label: str) -> str:
         scaling = ", ".join(f"{r.files:,} files: {r.dry_s / base.dry_s:.1f}× the time for {r.files / base.files:.0f}× the files"
                             for r in results[1:] if r.dry_s)
         lines += ["", f"Scaling of --dry-run against {base.files:,} files: {scaling}."]
+    fixed = next((r.fixed_s for r in results if r.fixed_s is not None), None)
+    if fixed is not None:
+        lines += ["", f"Start-up: a dry run over samples/ (a dozen files) takes {fixed:.3f} s; "
+                      "'× floor after start-up' is (dry-run s − that) / floor s."]
     lines += ["", "Times are wall-clock, best of up to --repeat runs (CPU s = user + system of that run); floor = read every file + `json.loads` the .json ones "
               "in one Python process; peak RSS is the largest single process (ru_maxrss), exit codes: "
               + ", ".join(f"{r.files:,}: dry-run {r.dry_rc}, write {r.write_rc}" + (f", checkov {r.checkov_rc}" if r.checkov_rc is not None else "")
@@ -338,10 +351,15 @@ def main(argv: list[str] | None = None) -> int:
         # PYTHONDONTWRITEBYTECODE set would compile every module on every run instead.
         compileall.compile_dir(src / "fixer", quiet=1)
     results: list[Result] = []
+    fixed = None
+    if cmd:
+        fixed = fixed_cost(args, cmd, src)
+        log(f"start-up (dry run over samples/): {fixed:.3f}s")
     for n in sizes:
         tree, manifest = tree_for(args.out, n, args.seed, args.arm_share, args.registry_share, args.size_mb)
         log(f"{n} files: {tree}")
         results.append(measure(tree, manifest, args, cmd, src))
+        results[-1].fixed_s = fixed
     print(table(results, label))
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=1))
