@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import List, Optional
 
 import typer
 
-from . import __version__
-from .config import flag_values, load_config, merge_options, write_starter_config
+from . import __version__, fix_flags
+from .config import write_starter_config
 from .errors import ConfigError, FixerError
-from .options import Options
 from .report import render_json, render_text
 from .run import RunResult, run, write_fixes
-from .suppressions import Suppressions, add_psrule_suppression, load_suppressions
+from .suppressions import add_psrule_suppression
 
 FORMATS = ("text", "json", "sarif", "markdown")
 COMMANDS = ("init", "suppress", "pr")
@@ -43,30 +42,23 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def build_settings(root: Path, cli_values: dict[str, Any], config: Path | None) -> tuple[Options, Suppressions]:
-    """Options (defaults < acr-fix.yaml < flags) and PSRule suppressions for ``root``.
-    Raises ConfigError."""
-    options = merge_options(load_config(root, config), cli_values)
-    return options, load_suppressions(root)
-
-
 @app.command(epilog=EXIT_HELP)
 def check(
     paths: List[Path] = typer.Argument(None, help="Files or directories (recursive). Default: current directory."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Preview: summary per registry and a unified diff; writes nothing."),
     write: bool = typer.Option(False, "--write", help="Apply the fixes to the files."),
-    strategy: Optional[str] = typer.Option(None, "--strategy", help="auto | deny | disable (default auto)."),
-    ip_rule: List[str] = typer.Option([], "--ip-rule", help="IPv4 address or CIDR to allow through the firewall (repeatable)."),
-    no_trusted_services: bool = typer.Option(False, "--no-trusted-services", help="Do not add networkRuleBypassOptions: AzureServices."),
-    no_sku_upgrade: bool = typer.Option(False, "--no-sku-upgrade", help="Never upgrade the SKU to Premium; report a manual finding instead."),
-    premium_only: bool = typer.Option(False, "--premium-only", help="Check only Premium registries, exactly as PSRule does."),
-    exclude: List[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
-    config: Optional[Path] = typer.Option(None, "--config", help="Configuration file (default: acr-fix.yaml in the current directory)."),
+    strategy: Optional[str] = fix_flags.strategy(),
+    ip_rule: List[str] = fix_flags.ip_rule(),
+    no_trusted_services: bool = fix_flags.no_trusted_services(),
+    no_sku_upgrade: bool = fix_flags.no_sku_upgrade(),
+    premium_only: bool = fix_flags.premium_only(),
+    exclude: List[str] = fix_flags.exclude(),
+    config: Optional[Path] = fix_flags.config(),
     output_format: str = typer.Option("text", "--format", help="text | json | sarif | markdown."),
     output: Optional[Path] = typer.Option(None, "--output", help="Write the report to this file instead of stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and errors; no diff, summary or progress."),
     no_color: bool = typer.Option(False, "--no-color", help="No colour (colour is only used on a terminal anyway)."),
-    max_file_size: Optional[int] = typer.Option(None, "--max-file-size", help="Skip files larger than this many MB (default 50)."),
+    max_file_size: Optional[int] = fix_flags.max_file_size(),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: chosen by repository size)."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also change a parameter or variable that other resources share (they change too)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
@@ -77,11 +69,11 @@ def check(
     if output_format not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
     root = Path.cwd()
-    cli_values = flag_values(strategy=strategy, ip_rules=ip_rule, no_trusted_services=no_trusted_services,
-                             no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, excludes=exclude,
-                             max_file_size_mb=max_file_size, jobs=jobs, unsafe_fixes=unsafe_fixes)
+    cli_values = fix_flags.values(strategy=strategy, ip_rule=ip_rule, no_trusted_services=no_trusted_services,
+                                  no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, exclude=exclude,
+                                  max_file_size=max_file_size, jobs=jobs, unsafe_fixes=unsafe_fixes)
     try:
-        options, suppressions = build_settings(root, cli_values, config)
+        options, suppressions = fix_flags.settings(root, cli_values, config)
     except ConfigError as exc:
         _fail(str(exc))
     show_progress = not quiet and sys.stderr.isatty()
@@ -179,7 +171,7 @@ def suppress(
 def _register_bot() -> None:
     from .bot.cli import register
 
-    register(commands, settings=build_settings)
+    register(commands)
 
 
 # A run allocates millions of small objects (syntax nodes, spans) that reference counting

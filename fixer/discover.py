@@ -37,9 +37,26 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
 
     Directories are walked recursively, skipping VCS folders, node_modules and virtualenvs.
     Symlinks are followed only when they point inside one of the given roots; symlink loops
-    are detected. Missing paths become errors; the walk goes on."""
+    are detected. Hard links to one file are one file (found under its first path). Missing
+    paths become errors; the walk goes on."""
     result = Discovery()
     seen: set[str] = set()
+    linked: set[tuple[int, int]] = set()
+
+    def another_link(entry: os.DirEntry | Path) -> bool:
+        """A file with several hard links is listed once: written in place (fixer.source), a
+        fix through one link is a fix through all of them, and a second one would be refused."""
+        try:
+            st = entry.stat()
+        except OSError:
+            return False
+        if st.st_nlink < 2:
+            return False
+        key = (st.st_dev, st.st_ino)
+        if key in linked:
+            return True
+        linked.add(key)
+        return False
     roots: list[str] = []
     for given in paths:
         try:
@@ -71,7 +88,7 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
             continue
         if given.is_file():
             real = os.path.realpath(given)
-            if real not in seen:
+            if real not in seen and not another_link(given):
                 seen.add(real)
                 # a fix is written to the file itself, never over the link (see write_atomic)
                 result.files.append(Path(real) if given.is_symlink() else given)
@@ -128,7 +145,7 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
                 if link and not inside_roots(real):
                     result.errors.append(f"{entry.path}: symlink points outside the given paths; skipped")
                     continue
-                if real in seen:
+                if real in seen or another_link(entry):
                     continue
                 seen.add(real)
                 result.files.append(Path(real) if link else Path(entry.path))

@@ -489,6 +489,8 @@ def write_fixes(result: RunResult) -> RunResult:
     pending = [f for f in result.files if f.status == "would-fix" and f.changed and f.source is not None]
     if any(f.new_text is None for f in pending):
         raise ValueError("write_fixes needs a result made with run(..., keep_new_texts=True)")
+    for file_result in pending:
+        file_result.source = _at_real_location(file_result.source, result.root)  # type: ignore[arg-type]
     groups = _write_groups(pending, result)
     if len(groups) <= 1:
         for group in groups:
@@ -507,6 +509,21 @@ def write_fixes(result: RunResult) -> RunResult:
                 raise
     result.written = True
     return result
+
+
+def _at_real_location(source: SourceFile, root: Path) -> SourceFile:
+    """A parameter file or module that a template names through a symbolic link is written
+    where the link points, when that lies under the run's root (as discovery does for the
+    templates themselves); the link stays as it is. A link that points elsewhere is left as
+    read: check_writable refuses it."""
+    if not os.path.islink(source.path):
+        return source
+    try:
+        real = os.path.realpath(source.path, strict=True)
+    except (OSError, RuntimeError):
+        return source
+    real_root = _real_root(str(root)).rstrip(os.sep) + os.sep
+    return dataclasses.replace(source, path=Path(real)) if real.startswith(real_root) else source
 
 
 def _write_group(group: list[FileResult]) -> None:

@@ -153,7 +153,7 @@ def check_writable(source: SourceFile) -> None:
     if os.path.islink(path):
         # os.replace would turn the link into a regular file and leave its target unfixed;
         # writing through it could reach outside the given paths.
-        raise WriteError(f"{path}: is a symbolic link; not written (run acr-fix on the file it points to)")
+        raise WriteError(f"{path}: is a symbolic link to a file outside the folder acr-fix runs in; not written")
     try:
         st = os.stat(path)
     except OSError as exc:
@@ -165,12 +165,14 @@ def check_writable(source: SourceFile) -> None:
 
 
 def write_atomic(source: SourceFile, new_text: str) -> None:
-    """Replace ``source.path`` with ``new_text`` atomically.
+    """Replace the content of ``source.path`` with ``new_text``, all or nothing.
 
     The file must still hold the bytes we read (else someone changed it under us and we
-    refuse). The data goes to a temporary file in the same directory, is fsync'ed, gets the
-    original's mode, and is renamed over the original. On any failure the temporary file is
-    removed and the original is untouched.
+    refuse). A file with one link gets a new one: the data goes to a temporary file in the
+    same directory, is fsync'ed, gets the original's mode and owner, and is renamed over the
+    original; on any failure the temporary file is removed and the original is untouched.
+    A file with several hard links is rewritten in place instead (see _rewrite_in_place), so
+    every link sees the fix.
     """
     path = source.path
     data = source.encode(new_text)
@@ -179,10 +181,8 @@ def write_atomic(source: SourceFile, new_text: str) -> None:
         st = os.stat(path)
     except OSError as exc:
         raise WriteError(f"{path}: cannot stat ({exc.strerror or exc}); not written") from None
-    mode = stat.S_IMODE(st.st_mode)
-    directory = path.parent
     with _interrupt_deferred():
-        _replace_via_temporary(path, directory, data, mode, st)
+        _write_bytes(path, data, st, expected=source.content_digest())
 
 
 @contextlib.contextmanager
@@ -208,14 +208,23 @@ def _interrupt_deferred():
 
 
 def replace_bytes(path: Path, data: bytes) -> None:
-    """Atomically replace an existing file's content (temporary file, fsync, rename; mode and
-    owner kept; Ctrl-C held until done). For files acr-fix did not parse as templates, such
-    as ps-rule.yaml. Raises WriteError; the original is intact on failure."""
+    """Replace an existing file's content, all or nothing (as write_atomic: temporary file,
+    fsync, rename, mode and owner kept, or in place for a hard-linked file; Ctrl-C held until
+    done). For files acr-fix did not parse as templates, such as ps-rule.yaml. Raises
+    WriteError; the original is intact on failure."""
     try:
         st = os.stat(path)
     except OSError as exc:
         raise WriteError(f"{path}: cannot stat ({exc.strerror or exc}); not written") from None
     with _interrupt_deferred():
+        _write_bytes(path, data, st)
+
+
+def _write_bytes(path: Path, data: bytes, st: os.stat_result, expected: bytes | None = None) -> None:
+    """Put ``data`` in the file ``st`` describes. ``expected``: digest of what it must hold."""
+    if st.st_nlink > 1:
+        _rewrite_in_place(path, data, st, expected)
+    else:
         _replace_via_temporary(path, path.parent, data, stat.S_IMODE(st.st_mode), st)
 
 
@@ -243,3 +252,113 @@ def _replace_via_temporary(path: Path, directory: Path, data: bytes, mode: int, 
                 os.unlink(tmp_name)
             except OSError:
                 pass
+
+
+# A recovery copy of a hard-linked file's original bytes, next to it while it is rewritten in
+# place; it outlives the run only when the original could not be put back.
+RECOVERY_SUFFIX = ".acr-fix.orig"
+
+
+class _ReadBackMismatch(Exception):
+    pass
+
+
+def _rewrite_in_place(path: Path, data: bytes, st: os.stat_result, expected: bytes | None) -> None:
+    """Write ``data`` into the file's own inode: renaming a new file over a hard link would
+    leave the other links with the old content (and a `cp -l` snapshot or a linked template
+    unfixed). Nothing may be lost on the way, so the original bytes are first saved and
+    fsync'ed in a recovery copy next to the file; then the file is overwritten, truncated,
+    fsync'ed and read back. Any failure writes the original bytes back; the recovery copy is
+    removed unless even that failed (the error then names it). Mode, owner and inode stay."""
+    flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise WriteError(f"{path}: write failed ({exc.strerror or exc}); original left unchanged") from None
+    try:
+        try:
+            opened = os.fstat(fd)
+            original = _read_all(fd)
+        except OSError as exc:
+            raise WriteError(f"{path}: cannot re-read before writing ({exc.strerror or exc}); not written") from None
+        if (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino) or \
+                (expected is not None and _digest(original) != expected):
+            raise WriteError(f"{path}: changed on disk since it was read; not written (run again)")
+        recovery = _save_recovery_copy(path, original)
+        try:
+            _overwrite(fd, data)
+        except BaseException as exc:
+            reason = "read back differs from what was written" if isinstance(exc, _ReadBackMismatch) \
+                else getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            try:
+                _overwrite(fd, original)
+            except (OSError, _ReadBackMismatch):
+                raise WriteError(f"{path}: write in place failed ({reason}) and the original could not be put "
+                                 f"back; it is saved in {recovery}") from None
+            _remove(recovery)
+            if not isinstance(exc, (OSError, _ReadBackMismatch)):
+                raise
+            raise WriteError(f"{path}: write in place failed ({reason}); original put back") from None
+        _remove(recovery)
+    finally:
+        os.close(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _overwrite(fd: int, data: bytes) -> None:
+    """Make the open file hold exactly ``data``, on disk, and check it by reading it back.
+    Written first and truncated after, so the file is never seen empty."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.ftruncate(fd, len(data))
+    os.fsync(fd)
+    if _read_all(fd) != data:
+        raise _ReadBackMismatch()
+
+
+def _save_recovery_copy(path: Path, original: bytes) -> Path:
+    """The original bytes in a new file next to ``path``, fsync'ed along with its folder entry."""
+    name = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=RECOVERY_SUFFIX, dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(original)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _fsync_folder(path.parent)
+    except OSError as exc:
+        if name is not None:
+            _remove(Path(name))
+        raise WriteError(f"{path}: cannot save a recovery copy before writing in place "
+                         f"({exc.strerror or exc}); original left unchanged") from None
+    return Path(name)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a new folder entry durable; not possible everywhere (Windows), then skipped."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

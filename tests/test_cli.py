@@ -183,3 +183,23 @@ def test_exclude_globs_follow_gitignore_rules(repo):
     assert names("--exclude", "legacy") == ["infra/acr.json", "other.bicep"]          # a name at any depth
     assert names("--exclude", "infra/*.json") == ["infra/legacy/old.json", "other.bicep"]  # anchored, one level
     assert names("--exclude", "*.bicep") == ["infra/acr.json", "infra/legacy/old.json"]
+
+
+def test_the_fix_flags_are_the_same_in_the_check_and_pr_commands():
+    """`acr-fix pr` computes what `--write` would: every flag that chooses the fixes has the
+    same name, default and arity in both commands (fixer/fix_flags.py declares them once)."""
+    import typer.main
+
+    from fixer.bot.cli import register
+
+    pr_app = typer.Typer()
+    register(pr_app)
+
+    def options(command) -> dict[str, tuple]:
+        return {p.opts[0]: (p.default, p.multiple, p.is_flag, p.nargs) for p in command.params
+                if p.opts[0].startswith("--")}
+
+    check, pr = options(typer.main.get_command(app)), options(typer.main.get_command(pr_app))
+    shared = ["--strategy", "--ip-rule", "--no-trusted-services", "--no-sku-upgrade", "--premium-only",
+              "--exclude", "--config", "--max-file-size"]
+    assert {name: check[name] for name in shared} == {name: pr[name] for name in shared}

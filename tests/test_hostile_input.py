@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 import fixer.cli
 import fixer.run
 from fixer.cli import app
+from fixer.source import RECOVERY_SUFFIX
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -522,6 +523,148 @@ def test_symlinked_parameter_file_outside_the_root_is_never_written(tmp_path: Pa
     _assert_good_fixed(root)
     assert result.exit_code == 2
     _error_lines(result, "app.parameters.json")
+
+
+def test_symlinked_template_named_on_the_command_line_fixes_its_target_and_keeps_the_link(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "acr.json").write_bytes(GOOD_JSON)
+    root = _repo(tmp_path, monkeypatch, {})
+    os.symlink(shared / "acr.json", root / "linked.json")
+    result = _invoke("--write", "--no-color", "linked.json", "good.json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert os.readlink(root / "linked.json") == str(shared / "acr.json")
+    assert b"Premium" in (shared / "acr.json").read_bytes()
+    _assert_good_fixed(root)
+
+
+def test_symlinked_parameter_file_inside_the_root_is_fixed_at_its_target(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    template = GOOD_JSON.replace(b'"contentVersion": "1.0.0.0",', b'"contentVersion": "1.0.0.0",\n  "parameters": '
+                                 b'{"sku": {"type": "string"}},').replace(b'"Basic"', b"\"[parameters('sku')]\"")
+    params = b'{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",\n' \
+             b' "contentVersion": "1.0.0.0",\n "parameters": {"sku": {"value": "Basic"}}}\n'
+    root = _repo(tmp_path, monkeypatch, {"app/app.json": template, "shared/prod.parameters.json": params})
+    os.symlink("../shared/prod.parameters.json", root / "app" / "app.parameters.json")
+    result = _invoke("--write", "--no-color", ".")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert os.readlink(root / "app" / "app.parameters.json") == "../shared/prod.parameters.json"
+    assert (root / "shared" / "prod.parameters.json").read_bytes() == params.replace(b'"Basic"', b'"Premium"')
+    assert b"networkRuleSet" in (root / "app" / "app.json").read_bytes()
+    _assert_no_temp_files(root)
+
+
+# --------------------------------------------------------------------------- hard links
+
+def _assert_no_recovery_copies(root: Path) -> None:
+    assert [p for p in root.parent.rglob("*") if p.name.endswith(RECOVERY_SUFFIX)] == []
+
+
+def test_hard_linked_template_is_fixed_in_place_for_every_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    snapshot = tmp_path / "snapshot"          # a `cp -l` copy outside the folder acr-fix runs in
+    snapshot.mkdir()
+    root = _repo(tmp_path, monkeypatch, {"acr.json": GOOD_JSON})
+    os.chmod(root / "acr.json", 0o640)
+    if IS_ROOT:
+        os.chown(root / "acr.json", 4321, 4321)
+    os.link(root / "acr.json", snapshot / "acr.json")
+    before = (root / "acr.json").stat()
+    result = _invoke("--write", "--no-color", ".")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    after = (root / "acr.json").stat()
+    assert (after.st_ino, after.st_nlink, after.st_mode, after.st_uid, after.st_gid) == \
+        (before.st_ino, 2, before.st_mode, before.st_uid, before.st_gid)
+    fixed = (root / "acr.json").read_bytes()
+    assert b'"defaultAction": "Deny"' in fixed and b'"Premium"' in fixed
+    assert (snapshot / "acr.json").read_bytes() == fixed
+    _assert_good_fixed(root)
+    _assert_no_temp_files(root)
+    _assert_no_recovery_copies(root)
+
+
+def test_two_hard_links_inside_the_root_are_one_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _repo(tmp_path, monkeypatch, {"a/acr.json": GOOD_JSON})
+    (root / "b").mkdir()
+    os.link(root / "a" / "acr.json", root / "b" / "acr.json")
+    result = _invoke("--write", "--no-color", ".")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "a/acr.json" in result.stdout and "b/acr.json" not in result.stdout
+    assert (root / "a" / "acr.json").read_bytes() == (root / "b" / "acr.json").read_bytes()
+    assert b"Premium" in (root / "b" / "acr.json").read_bytes()
+    assert (root / "a" / "acr.json").stat().st_ino == (root / "b" / "acr.json").stat().st_ino
+
+
+def _hard_linked_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    root = _repo(tmp_path, monkeypatch, {"linked.json": GOOD_JSON})
+    os.link(root / "linked.json", tmp_path / "other-link.json")
+    return root, tmp_path / "other-link.json"
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to tell files apart")
+def test_failed_write_in_place_puts_the_original_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, other = _hard_linked_case(tmp_path, monkeypatch)
+    inode = other.stat().st_ino
+    real_fsync = os.fsync
+    failed: list[str] = []
+
+    def fsync(fd):
+        path = _fd_path(fd)
+        if path.endswith("/linked.json") and not failed:   # the first fsync of the new content
+            failed.append(path)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    result = _invoke("--write", "--no-color", ".")
+    assert failed
+    assert (root / "linked.json").read_bytes() == GOOD_JSON and other.read_bytes() == GOOD_JSON
+    assert (root / "linked.json").stat().st_ino == inode
+    _assert_good_fixed(root)
+    _assert_no_temp_files(root)
+    _assert_no_recovery_copies(root)
+    assert result.exit_code == 2
+    [line] = _error_lines(result, "linked.json")
+    assert "No space left" in line and "original put back" in line
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to tell files apart")
+def test_write_in_place_that_cannot_be_undone_keeps_the_recovery_copy(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _ = _hard_linked_case(tmp_path, monkeypatch)
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        if _fd_path(fd).endswith("/linked.json"):
+            raise OSError(errno.EIO, "Input/output error")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    result = _invoke("--write", "--no-color", ".")
+    assert result.exit_code == 2
+    [line] = _error_lines(result, "linked.json")
+    [copy] = [p for p in root.iterdir() if p.name.endswith(RECOVERY_SUFFIX)]
+    assert copy.name.startswith(".linked.json.") and copy.read_bytes() == GOOD_JSON
+    assert "could not be put back" in line and str(copy) in line
+    _assert_good_fixed(root)
+
+
+def test_no_recovery_copy_means_no_write_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, other = _hard_linked_case(tmp_path, monkeypatch)
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):
+        if kwargs.get("suffix") == RECOVERY_SUFFIX:
+            raise OSError(errno.EDQUOT, "Disk quota exceeded")
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    result = _invoke("--write", "--no-color", ".")
+    assert (root / "linked.json").read_bytes() == GOOD_JSON and other.read_bytes() == GOOD_JSON
+    _assert_good_fixed(root)
+    assert result.exit_code == 2
+    [line] = _error_lines(result, "linked.json")
+    assert "recovery copy" in line and "Disk quota exceeded" in line and "original left unchanged" in line
 
 
 # --------------------------------------------------------------------------- faults while writing

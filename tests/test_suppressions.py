@@ -353,6 +353,17 @@ def test_suppress_creates_the_file(tmp_path: Path) -> None:
     assert load_suppressions(tmp_path).match("publicdist", REGISTRY, "x").reason == "serves public base images"
 
 
+def test_suppress_edits_a_hard_linked_ps_rule_yaml_in_place(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shared = write(tmp_path, "shared/ps-rule.yaml", "# team-wide PSRule options\nsuppression:\n  Azure.ACR.Firewall: []\n")
+    os.link(shared, repo / "ps-rule.yaml")
+    add_psrule_suppression(repo, "publicdist", "serves public base images")
+    assert (repo / "ps-rule.yaml").stat().st_ino == shared.stat().st_ino
+    assert "publicdist" in load_suppressions(shared.parent).names
+    assert sorted(p.name for p in repo.iterdir()) == ["ps-rule.yaml"]   # no recovery copy left
+
+
 def test_suppress_quotes_names_yaml_would_misread(tmp_path: Path) -> None:
     add_psrule_suppression(tmp_path, "yes", "")
     add_psrule_suppression(tmp_path, "1e3", "")

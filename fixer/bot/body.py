@@ -14,6 +14,9 @@ MARKER = "<!-- acr-fix:bot -->"
 # Added to the body of a pull request the bot closed itself because nothing was left to fix,
 # so a later run does not mistake it for one a person closed to decline the fix.
 CLOSED_MARKER = "<!-- acr-fix:closed-as-stale -->"
+# Starts the comment the bot posts before closing its stale pull request, with the tip of the
+# bot's branch: a run that finds its own comment for that tip does not post it again.
+CLOSING_MARKER = "<!-- acr-fix:closing {tip} -->"
 TRAILER = "Generated-by: acr-fix"
 # GitHub refuses pull request bodies longer than 65 536 characters.
 MAX_BODY = 65_000
@@ -77,9 +80,16 @@ def body(result: RunResult) -> str:
     return f"{MARKER}\n{callout}{report}\n\n{footer}"
 
 
-def closing_comment(base: str, sha: str, manual: int = 0) -> str:
-    """The comment the bot posts on its pull request before closing it as stale."""
-    text = (f"acr-fix found nothing left to fix on `{base}` at {sha[:12]}, so this pull request is stale: "
+def closing_marker(tip: str) -> str:
+    """The hidden line that marks the closing comment for the bot's branch at ``tip``."""
+    return CLOSING_MARKER.format(tip=tip)
+
+
+def closing_comment(base: str, sha: str, manual: int = 0, tip: str = "") -> str:
+    """The comment the bot posts on its pull request before closing it as stale; ``tip``: the
+    commit its branch is at (see CLOSING_MARKER)."""
+    text = f"{closing_marker(tip)}\n" if tip else ""
+    text += (f"acr-fix found nothing left to fix on `{base}` at {sha[:12]}, so this pull request is stale: "
             "closing it. acr-fix opens a new pull request if a fix is needed again.")
     if manual:
         noun = "registry needs" if manual == 1 else "registries need"

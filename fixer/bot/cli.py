@@ -1,4 +1,5 @@
-"""The ``acr-fix pr`` command. ``fixer/cli.py`` calls ``register(app, settings=...)``.
+"""The ``acr-fix pr`` command. ``fixer/cli.py`` calls ``register(app)``; the flags that choose the
+fixes are declared once, in ``fixer/fix_flags.py``, for both commands.
 
 Parse flags, call ``open_or_update_pr``, print, choose the exit code. No logic.
 """
@@ -12,16 +13,16 @@ from typing import Any, List, Optional
 
 import typer
 
-from ..config import flag_values, load_config, merge_options
+from .. import fix_flags
 from ..errors import FixerError
 from ..options import Options
-from ..suppressions import Suppressions, load_suppressions
+from ..suppressions import Suppressions
 from .git import Author
 from .pr import DEFAULT_BRANCH, PrRequest, format_preview, open_or_update_pr, settings_from_env
 
 # (root of the checkout being fixed, CLI values as merge_options takes them, --config path
-# mapped into that checkout) -> (options, PSRule suppressions): the check command's own
-# builder (fixer.cli.build_settings), so the bot computes exactly what --write would.
+# mapped into that checkout) -> (options, PSRule suppressions). The default is the check
+# command's own (fixer.fix_flags.settings), so the bot computes exactly what --write would.
 SettingsBuilder = Callable[[Path, dict[str, Any], Path | None], tuple[Options, Suppressions | None]]
 
 PR_HELP = """Exit codes: 0 pull request opened, updated or already up to date, or nothing to fix
@@ -30,16 +31,9 @@ PR_HELP = """Exit codes: 0 pull request opened, updated or already up to date, o
 pull request still holds the others; a stale one is left open)."""
 
 
-def default_settings(root: Path, cli_values: dict[str, Any], config: Path | None) -> tuple[Options, Suppressions | None]:
-    """Options from ``acr-fix.yaml`` (or ``--config``) under ``root`` merged with the flags,
-    and the PSRule suppressions (``ps-rule.yaml``, ``.ps-rule/``) found under ``root``."""
-    options = merge_options(load_config(root, config), cli_values)
-    return options, load_suppressions(root)
-
-
-def register(app: typer.Typer, settings: SettingsBuilder = default_settings) -> None:
+def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -> None:
     """Add the ``pr`` command to ``app``. ``settings`` builds options and suppressions for a
-    checkout; pass the check command's own builder so both compute the same fixes."""
+    checkout (by default as the check command does, so both compute the same fixes)."""
 
     @app.command("pr", epilog=PR_HELP)
     def pr(
@@ -56,20 +50,20 @@ def register(app: typer.Typer, settings: SettingsBuilder = default_settings) -> 
         keep_branch: bool = typer.Option(False, "--keep-branch", help="When nothing is left to fix, close the bot's pull request but keep its branch (default: delete it)."),
         token_env: str = typer.Option("GITHUB_TOKEN", "--token-env", help="Environment variable that holds the GitHub token."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Log GitHub API calls to stderr (the token is never shown)."),
-        config: Optional[Path] = typer.Option(None, "--config", help="Configuration file (default: acr-fix.yaml at the repository root)."),
-        strategy: Optional[str] = typer.Option(None, "--strategy", help="auto | deny | disable."),
-        ip_rule: List[str] = typer.Option([], "--ip-rule", help="CIDR to allow through the firewall (repeatable)."),
-        no_trusted_services: bool = typer.Option(False, "--no-trusted-services", help="Do not add networkRuleBypassOptions: AzureServices."),
-        no_sku_upgrade: bool = typer.Option(False, "--no-sku-upgrade", help="Never upgrade the SKU to Premium; report it instead."),
-        premium_only: bool = typer.Option(False, "--premium-only", help="Check only Premium registries, as PSRule does."),
-        exclude: List[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
-        max_file_size: Optional[int] = typer.Option(None, "--max-file-size", help="Skip files larger than this many MB."),
+        config: Optional[Path] = fix_flags.config("Configuration file (default: acr-fix.yaml at the repository root)."),
+        strategy: Optional[str] = fix_flags.strategy("auto | deny | disable."),
+        ip_rule: List[str] = fix_flags.ip_rule("CIDR to allow through the firewall (repeatable)."),
+        no_trusted_services: bool = fix_flags.no_trusted_services(),
+        no_sku_upgrade: bool = fix_flags.no_sku_upgrade("Never upgrade the SKU to Premium; report it instead."),
+        premium_only: bool = fix_flags.premium_only("Check only Premium registries, as PSRule does."),
+        exclude: List[str] = fix_flags.exclude(),
+        max_file_size: Optional[int] = fix_flags.max_file_size("Skip files larger than this many MB."),
     ) -> None:
         """Fix the templates on a branch and open (or update) a pull request on GitHub."""
         env = settings_from_env(token_env=token_env)
-        cli_values = flag_values(strategy=strategy, ip_rules=ip_rule, no_trusted_services=no_trusted_services,
-                                 no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, excludes=exclude,
-                                 max_file_size_mb=max_file_size)
+        cli_values = fix_flags.values(strategy=strategy, ip_rule=ip_rule, no_trusted_services=no_trusted_services,
+                                      no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, exclude=exclude,
+                                      max_file_size=max_file_size)
         cwd = Path.cwd()
         log_sink = (lambda line: typer.echo(f"acr-fix: {line}", err=True)) if verbose else None
         try:

@@ -102,6 +102,8 @@ class GitHub:
     ``max_wait`` seconds is not attempted (RateLimited says when to run again instead).
     """
 
+    page_size = 100    # items per page of a listing (GitHub's maximum)
+
     def __init__(self, repository: str, token: str, api_url: str = DEFAULT_API_URL, *,
                  timeout: float = 30.0, max_retries: int = 3, max_wait: float = 300.0,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
@@ -168,6 +170,19 @@ class GitHub:
                   if v is not None}
         data = self._request("PATCH", f"repos/{self.owner}/{self.name}/pulls/{number}", json=fields)
         return PullRequest.from_json(data)
+
+    def comments(self, number: int) -> list[str]:
+        """The bodies of the comments on the conversation of a pull request, oldest first
+        (every page: the API sorts them by ascending id)."""
+        bodies: list[str] = []
+        page = 1
+        while True:
+            data = self._request("GET", f"repos/{self.owner}/{self.name}/issues/{number}/comments",
+                                 params={"per_page": str(self.page_size), "page": str(page)})
+            bodies.extend(str(item.get("body") or "") for item in data)
+            if len(data) < self.page_size:
+                return bodies
+            page += 1
 
     def comment(self, number: int, text: str) -> None:
         """A comment on the conversation of a pull request (pull requests are issues to this API)."""

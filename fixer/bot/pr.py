@@ -301,13 +301,17 @@ def _close_stale(cleanup: Cleanup, client: GitHub, git: Git, request: PrRequest,
     """Comment on the bot's stale pull request, close it, delete its branch; one line per action.
 
     The comment goes first: a pull request closed without a word is worse than one left open,
-    and if the comment fails the pull request stays open for the next run. The branch is the
-    bot's (its tip carries the trailer, checked before the run) and goes only while it is
-    still at that tip; failing to delete it is a warning, the pull request is closed either way.
+    and if the comment fails the pull request stays open for the next run. If the close fails
+    after the comment, the next run finds its comment (marked with the branch tip) and only
+    closes: one comment however often the close is retried. The branch is the bot's (its tip
+    carries the trailer, checked before the run) and goes only while it is still at that tip;
+    failing to delete it is a warning, the pull request is closed either way.
     """
     pull = cleanup.close
     assert pull is not None
-    client.comment(pull.number, words.closing_comment(base, base_sha, manual))
+    marker = words.closing_marker(remote_sha)
+    if not any(marker in text for text in client.comments(pull.number)):
+        client.comment(pull.number, words.closing_comment(base, base_sha, manual, tip=remote_sha))
     client.update_pull(pull.number, state="closed", body=words.closed_body(pull.body))
     lines = [f"closed #{pull.number} with a comment: nothing left to fix on {base} at {base_sha[:12]}{extra}"]
     if cleanup.delete_branch:

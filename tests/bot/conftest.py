@@ -246,6 +246,10 @@ class FakeGitHub:
             labels.extend(label for label in body["labels"] if label not in labels)
             return 200, [{"name": label} for label in labels]
         match = re.fullmatch(rf"{base}/issues/(\d+)/comments", path)
+        if method == "GET" and match and int(match[1]) in self.pulls:
+            size, page = int(query.get("per_page", ["30"])[0]), int(query.get("page", ["1"])[0])
+            bodies = self.comments.get(int(match[1]), [])[(page - 1) * size:page * size]
+            return 200, [{"body": text} for text in bodies]
         if method == "POST" and match and int(match[1]) in self.pulls:
             self.comments.setdefault(int(match[1]), []).append(body["body"])
             return 201, {"id": sum(map(len, self.comments.values())), "body": body["body"]}

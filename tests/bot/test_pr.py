@@ -11,8 +11,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from fixer import fix_flags
 from fixer.bot.body import MARKER, TRAILER
-from fixer.bot.cli import default_settings, register
+from fixer.bot.cli import register
 from fixer.bot.errors import (DirtyTree, ForeignChanges, NotARepository, PushRejected, Unprocessable)
 from fixer.bot.git import Author
 from fixer.bot.github import GitHub
@@ -63,7 +64,7 @@ PACKAGE_JSON = '{"name": "web", "version": "1.0.0"}\n'
 
 
 def settings(root: Path) -> tuple[Options, Any]:
-    return default_settings(root, {}, None)
+    return fix_flags.settings(root, {}, None)
 
 
 @pytest.fixture

@@ -204,6 +204,37 @@ def test_a_failed_comment_leaves_the_pull_request_open(repo: Repo, github: FakeG
     assert bot(repo, github).action == "closed"          # the next run catches up
 
 
+def test_a_failed_close_after_the_comment_is_retried_without_a_second_comment(repo: Repo, github: FakeGitHub) -> None:
+    bot(repo, github)
+    sha = repo.remote_sha(DEFAULT_BRANCH)
+    fix_by_hand(repo)
+    # The token may comment (issues: write) but not close (pull-requests: write), twice.
+    github.inject("PATCH", r"/pulls/1$", 403, body={"message": "Resource not accessible by integration"}, times=2)
+    for _ in range(2):
+        with pytest.raises(PermissionDenied, match="Resource not accessible"):
+            bot(repo, github)
+        assert github.pulls[1]["state"] == "open" and len(github.comments[1]) == 1
+        assert repo.remote_sha(DEFAULT_BRANCH) == sha
+    result = bot(repo, github)
+    assert result.action == "closed", result.message
+    assert github.pulls[1]["state"] == "closed" and repo.remote_sha(DEFAULT_BRANCH) is None
+    [comment] = github.comments[1]
+    assert comment.startswith(f"<!-- acr-fix:closing {sha} -->\n") and "nothing left to fix" in comment
+    assert len(github.calls("POST", "/issues/1/comments")) == 1
+    assert len(github.calls("PATCH", "/pulls/1")) == 3
+
+
+def test_a_closing_comment_for_another_tip_of_the_branch_does_not_count(repo: Repo, github: FakeGitHub) -> None:
+    bot(repo, github)
+    sha = repo.remote_sha(DEFAULT_BRANCH)
+    github.comments[1] = ["<!-- acr-fix:closing 0000000000000000000000000000000000000000 -->\nan older fix",
+                          "why was this closed?", *(f"comment {i}" for i in range(250))]   # three pages
+    fix_by_hand(repo)
+    assert bot(repo, github).action == "closed"
+    assert len(github.comments[1]) == 253 and github.comments[1][-1].startswith(f"<!-- acr-fix:closing {sha} -->")
+    assert [c.query["page"] for c in github.calls("GET", "/issues/1/comments")] == [["1"], ["2"], ["3"]]
+
+
 def test_delete_branch_only_while_it_is_where_the_bot_left_it(repo: Repo) -> None:
     g = Git(repo.work)
     base = g.fetch("origin", "main")
