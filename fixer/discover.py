@@ -10,8 +10,15 @@ from pathlib import Path
 from .globs import ignored, match_path
 
 TEMPLATE_SUFFIXES = (".json", ".jsonc", ".bicep", ".bicepparam")
-SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", ".env", "__pycache__",
+SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__",
              ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".terraform"}
+# A Python virtual environment is known by this file, not by its folder's name: `env/`,
+# `env/dev` and `env/prod` are common homes for templates.
+VENV_MARKERS = ("pyvenv.cfg", "conda-meta")
+
+
+def _is_virtual_environment(folder: str) -> bool:
+    return any(os.path.exists(os.path.join(folder, marker)) for marker in VENV_MARKERS)
 
 
 @dataclass
@@ -120,7 +127,7 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
                 except OSError:
                     is_dir = False
                 if is_dir:
-                    if name in SKIP_DIRS or name.endswith(".egg-info"):
+                    if name in SKIP_DIRS or name.endswith(".egg-info") or _is_virtual_environment(entry.path):
                         continue
                     real = os.path.realpath(entry.path) if link else os.path.join(real_folder, name)
                     if link and not inside_roots(real):

@@ -756,7 +756,7 @@ def test_a_member_of_an_object_parameter_that_another_resource_uses_is_shared():
                      f"    name: cfg.sku\n  }}\n}}\nresource bus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {{\n"
                      f"  name: 'bus'\n  sku: {{\n    name: cfg.sku\n  }}\n}}\n")
     assert registry.sku_name.value == "Standard" and registry.sku_name.param == "cfg"
-    assert registry.sku_name.shared and "'cfg' is also used elsewhere" in registry.sku_name.shared
+    assert registry.sku_name.shared and "'cfg' is also used by resource 'bus' (this file, line 13)" in registry.sku_name.shared
 
 
 @pytest.mark.parametrize("declarations, condition, verdict", [

@@ -1715,8 +1715,32 @@ def _mark_shared_definitions(registries: list[Registry]) -> None:
                     continue  # only its declaration names it: no other user (no need to walk the tree)
                 for offset in _symbol_uses(owner).get(name, []):
                     if not any(start <= offset < end for start, end in own):
-                        place.shared = f"'{name}' is also used elsewhere in {owner.path.name} (line {owner.line(offset)})"
+                        where = "this file" if owner is registry.doc else _relative(registry.doc, owner)
+                        user = _declaration_at(syntax, offset)
+                        place.shared = (f"'{name}' is also used by {user} ({where}, line {owner.line(offset)})" if user
+                                        else f"'{name}' is also used elsewhere in {where} (line {owner.line(offset)})")
                         break
+
+
+_DECLARATION_WORDS = {"resource_declaration": "resource", "module_declaration": "module",
+                      "variable_declaration": "variable", "parameter_declaration": "parameter",
+                      "output_declaration": "output", "user_defined_function": "function"}
+
+
+def _declaration_at(syntax: _Syntax, offset: int) -> str | None:
+    """The top-level declaration around ``offset``, as the user wrote it (`resource 'settings'`),
+    or None outside any (or for a kind without a name)."""
+    if syntax.root is None:
+        return None
+    byte = syntax.offsets.byte(offset)
+    for child in syntax.root.named_children:
+        if child.start_byte <= byte < child.end_byte:
+            word = _DECLARATION_WORDS.get(child.type)
+            named = child.named_children
+            if word is None or not named or named[0].type != "identifier":
+                return None
+            return f"{word} '{syntax.source_text(named[0])}'"
+    return None
 
 
 # The Azure Verified Module for registries, from the public registry or its MCR alias.
@@ -2153,13 +2177,20 @@ _PULLS_FROM = re.compile(r"properties\.loginServer|listCredentials\(")
 
 
 def _has_private_endpoint(syntax: _Syntax, registry: _Resource, endpoints: list[_Resource | _Module]) -> bool:
-    """A private endpoint in this file for the registry: a privateEndpoints resource whose
-    groupIds include 'registry' or that names the registry, or a private-endpoint module
-    that names the registry."""
+    """A private endpoint in this file for the registry: a privateEndpoints resource or a
+    private-endpoint module that names the registry, or a privateEndpoints resource for
+    'registry' that names no registry of this file while this is the file's only one (its
+    target then comes from a parameter: the one registry here is the likely one). An
+    endpoint of another registry in the same file does not count: it gives this one no
+    private path, and turning its public access off would cut its clients off."""
+    others = [r.symbolic for r in syntax.resources
+              if r is not registry and "::" not in r.symbolic and r.type_node.kind == "string"
+              and r.type_node.value.split("@", 1)[0].strip().lower() == REGISTRY_TYPE]
     for declaration in endpoints:
         if _mentions_symbol(syntax, declaration.syntax, registry.symbolic):
             return True
-        if isinstance(declaration, _Resource) and any(g.lower() == "registry" for g in _group_ids(declaration.body)):
+        if isinstance(declaration, _Resource) and any(g.lower() == "registry" for g in _group_ids(declaration.body)) \
+                and not others:
             return True
     return False
 
