@@ -1379,9 +1379,14 @@ class _Resolver:
                                            f"({self._where(caller_doc, passed)}); changing it could change whether the "
                                            f"registry is deployed")
                 if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
+                    if inner.origin == Origin.VARIABLE and inner.variable:
+                        # the edit goes to the caller's variable: say so, not "parameter"
+                        inner.detail = f"variable '{inner.variable}' of {_relative(doc, caller_doc)}, which module " \
+                                       f"'{module.symbolic}' passes as parameter '{name}'{_members(keys)}"
+                    else:
+                        inner.detail = f"parameter '{name}'{_members(keys)} passed by module '{module.symbolic}' in " \
+                                       f"{_relative(doc, caller_doc)}"
                     inner.origin = Origin.MODULE_CALLER
-                    inner.detail = f"parameter '{name}'{_members(keys)} passed by module '{module.symbolic}' in " \
-                                   f"{_relative(doc, caller_doc)}"
                     inner.param, inner.symbol_doc = name, doc
                 if inner.allowed is None and not keys:
                     inner.allowed, inner.allowed_doc = declared.allowed, doc

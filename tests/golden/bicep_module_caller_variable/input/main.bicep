@@ -1,0 +1,13 @@
+targetScope = 'resourceGroup'
+
+// names and SKUs of the environment
+var registryName = 'acr${uniqueString(resourceGroup().id)}'
+var registrySku = 'Basic' // cheapest for dev
+
+module registry 'modules/registry.bicep' = {
+  name: 'registry'
+  params: {
+    name: registryName
+    sku: registrySku
+  }
+}
