@@ -253,6 +253,13 @@ class Registry:
     # The condition the registry is deployed under (`if (...)` in Bicep, `condition` in ARM),
     # as written; None when it is always deployed.
     condition_text: str | None = None
+    # Where the declaration begins when that is not where ``node`` does (Bicep: the
+    # `resource`/`module` keyword, not the body's brace): reports point there.
+    declared_at: int | None = None
+
+    @property
+    def column(self) -> int:
+        return self.doc.source.column_of(self.node.start if self.declared_at is None else self.declared_at)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

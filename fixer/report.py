@@ -135,7 +135,7 @@ def plan_data(file_result: FileResult, plan: Plan, root=None) -> dict[str, Any]:
         "name": registry.name,
         "symbolic_name": registry.symbolic,
         "line": registry.line,
-        "column": registry.doc.source.column_of(registry.node.start),
+        "column": registry.column,
         "verdict": plan.verdict.value,
         "status": plan.status,
         "problem": plan.problem or None,

@@ -84,7 +84,7 @@ def _result(result: RunResult, file_result: FileResult, plan: Any) -> dict[str, 
         return None  # closed by this run
     registry = plan.registry
     uri = file_result.display
-    column = registry.doc.source.column_of(registry.node.start)
+    column = registry.column
     level = "warning" if plan.verdict.value == "unknown" else "error"
     text = f"Registry '{registry.name}' is {plan.problem or 'open to the internet'}."
     if status == "fix" and plan.fix is not None:

@@ -117,3 +117,20 @@ def test_sarif_is_deterministic(repo: Path) -> None:
     mutated["runs"][0]["results"][0]["level"] = "fatal"
     with pytest.raises(jsonschema.ValidationError):
         validate(mutated)
+
+
+def test_a_bicep_registry_is_located_at_its_declaration(tmp_path: Path) -> None:
+    (tmp_path / "main.bicep").write_text(
+        "param location string = resourceGroup().location\n"
+        "\n"
+        "@description('build cache')\n"
+        "  resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n"
+        "  name: 'cacheacr'\n"
+        "  location: location\n"
+        "  sku: { name: 'Premium' }\n"
+        "}\n")
+    log = json.loads(render_sarif(analyse(tmp_path)))
+    validate(log)
+    (result,) = log["runs"][0]["results"]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (4, 3)   # `resource`, not the body's `{`
