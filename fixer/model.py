@@ -210,7 +210,11 @@ class Resolved:
         where = f" ({self.detail})" if self.detail else ""
         described = f"'{self.value}'{where}"
         for other in self.also:
-            described += f", '{other.value}' ({other.detail})" if other.detail else f", '{other.value}'"
+            if other.value is not None:
+                described += f", '{other.value}' ({other.detail})" if other.detail else f", '{other.value}'"
+            elif other.origin == Origin.ABSENT:
+                described += f", not set ({other.detail})" if other.detail else ", not set"
+            # a deployment whose value cannot be read: its detail says why (see rule.problem)
         return described
 
 

@@ -8,8 +8,10 @@ spelled through the document's dialect.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from . import RULE_ID
@@ -17,7 +19,7 @@ from .api_versions import needed_bump, supports
 from .edits import Applicability, Change, Edit, Fix, detect_indent_unit, indent_at
 from .model import Document, Node, Origin, Registry, Resolved
 from .options import Options
-from .rule import Verdict, evaluate, problem
+from .rule import Verdict, evaluate, problem, undetermined
 
 COST_NOTE = ("Premium costs more than Basic or Standard "
              "(https://azure.microsoft.com/pricing/details/container-registry/)")
@@ -112,10 +114,20 @@ class _Builder:
         reg = self.registry
         name = display or ".".join(keys)
         if resolved.origin in EDITABLE and resolved.node is not None and resolved.doc is not None:
-            for place in [resolved, *resolved.also]:
-                if place.node is None or place.doc is None or place.origin not in EDITABLE:
-                    self.manual.append(f"{name} is also set where acr-fix cannot edit it: {place.detail}")
-                    return False
+            places = [resolved, *resolved.also]
+            blocked = [p for p in places if p.node is None or p.doc is None or p.origin not in EDITABLE]
+            if blocked:
+                message = f"{name} is also set where acr-fix cannot edit it: " + "; ".join(p.detail for p in blocked)
+                todo = [p for p in places if p not in blocked and (p.value or "").lower() != str(value).lower()]
+                if todo:
+                    # a fix must close every deployment (the re-check reads them all): the
+                    # readable ones are left as they are, and the message says what to change
+                    message += (f". A fix must close every deployment, so acr-fix changes nothing: make that value "
+                                f"'{value}' by hand and set {name} to '{value}' in "
+                                + " and in ".join(f"{p.detail} ({_place(reg.doc, p)})" for p in todo))
+                self.manual.append(message)
+                return False
+            for place in places:
                 if place.shared and (place.value or "").lower() != str(value).lower():
                     if not self.unsafe_fixes:
                         self.manual.append(f"{name} comes from {place.detail}, and {place.shared}: changing it to "
@@ -200,6 +212,18 @@ class _Builder:
         return False
 
 
+def _place(home: Document, place: Resolved) -> str:
+    """Where ``place`` is defined, as seen from the registry's file: "line 3", "../b.bicep line 2"."""
+    line = place.doc.line(place.node) if place.doc is not None and place.node is not None else "?"
+    if place.doc is None or place.doc is home:
+        return f"line {line}"
+    try:
+        where = Path(os.path.relpath(place.doc.path, home.path.parent)).as_posix()
+    except ValueError:  # another drive (Windows)
+        where = place.doc.path.as_posix()
+    return f"{where} line {line}"
+
+
 def _show(value: Any) -> str:
     """A value as the messages quote it: 'Deny', [], {"defaultAction": "Deny"}."""
     if isinstance(value, str):
@@ -247,9 +271,8 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     result = Plan(registry=registry, verdict=verdict)
     if verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE, Verdict.EXISTING):
         return result
-    result.problem = problem(registry) if verdict == Verdict.FAIL else (
-        "network access cannot be determined: " + "; ".join(
-            r.detail for r in (registry.public_network_access, registry.default_action) if r.detail and r.value is None and r.origin != Origin.ABSENT))
+    result.problem = problem(registry) if verdict == Verdict.FAIL else \
+        f"network access cannot be determined: {undetermined(registry)}"
     chosen, why = choose_strategy(registry, strategy or options.strategy)
     hint = None
     if (strategy or options.strategy) == "auto":

@@ -35,6 +35,27 @@ def _decided(resolved: Resolved) -> bool:
     return resolved.value is not None or resolved.origin == Origin.ABSENT
 
 
+def _open(place: Resolved, closed: str) -> bool:
+    """Whether this deployment's value is known and leaves the property open."""
+    return place.origin == Origin.ABSENT or (place.value is not None and place.value.lower() != closed.lower())
+
+
+def _open_somewhere(access: Resolved, action: Resolved) -> bool:
+    """Whether some deployment is certainly open though others cannot be read (a module
+    caller passes an expression): the values of the two properties are not paired by
+    deployment, so one of them must be open in every deployment and the other in one."""
+    access_places, action_places = [access, *access.also], [action, *action.also]
+    all_access = all(_open(p, "Disabled") for p in access_places)
+    all_action = all(_open(p, "Deny") for p in action_places)
+    return (all_access and any(_open(p, "Deny") for p in action_places)) or \
+        (all_action and any(_open(p, "Disabled") for p in access_places))
+
+
+def unreadable(resolved: Resolved) -> list[Resolved]:
+    """The deployments (beyond the first) whose value cannot be read."""
+    return [p for p in resolved.also if not _decided(p)]
+
+
 def _branch(resolved: Resolved, condition: str, index: int) -> str | None:
     """The value of ``resolved`` when ``condition`` takes branch ``index`` (0: true); None when
     unset or not known (chosen by another condition, or by several deployments)."""
@@ -71,8 +92,11 @@ def evaluate(registry: Registry, premium_only: bool = False) -> Verdict:
         return Verdict.PASS
     if _passes_either_way(registry.public_network_access, registry.default_action):
         return Verdict.PASS
-    if _decided(registry.public_network_access) and _decided(registry.default_action):
+    access, action = registry.public_network_access, registry.default_action
+    if _decided(access) and _decided(action) and not unreadable(access) and not unreadable(action):
         return Verdict.FAIL
+    if _open_somewhere(access, action):
+        return Verdict.FAIL  # a deployment is open, whatever the unreadable ones do
     return Verdict.UNKNOWN
 
 
@@ -83,4 +107,14 @@ def problem(registry: Registry) -> str:
     parts = []
     parts.append("publicNetworkAccess is " + pna.describe())
     parts.append("networkRuleSet.defaultAction is " + action.describe())
-    return "open to the internet: " + " and ".join(parts)
+    text = "open to the internet: " + " and ".join(parts)
+    # deployments whose value acr-fix cannot read (the others are open all the same)
+    for place in (*unreadable(pna), *unreadable(action)):
+        text += f"; {place.detail}"
+    return text
+
+
+def undetermined(registry: Registry) -> str:
+    """Why the network access of a registry (verdict unknown) cannot be determined."""
+    places = [place for r in (registry.public_network_access, registry.default_action) for place in (r, *r.also)]
+    return "; ".join(p.detail for p in places if p.detail and not _decided(p))

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from . import RULE_ID, __version__
+from .rule import Verdict, problem, undetermined
 from .run import FileResult, RunResult, display_path
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -86,7 +87,7 @@ def _result(result: RunResult, file_result: FileResult, plan: Any) -> dict[str, 
     uri = file_result.display
     column = registry.column
     level = "warning" if plan.verdict.value == "unknown" else "error"
-    text = f"Registry '{registry.name}' is {plan.problem or 'open to the internet'}."
+    text = _headline(plan)
     if status == "fix" and plan.fix is not None:
         text += f" Fix: {plan.fix.message}."
     elif status == "manual" and plan.manual:
@@ -113,6 +114,16 @@ def _result(result: RunResult, file_result: FileResult, plan: Any) -> dict[str, 
     elif status == "fix" and plan.fix is not None:
         entry["fixes"] = [_fix(result, plan.fix)]
     return entry
+
+
+def _headline(plan: Any) -> str:
+    """The result's first sentence, worded for its verdict (a suppressed registry's plan has
+    no problem text: it is read from the registry)."""
+    registry = plan.registry
+    if plan.verdict == Verdict.UNKNOWN:
+        why = undetermined(registry)
+        return f"The network access of registry '{registry.name}' cannot be determined" + (f": {why}." if why else ".")
+    return f"Registry '{registry.name}' is {problem(registry)}."
 
 
 def _fix(result: RunResult, fix: Any) -> dict[str, Any]:

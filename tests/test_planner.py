@@ -10,7 +10,7 @@ import pytest
 from fixer.api_versions import needed_bump
 from fixer.edits import apply_edits
 from fixer.formats import arm
-from fixer.model import Origin
+from fixer.model import Origin, Registry, Resolved
 from fixer.options import Options
 from fixer.planner import plan_registry
 from fixer.rule import Verdict, evaluate
@@ -354,3 +354,31 @@ def test_a_deployment_that_is_already_premium_is_left_alone(tmp_path):
     sku_changes = [c for c in plan.fix.changes if "sku.name" in c.what]
     assert [(c.doc.path.name, c.what) for c in sku_changes] == [
         ("main.parameters.b.json", "set sku.name to 'Premium' in parameter 'acrSku' in main.parameters.b.json (was 'Standard')")]
+
+
+def _registry_with(access: Resolved, action: Resolved) -> Registry:
+    premium = Resolved(Origin.LITERAL, value="Premium")
+    return Registry(doc=None, name="r", node=None, line=1, api_version=Resolved(Origin.LITERAL, value="2023-07-01"),
+                    sku_name=premium, public_network_access=access, default_action=action,
+                    bypass=Resolved(Origin.ABSENT), properties=None, network_rule_set=None, ip_rules=None, sku=None)
+
+
+@pytest.mark.parametrize("access, action, verdict", [
+    # every deployment leaves publicNetworkAccess open, and one of them the firewall: open
+    ([("Enabled",)], [("Allow",), (None,)], Verdict.FAIL),
+    ([("Enabled",), (None,)], [("Allow",)], Verdict.FAIL),
+    # the readable deployment is closed (by either property): the unreadable one decides
+    ([("Enabled",)], [("Deny",), (None,)], Verdict.UNKNOWN),
+    ([("Disabled",), (None,)], [("Allow",)], Verdict.UNKNOWN),
+    # open in some deployment per property, but not known to be the same deployment
+    ([("Enabled",), (None,)], [("Allow",), (None,)], Verdict.UNKNOWN),
+    # every value read: the old rule (not closed everywhere: open)
+    ([("Enabled",), ("Disabled",)], [("Allow",), ("Deny",)], Verdict.FAIL),
+])
+def test_a_deployment_that_is_certainly_open_fails_though_another_cannot_be_read(access, action, verdict):
+    def places(values):
+        made = [Resolved(Origin.EXPRESSION, detail="unreadable") if v is None else Resolved(Origin.MODULE_CALLER, value=v)
+                for (v,) in values]
+        made[0].also = made[1:]
+        return made[0]
+    assert evaluate(_registry_with(places(access), places(action))) == verdict

@@ -134,3 +134,20 @@ def test_a_bicep_registry_is_located_at_its_declaration(tmp_path: Path) -> None:
     (result,) = log["runs"][0]["results"]
     region = result["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"]) == (4, 3)   # `resource`, not the body's `{`
+
+
+def test_each_verdict_gets_a_sentence_of_its_own(repo: Path) -> None:
+    # An open registry "is open to the internet: ..."; one whose network access cannot be
+    # read is not "is network access cannot be determined", and a suppressed one is described
+    # by its verdict too (its plan has no problem text).
+    (repo / "ps-rule.yaml").write_text(
+        "suppression:\n  Azure.ACR.Firewall:\n    - publicdist\n    - teamacr\n", encoding="utf-8")
+    log = json.loads(render_sarif(analyse(repo)))
+    validate(log)
+    texts = {r["locations"][0]["logicalLocations"][0]["name"]: r["message"]["text"] for r in log["runs"][0]["results"]}
+    assert texts["buildacr"].startswith("Registry 'buildacr' is open to the internet: publicNetworkAccess is not set")
+    assert texts["publicdist"] == ("Registry 'publicdist' is open to the internet: publicNetworkAccess is 'Enabled' "
+                                   "and networkRuleSet.defaultAction is not set.")
+    assert texts["teamacr"].startswith("The network access of registry 'teamacr' cannot be determined: "
+                                       "publicNetworkAccess comes from the expression [if(")
+    assert all(" is network access" not in text for text in texts.values())

@@ -503,36 +503,117 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
 def _mark_shared_definitions(doc: Document, registries: list[Registry], deployments: list[Node]) -> None:
     """Flag values defined in a parameter or variable that other resources use as well
     (`parameters('sku')` in a registry and in a Service Bus namespace): a fix there would
-    change those resources too. Uses inside registries and in outputs do not count."""
-    text = doc.source.text
-    excluded = [(r.node.start, r.node.end) for r in registries]
-    # a nested deployment that deploys a registry passes values to it: not another user
-    excluded += [(d.start, d.end) for d in deployments
-                 if any(d.start <= r.node.start and r.node.end <= d.end for r in registries)]
-    outputs = doc.root.get("outputs")
-    if outputs is not None:
-        excluded.append((outputs.start, outputs.end))
-    cache: dict[tuple[str, str], str | None] = {}
+    change those resources too. Uses inside registries and in the outputs do not count.
 
-    def other_use(kind: str, name: str) -> str | None:
-        key = (kind, name.lower())
-        if key not in cache:
-            pattern = re.compile(rf"{kind}\(\s*'{re.escape(name)}'\s*\)", re.IGNORECASE)
-            found = None
-            for match in pattern.finditer(text):
-                if not any(start <= match.start() < end for start, end in excluded):
-                    found = f"{kind}('{name}') is also used elsewhere in the template (line {doc.line(match.start())})"
+    A use counts only where the name means the same parameter: `parameters('sku')` inside an
+    inner-scope nested template (`expressionEvaluationOptions.scope: inner`, what Bicep
+    modules compile to) is that template's own `sku`, not the outer one; an outer-scope
+    nested template shares its parent's. A value passed to a nested deployment
+    (`properties.parameters`) is another use only if that deployment's parameter is."""
+    scopes = _TemplateScopes(doc, deployments)
+    registry_spans = [(r.node.start, r.node.end) for r in registries]
+    # a nested deployment that deploys a registry: its name, condition and dependencies are
+    # not another user (its template's resources are looked at one by one)
+    holders = [d for d in deployments if any(d.start <= r.node.start and r.node.end <= d.end for r in registries)]
+    outputs = doc.root.get("outputs")
+    ignored = registry_spans + ([(outputs.start, outputs.end)] if outputs is not None else [])
+    cache: dict[tuple[int, str, str], str | None] = {}
+
+    def other_use(template: Node, kind: str, name: str, depth: int = 0) -> str | None:
+        key = (template.start, kind, name.lower())
+        if key in cache:
+            return cache[key]
+        cache[key] = None  # a cycle finds nothing new
+        found = None
+        pattern = re.compile(rf"{kind}\(\s*'{re.escape(name)}'\s*\)", re.IGNORECASE)
+        for match in pattern.finditer(doc.source.text, template.start, template.end):
+            at = match.start()
+            if scopes.owner(at) is not template or any(start <= at < end for start, end in ignored):
+                continue
+            passed = scopes.passed_to(at)
+            if passed is not None:
+                inner, parameter, label = passed
+                if depth < _MAX_RESOLVE_DEPTH and other_use(inner, "parameters", parameter, depth + 1):
+                    found = f"{kind}('{name}') is passed to {label} as parameter '{parameter}', " \
+                            f"which another resource uses (line {doc.line(at)})"
                     break
-            cache[key] = found
-        return cache[key]
+                continue
+            if any(d.start <= at < d.end and not scopes.in_template_of(d, at) for d in holders):
+                continue
+            found = f"{kind}('{name}') is also used elsewhere in the template (line {doc.line(at)})"
+            break
+        cache[key] = found
+        return found
 
     for registry in registries:
         for resolved in (registry.sku_name, registry.public_network_access, registry.default_action, registry.bypass):
             for place in (resolved, *resolved.also):
                 if place.origin in (Origin.PARAMETER_DEFAULT, Origin.PARAMETER_FILE) and place.param:
-                    place.shared = other_use("parameters", place.param)
+                    place.shared = other_use(scopes.declaring(place), "parameters", place.param)
                 elif place.origin == Origin.VARIABLE and place.variable:
-                    place.shared = other_use("variables", place.variable)
+                    place.shared = other_use(scopes.declaring(place), "variables", place.variable)
+
+
+class _TemplateScopes:
+    """Which template's parameters() and variables() an expression at some offset means: the
+    innermost inner-scope nested template around it, else the whole file's. User-defined
+    functions have their own parameters() and belong to none."""
+
+    def __init__(self, doc: Document, deployments: list[Node]) -> None:
+        self.root = doc.root
+        self.doc = doc
+        self.inner: list[Node] = []                       # inner-scope nested templates
+        self.templates: dict[int, Node] = {}              # id(deployment) -> its nested template
+        # (properties.parameters, inner template, the deployment named for messages)
+        self.passing: list[tuple[Node, Node, str]] = []
+        for deployment in deployments:
+            props = deployment.get("properties")
+            template = props.get("template") if props is not None and props.kind == "object" else None
+            if template is None or template.kind != "object":
+                continue
+            self.templates[id(deployment)] = template
+            if _is_inner_scope(props):
+                self.inner.append(template)
+                parameters = props.get("parameters")
+                if parameters is not None and parameters.kind == "object":
+                    name = deployment.get("name")
+                    label = f"nested deployment {name.value!r}" if name is not None and name.kind == "string" \
+                        else "a nested deployment"
+                    self.passing.append((parameters, template, label))
+        self.functions = [f for f in (t.get("functions") for t in (self.root, *self.inner)) if f is not None]
+
+    def owner(self, at: int) -> Node | None:
+        if any(f.start <= at < f.end for f in self.functions):
+            return None
+        around = [t for t in self.inner if t.start <= at < t.end]
+        return max(around, key=lambda t: t.start) if around else self.root
+
+    def declaring(self, place: Resolved) -> Node:
+        """The template that declares the parameter or variable that defines ``place``: the
+        one around its definition (a parameter file sets the whole file's parameters)."""
+        if place.doc is not self.doc or place.node is None:
+            return self.root
+        return self.owner(place.node.start) or self.root
+
+    def passed_to(self, at: int) -> tuple[Node, str, str] | None:
+        """(nested template, its parameter, the deployment's label) when ``at`` is inside a
+        value that an inner-scope deployment passes to that parameter."""
+        for parameters, template, label in self.passing:
+            if parameters.start <= at < parameters.end:
+                for member in parameters.members or ():
+                    if member.start <= at < member.value.end:
+                        return template, member.key, label
+        return None
+
+    def in_template_of(self, deployment: Node, at: int) -> bool:
+        template = self.templates.get(id(deployment))
+        return template is not None and template.start <= at < template.end
+
+
+def _is_inner_scope(props: Node) -> bool:
+    options = props.get("expressionEvaluationOptions")
+    scope_value = options.get("scope") if options is not None and options.kind == "object" else None
+    return scope_value is not None and scope_value.kind == "string" and scope_value.value.lower() == "inner"
 
 
 _NEEDLES = ("containerregistry/registries", "microsoft.resources/deployments", "privateendpoints")
@@ -553,9 +634,7 @@ def _nested_scope(deployment: Node, scope: Scope) -> tuple[Node | None, Scope, N
     template = props.get("template")
     if template is None or template.kind != "object":
         return None
-    options = props.get("expressionEvaluationOptions")
-    scope_value = options.get("scope") if options is not None and options.kind == "object" else None
-    inner = scope_value is not None and scope_value.kind == "string" and scope_value.value.lower() == "inner"
+    inner = _is_inner_scope(props)
     name_node = deployment.get("name")
     label = f"nested deployment {name_node.value!r}" if name_node is not None and name_node.kind == "string" else "a nested deployment"
     if not inner:

@@ -1364,10 +1364,13 @@ class _Resolver:
             # Every call is a deployment of its own: each value passed, and the default for
             # the calls that pass none (like ARM parameter files, see Resolved.also).
             deployments: list[Resolved] = []
+            unreadable: list[tuple[Resolved, str]] = []  # (value, the call) that acr-fix cannot read
             for caller_doc, module, passed in passing:
                 inner = self.resolve(caller_doc, passed, what, depth + 1, keys)
                 if not inner.known:
-                    return inner
+                    # kept beside the others: a call that is open fails the rule whatever this one does
+                    unreadable.append((inner, f"module '{module.symbolic}' in {_relative(doc, caller_doc)}"))
+                    continue
                 guard = _condition_text(_syntax_of(caller_doc), module.syntax)
                 if guard is not None and inner.param and inner.symbol_doc is caller_doc and \
                         re.search(rf"(?<![A-Za-z0-9_.]){re.escape(inner.param)}(?![A-Za-z0-9_])", guard):
@@ -1397,8 +1400,22 @@ class _Resolver:
                 default = self._default(doc, name, declared, what, depth, keys)
                 if not default.known:
                     return default
+                if unreadable:  # say who deploys the default
+                    given = {id(module) for _, module, _ in passing}
+                    default.detail += ", which " + _calls([f"module '{module.symbolic}' in {_relative(doc, caller_doc)}"
+                                                          for caller_doc, module in callers
+                                                          if id(module) not in given]) + " leave" + \
+                        ("s" if len(callers) - len(passing) == 1 else "") + " unset"
                 deployments.append(default)
-            primary, primary.also = deployments[0], deployments[1:]
+            if not deployments:
+                return unreadable[0][0]
+            for inner, call in unreadable:
+                inner.detail = f"{call} passes a value acr-fix cannot read ({inner.detail})"
+            # one flat list: a caller that is itself deployed several ways brings its own
+            places = [place for d in deployments for place in (d, *d.also)] + [inner for inner, _ in unreadable]
+            for place in places:
+                place.also = []
+            primary, primary.also = places[0], places[1:]
             return primary
 
         # 3. The parameter's default value.
@@ -1829,6 +1846,13 @@ def _spread_lacks(syntax: _Syntax, spread: Node, key: str) -> bool:
     if value is None or value.kind != "object":
         return False
     return all(not m.key.startswith(SPREAD) and m.key.lower() != key.lower() for m in value.members or ())
+
+
+def _calls(calls: list[str]) -> str:
+    """"module 'a' in x.bicep and module 'b' in y.bicep"; after three, "... and 2 more"."""
+    if len(calls) > 3:
+        return ", ".join(calls[:3]) + f" and {len(calls) - 3} more"
+    return calls[0] if len(calls) == 1 else ", ".join(calls[:-1]) + " and " + calls[-1]
 
 
 def _relative(doc: Document, other: Document) -> str:

@@ -1,0 +1,15 @@
+param sku string = 'Premium'
+
+resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: 'acr${uniqueString(resourceGroup().id)}'
+  location: resourceGroup().location
+  sku: {
+    name: sku
+  }
+  properties: {
+    networkRuleBypassOptions: 'AzureServices'
+    networkRuleSet: {
+      defaultAction: 'Deny'
+    }
+  }
+}

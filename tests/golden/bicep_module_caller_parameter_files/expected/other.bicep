@@ -1,0 +1,3 @@
+module acr 'mod/acr.bicep' = {
+  name: 'acr'
+}
