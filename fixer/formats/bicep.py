@@ -2381,6 +2381,59 @@ _OUTPUT_DECLARATION = re.compile(r"\boutput\s+([A-Za-z_][A-Za-z0-9_]*)\s[^=]*=",
 _PULLING_LINE = re.compile(r"azurecr\.|listCredentials\(|DOCKER_REGISTRY", re.IGNORECASE)
 
 
+def _pulls_by_name(line: str, expression: str) -> bool:
+    """Whether a line that uses a registry's name (``expression``) pulls with it: a login
+    server (`'${name}.azurecr.io'`, `'${name}.${suffix}'`), credentials, App Service settings."""
+    return bool(_PULLING_LINE.search(line)) or re.search(rf"\$\{{\s*{expression}\s*\}}\.", line) is not None
+
+
+def _line_at(text: str, offset: int) -> str:
+    begin = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return text[begin:len(text) if end < 0 else end]
+
+
+def _module_param_pulls(resolver: _Resolver, doc: Document, module: _Module, param: str, hops: int,
+                        seen: set) -> bool:
+    """Whether the local module ``module`` (called from ``doc``) pulls from the registry whose
+    name it gets in parameter ``param`` (azd's `containerRegistryName`)."""
+    if not module.path or _REMOTE_MODULE.match(module.path) or hops > _MAX_OUTPUT_HOPS:
+        return False
+    path = doc.path.parent / module.path
+    key = (file_key(path), param)
+    if key in seen:
+        return False
+    seen.add(key)
+    callee = resolver.workspace.document(path)
+    if callee is None or callee.kind != "bicep":
+        return False
+    syntax = _syntax_of(callee)
+    if param not in syntax.params:
+        return False
+    word = rf"(?<![A-Za-z0-9_.]){re.escape(param)}(?![A-Za-z0-9_])"
+    uses = re.compile(word)
+    # an `existing` registry it names, whose login server or credentials a declaration uses
+    for resource in syntax.resources:
+        name = resource.body.get("name") if resource.existing and resource.body is not None else None
+        if name is not None and name.kind == "expr" and str(name.value).strip() == param \
+                and resource.type_node.kind == "string" \
+                and resource.type_node.value.split("@", 1)[0].strip().lower() == REGISTRY_TYPE \
+                and _clients(callee, syntax, resource):
+            return True
+    # a declaration that builds a login server from it, or passes it on to a module that pulls
+    for resource in syntax.resources:
+        if not resource.existing and any(_pulls_by_name(_line_at(syntax.text, m.start()), word)
+                                         for m in uses.finditer(syntax.text, resource.start, resource.end)):
+            return True
+    for inner in syntax.modules:
+        params = inner.body.get("params") if inner.body is not None else None
+        for member in (params.members or ()) if params is not None and params.kind == "object" else ():
+            value = str(member.value.value).strip() if member.value.kind == "expr" else ""
+            if value == param and _module_param_pulls(resolver, callee, inner, member.key, hops + 1, seen):
+                return True
+    return False
+
+
 def _add_output_clients(doc: Document, syntax: _Syntax, registries: list[Registry], resolver: _Resolver) -> None:
     """Fill Registry.output_clients: the declarations that pull from a registry through module
     outputs (its module's `outputs.loginServer` in this file or its callers), so the note that a
@@ -2433,13 +2486,14 @@ def _output_users(home: Document, doc: Document, symbol: str, pull: frozenset[st
     declarations = [(f"{r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'} "
                      f"'{r.symbolic}'", r.start, r.end) for r in syntax.resources if "::" not in r.symbolic]
     declarations += [(f"module '{m.symbolic}'", m.start, m.end) for m in syntax.modules if m.symbolic != symbol]
+    modules = {m.start: m for m in syntax.modules}
     found: list[str] = []
     for label, start, end in sorted(declarations, key=lambda d: d[1]):
         for match in use.finditer(text, start, end):
-            line_begin = text.rfind("\n", 0, match.start()) + 1
-            line_end = text.find("\n", match.end())
-            line = text[line_begin:len(text) if line_end < 0 else line_end]
-            if match.group(1) in pull or (match.group(1) in named and _PULLING_LINE.search(line)):
+            output = match.group(1)
+            if output in pull or output in named and (
+                    _pulls_by_name(_line_at(text, match.start()), re.escape(match.group(0)))
+                    or start in modules and _passes_to_puller(resolver, doc, modules[start], match.group(0), seen)):
                 found.append(f"{label} ({where} {doc.line(start)})")
                 break
     if hops < _MAX_OUTPUT_HOPS:
@@ -2450,6 +2504,16 @@ def _output_users(home: Document, doc: Document, symbol: str, pull: frozenset[st
         if next_pull or next_named:
             found += _callers_using(home, doc, next_pull, next_named, resolver, hops + 1, seen | {file_key(doc.path)})
     return found
+
+
+def _passes_to_puller(resolver: _Resolver, doc: Document, module: _Module, expression: str, seen: set) -> bool:
+    """Whether ``module`` gets the registry's name (``expression``) as a parameter and pulls with it."""
+    params = module.body.get("params") if module.body is not None else None
+    for member in (params.members or ()) if params is not None and params.kind == "object" else ():
+        if member.value.kind == "expr" and str(member.value.value).strip() == expression \
+                and _module_param_pulls(resolver, doc, module, member.key, 0, set(seen)):
+            return True
+    return False
 
 
 def _callers_using(home: Document, doc: Document, pull: set[str], named: set[str], resolver: _Resolver,

@@ -46,4 +46,30 @@ resource pullRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// gets the registry's name and pulls with it (in the module)
+module frontend 'app/app.bicep' = {
+  name: 'frontend'
+  params: {
+    name: 'frontend'
+    containerRegistryName: host.outputs.registryName
+  }
+}
+
+// passes the name on to a module that pulls
+module job 'app/job.bicep' = {
+  name: 'job'
+  params: {
+    containerRegistryName: host.outputs.registryName
+  }
+}
+
+// gets the name for a role assignment only
+module access 'security/registry-access.bicep' = {
+  name: 'access'
+  params: {
+    containerRegistryName: host.outputs.registryName
+    principalId: principalId
+  }
+}
+
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = host.outputs.registryLoginServer
