@@ -246,7 +246,9 @@ class Registry:
     notes: list[str] = field(default_factory=list)
     index: int = 0                       # position among the registries of its file
     # "resource", or "avm-module": a call of the Azure Verified Module
-    # br/public:avm/res/container-registry/registry, whose params decide the network access
+    # br/public:avm/res/container-registry/registry, whose params decide the network access;
+    # "classic-module": a call of the public module before it, br/public:compute/container-registry;
+    # "unreadable-module": a call of another remote module that deploys a registry (a check by hand)
     flavor: str = "resource"
     module_action: Resolved | None = None   # avm-module: the networkRuleSetDefaultAction param as given
     # avm-module: `networkRuleSetIpRules: []` makes the module write a Deny networkRuleSet (0.12.0 on)
@@ -254,6 +256,12 @@ class Registry:
     # Other resources of the template that pull from the registry (its login server or
     # credentials), e.g. "Microsoft.Web/sites 'app' (line 41)": a fix may cut them off.
     clients: list[str] = field(default_factory=list)
+    # Declarations that pull from the registry through module outputs (`acr.outputs.loginServer`
+    # in the files that deploy its module, or in its own file for a registry module call), with
+    # their file: "Microsoft.App/containerApps 'app' (../main.bicep line 17)".
+    output_clients: list[str] = field(default_factory=list)
+    # classic-module / unreadable-module: the module reference, as written
+    module_path: str | None = None
     # The condition the registry is deployed under (`if (...)` in Bicep, `condition` in ARM),
     # as written; None when it is always deployed.
     condition_text: str | None = None

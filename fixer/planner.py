@@ -273,6 +273,9 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
         return result
     result.problem = problem(registry) if verdict == Verdict.FAIL else \
         f"network access cannot be determined: {undetermined(registry)}"
+    if registry.flavor == "unreadable-module":
+        result.manual = [_unreadable_module_advice(registry)]
+        return result
     chosen, why = choose_strategy(registry, strategy or options.strategy)
     hint = None
     if (strategy or options.strategy) == "auto":
@@ -295,6 +298,8 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
 
     if registry.flavor == "avm-module":
         _plan_module_network(builder, registry, chosen, why, rules)
+    elif registry.flavor == "classic-module":
+        _plan_classic_module_network(builder, registry, chosen, why, rules)
     elif chosen == "disable":
         builder.set_property(registry.public_network_access, ("properties", "publicNetworkAccess"), "Disabled", why,
                              "publicNetworkAccess")
@@ -339,18 +344,33 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     result.fix = Fix(RULE_ID, message, changes, builder.applicability)
     result.notes.extend(builder.fix_notes)
     result.notes.extend(builder.unsafe_notes)
-    if registry.clients:
-        result.notes.append(_clients_note(registry.clients, chosen))
+    if registry.clients or registry.output_clients:
+        result.notes.append(_clients_note(registry.clients, chosen, registry.output_clients))
     return result
 
 
-def _clients_note(clients: list[str], strategy: str) -> str:
+def _unreadable_module_advice(registry: Registry) -> str:
+    """What to do about a registry deployed by a remote module acr-fix cannot read (the problem
+    line already names the module)."""
+    return ("check by hand that the module sets publicNetworkAccess to 'Disabled' or networkRuleSet.defaultAction "
+            "to 'Deny' (both need the Premium SKU), passing it the parameters that do so; then mark the call with an "
+            "'acr-fix: ignore' comment giving the reason")
+
+
+def _clients_note(clients: list[str], strategy: str, through_outputs: list[str] | None = None) -> str:
     """What the fix means for the template's own image pulls (an App Service pulling with the
-    admin credentials is not a trusted service: the firewall turns it away)."""
-    who = ", ".join(clients[:3]) + (f" and {len(clients) - 3} more" if len(clients) > 3 else "")
+    admin credentials is not a trusted service: the firewall turns it away). ``through_outputs``:
+    pullers that reach the registry through module outputs (their labels name their file)."""
+    through_outputs = through_outputs or []
+    listed = clients + through_outputs
+    who = ", ".join(listed[:3]) + (f" and {len(listed) - 3} more" if len(listed) > 3 else "")
+    where, how = (" in this template", "") if not through_outputs else (
+        ("", " through the outputs of the module that deploys it") if not clients else
+        ("", " (in this template, or through the outputs of the module that deploys it)"))
+    clients = listed
     let_in = ("private endpoints" if strategy == "disable" else
               "the allowed IP addresses, trusted Azure services and private endpoints")
-    return (f"{who} in this template pull{'s' if len(clients) == 1 else ''} from this registry; after the fix only "
+    return (f"{who}{where} pull{'s' if len(clients) == 1 else ''} from this registry{how}; after the fix only "
             f"{let_in} get through, so give {'it' if len(clients) == 1 else 'them'} a private endpoint"
             + (f" or allow {'its' if len(clients) == 1 else 'their'} outbound addresses (--ip-rule)"
                if strategy != "disable" else "")
@@ -386,6 +406,55 @@ def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why
     if action is not None and action.origin != Origin.ABSENT and (action.value or "").lower() != "deny":
         builder.set_property(action, ("params", "networkRuleSetDefaultAction"), "Deny", why,
                              "params.networkRuleSetDefaultAction")
+
+
+# The module parameter that sets the SKU, for registries deployed by a module acr-fix models.
+_MODULE_SKU_PARAM = {"avm-module": "acrSku", "classic-module": "skuName"}
+
+
+def _plan_classic_module_network(builder: _Builder, registry: Registry, chosen: str, why: str,
+                                 rules: tuple[str, ...]) -> None:
+    """The fix for a registry deployed by the public module before AVM (compute/container-registry),
+    through its params. The module writes network settings only for the Premium SKU (the SKU
+    upgrade, _plan_sku, makes it write them); then its networkDefaultAction, 'Deny' unless the
+    caller passes another, closes the registry.
+
+    disable: `publicNetworkAccessEnabled: false`. deny: networkDefaultAction 'Deny' where it is
+    given; the allowed IPs go into `networkAllowedIpRanges` (plain addresses)."""
+    doc = registry.doc
+    params = registry.properties
+    if chosen == "disable":
+        flag = params.get("publicNetworkAccessEnabled") if params is not None else None
+        if flag is None:
+            builder.ensure(("params", "publicNetworkAccessEnabled"), False, "params.publicNetworkAccessEnabled", why)
+        elif flag.kind == "bool":
+            if flag.value:
+                builder.replace(doc, flag, False, "set params.publicNetworkAccessEnabled to false (was true)", why)
+        else:
+            builder.manual.append(f"params.publicNetworkAccessEnabled is the expression `{flag.value}` "
+                                  f"(line {doc.line(flag)}); set it to false by hand")
+        return
+    action = registry.module_action
+    if action is not None and action.origin != Origin.ABSENT and (action.value or "").lower() != "deny":
+        builder.set_property(action, ("params", "networkDefaultAction"), "Deny", why, "params.networkDefaultAction")
+    elif registry.default_action.value is None:
+        builder.fix_notes.append("with the Premium SKU the module writes networkRuleSet.defaultAction from "
+                                 "networkDefaultAction ('Deny' by default) and lets trusted Azure services through "
+                                 "(publicAzureAccessEnabled, true by default)")
+    if not rules:
+        return
+    reason = "allowed client addresses from --ip-rule / the config file"
+    ranges = registry.ip_rules
+    if ranges is None:
+        builder.ensure(("params", "networkAllowedIpRanges"), list(rules), "params.networkAllowedIpRanges", reason)  # type: ignore[arg-type]
+    elif ranges.kind != "array":
+        builder.manual.append(f"params.networkAllowedIpRanges is an expression (line {doc.line(ranges)}); "
+                              f"add {', '.join(rules)} there by hand")
+    else:
+        present = {item.value for item in ranges.items or () if item.kind == "string"}
+        for rule in rules:
+            if rule not in present:
+                builder.append(doc, ranges, rule, f"allow {rule} in params.networkAllowedIpRanges", reason)
 
 
 def _add_ip_rules(builder: _Builder, registry: Registry, rules: tuple[str, ...]) -> None:
@@ -442,13 +511,14 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
         builder.manual.append(f"the fix needs the Premium SKU, but the SKU is {current}{where} and --no-sku-upgrade "
                               "was given; upgrade it or suppress this registry")
         return False
-    if sku.origin == Origin.ABSENT and registry.flavor == "avm-module":
-        ok = builder.ensure(("params", "acrSku"), "Premium", "params.acrSku", why)
+    module_sku = _MODULE_SKU_PARAM.get(registry.flavor)
+    if sku.origin == Origin.ABSENT and module_sku:
+        ok = builder.ensure(("params", module_sku), "Premium", f"params.{module_sku}", why)
     elif sku.origin == Origin.ABSENT:
         ok = builder.ensure(("sku", "name"), "Premium", "sku.name", why)
     else:
         ok = builder.set_property(sku, ("sku", "name"), "Premium", why,
-                                  "params.acrSku" if registry.flavor == "avm-module" else "sku.name")
+                                  f"params.{module_sku}" if module_sku else "sku.name")
     if ok:
         builder.fix_notes.append(f"SKU upgraded from {current} to Premium: {COST_NOTE}")
         tier = registry.sku.get("tier") if registry.sku is not None else None

@@ -21,6 +21,7 @@ from .globs import match_path
 from .edits import Edit, apply_edits
 from .errors import OverlappingEdits, ParseError, ReadError, WriteError
 from .formats import arm
+from .formats.module_refs import mentions_registry_module
 from .model import Document, Registry
 from .options import Options, RegistryOverride
 from .planner import Plan, plan_registry
@@ -36,7 +37,9 @@ _NEEDLES = (b"containerregistry/registries",   # the resource type
 
 
 def _mentions_registry(lowered: bytes) -> bool:
-    return any(needle in lowered for needle in _NEEDLES)
+    # (or another remote module that deploys one: the classic public module, or one acr-fix
+    # cannot read, which it reports)
+    return any(needle in lowered for needle in _NEEDLES) or mentions_registry_module(lowered)
 
 Suppressor = Callable[[Registry, str], "str | None"]
 

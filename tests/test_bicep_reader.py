@@ -827,3 +827,37 @@ def test_an_avm_call_whose_private_endpoints_follow_a_known_bool(private, verdic
                      "  name: 'acr'\n  params: {\n    name: 'contosoacr'\n    privateEndpoints: private ? [\n      {\n"
                      "        subnetResourceId: '/subscriptions/x/subnets/s'\n      }\n    ] : []\n  }\n}\n")
     assert evaluate(registry) == verdict  # true: endpoints and no IP rules, so the module disables public access
+
+
+def test_pullers_through_module_outputs_are_followed_into_the_modules_that_get_the_name(tmp_path):
+    """The golden bicep_module_output_clients, read directly: every puller is named, the role
+    assignment (name only, no pull) and the outputs are not."""
+    golden = Path(__file__).parent / "golden" / "bicep_module_output_clients" / "input"
+    files = {p.relative_to(golden).as_posix(): p.read_text() for p in golden.rglob("*.bicep")}
+    workspace = _workspace(tmp_path, files)
+    doc = workspace.document(tmp_path / "core" / "registry.bicep")
+    (registry,) = bicep.find_registries(doc, workspace)
+    assert registry.clients == []
+    assert registry.output_clients == [
+        "Microsoft.App/containerApps 'api' (../main.bicep line 12)",
+        "Microsoft.Web/sites 'web' (../main.bicep line 29)",
+        "module 'frontend' (../main.bicep line 50)",
+        "module 'job' (../main.bicep line 59)",
+    ]
+
+
+def test_module_output_pullers_need_a_pulling_use_of_a_name_output(tmp_path):
+    workspace = _workspace(tmp_path, {
+        "acr.bicep": "resource r 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'r'\n"
+                     "  sku: { name: 'Premium' }\n}\noutput name string = r.name\noutput id string = r.id\n",
+        "main.bicep": "module acr 'acr.bicep' = {\n  name: 'acr'\n}\n"
+                      "resource kv 'Microsoft.KeyVault/vaults@2023-07-01' = {\n  name: 'kv-${acr.outputs.name}'\n}\n"
+                      "resource site 'Microsoft.Web/sites@2023-12-01' = {\n  name: 'site'\n  properties: {\n"
+                      "    siteConfig: {\n      appSettings: [\n        {\n          name: 'DOCKER_REGISTRY_SERVER_URL'\n"
+                      "          value: 'https://${acr.outputs.name}.azurecr.io'\n        }\n      ]\n    }\n  }\n}\n"
+                      "resource creds 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {\n  name: 'kv/acr'\n"
+                      "  properties: {\n    value: listCredentials(acr.outputs.id, '2023-07-01').passwords[0].value\n  }\n}\n",
+    })
+    (registry,) = bicep.find_registries(workspace.document(tmp_path / "acr.bicep"), workspace)
+    assert registry.output_clients == ["Microsoft.Web/sites 'site' (main.bicep line 7)",
+                                       "Microsoft.KeyVault/vaults/secrets 'creds' (main.bicep line 20)"]

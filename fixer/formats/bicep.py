@@ -40,6 +40,7 @@ from ..errors import ParseError
 from ..model import Document, Member, Node, Origin, Registry, Resolved
 from ..source import SourceFile
 from ..workspace import Workspace, file_key
+from .module_refs import CLASSIC_REGISTRY, deploys_unmodelled_registry
 
 MAX_DEPTH = 200            # object/array nesting; deeper input is refused, not recursed into
 _MAX_RESOLVE_DEPTH = 12    # parameter -> variable -> caller hops before we give up
@@ -1664,7 +1665,11 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
             registry = _avm_registry(doc, syntax, module, resolver)
             registry.index = len(registries)
             registries.append(registry)
+    for registry in _other_registry_modules(doc, syntax, resolver):
+        registry.index = len(registries)
+        registries.append(registry)
     _mark_shared_definitions(registries)
+    _add_output_clients(doc, syntax, registries, resolver)
     return registries
 
 
@@ -2251,6 +2256,339 @@ def _mentions_symbol(syntax: _Syntax, root: SyntaxNode, symbol: str) -> bool:
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent() or cursor.node == root:
                 return False
+
+
+# --------------------------------------------------------------------------- other registry modules
+
+def _other_registry_modules(doc: Document, syntax: _Syntax, resolver: _Resolver) -> list[Registry]:
+    """Remote module calls that deploy a registry, besides the AVM module: the classic public
+    module (read like the AVM one) and modules acr-fix cannot read (reported, see module_refs)."""
+    found: list[Registry] = []
+    for module in syntax.modules:
+        if module.body is None or not module.path:
+            continue
+        if CLASSIC_REGISTRY.match(module.path):
+            found.append(_classic_registry(doc, syntax, module, resolver))
+        elif deploys_unmodelled_registry(module.path):
+            found.append(_unreadable_module_registry(doc, syntax, module))
+    return found
+
+
+def _module_suppressions(doc: Document, syntax: _Syntax, module: _Module) -> tuple[str | None, str | None]:
+    """(acr-fix: ignore reason, checkov skip reason) from the comments on and in a module call."""
+    view = _Resource(module.symbolic, Node("string", module.start, module.start), module.body, False,
+                     module.start, module.end, module.start, module.syntax, False, False)
+    ignore = next((m for m in (_IGNORE.search(c) for c in _comments_of(doc, syntax, view)) if m), None)
+    checkov = next((m for m in (_CHECKOV.search(c) for c in _comments_inside(syntax, view)) if m), None)
+    return ((ignore.group(1).strip() or "no reason given") if ignore else None,
+            (checkov.group(1).strip() or "CKV_AZURE_139 skipped") if checkov else None)
+
+
+def _module_notes(syntax: _Syntax, module: _Module) -> list[str]:
+    value = _value_after_equals(module.syntax)
+    notes = []
+    if value is not None and value.type == "for_statement":
+        notes.append("deployed in a `for` loop: a fix applies to every registry the loop creates")
+    if _condition_text(syntax, module.syntax) is not None:
+        notes.append("deployed with an `if` condition: it is only deployed when the condition holds")
+    return notes
+
+
+def _module_bool(doc: Document, params: Node | None, key: str, default: bool) -> tuple[bool | None, Node | None]:
+    """A boolean module parameter as passed: (its value, the literal) or (None, the expression);
+    (default, None) when it is not passed."""
+    node = params.get(key) if params is not None else None
+    if node is None:
+        return default, None
+    if node.kind == "bool":
+        return bool(node.value), node
+    return None, node
+
+
+def _classic_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: _Resolver) -> Registry:
+    """A call of the public registry module that came before AVM (br/public:compute/container-registry).
+    Its four published versions (1.0.1, 1.0.2, 1.0.3, 1.1.1; Azure/bicep-registry-modules tags
+    compute/container-registry/<version>, main.bicep) turn their params into the resource alike:
+
+    - `IS_PREMIUM_SKU = skuName == 'Premium'`, skuName defaulting to 'Basic';
+    - publicNetworkAccess: Premium ? (publicNetworkAccessEnabled ? 'Enabled' : 'Disabled') : null,
+      publicNetworkAccessEnabled defaulting to true;
+    - networkRuleSet: Premium ? { defaultAction: networkDefaultAction, ipRules from
+      networkAllowedIpRanges } : null, networkDefaultAction defaulting to 'Deny';
+    - networkRuleBypassOptions: Premium ? (publicAzureAccessEnabled ? 'AzureServices' : 'None') : null.
+
+    So below Premium the registry is open whatever else is passed, and a Premium one is closed
+    unless networkDefaultAction is 'Allow' and public access is left on."""
+    body = module.body
+    assert body is not None and module.path is not None
+    params = body.get("params")
+    params_obj = params if params is not None and params.kind == "object" else None
+    field = lambda key: _module_field(doc, body, resolver, key)  # noqa: E731
+    sku_name = field("skuName")
+    if sku_name.origin == Origin.ABSENT:
+        sku_name = Resolved(Origin.ABSENT, value="Basic", doc=doc, parent=params_obj,
+                            detail="the module's default skuName")
+    skus = [r.value for r in (sku_name, *sku_name.also)]
+    premium: bool | None = None
+    if any(v is not None and v.lower() != "premium" for v in skus):
+        premium = False
+    elif all(v is not None for v in skus):
+        premium = True
+    action = field("networkDefaultAction")
+    enabled, enabled_node = _module_bool(doc, params_obj, "publicNetworkAccessEnabled", True)
+    azure, _ = _module_bool(doc, params_obj, "publicAzureAccessEnabled", True)
+    if premium is None:
+        why = ("the module sets publicNetworkAccess and networkRuleSet only for the Premium SKU, and "
+               + (sku_name.detail if sku_name.detail.startswith("skuName ") else f"skuName is {sku_name.describe()}"))
+        public_access = Resolved(Origin.EXPRESSION, doc=doc, node=sku_name.node, detail=why)
+        default_action = Resolved(Origin.EXPRESSION, doc=doc)
+        bypass = Resolved(Origin.EXPRESSION, doc=doc)
+    elif not premium:
+        public_access = Resolved(Origin.ABSENT, doc=doc)
+        default_action = Resolved(Origin.ABSENT, doc=doc)
+        bypass = Resolved(Origin.ABSENT, doc=doc)
+    else:
+        if enabled is None:
+            assert enabled_node is not None
+            public_access = Resolved(Origin.EXPRESSION, doc=doc, node=enabled_node,
+                                     detail=f"set by the module from publicNetworkAccessEnabled, the expression "
+                                            f"`{_short(str(enabled_node.value))}` ({_where(doc, enabled_node)})")
+        else:
+            public_access = Resolved(Origin.EXPRESSION, value="Enabled" if enabled else "Disabled", doc=doc,
+                                     node=enabled_node,
+                                     detail=f"set by the module from publicNetworkAccessEnabled = {str(enabled).lower()}"
+                                            + ("" if enabled_node is not None else ", its default"))
+        if action.origin == Origin.ABSENT:
+            default_action = Resolved(Origin.EXPRESSION, value="Deny", doc=doc,
+                                      detail="the module's default networkDefaultAction")
+        else:
+            default_action = action
+        bypass = Resolved(Origin.EXPRESSION, value=None if azure is None else "AzureServices" if azure else "None",
+                          doc=doc, detail="set by the module from publicAzureAccessEnabled")
+    endpoints = _chosen_branch(doc, resolver, params_obj.get("privateEndpoints") if params_obj is not None else None)
+    ip_ranges = params_obj.get("networkAllowedIpRanges") if params_obj is not None else None
+    name_node = params_obj.get("name") if params_obj is not None else None
+    ignore, checkov = _module_suppressions(doc, syntax, module)
+    return Registry(
+        doc=doc,
+        name=name_node.value if name_node is not None and name_node.kind == "string" else module.symbolic,
+        node=body,
+        line=doc.line(module.start),
+        api_version=Resolved(Origin.ABSENT, doc=doc),
+        sku_name=sku_name,
+        public_network_access=public_access,
+        default_action=default_action,
+        bypass=bypass,
+        properties=params_obj,
+        network_rule_set=None,
+        ip_rules=ip_ranges,
+        sku=None,
+        symbolic=module.symbolic,
+        has_private_endpoint=endpoints is not None and endpoints.kind == "array" and bool(endpoints.items),
+        inline_ignore=ignore,
+        checkov_skip=checkov,
+        notes=[f"deployed by the public registry module {module.path} (the one before Azure Verified Modules): "
+               "it sets the network access only for the Premium SKU; fixed through its params",
+               *_module_notes(syntax, module)],
+        flavor="classic-module",
+        module_action=action,
+        module_path=module.path,
+        condition_text=_condition_text(syntax, module.syntax),
+    )
+
+
+def _unreadable_module_registry(doc: Document, syntax: _Syntax, module: _Module) -> Registry:
+    """A remote module whose name says it deploys a registry, and whose source acr-fix does not
+    have: nothing is known about what it writes, so it is a check by hand (not silence)."""
+    body = module.body
+    assert body is not None and module.path is not None
+    params = body.get("params")
+    params_obj = params if params is not None and params.kind == "object" else None
+    name_node = params_obj.get("name") if params_obj is not None else None
+    unknown = Resolved(Origin.EXPRESSION, doc=doc,
+                       detail=f"the registry is deployed through module '{module.path}', which acr-fix cannot read")
+    ignore, checkov = _module_suppressions(doc, syntax, module)
+    return Registry(
+        doc=doc,
+        name=name_node.value if name_node is not None and name_node.kind == "string" else module.symbolic,
+        node=body,
+        line=doc.line(module.start),
+        api_version=Resolved(Origin.ABSENT, doc=doc),
+        sku_name=Resolved(Origin.EXPRESSION, doc=doc, detail="set inside the module"),
+        public_network_access=unknown,
+        default_action=Resolved(Origin.EXPRESSION, doc=doc),
+        bypass=Resolved(Origin.EXPRESSION, doc=doc),
+        properties=params_obj,
+        network_rule_set=None,
+        ip_rules=None,
+        sku=None,
+        symbolic=module.symbolic,
+        inline_ignore=ignore,
+        checkov_skip=checkov,
+        notes=_module_notes(syntax, module),
+        flavor="unreadable-module",
+        module_path=module.path,
+        condition_text=_condition_text(syntax, module.syntax),
+    )
+
+
+# --------------------------------------------------------------------------- clients through module outputs
+
+_MAX_OUTPUT_HOPS = 4   # module -> caller -> its caller ...: outputs passed on this many times
+# What the registry modules acr-fix models give back: the login server (what pullers use) and
+# the name / resource id (pullers only in a login-server-like string or a listCredentials call).
+_MODULE_PULL_OUTPUTS = frozenset({"loginServer"})
+_MODULE_NAME_OUTPUTS = frozenset({"name", "resourceId"})
+_OUTPUT_DECLARATION = re.compile(r"\boutput\s+([A-Za-z_][A-Za-z0-9_]*)\s[^=]*=", re.S)
+_PULLING_LINE = re.compile(r"azurecr\.|listCredentials\(|DOCKER_REGISTRY", re.IGNORECASE)
+
+
+def _pulls_by_name(line: str, expression: str) -> bool:
+    """Whether a line that uses a registry's name (``expression``) pulls with it: a login
+    server (`'${name}.azurecr.io'`, `'${name}.${suffix}'`), credentials, App Service settings."""
+    return bool(_PULLING_LINE.search(line)) or re.search(rf"\$\{{\s*{expression}\s*\}}\.", line) is not None
+
+
+def _line_at(text: str, offset: int) -> str:
+    begin = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return text[begin:len(text) if end < 0 else end]
+
+
+def _module_param_pulls(resolver: _Resolver, doc: Document, module: _Module, param: str, hops: int,
+                        seen: set) -> bool:
+    """Whether the local module ``module`` (called from ``doc``) pulls from the registry whose
+    name it gets in parameter ``param`` (azd's `containerRegistryName`)."""
+    if not module.path or _REMOTE_MODULE.match(module.path) or hops > _MAX_OUTPUT_HOPS:
+        return False
+    path = doc.path.parent / module.path
+    key = (file_key(path), param)
+    if key in seen:
+        return False
+    seen.add(key)
+    callee = resolver.workspace.document(path)
+    if callee is None or callee.kind != "bicep":
+        return False
+    syntax = _syntax_of(callee)
+    if param not in syntax.params:
+        return False
+    word = rf"(?<![A-Za-z0-9_.]){re.escape(param)}(?![A-Za-z0-9_])"
+    uses = re.compile(word)
+    # an `existing` registry it names, whose login server or credentials a declaration uses
+    for resource in syntax.resources:
+        name = resource.body.get("name") if resource.existing and resource.body is not None else None
+        if name is not None and name.kind == "expr" and str(name.value).strip() == param \
+                and resource.type_node.kind == "string" \
+                and resource.type_node.value.split("@", 1)[0].strip().lower() == REGISTRY_TYPE \
+                and _clients(callee, syntax, resource):
+            return True
+    # a declaration that builds a login server from it, or passes it on to a module that pulls
+    for resource in syntax.resources:
+        if not resource.existing and any(_pulls_by_name(_line_at(syntax.text, m.start()), word)
+                                         for m in uses.finditer(syntax.text, resource.start, resource.end)):
+            return True
+    for inner in syntax.modules:
+        params = inner.body.get("params") if inner.body is not None else None
+        for member in (params.members or ()) if params is not None and params.kind == "object" else ():
+            value = str(member.value.value).strip() if member.value.kind == "expr" else ""
+            if value == param and _module_param_pulls(resolver, callee, inner, member.key, hops + 1, seen):
+                return True
+    return False
+
+
+def _add_output_clients(doc: Document, syntax: _Syntax, registries: list[Registry], resolver: _Resolver) -> None:
+    """Fill Registry.output_clients: the declarations that pull from a registry through module
+    outputs (its module's `outputs.loginServer` in this file or its callers), so the note that a
+    fix may cut clients off names them as it does for pullers in the registry's own file."""
+    for registry in registries:
+        if registry.existing or registry.symbolic is None:
+            continue
+        if registry.flavor in ("avm-module", "classic-module"):
+            registry.output_clients = _output_users(doc, doc, registry.symbolic, _MODULE_PULL_OUTPUTS,
+                                                    _MODULE_NAME_OUTPUTS, resolver, 0, set())
+        elif registry.flavor == "resource":
+            resource = next((r for r in syntax.resources if r.symbolic == registry.symbolic), None)
+            if resource is None or resource.loop:
+                continue
+            pull, named = _outputs_from(syntax, rf"{re.escape(registry.symbolic)}\.",
+                                        r"properties\.loginServer\b|listCredentials\(", r"(?:name|id)\b")
+            if pull or named:
+                registry.output_clients = _callers_using(doc, doc, pull, named, resolver, 1, {file_key(doc.path)})
+
+
+def _outputs_from(syntax: _Syntax, prefix: str, pulls: str, names: str) -> tuple[set[str], set[str]]:
+    """The file's outputs built from ``prefix`` followed by ``pulls`` (the login server,
+    credentials) and those built from it followed by ``names`` (name, id)."""
+    pull_use = re.compile(rf"(?<![A-Za-z0-9_.]){prefix}(?:{pulls})")
+    name_use = re.compile(rf"(?<![A-Za-z0-9_.]){prefix}(?:{names})")
+    pull: set[str] = set()
+    named: set[str] = set()
+    for span in syntax.outputs:
+        text = syntax.text[span.start:span.end]
+        declared = _OUTPUT_DECLARATION.search(text)
+        if declared is None:
+            continue
+        value = text[declared.end():]
+        if pull_use.search(value):
+            pull.add(declared.group(1))
+        elif name_use.search(value):
+            named.add(declared.group(1))
+    return pull, named
+
+
+def _output_users(home: Document, doc: Document, symbol: str, pull: frozenset[str] | set[str],
+                  named: frozenset[str] | set[str], resolver: _Resolver, hops: int, seen: set) -> list[str]:
+    """Declarations of ``doc`` that pull through module ``symbol``'s outputs ``pull`` (any use)
+    or ``named`` (in a login server string or a listCredentials call), then, through ``doc``'s
+    own outputs that pass those on, the same in the files that call ``doc``."""
+    syntax = _syntax_of(doc)
+    text = syntax.text
+    use = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(symbol)}\.outputs\.([A-Za-z_][A-Za-z0-9_]*)")
+    where = "line" if doc is home else f"{_relative(home, doc)} line"
+    declarations = [(f"{r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'} "
+                     f"'{r.symbolic}'", r.start, r.end) for r in syntax.resources if "::" not in r.symbolic]
+    declarations += [(f"module '{m.symbolic}'", m.start, m.end) for m in syntax.modules if m.symbolic != symbol]
+    modules = {m.start: m for m in syntax.modules}
+    found: list[str] = []
+    for label, start, end in sorted(declarations, key=lambda d: d[1]):
+        for match in use.finditer(text, start, end):
+            output = match.group(1)
+            if output in pull or output in named and (
+                    _pulls_by_name(_line_at(text, match.start()), re.escape(match.group(0)))
+                    or start in modules and _passes_to_puller(resolver, doc, modules[start], match.group(0), seen)):
+                found.append(f"{label} ({where} {doc.line(start)})")
+                break
+    if hops < _MAX_OUTPUT_HOPS:
+        names = "|".join(re.escape(n) for n in sorted(named)) or "(?!)"
+        pulls = "|".join(re.escape(n) for n in sorted(pull)) or "(?!)"
+        next_pull, next_named = _outputs_from(syntax, rf"{re.escape(symbol)}\.outputs\.", rf"(?:{pulls})\b",
+                                              rf"(?:{names})\b")
+        if next_pull or next_named:
+            found += _callers_using(home, doc, next_pull, next_named, resolver, hops + 1, seen | {file_key(doc.path)})
+    return found
+
+
+def _passes_to_puller(resolver: _Resolver, doc: Document, module: _Module, expression: str, seen: set) -> bool:
+    """Whether ``module`` gets the registry's name (``expression``) as a parameter and pulls with it."""
+    params = module.body.get("params") if module.body is not None else None
+    for member in (params.members or ()) if params is not None and params.kind == "object" else ():
+        if member.value.kind == "expr" and str(member.value.value).strip() == expression \
+                and _module_param_pulls(resolver, doc, module, member.key, 0, set(seen)):
+            return True
+    return False
+
+
+def _callers_using(home: Document, doc: Document, pull: set[str], named: set[str], resolver: _Resolver,
+                   hops: int, seen: set) -> list[str]:
+    """The pullers, in the files that deploy ``doc`` as a module, of ``doc``'s outputs."""
+    found: list[str] = []
+    for caller_doc, module in resolver.callers(doc):
+        if file_key(caller_doc.path) in seen:
+            continue
+        for label in _output_users(home, caller_doc, module.symbolic, pull, named, resolver, hops, seen):
+            if label not in found:
+                found.append(label)
+    return found
 
 
 # --------------------------------------------------------------------------- dialect
