@@ -195,6 +195,9 @@ class Resolved:
     # branch None when it leaves the property unset. Two properties chosen by the same
     # condition are read together by the rule.
     branches: tuple[str, tuple[str | None, str | None]] | None = None
+    # The parameters a condition read to pick this value (`env == 'prod' ? 'Disabled' :
+    # 'Enabled'`): a fix that changes one of them could change the value too.
+    reads: frozenset[str] = frozenset()
 
     @property
     def known(self) -> bool:

@@ -116,6 +116,13 @@ class _Builder:
                 if place.node is None or place.doc is None or place.origin not in EDITABLE:
                     self.manual.append(f"{name} is also set where acr-fix cannot edit it: {place.detail}")
                     return False
+                reader = _condition_reading(reg, place.param) if place.param else None
+                if reader is not None and (place.value or "").lower() != str(value).lower():
+                    # `publicNetworkAccess: acrSku == 'Premium' ? 'Disabled' : 'Enabled'`: the
+                    # value was read with the parameter as it is; changing it changes that too
+                    self.manual.append(f"{name} comes from {place.detail}, which a condition also reads: {reader.detail}; "
+                                       f"changing it could change that value too, so set {name} to '{value}' by hand")
+                    return False
                 if place.shared and (place.value or "").lower() != str(value).lower():
                     if not self.unsafe_fixes:
                         self.manual.append(f"{name} comes from {place.detail}, and {place.shared}: changing it to "
@@ -183,7 +190,7 @@ class _Builder:
                 self.insert(reg.doc, current, key, payload, f"add {name} = {_show(value)}", why)
                 return True
             if not rest:
-                self.replace(reg.doc, child, value, f"set {name} to '{value}'", why)
+                self.replace(reg.doc, child, value, f"set {name} to {_show(value)}", why)
                 return True
             if child.kind == "null":
                 payload = value
@@ -352,7 +359,14 @@ def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why
             "empty ([] is enough from 0.12.0 on): give the IP addresses to allow with --ip-rule, upgrade the module "
             "to 0.12.0 or later, or turn public access off (--strategy disable) if its clients reach it privately")
         return
-    if registry.ip_rules is None:
+    if registry.ip_rules is not None and registry.ip_rules.kind not in ("array", "null"):
+        # `cond ? [...] : null`: which way it goes is not known here, and the module writes a
+        # networkRuleSet only for one of them
+        builder.manual.append(f"params.networkRuleSetIpRules is the expression `{_short_text(registry.ip_rules.value)}` "
+                              f"(line {registry.doc.line(registry.ip_rules)}); the module writes a networkRuleSet only "
+                              f"when it is given: set it to [] (or the IP rules to allow) by hand")
+        return
+    if registry.ip_rules is None or registry.ip_rules.kind == "null":
         builder.ensure(("params", "networkRuleSetIpRules"), entries, "params.networkRuleSetIpRules",  # type: ignore[arg-type]
                         why + (" (given networkRuleSetIpRules, even [], the module writes a networkRuleSet; "
                                "[] allows no public IP)" if not entries else
@@ -363,6 +377,11 @@ def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why
     if action is not None and action.origin != Origin.ABSENT and (action.value or "").lower() != "deny":
         builder.set_property(action, ("params", "networkRuleSetDefaultAction"), "Deny", why,
                              "params.networkRuleSetDefaultAction")
+
+
+def _short_text(value: Any, limit: int = 60) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _add_ip_rules(builder: _Builder, registry: Registry, rules: tuple[str, ...]) -> None:
@@ -434,6 +453,17 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
             builder.replace(registry.doc, tier, "Premium", f"set sku.tier to 'Premium' (was '{tier.value}')",
                             "sku.tier has to agree with sku.name")
     return ok
+
+
+def _condition_reading(registry: Registry, parameter: str) -> Resolved | None:
+    """A value of the registry that a condition reading ``parameter`` chose (see Resolved.reads)."""
+    lowered = parameter.lower()
+    for resolved in (registry.sku_name, registry.public_network_access, registry.default_action, registry.bypass,
+                     registry.module_action):
+        for place in [resolved, *resolved.also] if resolved is not None else ():
+            if any(read.lower() == lowered for read in place.reads):
+                return place
+    return None
 
 
 def _condition_uses(registry: Registry, parameter: str) -> bool:

@@ -149,10 +149,24 @@ def test_expression_public_access_falls_back_to_deny(tmp_path):
     ("parameters('p')", True, {"main.parameters.dev.json": {"p": {"value": False}},
                                "main.parameters.prod.json": {"p": {"value": True}}}, Verdict.UNKNOWN),  # differs
     ("parameters('p')", True, {"main.parameters.json": {"p": {"value": "[parameters('q')]"}}}, Verdict.UNKNOWN),
+    ("equals(parameters('env'), 'prod')", True, {}, Verdict.PASS),
+    ("not(equals(parameters('env'), 'dev'))", True, {}, Verdict.PASS),
+    ("equals(parameters('env'), 'PROD')", True, {}, Verdict.UNKNOWN),  # differs only in case: not guessed
+    ("equals(toLower(parameters('env')), 'prod')", True, {}, Verdict.PASS),
+    ("equals(parameters('env'), 'prod')", True, {"main.parameters.json": {"env": {"value": "dev"}}}, Verdict.FAIL),
+    ("and(parameters('p'), not(empty(parameters('subnet'))))", True, {}, Verdict.FAIL),  # subnet is ''
+    ("and(parameters('p'), parameters('unknown'))", False, {}, Verdict.FAIL),   # false decides alone
+    ("or(parameters('p'), parameters('unknown'))", False, {}, Verdict.UNKNOWN),
+    ("or(parameters('p'), empty(variables('rules')))", False, {}, Verdict.PASS),
+    ("equals(variables('mode'), 'private')", False, {}, Verdict.PASS),
 ])
 def test_a_choice_on_a_bool_parameter_known_in_every_deployment_is_read(tmp_path, condition, default, files, verdict):
     text = template(registry(properties={"publicNetworkAccess": f"[if({condition}, 'Disabled', 'Enabled')]"}),
-                    parameters={"p": {"type": "bool", "defaultValue": default}})
+                    parameters={"p": {"type": "bool", "defaultValue": default},
+                                "env": {"type": "string", "defaultValue": "prod"},
+                                "subnet": {"type": "string", "defaultValue": ""},
+                                "unknown": {"type": "bool"}},
+                    variables={"rules": [], "mode": "[if(parameters('p'), 'public', 'private')]"})
     (plan,), _ = plan_for(tmp_path, text, files={n: json.dumps({"parameters": p}) for n, p in files.items()})
     assert evaluate(plan.registry) == verdict
 
@@ -354,3 +368,43 @@ def test_a_deployment_that_is_already_premium_is_left_alone(tmp_path):
     sku_changes = [c for c in plan.fix.changes if "sku.name" in c.what]
     assert [(c.doc.path.name, c.what) for c in sku_changes] == [
         ("main.parameters.b.json", "set sku.name to 'Premium' in parameter 'acrSku' in main.parameters.b.json (was 'Standard')")]
+
+
+@pytest.mark.parametrize("value, known", [
+    ("[if(parameters('unknown'), 'Premium', 'Premium')]", "Premium"),       # the same either way
+    ("[if(parameters('unknown'), 'Premium', 'Basic')]", None),
+    ("[toUpper(coalesce(parameters('none'), 'premium'))]", "PREMIUM"),
+    ("[parameters('cfg').tier]", "Premium"),
+    ("[concat('Prem', 'ium')]", None),                                       # not evaluated
+])
+def test_an_expression_whose_parts_are_known_has_a_value(tmp_path, value, known):
+    text = template(registry(sku={"name": value}),
+                    parameters={"unknown": {"type": "bool"}, "none": {"type": "string", "defaultValue": None},
+                                "cfg": {"type": "object", "defaultValue": {"tier": "Premium"}}})
+    (plan,), _ = plan_for(tmp_path, text)
+    assert plan.registry.sku_name.value == known
+
+
+def test_a_sku_parameter_that_a_condition_reads_is_not_upgraded(tmp_path):
+    text = template(registry(sku={"name": "[parameters('sku')]"},
+                             properties={"publicNetworkAccess": "[if(equals(parameters('sku'), 'Premium'), 'Disabled', 'Enabled')]"}),
+                    parameters={"sku": {"type": "string", "defaultValue": "Standard"}})
+    (plan,), _ = plan_for(tmp_path, text)
+    assert plan.registry.public_network_access.value == "Enabled"
+    assert plan.status == "manual" and plan.fix is None
+    assert any("default of parameter 'sku', which a condition also reads" in m for m in plan.manual)
+
+
+def test_a_value_passed_to_a_nested_deployment_decides_its_condition(tmp_path):
+    inner = {"$schema": SCHEMA, "contentVersion": "1.0.0.0",
+             "parameters": {"access": {"type": "string", "nullable": True}, "private": {"type": "bool"}},
+             "resources": [registry(properties={"publicNetworkAccess":
+                                                "[if(not(empty(parameters('access'))), parameters('access'), "
+                                                "if(parameters('private'), 'Disabled', null()))]"})]}
+    nested = {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "acr",
+              "properties": {"expressionEvaluationOptions": {"scope": "inner"}, "mode": "Incremental",
+                             "parameters": {"private": {"value": "[parameters('isolated')]"}}, "template": inner}}
+    doc = {"$schema": SCHEMA, "contentVersion": "1.0.0.0",
+           "parameters": {"isolated": {"type": "bool", "defaultValue": True}}, "resources": [nested]}
+    (plan,), _ = plan_for(tmp_path, json.dumps(doc, indent=2))
+    assert plan.registry.public_network_access.value == "Disabled" and plan.status == "pass"
