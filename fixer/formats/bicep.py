@@ -1334,7 +1334,9 @@ class _Resolver:
                                  depth + 1)
             return chosen.because(condition) if chosen is not None else None
         if kind in ("string", "number", "boolean", "null", "array", "object"):
-            return self._known_node(doc, _Builder(doc.source, syntax).node(expression, ()), depth + 1)
+            node = _Builder(doc.source, syntax).node(expression, ())
+            # (an interpolated string stays an expression: not known)
+            return self._known_node(doc, node, depth + 1) if node.kind != "expr" else None
         if kind == "identifier":
             return self._known_symbol(doc, syntax.source_text(expression), (), depth + 1)
         if kind == "member_expression":
