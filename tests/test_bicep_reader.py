@@ -953,3 +953,10 @@ def test_avm_ip_rules_that_are_null_or_an_expression_are_planned(rules, status, 
         assert edited in text
     else:
         assert any("params.networkRuleSetIpRules is the expression `cond ? [] : null` (line 6)" in m for m in plan.manual)
+
+
+@pytest.mark.parametrize("private, verdict", [("true", Verdict.PASS), ("false", Verdict.UNKNOWN)])
+def test_a_known_condition_needs_only_the_branch_it_picks(private, verdict):
+    registry = _only(f"param private bool = {private}\nparam access string\nresource acr {ACR} = {{\n  name: 'x'\n"
+                     f"  properties: {{\n    publicNetworkAccess: private ? 'Disabled' : access\n  }}\n}}\n")
+    assert evaluate(registry) == verdict  # false picks `access`, which nothing sets

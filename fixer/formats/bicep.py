@@ -1263,18 +1263,19 @@ class _Resolver:
         syntax = _syntax_of(doc)
         builder = _Builder(doc.source, syntax)
         chosen_by: list[str | None] = []   # the value of each branch
-        known = True
+        sure: list[bool] = []              # whether that value is the same in every deployment
         for field_name in ("consequence", "alternative"):
             branch = expression.child_by_field_name(field_name)
             if branch is None:
                 chosen_by.append(None)
-                known = False
+                sure.append(False)
                 continue
             branch_node = builder.node(branch, node.path)
             branch_value = self.resolve(doc, branch_node, what, depth + 1, keys)
             chosen_by.append(branch_value.value)
-            known = known and (branch_value.origin == Origin.ABSENT or branch_value.value is not None) \
-                and not branch_value.also
+            sure.append((branch_value.origin == Origin.ABSENT or branch_value.value is not None)
+                        and not branch_value.also)
+        known = all(sure)
         condition = expression.child_by_field_name("condition")
         if keys:
             detail = f"{what} is inside the expression `{_short(node.value)}` ({self._where(doc, node)})"
@@ -1287,8 +1288,8 @@ class _Resolver:
         if chosen_by[0] is not None and chosen_by[1] is not None and chosen_by[0].lower() == chosen_by[1].lower():
             return Resolved(Origin.EXPRESSION, value=chosen_by[0], doc=doc, node=node,
                             detail=detail + f", which is '{chosen_by[0]}' either way", branches=branches)
-        decided = self._condition(doc, condition) if known and condition is not None else None
-        if decided is not None:
+        decided = self._condition(doc, condition) if any(sure) and condition is not None else None
+        if decided is not None and sure[0 if decided.value else 1]:
             # `private ? 'Disabled' : 'Enabled'` with `param private bool = false` and nothing
             # else setting it: the value is known (but not editable: it is an expression)
             chosen = chosen_by[0] if decided.value else chosen_by[1]
