@@ -187,6 +187,7 @@ class Resolved:
     # message). Changing it there would change them too, so the planner leaves it alone.
     shared: str | None = None
     # For ABSENT: the object the property would go into (None when that object is missing too).
+    # An ABSENT value's ``node`` is a null written there, or the expression that leaves it unset.
     parent: Node | None = None
     # Other places that define the same value for other deployments (e.g. a second parameter
     # file, dev and prod): a fix must change them too.

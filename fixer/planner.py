@@ -142,6 +142,10 @@ class _Builder:
             if resolved.node is not None and resolved.node.kind == "null":
                 self.replace(reg.doc, resolved.node, value, f"set {name} to '{value}' (was null)", why)
                 return True
+            if resolved.node is not None:   # an expression leaves it unset: not rewritten
+                self.manual.append(f"{resolved.detail or name + ' is unset by an expression'}; set {name} to "
+                                   f"{_show(value)} by hand")
+                return False
             return self.ensure(keys, value, name, why)
         self.manual.append(f"{name} cannot be set safely: {resolved.detail or 'its value is an expression'}; "
                            f"set it to '{value}' by hand")
@@ -233,6 +237,14 @@ def _merge(target: dict[str, Any], key: str, value: Any) -> None:
         target[key] = value
 
 
+def _writable(resolved: Resolved) -> bool:
+    """Whether a fix can set the value: where it is defined, or where it is missing (not when
+    an expression leaves it unset: its node is then that expression)."""
+    if resolved.origin == Origin.ABSENT:
+        return resolved.node is None or resolved.node.kind == "null"
+    return resolved.origin in EDITABLE
+
+
 def choose_strategy(registry: Registry, requested: str) -> tuple[str, str]:
     """(strategy, why) for a failing registry."""
     if requested == "disable":
@@ -262,7 +274,7 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     if (strategy or options.strategy) == "auto":
         preferred = registry.public_network_access if chosen == "disable" else registry.default_action
         other = registry.default_action if chosen == "disable" else registry.public_network_access
-        if preferred.origin not in EDITABLE + (Origin.ABSENT,) and other.origin in EDITABLE + (Origin.ABSENT,):
+        if not _writable(preferred) and _writable(other):
             if chosen == "disable":
                 # the firewall is the fallback that cuts off no one the template shows
                 chosen = "deny"

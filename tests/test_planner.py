@@ -290,12 +290,39 @@ def test_auto_uses_the_firewall_when_public_access_is_an_expression_despite_a_pr
 
 
 def test_properties_from_an_expression_name_each_property_in_the_reasons(tmp_path):
-    text = template(registry(properties="[variables('acrProps')]"),
-                    variables={"acrProps": {"publicNetworkAccess": "Enabled"}})
+    text = template(registry(properties="[union(variables('acrProps'), parameters('extra'))]"),
+                    parameters={"extra": {"type": "object"}}, variables={"acrProps": {"publicNetworkAccess": "Enabled"}})
     (plan,), _ = plan_for(tmp_path, text)
     assert plan.status == "manual"
     assert "publicNetworkAccess is inside an expression" in plan.problem
     assert "networkRuleSet.defaultAction is inside an expression" in plan.problem
+
+
+@pytest.mark.parametrize("network_rule_set, restrict, verdict, status", [
+    ("[if(parameters('restrict'), createObject('defaultAction', 'Deny'), null())]", True, Verdict.PASS, "pass"),
+    # null: unset, so the registry is open; the expression is not rewritten
+    ("[if(parameters('restrict'), createObject('defaultAction', 'Deny'), null())]", False, Verdict.FAIL, "manual"),
+    ("[if(parameters('restrict'), createObject('defaultAction', parameters('action')), null())]", True, Verdict.UNKNOWN,
+     "manual"),
+])
+def test_a_member_of_an_object_expression_is_read_when_known(tmp_path, network_rule_set, restrict, verdict, status):
+    text = template(registry(properties={"publicNetworkAccess": "Enabled", "networkRuleSet": network_rule_set}),
+                    parameters={"restrict": {"type": "bool", "defaultValue": restrict}, "action": {"type": "string"}})
+    (plan,), _ = plan_for(tmp_path, text)
+    assert evaluate(plan.registry) == verdict and plan.status == status
+    if status == "manual":
+        assert plan.fix is None
+    if verdict == Verdict.FAIL:
+        assert any(m.startswith("networkRuleSet.defaultAction is unset by the expression [if(parameters('restrict')")
+                   for m in plan.manual)
+
+
+def test_properties_from_a_variable_expression_are_read(tmp_path):
+    text = template(registry(properties="[variables('acrProps')]"),
+                    variables={"acrProps": {"publicNetworkAccess": "Disabled"}})
+    (plan,), _ = plan_for(tmp_path, text)
+    assert plan.status == "pass"
+    assert "where it is 'Disabled'" in plan.registry.public_network_access.detail
 
 
 def test_a_manual_finding_reports_no_sku_upgrade(tmp_path):

@@ -159,6 +159,33 @@ def resolve(node: Node | None, scope: Scope, what: str, depth: int = 0) -> Resol
 
 # --------------------------------------------------------------------------- known values
 
+def _known_inside(expression: Node, scope: Scope, path: tuple[str, ...], what: str) -> Resolved | None:
+    """The value at ``path`` inside the object an expression stands for, when every deployment
+    gives it the same one (`"networkRuleSet": "[if(c, createObject('defaultAction', 'Deny'),
+    null())]"`): read, never edited (it is an expression). None when it is not known."""
+    tree = armexpr.parse(str(expression.value))
+    known = _known(tree, scope) if tree is not None else None
+    if known is None:
+        return None
+    value = known.value
+    for key in path:
+        if value is None:
+            break   # a null object: nothing inside is set
+        value = values.member(value, key)
+    doc = scope.doc
+    if value is None:
+        # unset, like a missing property, but by the expression (its node): not writable there
+        return Resolved(Origin.ABSENT, doc=doc, node=expression,
+                        detail=f"{what} is unset by the expression {_short(str(expression.value))} "
+                               f"(line {doc.line(expression)})")
+    if not isinstance(value, str):
+        return None
+    because = f" because {known.why()}" if known.facts else ""
+    return Resolved(Origin.EXPRESSION, value=value, doc=doc, node=expression, reads=known.reads,
+                    detail=f"{what} is inside the expression {_short(str(expression.value))} (line {doc.line(expression)}), "
+                           f"where it is '{value}'{because}")
+
+
 def _known(tree: tuple, scope: Scope, depth: int = 0) -> Known | None:
     """The value of an expression tree (see armexpr) when every deployment gives it the same
     one: literals, parameters() and variables() (through parameter files, values passed to a
@@ -718,12 +745,18 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
     else:
         name = "(unnamed)"
 
-    def field_of(parent: Node | None, parent_present: Node | None, key: str, what: str) -> Resolved:
+    def field_of(parent: Node | None, parent_present: Node | None, key: str, what: str,
+                 inside: tuple[str, ...] | None = None) -> Resolved:
+        """``key`` of ``parent``; when the parent is an expression (``parent_present``), the
+        value at ``inside`` (default: ``key``) in the object it stands for, if known."""
         if parent_present is not None and parent is None:
             # the parent itself is an expression or null
             if parent_present.kind == "null":
                 return Resolved(Origin.ABSENT, doc=doc)
             if parent_present.kind == "string" and str(parent_present.value).startswith("["):
+                known = _known_inside(parent_present, scope, inside or (key,), what)
+                if known is not None:
+                    return known
                 return Resolved(Origin.EXPRESSION, doc=doc, node=parent_present,
                                 detail=f"{what} is inside an expression {_short(str(parent_present.value))} (line {doc.line(parent_present)})")
             return Resolved(Origin.EXPRESSION, doc=doc, node=parent_present,
@@ -738,7 +771,8 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
     default_action = field_of(nrs_obj, nrs if props_obj is not None else None, "defaultAction", "networkRuleSet.defaultAction")
     if props is not None and props_obj is None:
         # `"properties": "[variables('acrProps')]"`: both values are out of reach alike
-        default_action = field_of(None, props, "defaultAction", "networkRuleSet.defaultAction")
+        default_action = field_of(None, props, "defaultAction", "networkRuleSet.defaultAction",
+                                  ("networkRuleSet", "defaultAction"))
     bypass = field_of(props_obj, props, "networkRuleBypassOptions", "networkRuleBypassOptions")
     sku_name = field_of(sku_obj, sku, "name", "sku.name")
     if sku is not None and sku_obj is None:
