@@ -960,3 +960,19 @@ def test_a_known_condition_needs_only_the_branch_it_picks(private, verdict):
     registry = _only(f"param private bool = {private}\nparam access string\nresource acr {ACR} = {{\n  name: 'x'\n"
                      f"  properties: {{\n    publicNetworkAccess: private ? 'Disabled' : access\n  }}\n}}\n")
     assert evaluate(registry) == verdict  # false picks `access`, which nothing sets
+
+
+@pytest.mark.parametrize("restricted, verdict, status", [("true", Verdict.PASS, "pass"), ("false", Verdict.FAIL, "manual")])
+def test_an_object_a_known_condition_leaves_null_is_unset_but_not_rewritten(restricted, verdict, status):
+    from fixer.options import Options
+    from fixer.planner import plan_registry
+
+    registry = _only(f"param restricted bool = {restricted}\nresource acr {ACR} = {{\n  name: 'x'\n  sku: {{\n"
+                     f"    name: 'Premium'\n  }}\n  properties: {{\n    publicNetworkAccess: 'Enabled'\n"
+                     f"    networkRuleSet: restricted ? {{ defaultAction: 'Deny' }} : null\n  }}\n}}\n")
+    assert evaluate(registry) == verdict
+    plan = plan_registry(registry, Options(strategy="deny"))
+    assert plan.status == status and plan.fix is None
+    if status == "manual":
+        assert registry.default_action.origin == Origin.ABSENT
+        assert any("which leaves it unset because restricted is false" in m for m in plan.manual)

@@ -1250,7 +1250,9 @@ class _Resolver:
                                    f"exported variable to its file, as other files may import it",
                             reads=inner.reads)
         if inner.origin == Origin.ABSENT:
-            return Resolved(Origin.ABSENT, doc=doc)  # (not the object over there: it is not edited)
+            # unset over there; this expression is what leaves it unset (never rewritten)
+            return Resolved(Origin.ABSENT, doc=doc, node=node, reads=inner.reads,
+                            detail=f"{what} is unset by {declared}, imported here ({where})")
         return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                         detail=f"{what} comes from {declared}, imported here ({where}): "
                                f"{inner.detail or 'an expression'}")
@@ -1293,9 +1295,13 @@ class _Resolver:
             # `private ? 'Disabled' : 'Enabled'` with `param private bool = false` and nothing
             # else setting it: the value is known (but not editable: it is an expression)
             chosen = chosen_by[0] if decided.value else chosen_by[1]
-            shown = f"'{chosen}'" if chosen is not None else "unset"
+            if chosen is None:
+                # `networkRuleSet: restricted ? {...} : null` with restricted false: unset, by
+                # the expression (its node: never rewritten, see Resolved.parent)
+                return Resolved(Origin.ABSENT, doc=doc, node=node, branches=branches, reads=decided.reads,
+                                detail=detail + f", which leaves it unset because {decided.why()}")
             return Resolved(Origin.EXPRESSION, value=chosen, doc=doc, node=node,
-                            detail=detail + f", which is {shown} because {decided.why()}", branches=branches,
+                            detail=detail + f", which is '{chosen}' because {decided.why()}", branches=branches,
                             reads=decided.reads)
         return Resolved(Origin.EXPRESSION, doc=doc, node=node, detail=detail, branches=branches)
 
