@@ -38,10 +38,10 @@ from .. import REGISTRY_TYPE
 from ..edits import Edit, detect_indent_unit, insert_entries, line_start, same_line
 from ..errors import ParseError
 from ..model import Document, Member, Node, Origin, Registry, Resolved
-from . import values
-from .values import Known
 from ..source import SourceFile
 from ..workspace import Workspace, file_key
+from . import values
+from .values import Known
 
 MAX_DEPTH = 200            # object/array nesting; deeper input is refused, not recursed into
 _MAX_RESOLVE_DEPTH = 12    # parameter -> variable -> caller hops before we give up
