@@ -187,6 +187,7 @@ class Resolved:
     # message). Changing it there would change them too, so the planner leaves it alone.
     shared: str | None = None
     # For ABSENT: the object the property would go into (None when that object is missing too).
+    # An ABSENT value's ``node`` is a null written there, or the expression that leaves it unset.
     parent: Node | None = None
     # Other places that define the same value for other deployments (e.g. a second parameter
     # file, dev and prod): a fix must change them too.
@@ -195,6 +196,9 @@ class Resolved:
     # branch None when it leaves the property unset. Two properties chosen by the same
     # condition are read together by the rule.
     branches: tuple[str, tuple[str | None, str | None]] | None = None
+    # The parameters a condition read to pick this value (`env == 'prod' ? 'Disabled' :
+    # 'Enabled'`): a fix that changes one of them could change the value too.
+    reads: frozenset[str] = frozenset()
 
     @property
     def known(self) -> bool:

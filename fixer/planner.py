@@ -128,6 +128,13 @@ class _Builder:
                 self.manual.append(message)
                 return False
             for place in places:
+                reader = _condition_reading(reg, place.param) if place.param else None
+                if reader is not None and (place.value or "").lower() != str(value).lower():
+                    # `publicNetworkAccess: acrSku == 'Premium' ? 'Disabled' : 'Enabled'`: the
+                    # value was read with the parameter as it is; changing it changes that too
+                    self.manual.append(f"{name} comes from {place.detail}, which a condition also reads: {reader.detail}; "
+                                       f"changing it could change that value too, so set {name} to '{value}' by hand")
+                    return False
                 if place.shared and (place.value or "").lower() != str(value).lower():
                     if not self.unsafe_fixes:
                         self.manual.append(f"{name} comes from {place.detail}, and {place.shared}: changing it to "
@@ -147,6 +154,10 @@ class _Builder:
             if resolved.node is not None and resolved.node.kind == "null":
                 self.replace(reg.doc, resolved.node, value, f"set {name} to '{value}' (was null)", why)
                 return True
+            if resolved.node is not None:   # an expression leaves it unset: not rewritten
+                self.manual.append(f"{resolved.detail or name + ' is unset by an expression'}; set {name} to "
+                                   f"{_show(value)} by hand")
+                return False
             return self.ensure(keys, value, name, why)
         self.manual.append(f"{name} cannot be set safely: {resolved.detail or 'its value is an expression'}; "
                            f"set it to '{value}' by hand")
@@ -195,7 +206,7 @@ class _Builder:
                 self.insert(reg.doc, current, key, payload, f"add {name} = {_show(value)}", why)
                 return True
             if not rest:
-                self.replace(reg.doc, child, value, f"set {name} to '{value}'", why)
+                self.replace(reg.doc, child, value, f"set {name} to {_show(value)}", why)
                 return True
             if child.kind == "null":
                 payload = value
@@ -250,6 +261,14 @@ def _merge(target: dict[str, Any], key: str, value: Any) -> None:
         target[key] = value
 
 
+def _writable(resolved: Resolved) -> bool:
+    """Whether a fix can set the value: where it is defined, or where it is missing (not when
+    an expression leaves it unset: its node is then that expression)."""
+    if resolved.origin == Origin.ABSENT:
+        return resolved.node is None or resolved.node.kind == "null"
+    return resolved.origin in EDITABLE
+
+
 def choose_strategy(registry: Registry, requested: str) -> tuple[str, str]:
     """(strategy, why) for a failing registry."""
     if requested == "disable":
@@ -281,7 +300,7 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     if (strategy or options.strategy) == "auto":
         preferred = registry.public_network_access if chosen == "disable" else registry.default_action
         other = registry.default_action if chosen == "disable" else registry.public_network_access
-        if preferred.origin not in EDITABLE + (Origin.ABSENT,) and other.origin in EDITABLE + (Origin.ABSENT,):
+        if not _writable(preferred) and _writable(other):
             if chosen == "disable":
                 # the firewall is the fallback that cuts off no one the template shows
                 chosen = "deny"
@@ -395,7 +414,14 @@ def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why
             "empty ([] is enough from 0.12.0 on): give the IP addresses to allow with --ip-rule, upgrade the module "
             "to 0.12.0 or later, or turn public access off (--strategy disable) if its clients reach it privately")
         return
-    if registry.ip_rules is None:
+    if registry.ip_rules is not None and registry.ip_rules.kind not in ("array", "null"):
+        # `cond ? [...] : null`: which way it goes is not known here, and the module writes a
+        # networkRuleSet only for one of them
+        builder.manual.append(f"params.networkRuleSetIpRules is the expression `{_short_text(registry.ip_rules.value)}` "
+                              f"(line {registry.doc.line(registry.ip_rules)}); the module writes a networkRuleSet only "
+                              f"when it is given: set it to [] (or the IP rules to allow) by hand")
+        return
+    if registry.ip_rules is None or registry.ip_rules.kind == "null":
         builder.ensure(("params", "networkRuleSetIpRules"), entries, "params.networkRuleSetIpRules",  # type: ignore[arg-type]
                         why + (" (given networkRuleSetIpRules, even [], the module writes a networkRuleSet; "
                                "[] allows no public IP)" if not entries else
@@ -455,6 +481,11 @@ def _plan_classic_module_network(builder: _Builder, registry: Registry, chosen: 
         for rule in rules:
             if rule not in present:
                 builder.append(doc, ranges, rule, f"allow {rule} in params.networkAllowedIpRanges", reason)
+
+
+def _short_text(value: Any, limit: int = 60) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _add_ip_rules(builder: _Builder, registry: Registry, rules: tuple[str, ...]) -> None:
@@ -527,6 +558,17 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
             builder.replace(registry.doc, tier, "Premium", f"set sku.tier to 'Premium' (was '{tier.value}')",
                             "sku.tier has to agree with sku.name")
     return ok
+
+
+def _condition_reading(registry: Registry, parameter: str) -> Resolved | None:
+    """A value of the registry that a condition reading ``parameter`` chose (see Resolved.reads)."""
+    lowered = parameter.lower()
+    for resolved in (registry.sku_name, registry.public_network_access, registry.default_action, registry.bypass,
+                     registry.module_action):
+        for place in [resolved, *resolved.also] if resolved is not None else ():
+            if any(read.lower() == lowered for read in place.reads):
+                return place
+    return None
 
 
 def _condition_uses(registry: Registry, parameter: str) -> bool:

@@ -405,11 +405,11 @@ def test_ternary_with_two_values_is_manual() -> None:
 
 
 def test_interpolated_string_and_function_call_are_manual() -> None:
-    registry = _only(f"param suffix string\nresource acr {ACR} = {{\n  name: 'a'\n  sku: {{\n    name: toUpper('basic')\n  }}\n  properties: {{\n    publicNetworkAccess: '${{suffix}}abled'\n  }}\n}}\n")
+    registry = _only(f"param suffix string\nresource acr {ACR} = {{\n  name: 'a'\n  sku: {{\n    name: toUpper(suffix)\n  }}\n  properties: {{\n    publicNetworkAccess: '${{suffix}}abled'\n  }}\n}}\n")
     assert registry.public_network_access.origin == Origin.EXPRESSION
     assert "interpolated string `'${suffix}abled'`" in registry.public_network_access.detail
-    assert registry.sku_name.origin == Origin.EXPRESSION
-    assert "function call `toUpper('basic')`" in registry.sku_name.detail
+    assert registry.sku_name.origin == Origin.EXPRESSION and registry.sku_name.value is None
+    assert "function call `toUpper(suffix)`" in registry.sku_name.detail
 
 
 def test_properties_as_expression() -> None:
@@ -765,7 +765,23 @@ def test_a_member_of_an_object_parameter_that_another_resource_uses_is_shared():
     ("param private bool = false\n", "!private", Verdict.PASS),
     ("var private = true\n", "(private)", Verdict.PASS),
     ("param private bool\n", "private", Verdict.UNKNOWN),             # no value anywhere
-    ("param private string = 'yes'\n", "private == 'yes'", Verdict.UNKNOWN),  # not a plain bool
+    ("param private string = 'yes'\n", "private == 'yes'", Verdict.PASS),
+    ("param env string = 'prod'\n", "env != 'dev'", Verdict.PASS),
+    ("param env string = 'dev'\n", "env != 'dev'", Verdict.FAIL),
+    ("param env string = 'prod'\n", "env == 'Prod'", Verdict.UNKNOWN),   # differs only in case: not guessed
+    ("param env string = 'prod'\n", "env =~ 'Prod'", Verdict.PASS),      # =~ ignores case
+    ("param tier string = 'Premium'\n", "toLower(tier) == 'premium'", Verdict.PASS),
+    ("param subnetId string = ''\n", "!empty(subnetId)", Verdict.FAIL),
+    ("param rules array = []\n", "empty(rules)", Verdict.PASS),
+    ("param access string?\n", "empty(access)", Verdict.PASS),               # nobody sets it: null
+    ("param access string\n", "empty(access)", Verdict.UNKNOWN),              # no value at all
+    ("param rules array = [\n  otherParam\n]\n", "empty(rules)", Verdict.FAIL),  # one item, whatever it is
+    ("param private bool = false\nparam env string\n", "private && env == 'prod'", Verdict.FAIL),  # false decides
+    ("param private bool = false\nparam env string\n", "private || env == 'prod'", Verdict.UNKNOWN),
+    ("param private bool = true\nparam env string = 'prod'\n", "private && (env == 'prod')", Verdict.PASS),
+    ("var cfg = {\n  private: true\n}\n", "cfg.private", Verdict.PASS),
+    ("param cfg object = {}\n", "cfg.?private ?? false", Verdict.UNKNOWN),  # `.?` is not read
+    ("param env string = 'prod'\nvar isProd = env == 'prod'\n", "isProd", Verdict.PASS),
 ])
 def test_a_choice_on_a_bool_known_in_every_deployment_is_read(declarations, condition, verdict):
     registry = _only(f"{declarations}resource acr {ACR} = {{\n  name: 'x'\n  properties: {{\n"
@@ -861,3 +877,136 @@ def test_module_output_pullers_need_a_pulling_use_of_a_name_output(tmp_path):
     (registry,) = bicep.find_registries(workspace.document(tmp_path / "acr.bicep"), workspace)
     assert registry.output_clients == ["Microsoft.Web/sites 'site' (main.bicep line 7)",
                                        "Microsoft.KeyVault/vaults/secrets 'creds' (main.bicep line 20)"]
+
+
+def test_a_condition_names_what_it_rests_on_and_what_it_reads():
+    registry = _only(f"param env string = 'prod'\nparam private bool = true\nresource acr {ACR} = {{\n  name: 'x'\n"
+                     f"  properties: {{\n    publicNetworkAccess: private && env == 'prod' ? 'Disabled' : 'Enabled'\n  }}\n}}\n")
+    pna = registry.public_network_access
+    assert pna.value == "Disabled" and pna.reads == frozenset({"env", "private"})
+    assert pna.detail.endswith("which is 'Disabled' because private is true (default of parameter 'private') "
+                               "and env is 'prod' (default of parameter 'env')")
+
+
+def test_a_string_condition_follows_module_callers(tmp_path):
+    module = (f"param env string = 'dev'\nresource acr {ACR} = {{\n  name: 'x'\n  properties: {{\n"
+              f"    publicNetworkAccess: env == 'prod' ? 'Disabled' : 'Enabled'\n  }}\n}}\n")
+    call = "module r 'modules/acr.bicep' = {{\n  name: 'r'\n  params: {{\n{}  }}\n}}\n"
+    prod = _registry_in(tmp_path / "prod", {"modules/acr.bicep": module, "main.bicep": call.format("    env: stage\n")
+                                            .replace("module r", "param stage string = 'prod'\nmodule r")},
+                        "modules/acr.bicep")
+    assert evaluate(prod) == Verdict.PASS  # the caller passes its own parameter, 'prod'
+    both = _registry_in(tmp_path / "both", {"modules/acr.bicep": module, "a.bicep": call.format("    env: 'prod'\n"),
+                                            "b.bicep": call.format("")}, "modules/acr.bicep")
+    assert evaluate(both) == Verdict.UNKNOWN  # b.bicep deploys the default, 'dev'
+
+
+@pytest.mark.parametrize("value", ["[]", "[\n      {\n        action: 'Allow'\n        value: '1.2.3.4'\n      }\n    ]"])
+def test_an_avm_call_whose_ip_rules_are_the_same_either_way_is_read(value):
+    registry = _only(f"param cond bool\nmodule acr 'br/public:avm/res/container-registry/registry:0.12.1' = {{\n"
+                     f"  name: 'acr'\n  params: {{\n    name: 'contosoacr'\n    acrSku: cond ? 'Premium' : 'Premium'\n"
+                     f"    networkRuleSetIpRules: cond ? {value} : {value}\n  }}\n}}\n")
+    assert registry.sku_name.value == "Premium"
+    assert evaluate(registry) == Verdict.PASS  # given networkRuleSetIpRules, the module writes a Deny networkRuleSet
+
+
+def test_an_avm_call_whose_ip_rules_differ_by_an_unknown_condition_stays_unknown():
+    registry = _only("param cond bool\nmodule acr 'br/public:avm/res/container-registry/registry:0.12.1' = {\n"
+                     "  name: 'acr'\n  params: {\n    name: 'contosoacr'\n    networkRuleSetIpRules: cond ? [] : null\n"
+                     "  }\n}\n")
+    assert evaluate(registry) == Verdict.UNKNOWN
+
+
+def test_a_sku_parameter_a_condition_reads_is_not_changed():
+    from fixer.options import Options
+    from fixer.planner import plan_registry
+
+    registry = _only(f"param acrSku string = 'Basic'\nresource acr {ACR} = {{\n  name: 'a'\n  sku: {{\n    name: acrSku\n"
+                     f"  }}\n  properties: {{\n    publicNetworkAccess: acrSku == 'Premium' ? 'Disabled' : 'Enabled'\n"
+                     f"  }}\n}}\n")
+    assert registry.public_network_access.value == "Enabled" and "acrSku" in registry.public_network_access.reads
+    plan = plan_registry(registry, Options())
+    assert plan.status == "manual"
+    assert any("default of parameter 'acrSku', which a condition also reads" in m for m in plan.manual)
+
+
+SHARED = "@export()\nvar acrSettings = {\n  sku: 'Basic'\n  access: 'Disabled'\n}\n"
+
+
+@pytest.mark.parametrize("imports, sku, access", [
+    ("import { acrSettings } from 'shared.bicep'\n", "acrSettings.sku", "acrSettings.access"),
+    ("import { acrSettings as s } from 'shared.bicep'\n", "s.sku", "s.access"),
+    ("import {\n  acrSettings as s // the registry's settings\n} from 'shared.bicep'\n", "s.sku", "s.access"),
+    ("import * as shared from 'shared.bicep'\n", "shared.acrSettings.sku", "shared.acrSettings.access"),
+])
+def test_values_of_an_imported_variable_are_read_but_not_edited(tmp_path, imports, sku, access):
+    main = (f"{imports}resource acr {ACR} = {{\n  name: 'a'\n  sku: {{\n    name: {sku}\n  }}\n  properties: {{\n"
+            f"    publicNetworkAccess: {access}\n  }}\n}}\n")
+    registry = _registry_in(tmp_path, {"main.bicep": main, "shared.bicep": SHARED}, "main.bicep")
+    assert registry.sku_name.value == "Basic" and registry.sku_name.origin == Origin.EXPRESSION
+    assert "variable 'acrSettings', member 'sku', exported by shared.bicep (line 2)" in registry.sku_name.detail
+    assert registry.public_network_access.value == "Disabled"
+    assert evaluate(registry) == Verdict.PASS
+
+
+def test_an_import_that_cannot_be_read_stays_unknown(tmp_path):
+    main = (f"import {{ acrSettings }} from 'missing.bicep'\nimport {{ other }} from 'br/public:x:1.0'\n"
+            f"resource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n    publicNetworkAccess: acrSettings.access\n"
+            f"    networkRuleSet: {{\n      defaultAction: other\n    }}\n  }}\n}}\n")
+    registry = _registry_in(tmp_path, {"main.bicep": main}, "main.bicep")
+    assert registry.public_network_access.value is None
+    assert "imported from 'missing.bicep', which acr-fix cannot read" in registry.public_network_access.detail
+    assert registry.default_action.value is None
+    assert evaluate(registry) == Verdict.UNKNOWN
+
+
+def test_an_imported_condition_is_evaluated(tmp_path):
+    main = (f"import {{ network }} from 'shared.bicep'\nresource acr {ACR} = {{\n  name: 'a'\n  properties: {{\n"
+            f"    publicNetworkAccess: network.private ? 'Disabled' : 'Enabled'\n  }}\n}}\n")
+    registry = _registry_in(tmp_path, {"main.bicep": main, "shared.bicep": "@export()\nvar network = {\n  private: true\n}\n"},
+                            "main.bicep")
+    assert evaluate(registry) == Verdict.PASS
+    assert "network.private is true (variable 'network' exported by shared.bicep)" in registry.public_network_access.detail
+
+
+@pytest.mark.parametrize("rules, status, edited", [
+    ("cond ? [] : null", "manual", None),   # which way it goes is unknown: no empty "fix"
+    ("null", "fix", "networkRuleSetIpRules: []"),
+])
+def test_avm_ip_rules_that_are_null_or_an_expression_are_planned(rules, status, edited):
+    from fixer.options import Options
+    from fixer.planner import plan_registry
+
+    registry = _only(f"param cond bool\nmodule acr 'br/public:avm/res/container-registry/registry:0.12.1' = {{\n"
+                     f"  name: 'acr'\n  params: {{\n    name: 'contosoacr'\n    networkRuleSetIpRules: {rules}\n  }}\n}}\n")
+    plan = plan_registry(registry, Options(strategy="deny"))
+    assert plan.status == status
+    if edited:
+        assert plan.fix is not None and plan.fix.changes
+        text = apply_edits(registry.doc.source.text, [e for c in plan.fix.changes for e in c.edits])
+        assert edited in text
+    else:
+        assert any("params.networkRuleSetIpRules is the expression `cond ? [] : null` (line 6)" in m for m in plan.manual)
+
+
+@pytest.mark.parametrize("private, verdict", [("true", Verdict.PASS), ("false", Verdict.UNKNOWN)])
+def test_a_known_condition_needs_only_the_branch_it_picks(private, verdict):
+    registry = _only(f"param private bool = {private}\nparam access string\nresource acr {ACR} = {{\n  name: 'x'\n"
+                     f"  properties: {{\n    publicNetworkAccess: private ? 'Disabled' : access\n  }}\n}}\n")
+    assert evaluate(registry) == verdict  # false picks `access`, which nothing sets
+
+
+@pytest.mark.parametrize("restricted, verdict, status", [("true", Verdict.PASS, "pass"), ("false", Verdict.FAIL, "manual")])
+def test_an_object_a_known_condition_leaves_null_is_unset_but_not_rewritten(restricted, verdict, status):
+    from fixer.options import Options
+    from fixer.planner import plan_registry
+
+    registry = _only(f"param restricted bool = {restricted}\nresource acr {ACR} = {{\n  name: 'x'\n  sku: {{\n"
+                     f"    name: 'Premium'\n  }}\n  properties: {{\n    publicNetworkAccess: 'Enabled'\n"
+                     f"    networkRuleSet: restricted ? {{ defaultAction: 'Deny' }} : null\n  }}\n}}\n")
+    assert evaluate(registry) == verdict
+    plan = plan_registry(registry, Options(strategy="deny"))
+    assert plan.status == status and plan.fix is None
+    if status == "manual":
+        assert registry.default_action.origin == Origin.ABSENT
+        assert any("which leaves it unset because restricted is false" in m for m in plan.manual)

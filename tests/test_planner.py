@@ -149,10 +149,24 @@ def test_expression_public_access_falls_back_to_deny(tmp_path):
     ("parameters('p')", True, {"main.parameters.dev.json": {"p": {"value": False}},
                                "main.parameters.prod.json": {"p": {"value": True}}}, Verdict.UNKNOWN),  # differs
     ("parameters('p')", True, {"main.parameters.json": {"p": {"value": "[parameters('q')]"}}}, Verdict.UNKNOWN),
+    ("equals(parameters('env'), 'prod')", True, {}, Verdict.PASS),
+    ("not(equals(parameters('env'), 'dev'))", True, {}, Verdict.PASS),
+    ("equals(parameters('env'), 'PROD')", True, {}, Verdict.UNKNOWN),  # differs only in case: not guessed
+    ("equals(toLower(parameters('env')), 'prod')", True, {}, Verdict.PASS),
+    ("equals(parameters('env'), 'prod')", True, {"main.parameters.json": {"env": {"value": "dev"}}}, Verdict.FAIL),
+    ("and(parameters('p'), not(empty(parameters('subnet'))))", True, {}, Verdict.FAIL),  # subnet is ''
+    ("and(parameters('p'), parameters('unknown'))", False, {}, Verdict.FAIL),   # false decides alone
+    ("or(parameters('p'), parameters('unknown'))", False, {}, Verdict.UNKNOWN),
+    ("or(parameters('p'), empty(variables('rules')))", False, {}, Verdict.PASS),
+    ("equals(variables('mode'), 'private')", False, {}, Verdict.PASS),
 ])
 def test_a_choice_on_a_bool_parameter_known_in_every_deployment_is_read(tmp_path, condition, default, files, verdict):
     text = template(registry(properties={"publicNetworkAccess": f"[if({condition}, 'Disabled', 'Enabled')]"}),
-                    parameters={"p": {"type": "bool", "defaultValue": default}})
+                    parameters={"p": {"type": "bool", "defaultValue": default},
+                                "env": {"type": "string", "defaultValue": "prod"},
+                                "subnet": {"type": "string", "defaultValue": ""},
+                                "unknown": {"type": "bool"}},
+                    variables={"rules": [], "mode": "[if(parameters('p'), 'public', 'private')]"})
     (plan,), _ = plan_for(tmp_path, text, files={n: json.dumps({"parameters": p}) for n, p in files.items()})
     assert evaluate(plan.registry) == verdict
 
@@ -276,12 +290,39 @@ def test_auto_uses_the_firewall_when_public_access_is_an_expression_despite_a_pr
 
 
 def test_properties_from_an_expression_name_each_property_in_the_reasons(tmp_path):
-    text = template(registry(properties="[variables('acrProps')]"),
-                    variables={"acrProps": {"publicNetworkAccess": "Enabled"}})
+    text = template(registry(properties="[union(variables('acrProps'), parameters('extra'))]"),
+                    parameters={"extra": {"type": "object"}}, variables={"acrProps": {"publicNetworkAccess": "Enabled"}})
     (plan,), _ = plan_for(tmp_path, text)
     assert plan.status == "manual"
     assert "publicNetworkAccess is inside an expression" in plan.problem
     assert "networkRuleSet.defaultAction is inside an expression" in plan.problem
+
+
+@pytest.mark.parametrize("network_rule_set, restrict, verdict, status", [
+    ("[if(parameters('restrict'), createObject('defaultAction', 'Deny'), null())]", True, Verdict.PASS, "pass"),
+    # null: unset, so the registry is open; the expression is not rewritten
+    ("[if(parameters('restrict'), createObject('defaultAction', 'Deny'), null())]", False, Verdict.FAIL, "manual"),
+    ("[if(parameters('restrict'), createObject('defaultAction', parameters('action')), null())]", True, Verdict.UNKNOWN,
+     "manual"),
+])
+def test_a_member_of_an_object_expression_is_read_when_known(tmp_path, network_rule_set, restrict, verdict, status):
+    text = template(registry(properties={"publicNetworkAccess": "Enabled", "networkRuleSet": network_rule_set}),
+                    parameters={"restrict": {"type": "bool", "defaultValue": restrict}, "action": {"type": "string"}})
+    (plan,), _ = plan_for(tmp_path, text)
+    assert evaluate(plan.registry) == verdict and plan.status == status
+    if status == "manual":
+        assert plan.fix is None
+    if verdict == Verdict.FAIL:
+        assert any(m.startswith("networkRuleSet.defaultAction is unset by the expression [if(parameters('restrict')")
+                   for m in plan.manual)
+
+
+def test_properties_from_a_variable_expression_are_read(tmp_path):
+    text = template(registry(properties="[variables('acrProps')]"),
+                    variables={"acrProps": {"publicNetworkAccess": "Disabled"}})
+    (plan,), _ = plan_for(tmp_path, text)
+    assert plan.status == "pass"
+    assert "where it is 'Disabled'" in plan.registry.public_network_access.detail
 
 
 def test_a_manual_finding_reports_no_sku_upgrade(tmp_path):
@@ -382,3 +423,43 @@ def test_a_deployment_that_is_certainly_open_fails_though_another_cannot_be_read
         made[0].also = made[1:]
         return made[0]
     assert evaluate(_registry_with(places(access), places(action))) == verdict
+
+
+@pytest.mark.parametrize("value, known", [
+    ("[if(parameters('unknown'), 'Premium', 'Premium')]", "Premium"),       # the same either way
+    ("[if(parameters('unknown'), 'Premium', 'Basic')]", None),
+    ("[toUpper(coalesce(parameters('none'), 'premium'))]", "PREMIUM"),
+    ("[parameters('cfg').tier]", "Premium"),
+    ("[concat('Prem', 'ium')]", None),                                       # not evaluated
+])
+def test_an_expression_whose_parts_are_known_has_a_value(tmp_path, value, known):
+    text = template(registry(sku={"name": value}),
+                    parameters={"unknown": {"type": "bool"}, "none": {"type": "string", "defaultValue": None},
+                                "cfg": {"type": "object", "defaultValue": {"tier": "Premium"}}})
+    (plan,), _ = plan_for(tmp_path, text)
+    assert plan.registry.sku_name.value == known
+
+
+def test_a_sku_parameter_that_a_condition_reads_is_not_upgraded(tmp_path):
+    text = template(registry(sku={"name": "[parameters('sku')]"},
+                             properties={"publicNetworkAccess": "[if(equals(parameters('sku'), 'Premium'), 'Disabled', 'Enabled')]"}),
+                    parameters={"sku": {"type": "string", "defaultValue": "Standard"}})
+    (plan,), _ = plan_for(tmp_path, text)
+    assert plan.registry.public_network_access.value == "Enabled"
+    assert plan.status == "manual" and plan.fix is None
+    assert any("default of parameter 'sku', which a condition also reads" in m for m in plan.manual)
+
+
+def test_a_value_passed_to_a_nested_deployment_decides_its_condition(tmp_path):
+    inner = {"$schema": SCHEMA, "contentVersion": "1.0.0.0",
+             "parameters": {"access": {"type": "string", "nullable": True}, "private": {"type": "bool"}},
+             "resources": [registry(properties={"publicNetworkAccess":
+                                                "[if(not(empty(parameters('access'))), parameters('access'), "
+                                                "if(parameters('private'), 'Disabled', null()))]"})]}
+    nested = {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "acr",
+              "properties": {"expressionEvaluationOptions": {"scope": "inner"}, "mode": "Incremental",
+                             "parameters": {"private": {"value": "[parameters('isolated')]"}}, "template": inner}}
+    doc = {"$schema": SCHEMA, "contentVersion": "1.0.0.0",
+           "parameters": {"isolated": {"type": "bool", "defaultValue": True}}, "resources": [nested]}
+    (plan,), _ = plan_for(tmp_path, json.dumps(doc, indent=2))
+    assert plan.registry.public_network_access.value == "Disabled" and plan.status == "pass"

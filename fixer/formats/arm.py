@@ -21,7 +21,9 @@ from ..errors import ParseError
 from ..model import Document, Node, Origin, Registry, Resolved
 from ..source import SourceFile
 from ..workspace import Workspace
+from . import armexpr, values
 from .jsonc import scan_with_values
+from .values import Known
 
 DEPLOYMENTS_TYPE = "microsoft.resources/deployments"
 PRIVATE_ENDPOINT_TYPE = "microsoft.network/privateendpoints"
@@ -140,59 +142,213 @@ def resolve(node: Node | None, scope: Scope, what: str, depth: int = 0) -> Resol
             inner.detail = f"variable '{name}'"
             inner.variable = name
         return inner
-    choice = _IF_PARAMETER.match(text)
-    if choice:
-        negated, name, when_true, when_false = bool(choice.group(1)), choice.group(2), choice.group(3), choice.group(4)
-        truth, why = _bool_parameter(name, scope)
-        if truth is not None:
-            # `[if(parameters('privateLinks'), 'Disabled', 'Enabled')]` with privateLinks false in
-            # every deployment: the value is known (not editable: it is an expression)
-            chosen = when_true if truth != negated else when_false
-            return Resolved(Origin.EXPRESSION, value=chosen, doc=doc, node=node,
-                            detail=f"{what} comes from the expression {_short(text)} (line {doc.line(node)}), "
-                                   f"which is '{chosen}' because parameter '{name}' is {str(truth).lower()} ({why})")
+    tree = armexpr.parse(text)
+    known = _known(tree, scope, depth + 1) if tree is not None else None
+    choice = tree is not None and tree[0] == "call" and tree[1] == "if"
+    if known is not None and (isinstance(known.value, str) or known.value is None and choice):
+        # `[if(parameters('privateLinks'), 'Disabled', 'Enabled')]` with privateLinks false in
+        # every deployment: the value is known (not editable: it is an expression)
+        shown = f"'{known.value}'" if known.value is not None else "unset"
+        why = f" because {known.why()}" if known.facts else " either way" if choice else ""
+        return Resolved(Origin.EXPRESSION, value=known.value, doc=doc, node=node,
+                        detail=f"{what} comes from the expression {_short(text)} (line {doc.line(node)}), "
+                               f"which is {shown}{why}", reads=known.reads)
     return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                     detail=f"{what} comes from the expression {_short(text)} (line {doc.line(node)})")
 
 
-# `[if(parameters('x'), 'a', 'b')]`, or with not(...) around the condition
-_IF_PARAMETER = re.compile(
-    r"^\[\s*if\s*\(\s*(not\s*\(\s*)?parameters\(\s*'([^']+)'\s*\)\s*(?(1)\)\s*)"
-    r",\s*'([^']*)'\s*,\s*'([^']*)'\s*\)\s*\]$", re.IGNORECASE)
+# --------------------------------------------------------------------------- known values
+
+def _known_inside(expression: Node, scope: Scope, path: tuple[str, ...], what: str) -> Resolved | None:
+    """The value at ``path`` inside the object an expression stands for, when every deployment
+    gives it the same one (`"networkRuleSet": "[if(c, createObject('defaultAction', 'Deny'),
+    null())]"`): read, never edited (it is an expression). None when it is not known."""
+    tree = armexpr.parse(str(expression.value))
+    known = _known(tree, scope) if tree is not None else None
+    if known is None:
+        return None
+    value = known.value
+    for key in path:
+        if value is None:
+            break   # a null object: nothing inside is set
+        value = values.member(value, key)
+    doc = scope.doc
+    if value is None:
+        # unset, like a missing property, but by the expression (its node): not writable there
+        return Resolved(Origin.ABSENT, doc=doc, node=expression,
+                        detail=f"{what} is unset by the expression {_short(str(expression.value))} "
+                               f"(line {doc.line(expression)})")
+    if not isinstance(value, str):
+        return None
+    because = f" because {known.why()}" if known.facts else ""
+    return Resolved(Origin.EXPRESSION, value=value, doc=doc, node=expression, reads=known.reads,
+                    detail=f"{what} is inside the expression {_short(str(expression.value))} (line {doc.line(expression)}), "
+                           f"where it is '{value}'{because}")
 
 
-def _bool_parameter(name: str, scope: Scope) -> tuple[bool | None, str]:
-    """(value, where) of a bool parameter when every deployment gives it the same literal
-    value (its parameter files, else its default; a value passed to a nested deployment);
-    (None, "") otherwise."""
+def _known(tree: tuple, scope: Scope, depth: int = 0) -> Known | None:
+    """The value of an expression tree (see armexpr) when every deployment gives it the same
+    one: literals, parameters() and variables() (through parameter files, values passed to a
+    nested deployment and defaults), members, if(), not(), and(), or(), equals(), empty(),
+    coalesce(), toLower(), toUpper(), bool(), createArray(), createObject(), true(), false(),
+    null(). None when it is not known."""
+    if depth > _MAX_RESOLVE_DEPTH:
+        return None
+    kind = tree[0]
+    if kind == "literal":
+        return Known(tree[1])
+    if kind in ("property", "index"):
+        base = _known(tree[1], scope, depth + 1)
+        key = Known(tree[2]) if kind == "property" else _known(tree[2], scope, depth + 1)
+        if base is None or key is None:
+            return None
+        if isinstance(key.value, int) and not isinstance(key.value, bool) and isinstance(base.value, list):
+            value = base.value[key.value] if 0 <= key.value < len(base.value) else values.OPAQUE
+        elif isinstance(key.value, str):
+            value = values.member(base.value, key.value)
+        else:
+            return None
+        return None if value is values.OPAQUE else base.because(key).with_value(value)
+    name, args = tree[1], tree[2]
+    if name in ("parameters", "variables") and len(args) == 1 and isinstance(armexpr.literal_text(args[0]), str):
+        symbol = armexpr.literal_text(args[0]) or ""
+        return _known_parameter(symbol, scope, depth) if name == "parameters" else _known_variable(symbol, scope, depth)
+    if name in ("true", "false", "null") and not args:
+        return Known({"true": True, "false": False, "null": None}[name])
+    if name == "if" and len(args) == 3:
+        condition = _known_bool(args[0], scope, depth)
+        if condition is not None:
+            chosen = _known(args[1] if condition.value else args[2], scope, depth + 1)
+            return chosen.because(condition) if chosen is not None else None
+        first, second = (_known(a, scope, depth + 1) for a in args[1:])
+        if first is not None and second is not None and values.same(first.value, second.value):
+            return first.because(second)
+        return None
+    if name in ("and", "or") and len(args) >= 2:
+        decisive = name == "or"   # the value that decides alone
+        parts = []
+        for arg in args:
+            part = _known_bool(arg, scope, depth)
+            if part is not None and part.value is decisive:
+                return part
+            parts.append(part)
+        if any(p is None for p in parts):
+            return None
+        return parts[0].because(*parts[1:])  # type: ignore[union-attr]
+    if name == "coalesce" and args:
+        seen: list[Known] = []
+        for arg in args:
+            part = _known(arg, scope, depth + 1)
+            if part is None:
+                return None
+            if part.value is not None:
+                return part.because(*seen)
+            seen.append(part)
+        return seen[0].because(*seen[1:])
+    if name == "createarray":
+        parts = [_known(a, scope, depth + 1) for a in args]
+        return Known([p.value if p is not None else values.OPAQUE for p in parts]).because(*(p for p in parts if p))
+    if name == "createobject" and len(args) % 2 == 0:
+        keys = [armexpr.literal_text(a) for a in args[::2]]
+        if any(k is None for k in keys):
+            return None
+        parts = [_known(a, scope, depth + 1) for a in args[1::2]]
+        return Known({k: p.value if p is not None else values.OPAQUE for k, p in zip(keys, parts)}) \
+            .because(*(p for p in parts if p))
+    arguments = [_known(a, scope, depth + 1) for a in args]
+    if any(a is None for a in arguments):
+        return None
+    known: list[Known] = arguments  # type: ignore[assignment]
+    if name == "not" and len(known) == 1 and isinstance(known[0].value, bool):
+        return known[0].with_value(not known[0].value)
+    if name == "equals" and len(known) == 2:
+        result = values.equal(known[0].value, known[1].value)
+        return known[0].because(known[1]).with_value(result) if result is not None else None
+    if name == "empty" and len(known) == 1:
+        result = values.empty(known[0].value)
+        return known[0].with_value(result) if result is not None else None
+    if name in ("tolower", "toupper") and len(known) == 1 and isinstance(known[0].value, str):
+        return known[0].with_value(known[0].value.lower() if name == "tolower" else known[0].value.upper())
+    if name == "bool" and len(known) == 1:
+        value = known[0].value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return known[0].with_value(value.lower() == "true")
+        return known[0] if isinstance(value, bool) else None
+    return None
+
+
+def _known_bool(tree: tuple, scope: Scope, depth: int) -> Known | None:
+    known = _known(tree, scope, depth + 1)
+    return known if known is not None and isinstance(known.value, bool) else None
+
+
+def _known_node(node: Node | None, scope: Scope, depth: int) -> Known | None:
+    """The value of a JSON node of ``scope``'s template, its expressions evaluated there."""
+    if node is None or depth > _MAX_RESOLVE_DEPTH:
+        return None
+    if node.kind == "string" and node.value.startswith("[") and not node.value.startswith("[["):
+        tree = armexpr.parse(node.value)
+        return _known(tree, scope, depth + 1) if tree is not None else None
+    if node.kind in ("array", "object"):
+        children = node.items or () if node.kind == "array" else [m.value for m in node.members or ()]
+        parts = [_known_node(child, scope, depth + 1) for child in children]
+        plain = [p.value if p is not None else values.OPAQUE for p in parts]
+        value = plain if node.kind == "array" else {m.key: v for m, v in zip(node.members or (), plain)}
+        return Known(value).because(*(p for p in parts if p))
+    value = values.of_json(node)
+    return None if value is values.OPAQUE else Known(value)
+
+
+def _known_variable(name: str, scope: Scope, depth: int) -> Known | None:
+    known = _known_node(scope.variable(name), scope, depth + 1)
+    if known is not None and not known.facts:
+        known = Known(known.value, (f"variable '{name}' is {values.show(known.value)}",))
+    return known
+
+
+def _known_parameter(name: str, scope: Scope, depth: int) -> Known | None:
+    """The value of parameter ``name`` when every deployment gives it the same one: the value
+    passed to a nested deployment; else each parameter file's, and the default where one
+    leaves it unset (or when there is none)."""
+    if depth > _MAX_RESOLVE_DEPTH:
+        return None
     passed = scope.passed.get(name.lower())
     if passed is not None and scope.parent is not None:
         value = passed.get("value") if passed.kind == "object" else None
-        if value is not None and value.kind == "bool":
-            return value.value, f"passed to {scope.label}"
-        return None, ""
+        known = _known_node(value, scope.parent, depth + 1)
+        if known is None:
+            return None
+        return Known(known.value, (f"parameter '{name}' is {values.show(known.value)} (passed to {scope.label})",),
+                     known.reads | {name})
     declared = scope.parameter(name)
     if declared is None or declared.kind != "object":
-        return None, ""
-    setting = bool_in_parameter_files(scope.param_files, name)
+        return None
+    setting = values_in_parameter_files(scope.param_files, name)
     if setting is None:
-        return None, ""
-    found, unset = setting
-    unset = unset or not scope.param_files  # no parameter file: the default is deployed
+        return None
+    found, unset = [Known(v) for v in setting[0]], setting[1] or not scope.param_files
     if unset:
-        default = declared.get("defaultValue")
-        if default is None or default.kind != "bool":
-            return None, ""
-        found.append(default.value)
-    if len(set(found)) != 1:
-        return None, ""
-    return found[0], "its default" if unset and len(found) == 1 else "in every parameter file"
+        nullable = declared.get("nullable")
+        if declared.get("defaultValue") is None and nullable is not None and nullable.kind == "bool" and nullable.value:
+            default: Known | None = Known(None)   # a nullable parameter nobody sets is null
+        else:
+            default = _known_node(declared.get("defaultValue"), scope, depth + 1)
+        if default is None:
+            return None
+        found.append(default)
+    first = found[0].value
+    if any(not values.same(k.value, first) for k in found[1:]) or values.has_opaque(first) and not isinstance(first, (list, dict)):
+        return None
+    why = "its default" if unset and len(found) == 1 else "in every parameter file"
+    return Known(first, (f"parameter '{name}' is {values.show(first)} ({why})",),
+                 frozenset({name}).union(*(k.reads for k in found)))
 
 
-def bool_in_parameter_files(param_docs: list[Document], name: str) -> tuple[list[bool], bool] | None:
-    """The literal bools that these parameter files give parameter ``name``, and whether one of
-    them leaves it unset (its default then applies); None when one sets anything else."""
-    found: list[bool] = []
+def values_in_parameter_files(param_docs: list[Document], name: str) -> tuple[list[Any], bool] | None:
+    """The plain values (see values.of_json) that these parameter files give parameter
+    ``name``, and whether one of them leaves it unset (its default then applies); None when
+    one sets it by reference (a Key Vault secret) or to an expression."""
+    found: list[Any] = []
     unset = False
     for param_doc in param_docs:
         params = param_doc.root.get("parameters")
@@ -200,10 +356,10 @@ def bool_in_parameter_files(param_docs: list[Document], name: str) -> tuple[list
         if entry is None:
             unset = True
             continue
-        value = entry.get("value") if entry.kind == "object" else None
-        if value is None or value.kind != "bool":
+        value = values.of_json(entry.get("value") if entry.kind == "object" else None)
+        if value is values.OPAQUE:
             return None
-        found.append(value.value)
+        found.append(value)
     return found, unset
 
 
@@ -668,12 +824,18 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
     else:
         name = "(unnamed)"
 
-    def field_of(parent: Node | None, parent_present: Node | None, key: str, what: str) -> Resolved:
+    def field_of(parent: Node | None, parent_present: Node | None, key: str, what: str,
+                 inside: tuple[str, ...] | None = None) -> Resolved:
+        """``key`` of ``parent``; when the parent is an expression (``parent_present``), the
+        value at ``inside`` (default: ``key``) in the object it stands for, if known."""
         if parent_present is not None and parent is None:
             # the parent itself is an expression or null
             if parent_present.kind == "null":
                 return Resolved(Origin.ABSENT, doc=doc)
             if parent_present.kind == "string" and str(parent_present.value).startswith("["):
+                known = _known_inside(parent_present, scope, inside or (key,), what)
+                if known is not None:
+                    return known
                 return Resolved(Origin.EXPRESSION, doc=doc, node=parent_present,
                                 detail=f"{what} is inside an expression {_short(str(parent_present.value))} (line {doc.line(parent_present)})")
             return Resolved(Origin.EXPRESSION, doc=doc, node=parent_present,
@@ -688,7 +850,8 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
     default_action = field_of(nrs_obj, nrs if props_obj is not None else None, "defaultAction", "networkRuleSet.defaultAction")
     if props is not None and props_obj is None:
         # `"properties": "[variables('acrProps')]"`: both values are out of reach alike
-        default_action = field_of(None, props, "defaultAction", "networkRuleSet.defaultAction")
+        default_action = field_of(None, props, "defaultAction", "networkRuleSet.defaultAction",
+                                  ("networkRuleSet", "defaultAction"))
     bypass = field_of(props_obj, props, "networkRuleBypassOptions", "networkRuleBypassOptions")
     sku_name = field_of(sku_obj, sku, "name", "sku.name")
     if sku is not None and sku_obj is None:

@@ -41,6 +41,8 @@ from ..model import Document, Member, Node, Origin, Registry, Resolved
 from ..source import SourceFile
 from ..workspace import Workspace, file_key
 from .module_refs import CLASSIC_REGISTRY, deploys_unmodelled_registry
+from . import values
+from .values import Known
 
 MAX_DEPTH = 200            # object/array nesting; deeper input is refused, not recursed into
 _MAX_RESOLVE_DEPTH = 12    # parameter -> variable -> caller hops before we give up
@@ -304,6 +306,30 @@ def _union_from_text(text: str, start: int, end: int, path: tuple) -> "_Union | 
     return _Union(end=start + members[-1].end(), values=values, path=path)
 
 
+# `import { a, b as c } from './x.bicep'` and `import * as ns from './x.bicep'`
+_IMPORT_FROM = re.compile(r"^[ \t]*import[ \t]*(?:\{([^}]*)\}|\*[ \t]*as[ \t]+([A-Za-z_][A-Za-z0-9_]*))[ \t\r\n]*"
+                          r"from[ \t]+'([^'\n]*)'", re.M)
+_IMPORT_ITEM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\s+as\s+([A-Za-z_][A-Za-z0-9_]*))?$")
+
+
+def _imports(text: str) -> dict[str, tuple[str, str | None]]:
+    """Compile-time imports: local name -> (path as written, exported name; None for a
+    namespace `import * as ns`). Items that are not plain names are left out."""
+    found: dict[str, tuple[str, str | None]] = {}
+    if "import" not in text:
+        return found
+    for match in _IMPORT_FROM.finditer(text):
+        items, namespace, path = match.group(1), match.group(2), match.group(3)
+        if namespace:
+            found[namespace] = (path, None)
+            continue
+        for item in re.sub(r"//[^\n]*|/\*.*?\*/", "", items or "", flags=re.S).split(","):
+            named = _IMPORT_ITEM.match(item.strip())
+            if named:
+                found[named.group(2) or named.group(1)] = (path, named.group(1))
+    return found
+
+
 def _imported_names(text: str) -> set[str]:
     """Names `import { a, b as c } from '...'` brings in (the local names: a, c)."""
     names: set[str] = set()
@@ -532,6 +558,8 @@ class _Syntax:
     uses: dict[str, list[int]] | None = None
     outputs: list["_Span"] = field(default_factory=list)
     imported: set[str] = field(default_factory=set)                  # names brought in by `import {...}`
+    # compile-time imports: local name -> (the file, the exported name; None for `* as name`)
+    imports: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     opened: dict[int, int] = field(default_factory=dict)             # see _unparen_conditions
 
     def comments_between(self, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -705,6 +733,7 @@ def parse(source: SourceFile, previous: "tuple[Document, list[Edit]] | None" = N
         data.setdefault("type", {})[name] = text[value_start:value_end]
         syntax.types[name] = _union_from_text(text, value_start, value_end, ("type", name))
     syntax.imported.update(_imported_names(text))
+    syntax.imports = _imports(text)
     start, end = 0, len(text)
     root = Node(kind="object", start=start, end=end, path=(), members=members)
     syntax.root = root_syntax
@@ -1127,7 +1156,7 @@ class _Resolver:
                             detail=f"{what} comes from the expression `{_short(node.value)}` ({where})")
         if expression.type == "identifier":
             name = syntax.source_text(expression)
-            if name in syntax.params or name in syntax.variables:
+            if name in syntax.params or name in syntax.variables or name in syntax.imports:
                 return self._symbol(doc, name, node, what, depth, keys)
             return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                             detail=f"{what} comes from `{name}`, which is neither a parameter nor a variable ({where})")
@@ -1147,6 +1176,14 @@ class _Resolver:
         if keys:
             return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                             detail=f"{what} is inside the expression `{_short(node.value)}` ({where})")
+        if expression.type in ("call_expression", "binary_expression"):
+            # `toUpper(tier)`, `settings.sku ?? 'Premium'`: known when every part is
+            known = self._known(doc, expression, depth + 1)
+            if known is not None and isinstance(known.value, str):
+                because = f" because {known.why()}" if known.facts else ""
+                return Resolved(Origin.EXPRESSION, value=known.value, doc=doc, node=node,
+                                detail=f"{what} comes from the expression `{_short(node.value)}` ({where}), which is "
+                                       f"'{known.value}'{because}", reads=known.reads)
         if expression.type == "string":
             return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                             detail=f"{what} comes from the interpolated string `{_short(node.value)}` ({where})")
@@ -1161,6 +1198,8 @@ class _Resolver:
         syntax = _syntax_of(doc)
         if name in syntax.params:
             return self._parameter(doc, name, node, what, depth, keys)
+        if name not in syntax.variables:
+            return self._imported(doc, name, node, what, depth, keys)
         inner = self.resolve(doc, syntax.variables[name], what, depth + 1, keys)
         if inner.origin == Origin.LITERAL:
             inner.origin = Origin.VARIABLE
@@ -1170,6 +1209,55 @@ class _Resolver:
             inner.detail += f", through variable '{name}'"
         return inner
 
+    def _import_target(self, doc: Document, name: str, keys: tuple[str, ...]) -> tuple[Document, str, tuple[str, ...]] | None:
+        """(the file, its exported variable, the keys left inside it) that imported ``name``
+        (at ``keys``) stands for: `import { acr } from './shared.bicep'`, or `shared.acr.sku`
+        with `import * as shared from ...`; None when that file or variable cannot be read."""
+        entry = _syntax_of(doc).imports.get(name)
+        if entry is None:
+            return None
+        path, exported = entry
+        if exported is None:   # a namespace: its first member names the variable
+            if not keys:
+                return None
+            exported, keys = keys[0], keys[1:]
+        if _REMOTE_MODULE.match(path):
+            return None  # from a registry: not in the scanned files
+        other = self.workspace.document(doc.path.parent / path)
+        if other is None or other.kind != "bicep" or other not in _SYNTAX or other is doc \
+                or exported not in _syntax_of(other).variables:
+            return None
+        return other, exported, keys
+
+    def _imported(self, doc: Document, name: str, node: Node, what: str, depth: int, keys: tuple[str, ...]) -> Resolved:
+        """The value of an imported variable (`import { acrSettings } from './shared.bicep'`,
+        `@export() var acrSettings = {...}` there). Known but never edited here: other files
+        may import the same variable, so a change there is the user's call."""
+        where = self._where(doc, node)
+        entry = _syntax_of(doc).imports.get(name)
+        target = self._import_target(doc, name, keys)
+        if target is None:
+            source = f" from '{entry[0]}'" if entry is not None else ""
+            return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                            detail=f"{what} comes from `{_short(node.value)}`, imported{source}, which acr-fix cannot "
+                                   f"read ({where})")
+        other, exported, inner_keys = target
+        inner = self.resolve(other, _syntax_of(other).variables[exported], what, depth + 1, inner_keys)
+        declared = f"variable '{exported}'{_members(inner_keys)}, exported by {_relative(doc, other)} " \
+                   f"(line {other.line(_syntax_of(other).variables[exported])})"
+        if inner.known and inner.value is not None and not inner.also:
+            return Resolved(Origin.EXPRESSION, value=inner.value, doc=doc, node=node,
+                            detail=f"{what} comes from {declared}, imported here ({where}); acr-fix leaves an "
+                                   f"exported variable to its file, as other files may import it",
+                            reads=inner.reads)
+        if inner.origin == Origin.ABSENT:
+            # unset over there; this expression is what leaves it unset (never rewritten)
+            return Resolved(Origin.ABSENT, doc=doc, node=node, reads=inner.reads,
+                            detail=f"{what} is unset by {declared}, imported here ({where})")
+        return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                        detail=f"{what} comes from {declared}, imported here ({where}): "
+                               f"{inner.detail or 'an expression'}")
+
     def _ternary(self, doc: Document, node: Node, expression: SyntaxNode, what: str, depth: int,
                  keys: tuple[str, ...] = ()) -> Resolved:
         """`cond ? a : b` (with ``keys``: the member inside whichever object it picks). Never
@@ -1177,19 +1265,20 @@ class _Resolver:
         the rule when each is known (see Resolved.branches)."""
         syntax = _syntax_of(doc)
         builder = _Builder(doc.source, syntax)
-        values: list[str | None] = []
-        known = True
+        chosen_by: list[str | None] = []   # the value of each branch
+        sure: list[bool] = []              # whether that value is the same in every deployment
         for field_name in ("consequence", "alternative"):
             branch = expression.child_by_field_name(field_name)
             if branch is None:
-                values.append(None)
-                known = False
+                chosen_by.append(None)
+                sure.append(False)
                 continue
             branch_node = builder.node(branch, node.path)
             branch_value = self.resolve(doc, branch_node, what, depth + 1, keys)
-            values.append(branch_value.value)
-            known = known and (branch_value.origin == Origin.ABSENT or branch_value.value is not None) \
-                and not branch_value.also
+            chosen_by.append(branch_value.value)
+            sure.append((branch_value.origin == Origin.ABSENT or branch_value.value is not None)
+                        and not branch_value.also)
+        known = all(sure)
         condition = expression.child_by_field_name("condition")
         if keys:
             detail = f"{what} is inside the expression `{_short(node.value)}` ({self._where(doc, node)})"
@@ -1197,90 +1286,235 @@ class _Resolver:
             detail = f"{what} comes from the expression `{_short(node.value)}` ({self._where(doc, node)})"
         # the same text means the same value only within one file (a caller's `private` is
         # not the module's)
-        branches = (f"{doc.path}: {' '.join(syntax.source_text(condition).split())}", (values[0], values[1])) \
+        branches = (f"{doc.path}: {' '.join(syntax.source_text(condition).split())}", (chosen_by[0], chosen_by[1])) \
             if known and condition is not None else None
-        if values[0] is not None and values[1] is not None and values[0].lower() == values[1].lower():
-            return Resolved(Origin.EXPRESSION, value=values[0], doc=doc, node=node,
-                            detail=detail + f", which is '{values[0]}' either way", branches=branches)
-        decided = self._condition(doc, condition) if known and condition is not None else None
-        if decided is not None:
+        if chosen_by[0] is not None and chosen_by[1] is not None and chosen_by[0].lower() == chosen_by[1].lower():
+            return Resolved(Origin.EXPRESSION, value=chosen_by[0], doc=doc, node=node,
+                            detail=detail + f", which is '{chosen_by[0]}' either way", branches=branches)
+        decided = self._condition(doc, condition) if any(sure) and condition is not None else None
+        if decided is not None and sure[0 if decided.value else 1]:
             # `private ? 'Disabled' : 'Enabled'` with `param private bool = false` and nothing
             # else setting it: the value is known (but not editable: it is an expression)
-            truth, why = decided
-            chosen = values[0] if truth else values[1]
-            shown = f"'{chosen}'" if chosen is not None else "unset"
+            chosen = chosen_by[0] if decided.value else chosen_by[1]
+            if chosen is None:
+                # `networkRuleSet: restricted ? {...} : null` with restricted false: unset, by
+                # the expression (its node: never rewritten, see Resolved.parent)
+                return Resolved(Origin.ABSENT, doc=doc, node=node, branches=branches, reads=decided.reads,
+                                detail=detail + f", which leaves it unset because {decided.why()}")
             return Resolved(Origin.EXPRESSION, value=chosen, doc=doc, node=node,
-                            detail=detail + f", which is {shown} because {why}", branches=branches)
+                            detail=detail + f", which is '{chosen}' because {decided.why()}", branches=branches,
+                            reads=decided.reads)
         return Resolved(Origin.EXPRESSION, doc=doc, node=node, detail=detail, branches=branches)
 
-    def _condition(self, doc: Document, condition: SyntaxNode) -> tuple[bool, str] | None:
-        """(value, why) of a condition that is a bool parameter or variable, maybe negated,
-        when every deployment gives it the same literal value; else None."""
-        syntax = _syntax_of(doc)
-        negate = False
-        while condition is not None and condition.type in ("parenthesized_expression", "unary_expression"):
-            parts = [c for c in condition.named_children if c.type != "comment"]
-            if condition.type == "unary_expression":
-                if syntax.source_text(condition).lstrip()[:1] != "!":
-                    return None
-                negate = not negate
-            condition = parts[-1] if parts else None
-        if condition is None or condition.type != "identifier":
-            return None
-        name = syntax.source_text(condition)
-        value, why = self._bool_symbol(doc, name)
-        if value is None:
-            return None
-        return (not value if negate else value), f"{name} is {str(value).lower()} ({why})"
+    def _condition(self, doc: Document, condition: SyntaxNode) -> Known | None:
+        """The value of a condition when every deployment gives it the same one (see _known);
+        None otherwise (or when it is not a bool)."""
+        known = self._known(doc, condition)
+        return known if known is not None and isinstance(known.value, bool) else None
 
-    def _bool_symbol(self, doc: Document, name: str) -> tuple[bool | None, str]:
+    # -- values every deployment gives an expression ----------------------------------
+    def _known(self, doc: Document, expression: SyntaxNode | None, depth: int = 0) -> Known | None:
+        """The value of ``expression`` when every deployment gives it the same one: literals,
+        parameters and variables (through parameter files, module callers and defaults),
+        imported variables, `!`, `&&`, `||`, `==`, `!=`, `=~`, `!~`, `??`, `c ? a : b`,
+        members (`cfg.sku`), empty(), toLower(), toUpper(), any(). None when it is not known."""
+        if expression is None or depth > _MAX_RESOLVE_DEPTH:
+            return None
         syntax = _syntax_of(doc)
+        kind = expression.type
+        parts = [c for c in expression.named_children if c.type not in ("comment", "diagnostic_comment")]
+        if kind == "parenthesized_expression":
+            return self._known(doc, parts[0], depth + 1) if len(parts) == 1 else None
+        if kind == "unary_expression":
+            if not syntax.source_text(expression).lstrip().startswith("!") or not parts:
+                return None
+            inner = self._known(doc, parts[-1], depth + 1)
+            return inner.with_value(not inner.value) if inner is not None and isinstance(inner.value, bool) else None
+        if kind == "binary_expression":
+            operator = next((c.type for c in expression.children if not c.is_named), None)
+            return self._known_binary(doc, operator, expression.child_by_field_name("left"),
+                                      expression.child_by_field_name("right"), depth)
+        if kind == "ternary_expression":
+            condition = self._condition_at(doc, expression.child_by_field_name("condition"), depth)
+            if condition is None:
+                return None
+            chosen = self._known(doc, expression.child_by_field_name("consequence" if condition.value else "alternative"),
+                                 depth + 1)
+            return chosen.because(condition) if chosen is not None else None
+        if kind in ("string", "number", "boolean", "null", "array", "object"):
+            node = _Builder(doc.source, syntax).node(expression, ())
+            # (an interpolated string stays an expression: not known)
+            return self._known_node(doc, node, depth + 1) if node.kind != "expr" else None
+        if kind == "identifier":
+            return self._known_symbol(doc, syntax.source_text(expression), (), depth + 1)
+        if kind == "member_expression":
+            member = _member_path(syntax, expression)
+            return self._known_symbol(doc, member[0], member[1], depth + 1) if member is not None else None
+        if kind == "call_expression":
+            function = expression.child_by_field_name("function")
+            arguments = _first(expression, "arguments")
+            name = syntax.source_text(function).removeprefix("sys.") if function is not None else ""
+            args = [c for c in arguments.named_children if c.type not in ("comment", "diagnostic_comment")] \
+                if arguments is not None else []
+            if len(args) != 1 or name not in ("empty", "toLower", "toUpper", "any"):
+                return None
+            argument = self._known(doc, args[0], depth + 1)
+            if argument is None or name == "any":   # any(): the value itself, untyped
+                return argument
+            if name == "empty":
+                result = values.empty(argument.value)
+                return argument.with_value(result) if result is not None else None
+            if not isinstance(argument.value, str):
+                return None
+            return argument.with_value(argument.value.lower() if name == "toLower" else argument.value.upper())
+        return None
+
+    def _condition_at(self, doc: Document, condition: SyntaxNode | None, depth: int) -> Known | None:
+        known = self._known(doc, condition, depth + 1)
+        return known if known is not None and isinstance(known.value, bool) else None
+
+    def _known_binary(self, doc: Document, operator: str | None, left: SyntaxNode | None, right: SyntaxNode | None,
+                      depth: int) -> Known | None:
+        if operator in ("&&", "||"):
+            decisive = operator == "||"   # the value that decides alone: true for ||, false for &&
+            first = self._condition_at(doc, left, depth)
+            if first is not None and first.value is decisive:
+                return first
+            second = self._condition_at(doc, right, depth)
+            if second is not None and second.value is decisive:
+                return second
+            return first.because(second) if first is not None and second is not None else None
+        first = self._known(doc, left, depth + 1)
+        if operator == "??":
+            if first is None:
+                return None
+            if first.value is not None:
+                return first
+            second = self._known(doc, right, depth + 1)
+            return second.because(first) if second is not None else None
+        if operator not in ("==", "!=", "=~", "!~") or first is None:
+            return None
+        second = self._known(doc, right, depth + 1)
+        if second is None:
+            return None
+        result = values.equal(first.value, second.value, ignore_case=operator in ("=~", "!~"))
+        if result is None:
+            return None
+        return first.because(second).with_value(result if operator in ("==", "=~") else not result)
+
+    def _known_node(self, doc: Document, node: Node | None, depth: int) -> Known | None:
+        """The value of a Node of ``doc`` (see _known); containers with unknown parts hold OPAQUE."""
+        if node is None or depth > _MAX_RESOLVE_DEPTH:
+            return None
+        if node.kind in ("string", "bool", "number"):
+            return Known(node.value)
+        if node.kind == "null":
+            return Known(None)
+        if node.kind == "expr":
+            return self._known(doc, _syntax_of(doc).expressions.get(id(node)), depth + 1)
+        parts: list[Known] = []
+        if node.kind == "array":
+            items = []
+            for item in node.items or ():
+                known = self._known_node(doc, item, depth + 1)
+                items.append(known.value if known is not None else values.OPAQUE)
+                parts += [known] if known is not None else []
+            return Known(items).because(*parts)
+        if node.kind == "object":
+            members = {}
+            for entry in node.members or ():
+                if entry.key.startswith(SPREAD):
+                    return None  # its keys are not all written here
+                known = self._known_node(doc, entry.value, depth + 1)
+                members[entry.key] = known.value if known is not None else values.OPAQUE
+                parts += [known] if known is not None else []
+            return Known(members).because(*parts)
+        return None
+
+    def _known_symbol(self, doc: Document, name: str, keys: tuple[str, ...], depth: int) -> Known | None:
+        """The value of parameter or variable ``name`` (at ``keys`` inside it) in every deployment."""
+        if depth > _MAX_RESOLVE_DEPTH:
+            return None
+        syntax = _syntax_of(doc)
+        where = f"variable '{name}'"   # what a literal value rests on
+        shown_name = name + "".join("." + key for key in keys)
         if name in syntax.variables:
-            node = syntax.variables[name]
-            return (node.value, f"variable '{name}'") if node.kind == "bool" else (None, "")
-        declared = syntax.params.get(name)
-        if declared is None:
-            return None, ""
-        found: list[bool] = []
-        unset = False  # a parameter file that leaves it at its default
+            known = self._known_node(doc, syntax.variables[name], depth + 1)
+        elif name in syntax.params and doc.kind == "bicepparam":
+            known = self._known_node(doc, syntax.params[name].default, depth + 1)
+        elif name in syntax.params:
+            known = self._known_parameter(doc, name, depth)
+        else:
+            target = self._import_target(doc, name, keys)
+            if target is None:
+                return None
+            other, exported, keys = target
+            where = f"variable '{exported}' exported by {_relative(doc, other)}"
+            known = self._known_node(other, _syntax_of(other).variables[exported], depth + 1)
+        if known is None:
+            return None
+        value = known.value
+        for key in keys:
+            value = values.member(value, key)
+        if values.has_opaque(value) and not isinstance(value, (list, dict)):
+            return None
+        if not known.facts:
+            return Known(value, (f"{shown_name} is {values.show(value)} ({where})",))
+        return known.with_value(value)
+
+    def _known_parameter(self, doc: Document, name: str, depth: int) -> Known | None:
+        """The value of parameter ``name`` when every deployment gives it the same one: each
+        .bicepparam file and JSON parameter file (the default where one leaves it unset), else
+        each module caller (the default where one passes none), else the default."""
+        declared = _syntax_of(doc).params[name]
+        found: list[Known] = []
+        unset = False  # a deployment that leaves it at its default
         bicepparams = self.param_files(doc)
         for param_doc in bicepparams:
             entry = _syntax_of(param_doc).params.get(name)
             if entry is None:
                 unset = True
                 continue
-            if entry.default is None or entry.default.kind != "bool":
-                return None, ""
-            found.append(entry.default.value)
+            known = self._known_node(param_doc, entry.default, depth + 1)
+            if known is None:
+                return None
+            found.append(known)
         from . import arm  # the JSON reader (parameter files beside the template)
 
         json_files = arm.param_files_for(doc, self.workspace)
-        setting = arm.bool_in_parameter_files(json_files, name)
+        setting = arm.values_in_parameter_files(json_files, name)
         if setting is None:
-            return None, ""
-        found += setting[0]
+            return None
+        found += [Known(v) for v in setting[0]]
         unset = unset or setting[1]
         callers = [] if bicepparams or json_files else self.callers(doc)
-        uses_default = unset or (not callers and not found)
+        uses_default = unset or not callers and not found
         for caller_doc, module in callers:
             params = module.body.get("params") if module.body is not None else None
-            if params is None or params.kind != "object":
-                return None, ""
-            passed = params.get(name)
+            if params is not None and params.kind != "object":
+                return None
+            passed = params.get(name) if params is not None else None
             if passed is None:
                 uses_default = True
-            elif passed.kind == "bool":
-                found.append(passed.value)
-            else:
-                return None, ""
+                continue
+            known = self._known_node(caller_doc, passed, depth + 1)
+            if known is None:
+                return None
+            found.append(known)
         if uses_default:
-            if declared.default is None or declared.default.kind != "bool":
-                return None, ""
-            found.append(declared.default.value)
-        if not found or len(set(found)) != 1:
-            return None, ""
+            if declared.default is None and declared.type_text.strip().endswith("?"):
+                known = Known(None)   # `param x string?` that nobody sets is null
+            else:
+                known = self._known_node(doc, declared.default, depth + 1) if declared.default is not None else None
+            if known is None:
+                return None
+            found.append(known)
+        if not found or any(not values.same(k.value, found[0].value) for k in found[1:]) \
+                or values.has_opaque(found[0].value) and not isinstance(found[0].value, (list, dict)):
+            return None
         why = f"default of parameter '{name}'" if uses_default and len(found) == 1 else f"every deployment sets '{name}' so"
-        return found[0], why
+        return Known(found[0].value, (f"{name} is {values.show(found[0].value)} ({why})",),
+                     frozenset({name}).union(*(k.reads for k in found)))
 
     def _parameter(self, doc: Document, name: str, ref: Node, what: str, depth: int,
                    keys: tuple[str, ...] = ()) -> Resolved:
@@ -1838,7 +2072,7 @@ def _member_path(syntax: _Syntax, expression: SyntaxNode) -> tuple[str, tuple[st
     if current is None or current.type != "identifier" or not path:
         return None
     name = syntax.source_text(current)
-    if name not in syntax.params and name not in syntax.variables:
+    if name not in syntax.params and name not in syntax.variables and name not in syntax.imports:
         return None
     return name, tuple(path)
 
@@ -1884,20 +2118,31 @@ AVM_EMPTY_RULES_DENY = (0, 12, 0)    # networkRuleSet when networkRuleSetIpRules
 
 
 def _chosen_branch(doc: Document, resolver: "_Resolver", node: Node | None) -> Node | None:
-    """``node``, or for `cond ? a : b` whose condition every deployment sets alike (see
-    _Resolver._condition) the branch it picks (`privateNetworking ? [ {...} ] : []`)."""
+    """``node``, or for `cond ? a : b` the branch it really is: either one when both are the
+    same value (`cond ? [] : []`), else the one a condition that every deployment sets alike
+    picks (see _Resolver._condition: `privateNetworking ? [ {...} ] : []`)."""
     if node is None or node.kind != "expr":
         return node
     syntax = _syntax_of(doc)
     expression = syntax.expressions.get(id(node))
+    while expression is not None and expression.type == "parenthesized_expression":
+        inner = [c for c in expression.named_children if c.type != "comment"]
+        expression = inner[0] if len(inner) == 1 else None
     if expression is None or expression.type != "ternary_expression":
         return node
+    builder = _Builder(doc.source, syntax)
+    consequence = expression.child_by_field_name("consequence")
+    alternative = expression.child_by_field_name("alternative")
+    if consequence is None or alternative is None:
+        return node
+    first, second = (resolver._known(doc, branch) for branch in (consequence, alternative))
+    if first is not None and second is not None and values.same(first.value, second.value):
+        return _chosen_branch(doc, resolver, builder.node(consequence, node.path))
     condition = expression.child_by_field_name("condition")
     decided = resolver._condition(doc, condition) if condition is not None else None
     if decided is None:
         return node
-    branch = expression.child_by_field_name("consequence" if decided[0] else "alternative")
-    return _Builder(doc.source, syntax).node(branch, node.path) if branch is not None else node
+    return _chosen_branch(doc, resolver, builder.node(consequence if decided.value else alternative, node.path))
 
 
 def _rules_state(ip_rules: Node | None) -> str:

@@ -1,5 +1,6 @@
 // Values chosen by a condition: read when the condition is known in every deployment, or when
 // both properties follow the same condition. `(cond) ? a : b` is the same as `cond ? a : b`.
+// `!empty(ipRules)` is known (the default []); `length(ipRules) > 0` is not read: both branches count.
 param privateNetworking bool = false
 param openToTheInternet bool
 param ipRules array = []
@@ -39,6 +40,17 @@ resource call 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   }
   properties: {
     publicNetworkAccess: !empty(ipRules) ? 'Enabled' : 'Disabled'
+  }
+}
+
+resource counted 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: 'contosocountedacr'
+  location: resourceGroup().location
+  sku: {
+    name: 'Premium'
+  }
+  properties: {
+    publicNetworkAccess: length(ipRules) > 0 ? 'Enabled' : 'Disabled'
     networkRuleBypassOptions: 'AzureServices'
     networkRuleSet: {
       defaultAction: 'Deny'
