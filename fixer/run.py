@@ -10,6 +10,7 @@ import dataclasses
 import fnmatch
 import functools
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,18 @@ _NEEDLES = (b"containerregistry/registries",   # the resource type
 
 def _mentions_registry(lowered: bytes) -> bool:
     return any(needle in lowered for needle in _NEEDLES)
+
+
+# A JSON parameter file that is not named like one (`staging.json`) tells by its schema, or by
+# a `metadata.template` link to its template and no resources of its own.
+_PARAMETERS_SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*deploymentparameters', re.IGNORECASE)
+_TEMPLATE_LINK = re.compile(rb'"template"\s*:\s*"[^"\n]+"')
+
+
+def _looks_like_parameter_file(raw: bytes) -> bool:
+    if _PARAMETERS_SCHEMA.search(raw):
+        return True
+    return _TEMPLATE_LINK.search(raw) is not None and b'"resources"' not in raw
 
 Suppressor = Callable[[Registry, str], "str | None"]
 
@@ -193,6 +206,8 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
             result.status, result.error = "failed", f"{display}: binary data (NUL bytes) in a template file; skipped"
         else:
             result.status = "unchanged"
+            if path.suffix.lower() in (".json", ".jsonc") and _looks_like_parameter_file(raw):
+                result.role = "parameters"
         return result
     try:
         source = read_source(path, options.max_file_size, raw=raw)
@@ -212,6 +227,8 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
         return result
     if doc is None:
         return result
+    if doc.kind in ("arm-params", "bicepparam"):
+        result.role = "parameters"
     workspace.add(doc)
     try:
         # Lazily parsed subtrees (and parameter files) are only read here, so errors in
@@ -284,7 +301,6 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
                 seen.add(os.path.abspath(template))
                 templates.append(template)
         context = context_files(root, found.files + templates, options.excludes)
-    outcome.scanned = len(templates)
     from .parallel import choose_jobs, run_in_chunks
     chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
                             choose_jobs(options.jobs, len(templates)), progress, keep_new_texts)
@@ -293,7 +309,10 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
         chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions, 1, progress,
                                 keep_new_texts, at_once=True)
     assert chunked is not None  # one chunk cannot disagree with itself
-    files, warnings = chunked
+    files, warnings, parameter_files = chunked
+    # Files taken for templates that turn out to be parameter files (linked to their template
+    # by `metadata.template`, not by name) are not counted as templates.
+    outcome.scanned = len(templates) - len(parameter_files)
     outcome.files = sorted(files, key=lambda f: f.display)
     outcome.warnings.extend(w for w in warnings if w not in outcome.warnings)
     return outcome

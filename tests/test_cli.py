@@ -183,3 +183,20 @@ def test_exclude_globs_follow_gitignore_rules(repo):
     assert names("--exclude", "legacy") == ["infra/acr.json", "other.bicep"]          # a name at any depth
     assert names("--exclude", "infra/*.json") == ["infra/legacy/old.json", "other.bicep"]  # anchored, one level
     assert names("--exclude", "*.bicep") == ["infra/acr.json", "infra/legacy/old.json"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_summary_counts_parameter_files_linked_by_metadata_as_parameter_files(tmp_path, monkeypatch, jobs):
+    (tmp_path / "main.json").write_text(OPEN_REGISTRY)
+    # no deploymentParameters schema: the metadata link alone says what it is
+    (tmp_path / "staging.json").write_text('{"metadata": {"template": "./main.json"}, '
+                                           '"parameters": {"acrSku": {"value": "Premium"}}}')
+    # a parameter file that names the registry type is parsed, and is still a parameter file
+    (tmp_path / "prod.json").write_text(
+        '{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", '
+        '"parameters": {"kind": {"value": "Microsoft.ContainerRegistry/registries"}}}')
+    (tmp_path / "other.json").write_text('{"resources": [], "metadata": {"template": "x"}}')  # has resources
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["--dry-run", "--no-color", "-j", jobs, "--format", "json", "."])
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["files_scanned"] == 2  # main.json and other.json
