@@ -232,12 +232,64 @@ def choose_strategy(registry: Registry, requested: str) -> tuple[str, str]:
         return "disable", ("public network access is turned off (--strategy disable); clients must use "
                            "private endpoints")
     if requested == "deny":
-        return "deny", ("the firewall denies everything except the allowed IP rules (--strategy deny)")
+        return "deny", "the firewall denies by default (--strategy deny)"
     if registry.has_private_endpoint:
         return "disable", ("the template gives this registry a private endpoint, so clients can reach it "
                            "privately; public network access is turned off")
     return "deny", ("the template gives this registry no private endpoint, so turning public access off could "
-                    "cut off its clients; the firewall denies everything except the allowed IP rules instead")
+                    "cut off its clients; the firewall denies by default instead")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who still reaches the registry over its public endpoint once the firewall denies by
+    default: addresses from networkRuleSet.ipRules (if it will list any) and trusted Azure
+    services (True: networkRuleBypassOptions is or defaults to AzureServices; False: None;
+    None: not known, e.g. an expression). Private endpoints are not behind the firewall."""
+
+    ip_rules: bool
+    trusted: bool | None
+
+
+def _access_after_deny(registry: Registry, rules: tuple[str, ...], adds_bypass: bool) -> Access:
+    array = registry.ip_rules
+    if rules:
+        listed = True
+    elif array is None or array.kind == "null":
+        listed = False
+    elif array.kind == "array":
+        listed = bool(array.items)
+    else:
+        listed = True  # an expression: whatever addresses it gives
+    bypass = registry.bypass
+    if adds_bypass:
+        trusted: bool | None = True
+    elif bypass.value is not None:
+        trusted = bypass.value.lower() == "azureservices"
+    elif bypass.origin == Origin.ABSENT and (registry.api_version.value is None
+                                             or supports(registry.api_version.value, "networkRuleBypassOptions")):
+        trusted = True  # not set: a registry allows trusted services by default
+    else:
+        trusted = None
+    return Access(listed, trusted)
+
+
+def _deny_effect(access: Access, registry: Registry, adds_bypass: bool) -> str:
+    """What a Deny firewall lets through, as the "why" of a deny fix says it. Trusted services
+    are left to the networkRuleBypassOptions change when the fix adds that itself."""
+    rules = "params.networkRuleSetIpRules" if registry.flavor == "avm-module" else "networkRuleSet.ipRules"
+    if access.ip_rules:
+        effect = f"only the addresses in {rules} get in over the public endpoint"
+    else:
+        effect = f"no public address gets in until {rules} lists some (--ip-rule)"
+    if adds_bypass or access.trusted is None:
+        return effect
+    bypass = registry.bypass
+    setting = (f"networkRuleBypassOptions is '{bypass.value}'" + (f", {bypass.detail}" if bypass.detail else "")
+               if bypass.value else "networkRuleBypassOptions defaults to 'AzureServices'")
+    if access.trusted:
+        return f"{effect}; trusted Azure services still get in ({setting})"
+    return f"{effect}; trusted Azure services are turned away too ({setting})"
 
 
 def plan_registry(registry: Registry, options: Options, strategy: str | None = None,
@@ -260,7 +312,7 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
                 # the firewall is the fallback that cuts off no one the template shows
                 chosen = "deny"
                 why = ("the template gives this registry a private endpoint, but its publicNetworkAccess is an "
-                       "expression; the firewall denies everything except the allowed IP rules instead")
+                       "expression; the firewall denies by default instead")
             else:
                 # never the other way round by itself: with no private endpoint, turning public
                 # access off could cut off every client; that is the user's call
@@ -269,6 +321,11 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     result.strategy = chosen
     builder = _Builder(registry, options.unsafe_fixes)
     rules = tuple(ip_rules if ip_rules is not None else options.ip_rules)
+    adds_bypass = (chosen == "deny" and registry.flavor != "avm-module" and options.trusted_services
+                   and registry.bypass.origin == Origin.ABSENT and registry.bypass.node is None)
+    access = _access_after_deny(registry, rules, adds_bypass) if chosen == "deny" else Access(False, None)
+    if chosen == "deny":
+        why = f"{why}: {_deny_effect(access, registry, adds_bypass)}"
 
     if registry.flavor == "avm-module":
         _plan_module_network(builder, registry, chosen, why, rules)
@@ -277,10 +334,12 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
                              "publicNetworkAccess")
         builder.written.add("publicNetworkAccess")
     else:
-        if options.trusted_services and registry.bypass.origin == Origin.ABSENT and registry.bypass.node is None:
+        if adds_bypass:
             builder.set_property(registry.bypass, ("properties", "networkRuleBypassOptions"), "AzureServices",
+                                 # (ACR Tasks are no longer let in by this alone: since June 2025
+                                 # they also need networkRuleBypassAllowedForTasks)
                                  "trusted Azure services (Defender for Containers vulnerability scanning, "
-                                 "ACR Tasks) keep access through the firewall", "networkRuleBypassOptions")
+                                 "`az acr import`) keep access through the firewall", "networkRuleBypassOptions")
             builder.written.add("networkRuleBypassOptions")
         network_rule_set_exists = registry.network_rule_set is not None
         if registry.default_action.origin == Origin.ABSENT and not network_rule_set_exists and rules:
@@ -317,16 +376,20 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     result.notes.extend(builder.fix_notes)
     result.notes.extend(builder.unsafe_notes)
     if registry.clients:
-        result.notes.append(_clients_note(registry.clients, chosen))
+        result.notes.append(_clients_note(registry.clients, chosen, access))
     return result
 
 
-def _clients_note(clients: list[str], strategy: str) -> str:
+def _clients_note(clients: list[str], strategy: str, access: Access) -> str:
     """What the fix means for the template's own image pulls (an App Service pulling with the
     admin credentials is not a trusted service: the firewall turns it away)."""
     who = ", ".join(clients[:3]) + (f" and {len(clients) - 3} more" if len(clients) > 3 else "")
-    let_in = ("private endpoints" if strategy == "disable" else
-              "the allowed IP addresses, trusted Azure services and private endpoints")
+    if strategy == "disable":
+        let_in = "private endpoints"
+    else:
+        ways = (["the addresses in networkRuleSet.ipRules"] if access.ip_rules else []) \
+            + (["trusted Azure services"] if access.trusted else []) + ["private endpoints"]
+        let_in = ", ".join(ways[:-1]) + (" and " if len(ways) > 1 else "") + ways[-1]
     return (f"{who} in this template pull{'s' if len(clients) == 1 else ''} from this registry; after the fix only "
             f"{let_in} get through, so give {'it' if len(clients) == 1 else 'them'} a private endpoint"
             + (f" or allow {'its' if len(clients) == 1 else 'their'} outbound addresses (--ip-rule)"
@@ -354,9 +417,8 @@ def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why
         return
     if registry.ip_rules is None:
         builder.ensure(("params", "networkRuleSetIpRules"), entries, "params.networkRuleSetIpRules",  # type: ignore[arg-type]
-                        why + (" (given networkRuleSetIpRules, even [], the module writes a networkRuleSet; "
-                               "[] allows no public IP)" if not entries else
-                               " (given networkRuleSetIpRules, the module writes a networkRuleSet)"))
+                        why + ("; given networkRuleSetIpRules, even [], the module writes a networkRuleSet" if not entries
+                               else "; given networkRuleSetIpRules, the module writes a networkRuleSet"))
     elif rules:
         _add_ip_rules(builder, registry, rules)
     action = registry.module_action
