@@ -219,7 +219,9 @@ class Registry:
     """One ``Microsoft.ContainerRegistry/registries`` resource as a reader found it."""
 
     doc: Document
-    name: str               # display name: literal name, else symbolic name, else expression text
+    # The name suppressions, overrides and fingerprints match: the literal name, else the
+    # symbolic name, else the expression text. What people read is ``label`` / ``shown_name``.
+    name: str
     node: Node              # the resource object (ARM) / body object (Bicep)
     line: int
     api_version: Resolved
@@ -253,6 +255,21 @@ class Registry:
     # The condition the registry is deployed under (`if (...)` in Bicep, `condition` in ARM),
     # as written; None when it is always deployed.
     condition_text: str | None = None
+    # The name as reports show it: the value the name resolves to (a parameter default or
+    # file, a module caller), else the name expression in a short readable form (the Bicep
+    # source text; ARM's `[format('{0}acr', parameters('prefix'))]` as `format('{0}acr', prefix)`).
+    # None: ``name`` itself is the literal name.
+    shown_name: str | None = None
+    shown_is_expression: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return self.shown_name if self.shown_name is not None else self.name
+
+    @property
+    def label(self) -> str:
+        """The name for a sentence: 'contosoacr', or `format('{0}acr', prefix)` for an expression."""
+        return f"`{self.display_name}`" if self.shown_is_expression else f"'{self.display_name}'"
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

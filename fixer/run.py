@@ -153,9 +153,19 @@ def display_path(path: Path, root: Path) -> str:
     return Path(path).as_posix()
 
 
+def _names_to_match(registry: Registry) -> list[str]:
+    """``name`` (literal, else symbolic), and the name it resolves to when reports show that
+    one (a Bicep parameter default); never a name expression's readable form."""
+    names = [registry.name]
+    if registry.shown_name is not None and not registry.shown_is_expression:
+        names.append(registry.shown_name)
+    return names
+
+
 def _override_for(registry: Registry, rel: str, overrides: Iterable[RegistryOverride]) -> RegistryOverride | None:
     for override in overrides:
-        if override.name and not fnmatch.fnmatch(registry.name.lower(), override.name.lower()):
+        if override.name and not any(fnmatch.fnmatch(name.lower(), override.name.lower())
+                                     for name in _names_to_match(registry)):
             continue
         if override.path and not match_path(override.path, rel):
             continue

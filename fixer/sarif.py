@@ -86,7 +86,7 @@ def _result(result: RunResult, file_result: FileResult, plan: Any) -> dict[str, 
     uri = file_result.display
     column = registry.doc.source.column_of(registry.node.start)
     level = "warning" if plan.verdict.value == "unknown" else "error"
-    text = f"Registry '{registry.name}' is {plan.problem or 'open to the internet'}."
+    text = f"Registry {registry.label} is {plan.problem or 'open to the internet'}."
     if status == "fix" and plan.fix is not None:
         text += f" Fix: {plan.fix.message}."
     elif status == "manual" and plan.manual:
@@ -103,7 +103,7 @@ def _result(result: RunResult, file_result: FileResult, plan: Any) -> dict[str, 
                 "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
                 "region": {"startLine": registry.line, "startColumn": column},
             },
-            "logicalLocations": [{"name": registry.name, "kind": "resource"}],
+            "logicalLocations": [{"name": registry.display_name, "kind": "resource"}],
         }],
         "partialFingerprints": {"acrFixRegistry/v1": _fingerprint(uri, registry.name, registry.index)},
     }

@@ -580,6 +580,7 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
 
     name_node = resource.get("name")
     name_res = resolve(name_node, scope, "name")
+    shown_name = None
     if name_res.value:
         name = name_res.value
     elif symbolic:
@@ -588,6 +589,8 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
         name = name_node.value
     else:
         name = "(unnamed)"
+    if not name_res.value and name_node is not None and name_node.kind == "string" and _is_expression(name_node.value):
+        shown_name = readable_expression(name_node.value, scope)
 
     def field_of(parent: Node | None, parent_present: Node | None, key: str, what: str) -> Resolved:
         if parent_present is not None and parent is None:
@@ -643,6 +646,8 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
     return Registry(
         doc=doc,
         name=name,
+        shown_name=shown_name,
+        shown_is_expression=shown_name is not None,
         node=resource,
         line=doc.line(resource),
         api_version=api_res,
@@ -662,6 +667,31 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
         inline_ignore=(ignore.group(1).strip() or "no reason given") if ignore else None,
         checkov_skip=(checkov.group(1).strip() or "CKV_AZURE_139 skipped") if checkov else None,
     )
+
+
+def _is_expression(value: object) -> bool:
+    """`[...]` is an ARM expression; `[[...` is a literal that starts with a bracket."""
+    return isinstance(value, str) and value.startswith("[") and value.endswith("]") and not value.startswith("[[")
+
+
+_SCOPE_LOOKUP = re.compile(r"\b(parameters|variables)\(\s*'([^']*)'\s*\)", re.IGNORECASE)
+
+
+def readable_expression(text: str, scope: Scope | None = None, depth: int = 0) -> str:
+    """An ARM expression as a report shows it: without its brackets, `parameters('x')` and
+    `variables('x')` as plain `x` (as Bicep writes them), a variable that is the whole
+    expression followed to its own expression, whitespace collapsed, at most 80 characters.
+    `[format('{0}acr', parameters('prefix'))]` -> `format('{0}acr', prefix)`."""
+    inner = text.strip()
+    if inner.startswith("[") and inner.endswith("]"):
+        inner = inner[1:-1].strip()
+    whole = _SCOPE_LOOKUP.fullmatch(inner)
+    if whole and whole.group(1).lower() == "variables" and scope is not None and depth < 3:
+        value = scope.variable(whole.group(2))
+        if value is not None and value.kind == "string" and _is_expression(value.value):
+            return readable_expression(value.value, scope, depth + 1)
+    flat = " ".join(_SCOPE_LOOKUP.sub(lambda m: m.group(2), inner).split())
+    return flat if len(flat) <= 80 else flat[:77] + "..."
 
 
 def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: str, registry_count: int) -> list[str]:
@@ -684,7 +714,7 @@ def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: st
             kind, name = resource.get("type"), resource.get("name")
             label = kind.value if kind is not None and kind.kind == "string" else "a resource"
             if name is not None and name.kind == "string":
-                label += f" '{name.value}'"
+                label += f" `{readable_expression(name.value)}`" if _is_expression(name.value) else f" '{name.value}'"
             found.append(f"{label} (line {doc.line(resource)})")
     return found
 

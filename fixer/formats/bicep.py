@@ -1922,6 +1922,7 @@ def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_R
         bypass = Resolved(Origin.EXPRESSION, value="AzureServices", doc=doc, detail="the module's default")
     name_node = params_obj.get("name") if params_obj is not None else None
     name = name_node.value if name_node is not None and name_node.kind == "string" else module.symbolic
+    shown_name, shown_is_expression = _shown_name(doc, resolver, name_node)
     resource_view = _Resource(module.symbolic, Node("string", module.start, module.start), body, False,
                               module.start, module.end, module.start, module.syntax, False, False)
     comments = _comments_of(doc, syntax, resource_view)
@@ -1930,6 +1931,8 @@ def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_R
     return Registry(
         doc=doc,
         name=name,
+        shown_name=shown_name,
+        shown_is_expression=shown_is_expression,
         node=body,
         line=doc.line(module.start),
         api_version=Resolved(Origin.ABSENT, doc=doc),
@@ -1994,6 +1997,7 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
 
     name_node = body.get("name")
     name = name_node.value if name_node is not None and name_node.kind == "string" else resource.symbolic
+    shown_name, shown_is_expression = _shown_name(doc, resolver, name_node)
 
     api_version, api_edit = _api_version(doc, resource)
     comments = _comments_of(doc, syntax, resource)
@@ -2008,6 +2012,8 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
     return Registry(
         doc=doc,
         name=name,
+        shown_name=shown_name,
+        shown_is_expression=shown_is_expression,
         node=body,
         line=doc.line(resource.start),
         api_version=api_version,
@@ -2121,6 +2127,28 @@ def _condition_text(syntax: _Syntax, declaration: SyntaxNode) -> str | None:
             return None
         value = value.child_by_field_name("body")
     return None
+
+
+def _shown_name(doc: Document, resolver: _Resolver, name_node: Node | None) -> tuple[str | None, bool]:
+    """How reports show a registry whose name is not a string literal: the value it resolves
+    to (a parameter default or file, a module caller, a variable), else the expression's
+    source text, shortened (the one a variable holds when the name is that variable, as
+    ARM's readable_expression does)
+    (None, False) for a literal name or none."""
+    if name_node is None or name_node.kind == "string":
+        return None, False
+    resolved = resolver.resolve(doc, name_node, "name")
+    if resolved.value and resolved.origin != Origin.NO_VALUE:  # '' (a placeholder default) names nothing
+        return resolved.value, False
+    # a variable is followed (its expression is fixed in the file); a parameter is not
+    variables = _syntax_of(doc).variables
+    source = name_node
+    for _ in range(3):
+        inner = variables.get(str(source.value).strip()) if source.kind == "expr" else None
+        if inner is None or inner.kind != "expr":
+            break
+        source = inner
+    return _short(str(source.value)), True
 
 
 def _clients(doc: Document, syntax: _Syntax, registry: _Resource) -> list[str]:
