@@ -252,6 +252,9 @@ class Registry:
     # Other resources of the template that pull from the registry (its login server or
     # credentials), e.g. "Microsoft.Web/sites 'app' (line 41)": a fix may cut them off.
     clients: list[str] = field(default_factory=list)
+    # Resources (deployment scripts) that run `az acr import` into or from the registry: the
+    # registry service does the copy, which passes a closed registry as a trusted service.
+    importers: list[str] = field(default_factory=list)
     # The condition the registry is deployed under (`if (...)` in Bicep, `condition` in ARM),
     # as written; None when it is always deployed.
     condition_text: str | None = None

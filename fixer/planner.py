@@ -242,16 +242,17 @@ def choose_strategy(registry: Registry, requested: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Access:
-    """Who still reaches the registry over its public endpoint once the firewall denies by
-    default: addresses from networkRuleSet.ipRules (if it will list any) and trusted Azure
-    services (True: networkRuleBypassOptions is or defaults to AzureServices; False: None;
-    None: not known, e.g. an expression). Private endpoints are not behind the firewall."""
+    """Who still reaches the registry after the fix besides its private endpoints: addresses
+    from networkRuleSet.ipRules (a deny fix, if it will list any) and trusted Azure services
+    (True: networkRuleBypassOptions is or defaults to AzureServices; False: None; None: not
+    known, e.g. an expression). Trusted services pass a Deny firewall and disabled public
+    access alike."""
 
     ip_rules: bool
     trusted: bool | None
 
 
-def _access_after_deny(registry: Registry, rules: tuple[str, ...], adds_bypass: bool) -> Access:
+def _access_after(registry: Registry, rules: tuple[str, ...], adds_bypass: bool) -> Access:
     array = registry.ip_rules
     if rules:
         listed = True
@@ -323,7 +324,7 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     rules = tuple(ip_rules if ip_rules is not None else options.ip_rules)
     adds_bypass = (chosen == "deny" and registry.flavor != "avm-module" and options.trusted_services
                    and registry.bypass.origin == Origin.ABSENT and registry.bypass.node is None)
-    access = _access_after_deny(registry, rules, adds_bypass) if chosen == "deny" else Access(False, None)
+    access = _access_after(registry, rules if chosen == "deny" else (), adds_bypass)
     if chosen == "deny":
         why = f"{why}: {_deny_effect(access, registry, adds_bypass)}"
 
@@ -377,7 +378,32 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     result.notes.extend(builder.unsafe_notes)
     if registry.clients:
         result.notes.append(_clients_note(registry.clients, chosen, access))
+    if registry.importers:
+        result.notes.append(_importers_note(registry.importers, access, registry.bypass, adds_bypass))
     return result
+
+
+def _importers_note(importers: list[str], access: Access, bypass: Resolved, adds_bypass: bool) -> str:
+    """What the fix means for the template's `az acr import` scripts. The script only calls
+    the management API (importImage): the registry service copies the images itself, and a
+    closed registry (Deny firewall, disabled public access, private endpoint) lets that copy
+    through only as a trusted service. So the script's own address, private endpoints and
+    IP rules do not matter; networkRuleBypassOptions does."""
+    who = ", ".join(importers[:3]) + (f" and {len(importers) - 3} more" if len(importers) > 3 else "")
+    verb = "imports" if len(importers) == 1 else "import"
+    head = (f"{who} in this template {verb} images with `az acr import`: the registry service copies them "
+            "itself, and a closed registry lets that through only for trusted Azure services")
+    if access.trusted is None:
+        return head + "; make sure networkRuleBypassOptions is 'AzureServices', or the import fails after the fix"
+    if not access.trusted:
+        return head + ("; networkRuleBypassOptions is 'None', so the import fails after the fix: set it to "
+                       "'AzureServices'")
+    setting = ("networkRuleBypassOptions 'AzureServices', which the fix adds" if adds_bypass else
+               "networkRuleBypassOptions is 'AzureServices'" if bypass.value else
+               "networkRuleBypassOptions defaults to 'AzureServices'")
+    one = len(importers) == 1
+    return head + (f" ({setting}), so {'it keeps' if one else 'they keep'} working; "
+                   f"{'it needs' if one else 'they need'} no IP rule or private endpoint")
 
 
 def _clients_note(clients: list[str], strategy: str, access: Access) -> str:

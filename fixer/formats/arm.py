@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import REGISTRY_TYPE
 from ..edits import Edit, detect_indent_unit, insert_entries, line_start
+from .base import imports_images
 from ..errors import ParseError
 from ..model import Document, Node, Origin, Registry, Resolved
 from ..source import SourceFile
@@ -472,7 +473,8 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         container, scope, parent_type = work.pop(0)
         for symbolic, resource in _iter_resources(container):
             if lowered.find("loginserver", resource.start, resource.end) >= 0 or \
-                    lowered.find("listcredentials(", resource.start, resource.end) >= 0:
+                    lowered.find("listcredentials(", resource.start, resource.end) >= 0 or \
+                    imports_images(lowered, resource.start, resource.end):
                 pulling.append((resource, scope))
             if resource._expand is not None and not _may_matter(doc.source.text, resource):
                 continue  # an unparsed resource that mentions no registry, deployment or endpoint
@@ -494,8 +496,9 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         registry.index = index
         registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets,
                                                               sum(1 for r in registries if not r.existing))
-        registry.clients = _clients(doc, registry, [r for r, s in pulling if s is scopes.get(id(registry.node))],
-                                    lowered, sum(1 for r in registries if not r.existing))
+        registry.clients, registry.importers = _clients(
+            doc, registry, [r for r, s in pulling if s is scopes.get(id(registry.node))],
+            lowered, sum(1 for r in registries if not r.existing))
     _mark_shared_definitions(doc, registries, deployments)
     return registries
 
@@ -694,17 +697,19 @@ def readable_expression(text: str, scope: Scope | None = None, depth: int = 0) -
     return flat if len(flat) <= 80 else flat[:77] + "..."
 
 
-def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: str, registry_count: int) -> list[str]:
-    """The resources among ``pulling`` (they read a login server or registry credentials, in
-    the registry's own scope: a name expression means another thing in another nested
-    template) that name this registry (by type, with one registry in the template; else by
-    its name expression or symbolic name), described for a note. ``lowered``: the text,
-    lower-case."""
+def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: str,
+             registry_count: int) -> tuple[list[str], list[str]]:
+    """The resources among ``pulling`` (they read a login server or registry credentials, or
+    run `az acr import`, in the registry's own scope: a name expression means another thing
+    in another nested template) that name this registry (by type, with one registry in the
+    template; else by its name expression or symbolic name), described for a note: (those
+    that pull, those that import). ``lowered``: the text, lower-case."""
     names = {n.lower().strip("[]") for n in (registry.name, registry.symbolic) if n}
     name_node = registry.node.get("name")
     if name_node is not None and name_node.kind == "string":
         names.add(name_node.value.lower().strip("[]"))
-    found = []
+    found: list[str] = []
+    importing: list[tuple[Node, str]] = []
     for resource in pulling:
         if resource.start <= registry.node.start < resource.end or registry.node.start <= resource.start < registry.node.end:
             continue  # the registry itself, a child of it, or the nested deployment that holds it
@@ -715,8 +720,15 @@ def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: st
             label = kind.value if kind is not None and kind.kind == "string" else "a resource"
             if name is not None and name.kind == "string":
                 label += f" `{readable_expression(name.value)}`" if _is_expression(name.value) else f" '{name.value}'"
-            found.append(f"{label} (line {doc.line(resource)})")
-    return found
+            label = f"{label} (line {doc.line(resource)})"
+            if imports_images(lowered, start, end):
+                importing.append((resource, label))
+            else:
+                found.append(label)
+    # a deployment that holds the importing script (outer scope) is the same importer: the script names it
+    importers = [label for resource, label in importing
+                 if not any(o is not resource and resource.start <= o.start and o.end <= resource.end for o, _ in importing)]
+    return found, importers
 
 
 _VARIABLE_CALL = re.compile(r"variables\(\s*'([^']+)'\s*\)", re.IGNORECASE)
