@@ -46,6 +46,19 @@ _PARAMETERS_SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*deploymentparameters',
 _TEMPLATE_LINK = re.compile(rb'"template"\s*:\s*"[^"\n]+"')
 
 
+def _linked_parameter_file(path: Path) -> bool:
+    """A .json file named like a template that is a parameter file by its content
+    (`staging.json` with `metadata.template`)."""
+    if path.suffix.lower() not in (".json", ".jsonc"):
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
+    return _looks_like_parameter_file(head)
+
+
 def _looks_like_parameter_file(raw: bytes) -> bool:
     if _PARAMETERS_SCHEMA.search(raw):
         return True
@@ -306,7 +319,8 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
         # looked up in the whole tree under the root, not only among the files given.
         seen = {os.path.abspath(t) for t in templates}
         for path in found.files:
-            template = template_of_parameter_file(path) if is_parameter_file(path) else None
+            template = template_of_parameter_file(path) \
+                if is_parameter_file(path) or _linked_parameter_file(path) else None
             if template is not None and os.path.abspath(template) not in seen:
                 seen.add(os.path.abspath(template))
                 templates.append(template)

@@ -200,3 +200,13 @@ def test_summary_counts_parameter_files_linked_by_metadata_as_parameter_files(tm
     result = CliRunner().invoke(app, ["--dry-run", "--no-color", "-j", jobs, "--format", "json", "."])
     summary = json.loads(result.stdout)["summary"]
     assert summary["files_scanned"] == 2  # main.json and other.json
+
+
+def test_a_parameter_file_linked_by_metadata_given_alone_brings_its_template(tmp_path, monkeypatch):
+    shutil.copytree(GOLDEN / "arm_metadata_template_link" / "input", tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    result = invoke("--dry-run", "staging.json")  # what a pre-commit hook passes
+    assert result.exit_code == 1
+    assert "azuredeploy.json:9: registry 'acrrepro'" in result.stdout
+    assert "+++ b/staging.json" in result.stdout
+    assert "1 template file(s)" in result.stdout
