@@ -60,9 +60,10 @@ def _linked_parameter_file(path: Path) -> bool:
 
 
 def _looks_like_parameter_file(raw: bytes) -> bool:
-    if _PARAMETERS_SCHEMA.search(raw):
+    head = raw[:8192]  # where a parameter file says what it is (this runs for every .json file)
+    if _PARAMETERS_SCHEMA.search(head):
         return True
-    return _TEMPLATE_LINK.search(raw) is not None and b'"resources"' not in raw
+    return _TEMPLATE_LINK.search(head) is not None and b'"resources"' not in raw
 
 Suppressor = Callable[[Registry, str], "str | None"]
 
