@@ -138,6 +138,16 @@ def line_end_if_only_trivia(text: str, pos: int) -> int:
     return pos
 
 
+def _after_block_comments(text: str, pos: int, close: int) -> int:
+    """The end of the block comments between ``pos`` and a closing bracket at ``close`` on the
+    same line (`{ name: 'Basic' /* note */ }`), else ``pos``: entries added to a one-line
+    container go after the comment, which stays with the element it follows."""
+    between = text[pos:close].rstrip(" \t")
+    if between.strip() and _BLOCK_COMMENTS_ONLY.fullmatch(between):
+        return pos + len(between)
+    return pos
+
+
 def _crowded_line(text: str, offset: int) -> bool:
     """True when the line before ``offset`` holds more structure than an indented key:
     the file lays objects out on one line (minified JSON)."""
@@ -180,8 +190,10 @@ def insert_entries(text: str, eol: str, unit: str, container: Any, values: list[
     if same_line(text, container.start, starts[-1]) and same_line(text, last.end, container.end):
         joined = joiner.join(compact)
         if trailing_comma is not None:
-            return [Edit(trailing_comma + 1, trailing_comma + 1, joiner[1:] + joined + ",")]
-        return [Edit(last.end, last.end, joiner + joined)]
+            at = _after_block_comments(text, trailing_comma + 1, container.end - 1)
+            return [Edit(at, at, joiner[1:] + joined + ",")]
+        at = _after_block_comments(text, last.end, container.end - 1)
+        return [Edit(at, at, joiner + joined)]
     indent = indent_at(text, starts[-1])
     rendered = multi(indent)
     if trailing_comma is not None:

@@ -100,7 +100,7 @@ def _file_section(result: RunResult, file_result: FileResult) -> dict[str, Any] 
         lines.append("Left alone on purpose (suppressed):")
         lines.append("")
         for plan in suppressed:
-            lines.append(f"- `{_code(plan.registry.name)}` (line {plan.registry.line}): {_inline(plan.suppressed or '')}")
+            lines.append(f"- {_name(plan.registry)} (line {plan.registry.line}): {_inline(plan.suppressed or '')}")
         lines.append("")
     manual = [p for p in plans if p.status == "manual"]
     if manual:
@@ -109,7 +109,7 @@ def _file_section(result: RunResult, file_result: FileResult) -> dict[str, Any] 
         for plan in manual:
             reasons = "; ".join(plan.manual) or "acr-fix cannot change this registry safely"
             problem = f"{_inline(plan.problem)}. " if plan.problem else ""
-            lines.append(f"- `{_code(plan.registry.name)}` (line {plan.registry.line}): {problem}To do: {_inline(reasons)}")
+            lines.append(f"- {_name(plan.registry)} (line {plan.registry.line}): {problem}To do: {_inline(reasons)}")
         lines.append("")
     diff = file_result.diff.replace("\r\n", "\n") if file_result.diff else None
     return {"lines": lines, "diff": diff}
@@ -130,7 +130,12 @@ def _row(result: RunResult, file_result: FileResult, plan: Any) -> list[str]:
     fix = "; ".join(whats) or (plan.fix.message if plan.fix is not None else "")
     why = "; ".join(dict.fromkeys(whys))
     cost = COST_NOTE if plan.sku_upgrade else ""
-    return [f"`{_code(registry.name)}`", str(registry.line), _cell(plan.problem or ""), _cell(fix), _cell(why), cost]
+    return [_name(registry), str(registry.line), _cell(plan.problem or ""), _cell(fix), _cell(why), cost]
+
+
+def _name(registry: Any) -> str:
+    """The registry's name as code; a name that is an expression says so."""
+    return f"`{_code(registry.display_name)}`" + (" (expression)" if registry.shown_is_expression else "")
 
 
 def _cell(text: str) -> str:

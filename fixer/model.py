@@ -227,7 +227,9 @@ class Registry:
     """One ``Microsoft.ContainerRegistry/registries`` resource as a reader found it."""
 
     doc: Document
-    name: str               # display name: literal name, else symbolic name, else expression text
+    # The name suppressions, overrides and fingerprints match: the literal name, else the
+    # symbolic name, else the expression text. What people read is ``label`` / ``shown_name``.
+    name: str
     node: Node              # the resource object (ARM) / body object (Bicep)
     line: int
     api_version: Resolved
@@ -266,9 +268,6 @@ class Registry:
     output_clients: list[str] = field(default_factory=list)
     # classic-module / unreadable-module: the module reference, as written
     module_path: str | None = None
-    # The condition the registry is deployed under (`if (...)` in Bicep, `condition` in ARM),
-    # as written; None when it is always deployed.
-    condition_text: str | None = None
     # Where the declaration begins when that is not where ``node`` does (Bicep: the
     # `resource`/`module` keyword, not the body's brace): reports point there.
     declared_at: int | None = None
@@ -276,6 +275,28 @@ class Registry:
     @property
     def column(self) -> int:
         return self.doc.source.column_of(self.node.start if self.declared_at is None else self.declared_at)
+
+    # Resources (deployment scripts) that run `az acr import` into or from the registry: the
+    # registry service does the copy, which passes a closed registry as a trusted service.
+    importers: list[str] = field(default_factory=list)
+    # The condition the registry is deployed under (`if (...)` in Bicep, `condition` in ARM),
+    # as written; None when it is always deployed.
+    condition_text: str | None = None
+    # The name as reports show it: the value the name resolves to (a parameter default or
+    # file, a module caller), else the name expression in a short readable form (the Bicep
+    # source text; ARM's `[format('{0}acr', parameters('prefix'))]` as `format('{0}acr', prefix)`).
+    # None: ``name`` itself is the literal name.
+    shown_name: str | None = None
+    shown_is_expression: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return self.shown_name if self.shown_name is not None else self.name
+
+    @property
+    def label(self) -> str:
+        """The name for a sentence: 'contosoacr', or `format('{0}acr', prefix)` for an expression."""
+        return f"`{self.display_name}`" if self.shown_is_expression else f"'{self.display_name}'"
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

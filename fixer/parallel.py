@@ -64,27 +64,31 @@ def _chunks(ordered: list[Path], target: int) -> list[list[Path]]:
 
 
 def _run_chunk(chunk: list[Path], state: dict[str, Any],
-               on_file: Callable[[Any], None] | None = None) -> tuple[list[Any], list[str]]:
+               on_file: Callable[[Any], None] | None = None) -> tuple[list[Any], list[str], list[str]]:
     """The whole pipeline (analyse, plan, edit, verify) for one chunk, with a workspace of its
-    own: what it parsed is freed when it ends. Returns the results worth reporting."""
+    own: what it parsed is freed when it ends. Returns the results worth reporting, the
+    warnings, and the files of the chunk that turned out to be parameter files."""
     from .run import RunResult, _apply_and_verify, _release_parse_state, analyse_file, load_document
 
     workspace = Workspace(loader=load_document, files=state["files"], max_file_size=state["options"].max_file_size,
                           cache=state["cache"])
     partial = RunResult(root=state["root"])
+    parameter_files: list[str] = []
     for path in chunk:
         file_result = analyse_file(path, workspace, state["options"], state["root"], state["suppressor"])
         if file_result.plans or file_result.error:
             partial.files.append(file_result)
+        if file_result.role == "parameters":
+            parameter_files.append(os.path.abspath(path))
         if on_file is not None:
             on_file(file_result)
     _apply_and_verify(partial, workspace, state["options"], state["root"])
     _release_parse_state(partial, state["keep_new_texts"])  # what the reports do not need is not kept (or sent back)
     suppressions = state["suppressions"]
-    return partial.files, list(suppressions.warnings) if suppressions is not None else []
+    return partial.files, list(suppressions.warnings) if suppressions is not None else [], parameter_files
 
 
-def _chunk_worker(index: int) -> tuple[list[Any], list[str]]:
+def _chunk_worker(index: int) -> tuple[list[Any], list[str], list[str]]:
     """A worker's task: the chunk at ``index`` of the state it inherited when it was forked."""
     return _run_chunk(_CHUNK_STATE["chunks"][index], _CHUNK_STATE)
 
@@ -115,12 +119,13 @@ def _conflicts(per_chunk: list[list[Any]]) -> list[list[int]]:
 def run_in_chunks(templates: list[Path], files: list[Path], options: Options, root: Path,
                   suppressor: Any, suppressions: Any, jobs: int,
                   progress: Callable[[int, int, int], None] | None,
-                  keep_new_texts: bool = True, at_once: bool = False) -> tuple[list[Any], list[str]] | None:
+                  keep_new_texts: bool = True, at_once: bool = False) -> tuple[list[Any], list[str], set[str]] | None:
     """Run the pipeline chunk by chunk, in ``jobs`` worker processes (or in this one when
     ``jobs`` is 1), so memory follows a chunk, not the repository. Chunks that changed the
     same file are run again together, so their edits are merged and verified as one. None
     if that still leaves two results for one file (the caller then runs everything
-    ``at_once``: one chunk, in this process)."""
+    ``at_once``: one chunk, in this process). Returns the results, the warnings, and the
+    (absolute) paths among ``templates`` that turned out to be parameter files."""
     from .run import FileResult, load_document
 
     ordered = sorted(templates, key=lambda p: p.as_posix())
@@ -133,12 +138,14 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
                  suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts)
     per_chunk: list[list[FileResult]] = []
     warnings: list[str] = []
+    parameter_files: set[str] = set()
     done = registries = 0
     frozen = False
 
-    def collect(chunk_files: list[FileResult], chunk_warnings: list[str]) -> None:
+    def collect(chunk_files: list[FileResult], chunk_warnings: list[str], chunk_parameter_files: list[str]) -> None:
         per_chunk.append(chunk_files)
         warnings.extend(w for w in chunk_warnings if w not in warnings)
+        parameter_files.update(chunk_parameter_files)
 
     try:
         if jobs > 1:
@@ -156,8 +163,9 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
             if frozen:
                 gc.freeze()
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for index, (chunk_files, chunk_warnings) in enumerate(pool.imap(_chunk_worker, range(len(chunks)))):
-                    collect(chunk_files, chunk_warnings)
+                for index, (chunk_files, chunk_warnings, chunk_parameter_files) in \
+                        enumerate(pool.imap(_chunk_worker, range(len(chunks)))):
+                    collect(chunk_files, chunk_warnings, chunk_parameter_files)
                     done += len(chunks[index])
                     registries += sum(len(f.plans) for f in chunk_files)
                     if progress is not None:
@@ -175,7 +183,7 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
         for group in _conflicts(per_chunk):
             # templates of these chunks edit a file together (a shared parameter file, a
             # caller of two modules): run them as one chunk, here, so the edits are merged
-            together, chunk_warnings = _run_chunk([p for i in group for p in chunks[i]], state)
+            together, chunk_warnings, _ = _run_chunk([p for i in group for p in chunks[i]], state)
             warnings.extend(w for w in chunk_warnings if w not in warnings)
             per_chunk[group[0]] = together
             for i in group[1:]:
@@ -199,4 +207,4 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
             merged[key] = file_result
         elif previous.changed and not file_result.changed:
             previous.plans = previous.plans or file_result.plans
-    return list(merged.values()), warnings
+    return list(merged.values()), warnings, parameter_files

@@ -275,12 +275,65 @@ def choose_strategy(registry: Registry, requested: str) -> tuple[str, str]:
         return "disable", ("public network access is turned off (--strategy disable); clients must use "
                            "private endpoints")
     if requested == "deny":
-        return "deny", ("the firewall denies everything except the allowed IP rules (--strategy deny)")
+        return "deny", "the firewall denies by default (--strategy deny)"
     if registry.has_private_endpoint:
         return "disable", ("the template gives this registry a private endpoint, so clients can reach it "
                            "privately; public network access is turned off")
     return "deny", ("the template gives this registry no private endpoint, so turning public access off could "
-                    "cut off its clients; the firewall denies everything except the allowed IP rules instead")
+                    "cut off its clients; the firewall denies by default instead")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who still reaches the registry after the fix besides its private endpoints: addresses
+    from networkRuleSet.ipRules (a deny fix, if it will list any) and trusted Azure services
+    (True: networkRuleBypassOptions is or defaults to AzureServices; False: None; None: not
+    known, e.g. an expression). Trusted services pass a Deny firewall and disabled public
+    access alike."""
+
+    ip_rules: bool
+    trusted: bool | None
+
+
+def _access_after(registry: Registry, rules: tuple[str, ...], adds_bypass: bool) -> Access:
+    array = registry.ip_rules
+    if rules:
+        listed = True
+    elif array is None or array.kind == "null":
+        listed = False
+    elif array.kind == "array":
+        listed = bool(array.items)
+    else:
+        listed = True  # an expression: whatever addresses it gives
+    bypass = registry.bypass
+    if adds_bypass:
+        trusted: bool | None = True
+    elif bypass.value is not None:
+        trusted = bypass.value.lower() == "azureservices"
+    elif bypass.origin == Origin.ABSENT and (registry.api_version.value is None
+                                             or supports(registry.api_version.value, "networkRuleBypassOptions")):
+        trusted = True  # not set: a registry allows trusted services by default
+    else:
+        trusted = None
+    return Access(listed, trusted)
+
+
+def _deny_effect(access: Access, registry: Registry, adds_bypass: bool) -> str:
+    """What a Deny firewall lets through, as the "why" of a deny fix says it. Trusted services
+    are left to the networkRuleBypassOptions change when the fix adds that itself."""
+    rules = "params.networkRuleSetIpRules" if registry.flavor == "avm-module" else "networkRuleSet.ipRules"
+    if access.ip_rules:
+        effect = f"only the addresses in {rules} get in over the public endpoint"
+    else:
+        effect = f"no public address gets in until {rules} lists some (--ip-rule)"
+    if adds_bypass or access.trusted is None:
+        return effect
+    bypass = registry.bypass
+    setting = (f"networkRuleBypassOptions is '{bypass.value}'" + (f", {bypass.detail}" if bypass.detail else "")
+               if bypass.value else "networkRuleBypassOptions defaults to 'AzureServices'")
+    if access.trusted:
+        return f"{effect}; trusted Azure services still get in ({setting})"
+    return f"{effect}; trusted Azure services are turned away too ({setting})"
 
 
 def plan_registry(registry: Registry, options: Options, strategy: str | None = None,
@@ -305,7 +358,7 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
                 # the firewall is the fallback that cuts off no one the template shows
                 chosen = "deny"
                 why = ("the template gives this registry a private endpoint, but its publicNetworkAccess is an "
-                       "expression; the firewall denies everything except the allowed IP rules instead")
+                       "expression; the firewall denies by default instead")
             else:
                 # never the other way round by itself: with no private endpoint, turning public
                 # access off could cut off every client; that is the user's call
@@ -314,6 +367,11 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     result.strategy = chosen
     builder = _Builder(registry, options.unsafe_fixes)
     rules = tuple(ip_rules if ip_rules is not None else options.ip_rules)
+    adds_bypass = (chosen == "deny" and registry.flavor != "avm-module" and options.trusted_services
+                   and registry.bypass.origin == Origin.ABSENT and registry.bypass.node is None)
+    access = _access_after(registry, rules if chosen == "deny" else (), adds_bypass)
+    if chosen == "deny":
+        why = f"{why}: {_deny_effect(access, registry, adds_bypass)}"
 
     if registry.flavor == "avm-module":
         _plan_module_network(builder, registry, chosen, why, rules)
@@ -324,10 +382,12 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
                              "publicNetworkAccess")
         builder.written.add("publicNetworkAccess")
     else:
-        if options.trusted_services and registry.bypass.origin == Origin.ABSENT and registry.bypass.node is None:
+        if adds_bypass:
             builder.set_property(registry.bypass, ("properties", "networkRuleBypassOptions"), "AzureServices",
+                                 # (ACR Tasks are no longer let in by this alone: since June 2025
+                                 # they also need networkRuleBypassAllowedForTasks)
                                  "trusted Azure services (Defender for Containers vulnerability scanning, "
-                                 "ACR Tasks) keep access through the firewall", "networkRuleBypassOptions")
+                                 "`az acr import`) keep access through the firewall", "networkRuleBypassOptions")
             builder.written.add("networkRuleBypassOptions")
         network_rule_set_exists = registry.network_rule_set is not None
         if registry.default_action.origin == Origin.ABSENT and not network_rule_set_exists and rules:
@@ -364,7 +424,9 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     result.notes.extend(builder.fix_notes)
     result.notes.extend(builder.unsafe_notes)
     if registry.clients or registry.output_clients:
-        result.notes.append(_clients_note(registry.clients, chosen, registry.output_clients))
+        result.notes.append(_clients_note(registry.clients, chosen, access, registry.output_clients))
+    if registry.importers:
+        result.notes.append(_importers_note(registry.importers, access, registry.bypass, adds_bypass))
     return result
 
 
@@ -376,7 +438,30 @@ def _unreadable_module_advice(registry: Registry) -> str:
             "'acr-fix: ignore' comment giving the reason")
 
 
-def _clients_note(clients: list[str], strategy: str, through_outputs: list[str] | None = None) -> str:
+def _importers_note(importers: list[str], access: Access, bypass: Resolved, adds_bypass: bool) -> str:
+    """What the fix means for the template's `az acr import` scripts. The script only calls
+    the management API (importImage): the registry service copies the images itself, and a
+    closed registry (Deny firewall, disabled public access, private endpoint) lets that copy
+    through only as a trusted service. So the script's own address, private endpoints and
+    IP rules do not matter; networkRuleBypassOptions does."""
+    who = ", ".join(importers[:3]) + (f" and {len(importers) - 3} more" if len(importers) > 3 else "")
+    verb = "imports" if len(importers) == 1 else "import"
+    head = (f"{who} in this template {verb} images with `az acr import`: the registry service copies them "
+            "itself, and a closed registry lets that through only for trusted Azure services")
+    if access.trusted is None:
+        return head + "; make sure networkRuleBypassOptions is 'AzureServices', or the import fails after the fix"
+    if not access.trusted:
+        return head + ("; networkRuleBypassOptions is 'None', so the import fails after the fix: set it to "
+                       "'AzureServices'")
+    setting = ("networkRuleBypassOptions 'AzureServices', which the fix adds" if adds_bypass else
+               "networkRuleBypassOptions is 'AzureServices'" if bypass.value else
+               "networkRuleBypassOptions defaults to 'AzureServices'")
+    one = len(importers) == 1
+    return head + (f" ({setting}), so {'it keeps' if one else 'they keep'} working; "
+                   f"{'it needs' if one else 'they need'} no IP rule or private endpoint")
+
+
+def _clients_note(clients: list[str], strategy: str, access: Access, through_outputs: list[str] | None = None) -> str:
     """What the fix means for the template's own image pulls (an App Service pulling with the
     admin credentials is not a trusted service: the firewall turns it away). ``through_outputs``:
     pullers that reach the registry through module outputs (their labels name their file)."""
@@ -387,8 +472,12 @@ def _clients_note(clients: list[str], strategy: str, through_outputs: list[str] 
         ("", " through the outputs of the module that deploys it") if not clients else
         ("", " (in this template, or through the outputs of the module that deploys it)"))
     clients = listed
-    let_in = ("private endpoints" if strategy == "disable" else
-              "the allowed IP addresses, trusted Azure services and private endpoints")
+    if strategy == "disable":
+        let_in = "private endpoints"
+    else:
+        ways = (["the addresses in networkRuleSet.ipRules"] if access.ip_rules else []) \
+            + (["trusted Azure services"] if access.trusted else []) + ["private endpoints"]
+        let_in = ", ".join(ways[:-1]) + (" and " if len(ways) > 1 else "") + ways[-1]
     return (f"{who}{where} pull{'s' if len(clients) == 1 else ''} from this registry{how}; after the fix only "
             f"{let_in} get through, so give {'it' if len(clients) == 1 else 'them'} a private endpoint"
             + (f" or allow {'its' if len(clients) == 1 else 'their'} outbound addresses (--ip-rule)"
@@ -423,9 +512,8 @@ def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why
         return
     if registry.ip_rules is None or registry.ip_rules.kind == "null":
         builder.ensure(("params", "networkRuleSetIpRules"), entries, "params.networkRuleSetIpRules",  # type: ignore[arg-type]
-                        why + (" (given networkRuleSetIpRules, even [], the module writes a networkRuleSet; "
-                               "[] allows no public IP)" if not entries else
-                               " (given networkRuleSetIpRules, the module writes a networkRuleSet)"))
+                        why + ("; given networkRuleSetIpRules, even [], the module writes a networkRuleSet" if not entries
+                               else "; given networkRuleSetIpRules, the module writes a networkRuleSet"))
     elif rules:
         _add_ip_rules(builder, registry, rules)
     action = registry.module_action

@@ -84,7 +84,7 @@ def _not_checked(counts: dict[str, int]) -> str:
 def _plan_lines(file_result: FileResult, plan: Plan, written: bool, color: bool, root) -> list[str]:
     registry = plan.registry
     word, style = _status_word(plan, written)
-    head = f"{file_result.display}:{registry.line}: registry '{registry.name}': {_paint(word, style, color)}"
+    head = f"{file_result.display}:{registry.line}: registry {registry.label}: {_paint(word, style, color)}"
     lines = [head]
     if plan.status in ("pass", "existing", "not-applicable"):
         return lines
@@ -133,6 +133,8 @@ def plan_data(file_result: FileResult, plan: Plan, root=None) -> dict[str, Any]:
     registry = plan.registry
     data: dict[str, Any] = {
         "name": registry.name,
+        "display_name": registry.display_name,
+        "name_is_expression": registry.shown_is_expression,
         "symbolic_name": registry.symbolic,
         "line": registry.line,
         "column": registry.column,

@@ -10,6 +10,7 @@ import dataclasses
 import fnmatch
 import functools
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,32 @@ def _mentions_registry(lowered: bytes) -> bool:
     # (or another remote module that deploys one: the classic public module, or one acr-fix
     # cannot read, which it reports)
     return any(needle in lowered for needle in _NEEDLES) or mentions_registry_module(lowered)
+
+
+# A JSON parameter file that is not named like one (`staging.json`) tells by its schema, or by
+# a `metadata.template` link to its template and no resources of its own.
+_PARAMETERS_SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*deploymentparameters', re.IGNORECASE)
+_TEMPLATE_LINK = re.compile(rb'"template"\s*:\s*"[^"\n]+"')
+
+
+def _linked_parameter_file(path: Path) -> bool:
+    """A .json file named like a template that is a parameter file by its content
+    (`staging.json` with `metadata.template`)."""
+    if path.suffix.lower() not in (".json", ".jsonc"):
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
+    return _looks_like_parameter_file(head)
+
+
+def _looks_like_parameter_file(raw: bytes) -> bool:
+    head = raw[:8192]  # where a parameter file says what it is (this runs for every .json file)
+    if _PARAMETERS_SCHEMA.search(head):
+        return True
+    return _TEMPLATE_LINK.search(head) is not None and b'"resources"' not in raw
 
 Suppressor = Callable[[Registry, str], "str | None"]
 
@@ -143,9 +170,19 @@ def display_path(path: Path, root: Path) -> str:
     return Path(path).as_posix()
 
 
+def _names_to_match(registry: Registry) -> list[str]:
+    """``name`` (literal, else symbolic), and the name it resolves to when reports show that
+    one (a Bicep parameter default); never a name expression's readable form."""
+    names = [registry.name]
+    if registry.shown_name is not None and not registry.shown_is_expression:
+        names.append(registry.shown_name)
+    return names
+
+
 def _override_for(registry: Registry, rel: str, overrides: Iterable[RegistryOverride]) -> RegistryOverride | None:
     for override in overrides:
-        if override.name and not fnmatch.fnmatch(registry.name.lower(), override.name.lower()):
+        if override.name and not any(fnmatch.fnmatch(name.lower(), override.name.lower())
+                                     for name in _names_to_match(registry)):
             continue
         if override.path and not match_path(override.path, rel):
             continue
@@ -196,6 +233,8 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
             result.status, result.error = "failed", f"{display}: binary data (NUL bytes) in a template file; skipped"
         else:
             result.status = "unchanged"
+            if path.suffix.lower() in (".json", ".jsonc") and _looks_like_parameter_file(raw):
+                result.role = "parameters"
         return result
     try:
         source = read_source(path, options.max_file_size, raw=raw)
@@ -215,6 +254,8 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
         return result
     if doc is None:
         return result
+    if doc.kind in ("arm-params", "bicepparam"):
+        result.role = "parameters"
     workspace.add(doc)
     try:
         # Lazily parsed subtrees (and parameter files) are only read here, so errors in
@@ -282,12 +323,12 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
         # looked up in the whole tree under the root, not only among the files given.
         seen = {os.path.abspath(t) for t in templates}
         for path in found.files:
-            template = template_of_parameter_file(path) if is_parameter_file(path) else None
+            template = template_of_parameter_file(path) \
+                if is_parameter_file(path) or _linked_parameter_file(path) else None
             if template is not None and os.path.abspath(template) not in seen:
                 seen.add(os.path.abspath(template))
                 templates.append(template)
         context = context_files(root, found.files + templates, options.excludes)
-    outcome.scanned = len(templates)
     from .parallel import choose_jobs, run_in_chunks
     chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
                             choose_jobs(options.jobs, len(templates)), progress, keep_new_texts)
@@ -296,7 +337,10 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
         chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions, 1, progress,
                                 keep_new_texts, at_once=True)
     assert chunked is not None  # one chunk cannot disagree with itself
-    files, warnings = chunked
+    files, warnings, parameter_files = chunked
+    # Files taken for templates that turn out to be parameter files (linked to their template
+    # by `metadata.template`, not by name) are not counted as templates.
+    outcome.scanned = len(templates) - len(parameter_files)
     outcome.files = sorted(files, key=lambda f: f.display)
     outcome.warnings.extend(w for w in warnings if w not in outcome.warnings)
     return outcome

@@ -104,7 +104,7 @@ def _result(result: RunResult, file_result: FileResult, plan: Any) -> dict[str, 
                 "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
                 "region": {"startLine": registry.line, "startColumn": column},
             },
-            "logicalLocations": [{"name": registry.name, "kind": "resource"}],
+            "logicalLocations": [{"name": registry.display_name, "kind": "resource"}],
         }],
         "partialFingerprints": {"acrFixRegistry/v1": _fingerprint(uri, registry.name, registry.index)},
     }
@@ -122,8 +122,8 @@ def _headline(plan: Any) -> str:
     registry = plan.registry
     if plan.verdict == Verdict.UNKNOWN:
         why = undetermined(registry)
-        return f"The network access of registry '{registry.name}' cannot be determined" + (f": {why}." if why else ".")
-    return f"Registry '{registry.name}' is {problem(registry)}."
+        return f"The network access of registry {registry.label} cannot be determined" + (f": {why}." if why else ".")
+    return f"Registry {registry.label} is {problem(registry)}."
 
 
 def _fix(result: RunResult, fix: Any) -> dict[str, Any]:

@@ -185,10 +185,17 @@ class Suppressions:
 def literal_name(registry: Any) -> str | None:
     """The registry's real name when acr-fix knows it, else None.
 
-    That is a literal ``name`` in the template, or (ARM) a name resolved through parameters
-    and parameter files. ``Registry.name`` otherwise falls back to the symbolic name or
-    the expression text, which must never match a suppression by accident."""
-    node = registry.node.get("name") if registry.node is not None else None
+    That is a literal ``name`` in the template, or a name resolved through parameters,
+    parameter files, variables or module callers (the one reports show). ``Registry.name``
+    otherwise falls back to the symbolic name or the expression text, and a report shows an
+    expression in a readable form: neither must ever match a suppression by accident."""
+    shown = getattr(registry, "shown_name", None)
+    if shown is not None:
+        return None if registry.shown_is_expression else shown
+    holder = registry.node
+    if getattr(registry, "flavor", "resource") == "avm-module" and holder is not None:
+        holder = holder.get("params")  # the module's own `name` is the deployment's, not the registry's
+    node = holder.get("name") if holder is not None and holder.kind == "object" else None
     if node is not None and node.kind == "string" and isinstance(node.value, str) \
             and not _is_arm_expression(node.value):
         return node.value

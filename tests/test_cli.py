@@ -203,3 +203,30 @@ def test_the_fix_flags_are_the_same_in_the_check_and_pr_commands():
     shared = ["--strategy", "--ip-rule", "--no-trusted-services", "--no-sku-upgrade", "--premium-only",
               "--exclude", "--config", "--max-file-size"]
     assert {name: check[name] for name in shared} == {name: pr[name] for name in shared}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_summary_counts_parameter_files_linked_by_metadata_as_parameter_files(tmp_path, monkeypatch, jobs):
+    (tmp_path / "main.json").write_text(OPEN_REGISTRY)
+    # no deploymentParameters schema: the metadata link alone says what it is
+    (tmp_path / "staging.json").write_text('{"metadata": {"template": "./main.json"}, '
+                                           '"parameters": {"acrSku": {"value": "Premium"}}}')
+    # a parameter file that names the registry type is parsed, and is still a parameter file
+    (tmp_path / "prod.json").write_text(
+        '{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", '
+        '"parameters": {"kind": {"value": "Microsoft.ContainerRegistry/registries"}}}')
+    (tmp_path / "other.json").write_text('{"resources": [], "metadata": {"template": "x"}}')  # has resources
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["--dry-run", "--no-color", "-j", jobs, "--format", "json", "."])
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["files_scanned"] == 2  # main.json and other.json
+
+
+def test_a_parameter_file_linked_by_metadata_given_alone_brings_its_template(tmp_path, monkeypatch):
+    shutil.copytree(GOLDEN / "arm_metadata_template_link" / "input", tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    result = invoke("--dry-run", "staging.json")  # what a pre-commit hook passes
+    assert result.exit_code == 1
+    assert "azuredeploy.json:9: registry 'acrrepro'" in result.stdout
+    assert "+++ b/staging.json" in result.stdout
+    assert "1 template file(s)" in result.stdout

@@ -463,3 +463,30 @@ def test_a_value_passed_to_a_nested_deployment_decides_its_condition(tmp_path):
            "parameters": {"isolated": {"type": "bool", "defaultValue": True}}, "resources": [nested]}
     (plan,), _ = plan_for(tmp_path, json.dumps(doc, indent=2))
     assert plan.registry.public_network_access.value == "Disabled" and plan.status == "pass"
+
+
+def _deny_why(plan) -> str:
+    return next(c.why for c in plan.fix.changes if "defaultAction" in c.what or "networkRuleSet =" in c.what)
+
+
+def test_deny_why_says_no_address_gets_in_without_ip_rules(tmp_path):
+    (plan,), _ = plan_for(tmp_path, template(registry(properties={"networkRuleBypassOptions": "AzureServices"})))
+    why = _deny_why(plan)
+    assert "allowed IP" not in why
+    assert "no public address gets in until networkRuleSet.ipRules lists some (--ip-rule)" in why
+    assert "trusted Azure services still get in (networkRuleBypassOptions is 'AzureServices')" in why
+
+
+def test_deny_why_names_ip_rules_when_there_are_some(tmp_path):
+    existing = {"defaultAction": "Allow", "ipRules": [{"action": "Allow", "value": "198.51.100.7"}]}
+    (plan,), _ = plan_for(tmp_path, template(registry(properties={"networkRuleSet": existing})))
+    assert "only the addresses in networkRuleSet.ipRules get in" in _deny_why(plan)
+    (plan,), _ = plan_for(tmp_path, template(registry()), ip_rules=("203.0.113.0/24",))
+    assert "only the addresses in networkRuleSet.ipRules get in" in _deny_why(plan)
+
+
+def test_deny_why_says_trusted_services_are_turned_away_when_bypass_is_none(tmp_path):
+    (plan,), _ = plan_for(tmp_path, template(registry(properties={"networkRuleBypassOptions": "None"})))
+    assert "trusted Azure services are turned away too (networkRuleBypassOptions is 'None')" in _deny_why(plan)
+    (plan,), _ = plan_for(tmp_path, template(registry()), trusted_services=False)
+    assert "networkRuleBypassOptions defaults to 'AzureServices'" in _deny_why(plan)

@@ -151,3 +151,26 @@ def test_each_verdict_gets_a_sentence_of_its_own(repo: Path) -> None:
     assert texts["teamacr"].startswith("The network access of registry 'teamacr' cannot be determined: "
                                        "publicNetworkAccess comes from the expression [if(")
     assert all(" is network access" not in text for text in texts.values())
+
+
+def test_expression_names_are_shown_readably_and_fingerprinted_as_before(tmp_path: Path) -> None:
+    from fixer.report import render_json
+    from fixer.sarif import _fingerprint
+
+    (tmp_path / "main.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0", "parameters": {"prefix": {"type": "string"}},
+        "resources": [{"type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01",
+                       "name": "[format('{0}acr', parameters('prefix'))]", "location": "westeurope",
+                       "sku": {"name": "Premium"}}]}))
+    result = analyse(tmp_path)
+    log = json.loads(render_sarif(result))
+    validate(log)
+    (entry,) = log["runs"][0]["results"]
+    assert entry["message"]["text"].startswith("Registry `format('{0}acr', prefix)` is open")
+    assert entry["locations"][0]["logicalLocations"][0]["name"] == "format('{0}acr', prefix)"
+    raw = "[format('{0}acr', parameters('prefix'))]"
+    assert entry["partialFingerprints"]["acrFixRegistry/v1"] == _fingerprint("main.json", raw, 0)
+    (registry,) = json.loads(render_json(result, "dry-run"))["files"][0]["registries"]
+    assert (registry["name"], registry["display_name"], registry["name_is_expression"]) == \
+        (raw, "format('{0}acr', prefix)", True)

@@ -381,3 +381,34 @@ def test_suppress_refuses_shapes_it_cannot_extend(tmp_path: Path, text: str) -> 
     with pytest.raises(ConfigError, match="by hand"):
         add_psrule_suppression(tmp_path, "publicdist", "reason")
     assert (tmp_path / "ps-rule.yaml").read_text() == text
+
+
+# --- names shown readably, matched as before ------------------------------------------------
+
+NAMED_BY_EXPRESSION = """param prefix string
+param acrName string = 'contosobicepacr'
+
+resource images 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: '${prefix}acr'
+  location: 'westeurope'
+  sku: { name: 'Premium' }
+}
+
+resource named 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: acrName
+  location: 'westeurope'
+  sku: { name: 'Premium' }
+}
+"""
+
+
+def test_a_name_shown_as_its_value_is_suppressed_by_it_and_an_expression_never(tmp_path: Path) -> None:
+    write(tmp_path, "main.bicep", NAMED_BY_EXPRESSION)
+    # the expression's readable text (and the symbolic names) must not match by accident
+    write(tmp_path, "ps-rule.yaml", "suppression:\n  Azure.ACR.Firewall:\n    - \"'${prefix}acr'\"\n"
+                                    "    - \"${prefix}acr\"\n    - images\n    - contosobicepacr\n")
+    result = run([tmp_path], Options(), root=tmp_path, suppressor=load_suppressions(tmp_path).suppressor())
+    plans = {p.registry.label: p for f in result.files for p in f.plans}
+    assert set(plans) == {"`'${prefix}acr'`", "'contosobicepacr'"}
+    assert plans["'contosobicepacr'"].status == "suppressed"   # the value reports show is the one to list
+    assert plans["`'${prefix}acr'`"].status == "fix"

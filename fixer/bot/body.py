@@ -43,7 +43,7 @@ def commit_message(result: RunResult) -> str:
     for display, plans in by_file.items():
         lines.append(f"{display}:")
         for plan in plans:
-            lines.append(f"- registry '{plan.registry.name}' (line {plan.registry.line}):")
+            lines.append(f"- registry {plan.registry.label} (line {plan.registry.line}):")
             for what in _changes(plan, result):
                 lines.append(f"  - {what}")
         lines.append("")

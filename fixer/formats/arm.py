@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import REGISTRY_TYPE
 from ..edits import Edit, detect_indent_unit, insert_entries, line_start
+from .base import imports_images
 from ..errors import ParseError
 from ..model import Document, Node, Origin, Registry, Resolved
 from ..source import SourceFile
@@ -628,7 +629,8 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         container, scope, parent_type = work.pop(0)
         for symbolic, resource in _iter_resources(container):
             if lowered.find("loginserver", resource.start, resource.end) >= 0 or \
-                    lowered.find("listcredentials(", resource.start, resource.end) >= 0:
+                    lowered.find("listcredentials(", resource.start, resource.end) >= 0 or \
+                    imports_images(lowered, resource.start, resource.end):
                 pulling.append((resource, scope))
             if resource._expand is not None and not _may_matter(doc.source.text, resource):
                 continue  # an unparsed resource that mentions no registry, deployment or endpoint
@@ -650,8 +652,9 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         registry.index = index
         registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets,
                                                               sum(1 for r in registries if not r.existing))
-        registry.clients = _clients(doc, registry, [r for r, s in pulling if s is scopes.get(id(registry.node))],
-                                    lowered, sum(1 for r in registries if not r.existing))
+        registry.clients, registry.importers = _clients(
+            doc, registry, [r for r, s in pulling if s is scopes.get(id(registry.node))],
+            lowered, sum(1 for r in registries if not r.existing))
     _mark_shared_definitions(doc, registries, deployments)
     return registries
 
@@ -815,6 +818,7 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
 
     name_node = resource.get("name")
     name_res = resolve(name_node, scope, "name")
+    shown_name = None
     if name_res.value:
         name = name_res.value
     elif symbolic:
@@ -823,6 +827,8 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
         name = name_node.value
     else:
         name = "(unnamed)"
+    if not name_res.value and name_node is not None and name_node.kind == "string" and _is_expression(name_node.value):
+        shown_name = readable_expression(name_node.value, scope)
 
     def field_of(parent: Node | None, parent_present: Node | None, key: str, what: str,
                  inside: tuple[str, ...] | None = None) -> Resolved:
@@ -885,6 +891,8 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
     return Registry(
         doc=doc,
         name=name,
+        shown_name=shown_name,
+        shown_is_expression=shown_name is not None,
         node=resource,
         line=doc.line(resource),
         api_version=api_res,
@@ -906,17 +914,44 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
     )
 
 
-def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: str, registry_count: int) -> list[str]:
-    """The resources among ``pulling`` (they read a login server or registry credentials, in
-    the registry's own scope: a name expression means another thing in another nested
-    template) that name this registry (by type, with one registry in the template; else by
-    its name expression or symbolic name), described for a note. ``lowered``: the text,
-    lower-case."""
+def _is_expression(value: object) -> bool:
+    """`[...]` is an ARM expression; `[[...` is a literal that starts with a bracket."""
+    return isinstance(value, str) and value.startswith("[") and value.endswith("]") and not value.startswith("[[")
+
+
+_SCOPE_LOOKUP = re.compile(r"\b(parameters|variables)\(\s*'([^']*)'\s*\)", re.IGNORECASE)
+
+
+def readable_expression(text: str, scope: Scope | None = None, depth: int = 0) -> str:
+    """An ARM expression as a report shows it: without its brackets, `parameters('x')` and
+    `variables('x')` as plain `x` (as Bicep writes them), a variable that is the whole
+    expression followed to its own expression, whitespace collapsed, at most 80 characters.
+    `[format('{0}acr', parameters('prefix'))]` -> `format('{0}acr', prefix)`."""
+    inner = text.strip()
+    if inner.startswith("[") and inner.endswith("]"):
+        inner = inner[1:-1].strip()
+    whole = _SCOPE_LOOKUP.fullmatch(inner)
+    if whole and whole.group(1).lower() == "variables" and scope is not None and depth < 3:
+        value = scope.variable(whole.group(2))
+        if value is not None and value.kind == "string" and _is_expression(value.value):
+            return readable_expression(value.value, scope, depth + 1)
+    flat = " ".join(_SCOPE_LOOKUP.sub(lambda m: m.group(2), inner).split())
+    return flat if len(flat) <= 80 else flat[:77] + "..."
+
+
+def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: str,
+             registry_count: int) -> tuple[list[str], list[str]]:
+    """The resources among ``pulling`` (they read a login server or registry credentials, or
+    run `az acr import`, in the registry's own scope: a name expression means another thing
+    in another nested template) that name this registry (by type, with one registry in the
+    template; else by its name expression or symbolic name), described for a note: (those
+    that pull, those that import). ``lowered``: the text, lower-case."""
     names = {n.lower().strip("[]") for n in (registry.name, registry.symbolic) if n}
     name_node = registry.node.get("name")
     if name_node is not None and name_node.kind == "string":
         names.add(name_node.value.lower().strip("[]"))
-    found = []
+    found: list[str] = []
+    importing: list[tuple[Node, str]] = []
     for resource in pulling:
         if resource.start <= registry.node.start < resource.end or registry.node.start <= resource.start < registry.node.end:
             continue  # the registry itself, a child of it, or the nested deployment that holds it
@@ -926,9 +961,16 @@ def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: st
             kind, name = resource.get("type"), resource.get("name")
             label = kind.value if kind is not None and kind.kind == "string" else "a resource"
             if name is not None and name.kind == "string":
-                label += f" '{name.value}'"
-            found.append(f"{label} (line {doc.line(resource)})")
-    return found
+                label += f" `{readable_expression(name.value)}`" if _is_expression(name.value) else f" '{name.value}'"
+            label = f"{label} (line {doc.line(resource)})"
+            if imports_images(lowered, start, end):
+                importing.append((resource, label))
+            else:
+                found.append(label)
+    # a deployment that holds the importing script (outer scope) is the same importer: the script names it
+    importers = [label for resource, label in importing
+                 if not any(o is not resource and resource.start <= o.start and o.end <= resource.end for o, _ in importing)]
+    return found, importers
 
 
 _VARIABLE_CALL = re.compile(r"variables\(\s*'([^']+)'\s*\)", re.IGNORECASE)

@@ -20,6 +20,7 @@ A format module provides:
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from ..model import Document, Registry
@@ -31,3 +32,14 @@ class FormatReader(Protocol):
     def parse(self, source: SourceFile) -> Document: ...
 
     def find_registries(self, doc: Document, workspace: Workspace) -> list[Registry]: ...
+
+
+_IMPORT_COMMAND = re.compile(r"\bacr\s+import\b|import-azcontainerregistryimage")
+
+
+def imports_images(lowered: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether lower-case text runs `az acr import` (or PowerShell's
+    Import-AzContainerRegistryImage), as a deployment script that fills a registry does."""
+    end = len(lowered) if end is None else end
+    at = lowered.find("import", start, end)  # a literal first: this runs for every resource
+    return at >= 0 and _IMPORT_COMMAND.search(lowered, max(start, at - 16), end) is not None

@@ -43,6 +43,7 @@ from ..workspace import Workspace, file_key
 from .module_refs import CLASSIC_REGISTRY, deploys_unmodelled_registry
 from . import values
 from .values import Known
+from .base import imports_images
 
 MAX_DEPTH = 200            # object/array nesting; deeper input is refused, not recursed into
 _MAX_RESOLVE_DEPTH = 12    # parameter -> variable -> caller hops before we give up
@@ -2225,6 +2226,7 @@ def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_R
         bypass = Resolved(Origin.EXPRESSION, value="AzureServices", doc=doc, detail="the module's default")
     name_node = params_obj.get("name") if params_obj is not None else None
     name = name_node.value if name_node is not None and name_node.kind == "string" else module.symbolic
+    shown_name, shown_is_expression = _shown_name(doc, resolver, name_node, module.symbolic)
     resource_view = _Resource(module.symbolic, Node("string", module.start, module.start), body, False,
                               module.start, module.end, module.start, module.syntax, False, False)
     comments = _comments_of(doc, syntax, resource_view)
@@ -2233,6 +2235,8 @@ def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_R
     return Registry(
         doc=doc,
         name=name,
+        shown_name=shown_name,
+        shown_is_expression=shown_is_expression,
         node=body,
         line=doc.line(module.start),
         declared_at=module.start,
@@ -2298,6 +2302,8 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
 
     name_node = body.get("name")
     name = name_node.value if name_node is not None and name_node.kind == "string" else resource.symbolic
+    shown_name, shown_is_expression = _shown_name(doc, resolver, name_node, resource.symbolic)
+    clients, importers = _clients(doc, syntax, resource, name_node)
 
     api_version, api_edit = _api_version(doc, resource)
     comments = _comments_of(doc, syntax, resource)
@@ -2312,6 +2318,8 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
     return Registry(
         doc=doc,
         name=name,
+        shown_name=shown_name,
+        shown_is_expression=shown_is_expression,
         node=body,
         line=doc.line(resource.start),
         declared_at=resource.start,
@@ -2328,7 +2336,8 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
         symbolic=resource.symbolic,
         existing=resource.existing,
         has_private_endpoint=_has_private_endpoint(syntax, resource, endpoints),
-        clients=_clients(doc, syntax, resource),
+        clients=clients,
+        importers=importers,
         condition_text=_condition_text(syntax, resource.syntax),
         property_keys=frozenset(m.key.lower() for m in props_obj.members or ()) if props_obj is not None else frozenset(),
         network_rule_set_keys=frozenset(m.key.lower() for m in nrs_obj.members or ()) if nrs_obj is not None else frozenset(),
@@ -2428,21 +2437,67 @@ def _condition_text(syntax: _Syntax, declaration: SyntaxNode) -> str | None:
     return None
 
 
-def _clients(doc: Document, syntax: _Syntax, registry: _Resource) -> list[str]:
-    """Other declarations of the file that pull from this registry: they read its login server
-    or its credentials (`acr.properties.loginServer`, `acr.listCredentials()`), described for
-    a note. Outputs do not count: they pull nothing."""
+def _shown_name(doc: Document, resolver: _Resolver, name_node: Node | None, symbolic: str) -> tuple[str | None, bool]:
+    """How reports show a registry whose name is not a string literal: the value it resolves
+    to (a parameter default or file, a module caller, a variable), else the expression's
+    source text, shortened (the one a variable holds when the name is that variable, as
+    ARM's readable_expression does); for a bare parameter (`name: name`), whose name says
+    less than the declaration's, the symbolic name (`resource acr`), in backticks too.
+    (None, False) for a literal name or none."""
+    if name_node is None or name_node.kind == "string":
+        return None, False
+    resolved = resolver.resolve(doc, name_node, "name")
+    if resolved.value and resolved.origin != Origin.NO_VALUE:  # '' (a placeholder default) names nothing
+        return resolved.value, False
+    # a variable is followed (its expression is fixed in the file); a parameter is not
+    variables = _syntax_of(doc).variables
+    source = name_node
+    for _ in range(3):
+        inner = variables.get(str(source.value).strip()) if source.kind == "expr" else None
+        if inner is None or inner.kind != "expr":
+            break
+        source = inner
+    text = str(source.value).strip()
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) and symbolic:
+        return symbolic, True
+    return _short(text), True
+
+
+def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
+             name_node: Node | None = None) -> tuple[list[str], list[str]]:
+    """Other declarations of the file that use this registry, described for a note: (those
+    that pull from it: they read its login server or its credentials,
+    `acr.properties.loginServer`, `acr.listCredentials()`; those that import images with
+    `az acr import`: a deployment script, or an import module such as
+    br/public:deployment-scripts/import-acr, that names the registry). Outputs do not count:
+    they pull nothing."""
     if registry.loop:
-        return []  # `acr[i]`: which one a use means is not known here
+        return [], []  # `acr[i]`: which one a use means is not known here
     needle = registry.symbolic + "."
+    # an import script names the registry by `acr.name`, or by the parameter its name comes from
+    name_symbol = str(name_node.value).strip() if name_node is not None and name_node.kind == "expr" else ""
+    name_symbol = name_symbol if _IDENTIFIER.match(name_symbol) else ""
     text = syntax.text
-    found = []
-    declarations: list[tuple[str, int, int]] = [
-        (f"{r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'} '{r.symbolic}'", r.start, r.end)
-        for r in syntax.resources if r is not registry and "::" not in r.symbolic]
-    declarations += [(f"module '{m.symbolic}'", m.start, m.end) for m in syntax.modules]
-    for label, start, end in sorted(declarations, key=lambda d: d[1]):
+    found: list[str] = []
+    importers: list[str] = []
+    declarations: list[tuple[str, int, int, bool]] = []
+    for r in syntax.resources:
+        if r is registry or "::" in r.symbolic:
+            continue
+        kind = r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'
+        script = kind.lower() == "microsoft.resources/deploymentscripts" \
+            and imports_images(text[r.start:r.end].lower())
+        declarations.append((f"{kind} '{r.symbolic}'", r.start, r.end, script))
+    for m in syntax.modules:
+        path = (m.path or "").lower()
+        declarations.append((f"module '{m.symbolic}'", m.start, m.end,
+                             "import-acr" in path or "import-image-to-acr" in path))
+    for label, start, end, imports in sorted(declarations, key=lambda d: d[1]):
         if registry.start <= start < registry.end:
+            continue
+        if imports:
+            if _mentions(text, needle, start, end) or (name_symbol and _mentions(text, name_symbol, start, end, whole=True)):
+                importers.append(f"{label} (line {doc.line(start)})")
             continue
         at = text.find(needle, start, end)  # a literal first: this runs for every declaration
         while at >= 0:
@@ -2450,7 +2505,19 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource) -> list[str]:
                 found.append(f"{label} (line {doc.line(start)})")
                 break
             at = text.find(needle, at + 1, end)
-    return found
+    return found, importers
+
+
+def _mentions(text: str, word: str, start: int, end: int, whole: bool = False) -> bool:
+    """``word`` in text[start:end], not as the tail of a longer name (nor its head, ``whole``)."""
+    at = text.find(word, start, end)
+    while at >= 0:
+        after = at + len(word)
+        if (at == 0 or text[at - 1] not in _IDENT_OR_DOT) and \
+                (not whole or after >= len(text) or text[after] not in _IDENT_OR_DOT):
+            return True
+        at = text.find(word, at + 1, end)
+    return False
 
 
 _IDENT_OR_DOT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
@@ -2725,7 +2792,7 @@ def _module_param_pulls(resolver: _Resolver, doc: Document, module: _Module, par
         if name is not None and name.kind == "expr" and str(name.value).strip() == param \
                 and resource.type_node.kind == "string" \
                 and resource.type_node.value.split("@", 1)[0].strip().lower() == REGISTRY_TYPE \
-                and _clients(callee, syntax, resource):
+                and _clients(callee, syntax, resource)[0]:
             return True
     # a declaration that builds a login server from it, or passes it on to a module that pulls
     for resource in syntax.resources:
