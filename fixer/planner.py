@@ -421,6 +421,7 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     changes = builder.finish()
     message = "; ".join(c.what for c in changes)
     result.fix = Fix(RULE_ID, message, changes, builder.applicability)
+    result.notes.extend(registry.notes)  # what the reader saw around it: a loop, a condition, a module
     result.notes.extend(builder.fix_notes)
     result.notes.extend(builder.unsafe_notes)
     if registry.clients or registry.output_clients:

@@ -911,7 +911,20 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
         network_rule_set_keys=frozenset(m.key.lower() for m in (nrs_obj.members or ())) if nrs_obj is not None else frozenset(),
         inline_ignore=(ignore.group(1).strip() or "no reason given") if ignore else None,
         checkov_skip=(checkov.group(1).strip() or "CKV_AZURE_139 skipped") if checkov else None,
+        notes=_resource_notes(resource),
     )
+
+
+def _resource_notes(resource: Node) -> list[str]:
+    """What a fix of this resource should mention: a loop makes it many registries, a
+    condition may leave it undeployed."""
+    notes = []
+    if resource.get("copy") is not None:
+        notes.append("declared with a `copy` loop: a fix applies to every registry the loop creates")
+    condition = resource.get("condition")
+    if condition is not None and not (condition.kind == "bool" and condition.value is True):
+        notes.append("declared with a `condition`: it is only deployed when the condition holds")
+    return notes
 
 
 def _is_expression(value: object) -> bool:
