@@ -21,8 +21,12 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"{_STYLES[style]}{text}{_RESET}" if color else text
 
 
-def _status_word(plan: Plan, written: bool) -> tuple[str, str]:
+def _status_word(plan: Plan, written: bool, failed: bool = False) -> tuple[str, str]:
+    """``failed``: the file's fix was refused by the re-check or could not be written."""
     status = plan.status
+    if status == "fix" and failed:
+        return ("not fixed: the fix could not be written (error below)" if written
+                else "fix refused (error below)"), "red"
     if status == "fix":
         return ("fixed" if written else "would fix"), "yellow"
     if status == "manual":
@@ -39,9 +43,11 @@ def _status_word(plan: Plan, written: bool) -> tuple[str, str]:
 def summary_counts(result: RunResult) -> dict[str, int]:
     counts = {"files_scanned": result.scanned, "registries": 0, "fix": 0, "manual": 0, "suppressed": 0,
               "pass": 0, "not_applicable": 0, "existing": 0, "errors": 0, "files_changed": 0}
-    for _, plan in result.plans:
+    counts["failed"] = 0
+    for file_result, plan in result.plans:
         counts["registries"] += 1
-        key = plan.status.replace("-", "_")
+        # a fix that was refused or could not be written is not counted as fixed
+        key = "failed" if plan.status == "fix" and file_result.status == "failed" else plan.status.replace("-", "_")
         counts[key] = counts.get(key, 0) + 1
     counts["errors"] = len(result.errors) + sum(1 for f in result.files if f.status == "failed")
     counts["files_changed"] = len(result.changed_files)
@@ -59,14 +65,15 @@ def render_text(result: RunResult, *, color: bool = False, show_diff: bool = Tru
             out.extend(_plan_lines(file_result, plan, written, color, result.root))
     if show_diff and not quiet:
         for file_result in result.files:
-            if file_result.diff:
+            if file_result.diff and not (written and file_result.status == "failed"):  # not what the file holds
                 out.append(_color_diff(file_result.diff, color).rstrip("\n"))
     if not quiet:
         counts = summary_counts(result)
         verb = "fixed" if written else "to fix"
         out.append(_paint(
             f"{counts['files_scanned']} template file(s), {counts['registries']} registr{'y' if counts['registries'] == 1 else 'ies'}: "
-            f"{counts['fix']} {verb}, {counts['manual']} manual, {counts['suppressed']} suppressed, "
+            f"{counts['fix']} {verb}, " + (f"{counts['failed']} not fixed (errors), " if counts["failed"] else "")
+            + f"{counts['manual']} manual, {counts['suppressed']} suppressed, "
             f"{counts['pass']} passing{_not_checked(counts)}; {counts['errors']} error(s)", "bold", color))
     return "\n".join(out) + ("\n" if out else "")
 
@@ -83,7 +90,7 @@ def _not_checked(counts: dict[str, int]) -> str:
 
 def _plan_lines(file_result: FileResult, plan: Plan, written: bool, color: bool, root) -> list[str]:
     registry = plan.registry
-    word, style = _status_word(plan, written)
+    word, style = _status_word(plan, written, file_result.status == "failed")
     head = f"{file_result.display}:{registry.line}: registry {registry.label}: {_paint(word, style, color)}"
     lines = [head]
     if plan.status in ("pass", "existing", "not-applicable"):

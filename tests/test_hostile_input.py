@@ -523,6 +523,11 @@ def test_symlinked_parameter_file_outside_the_root_is_never_written(tmp_path: Pa
     _assert_good_fixed(root)
     assert result.exit_code == 2
     _error_lines(result, "app.parameters.json")
+    # the report says so: not "fixed", not counted as fixed, no diff of what was not written
+    (head,) = [line for line in result.stdout.splitlines() if line.startswith("app.json:")]
+    assert head.endswith(": not fixed: the fix could not be written (error below)")
+    assert "+++ b/app.json" not in result.stdout
+    assert "1 not fixed (errors)" in result.stdout
 
 
 def test_symlinked_template_named_on_the_command_line_fixes_its_target_and_keeps_the_link(
