@@ -83,3 +83,9 @@ def needed_bump(current: str, needed: set[str], used: set[str]) -> tuple[str | N
         return None, ("the registry uses networkRuleSet.virtualNetworkRules, which no stable API version "
                       f"after {current} supports (removed in 2021-09-01), but the fix needs a newer one")
     return None, f"no stable API version newer than {current} supports {', '.join(sorted(features))}"
+
+
+def oldest_supporting(features: set[str]) -> str | None:
+    """The oldest stable API version that supports every one of ``features`` (None: none does)."""
+    wanted = {f.lower() for f in features if f.lower() in SUPPORT}
+    return next((v for v in VERSIONS if not is_preview(v) and all(v in SUPPORT[f] for f in wanted)), None)

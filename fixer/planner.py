@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import RULE_ID
-from .api_versions import needed_bump, supports
+from .api_versions import needed_bump, oldest_supporting, supports
 from .edits import Applicability, Change, Edit, Fix, detect_indent_unit, indent_at
 from .model import Document, Node, Origin, Registry, Resolved
 from .options import Options
@@ -348,6 +348,10 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     if registry.flavor == "unreadable-module":
         result.manual = [_unreadable_module_advice(registry)]
         return result
+    reason = _classic_registry(registry) or _public_on_purpose(registry)
+    if reason:
+        result.manual = [reason]
+        return result
     chosen, why = choose_strategy(registry, strategy or options.strategy)
     hint = None
     if (strategy or options.strategy) == "auto":
@@ -429,6 +433,42 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     if registry.importers:
         result.notes.append(_importers_note(registry.importers, access, registry.bypass, adds_bypass))
     return result
+
+
+def _literal_property(registry: Registry, key: str) -> Node | None:
+    """A property of the registry (a param of a registry module call) as written, or None."""
+    properties = registry.properties
+    return properties.get(key) if properties is not None and properties.kind == "object" else None
+
+
+def _classic_registry(registry: Registry) -> str | None:
+    """Why the registry is a Classic one (None if it is not): a storage account of its own,
+    the Classic SKU, or an API version from before the managed SKUs. A Classic registry takes
+    no firewall and no publicNetworkAccess; bumping its API version and SKU would keep a
+    storageAccount that newer versions read differently, so the move is the user's."""
+    sign = None
+    if _literal_property(registry, "storageAccount") is not None:
+        sign = "it has its own storageAccount"
+    elif (registry.sku_name.value or "").lower() == "classic":
+        sign = "its SKU is Classic"
+    elif registry.sku_name.origin == Origin.ABSENT and registry.api_version.value and registry.api_version.value < "2017-03-01":
+        sign = f"apiVersion {registry.api_version.value} has only the Classic SKU"
+    if sign is None:
+        return None
+    return (f"this is a Classic registry ({sign}): Classic registries take neither a firewall nor a public access "
+            f"setting; move it to a managed SKU (Premium for a firewall) by hand, without the storageAccount, "
+            f"then run acr-fix again")
+
+
+def _public_on_purpose(registry: Registry) -> str | None:
+    """Why the registry looks meant to be open (None if it does not): anonymous pull serves
+    its images to anyone, which closing it would stop. That is the user's call, not a fix."""
+    anonymous = _literal_property(registry, "anonymousPullEnabled")
+    if anonymous is None or anonymous.kind != "bool" or anonymous.value is not True:
+        return None
+    return (f"anonymous pull is enabled (line {registry.doc.line(anonymous)}): the registry looks meant to serve "
+            f"images to anyone, and closing it would stop that. If it is public on purpose, suppress the finding "
+            f"(acr-fix suppress {registry.name} --reason '...'); if not, turn anonymous pull off and run acr-fix again")
 
 
 def _unreadable_module_advice(registry: Registry) -> str:
@@ -678,6 +718,14 @@ def _plan_api_version(builder: _Builder, registry: Registry) -> str | None:
     no stable version can carry the fix (a manual finding is recorded), else None."""
     api = registry.api_version
     if api.value is None:
+        features = {w.lower() for w in builder.written}
+        if "networkruleset" in features:
+            features.add("networkruleset.iprules")
+        oldest = oldest_supporting(features)
+        if builder.written and oldest is not None and api.origin != Origin.ABSENT:
+            # `'...registries@${apiVersion}'`: filled in by a build tool, out of acr-fix's sight
+            builder.fix_notes.append(f"the apiVersion is not written in the template ({api.detail}): it must be "
+                                     f"{oldest} or later for {', '.join(sorted(builder.written))}")
         return None
     used = set(registry.property_keys) | {f"networkruleset.{k}" for k in registry.network_rule_set_keys}
     written = {w.lower() for w in builder.written}

@@ -85,8 +85,9 @@ def _passes_either_way(access: Resolved, action: Resolved) -> bool:
 def evaluate(registry: Registry, premium_only: bool = False) -> Verdict:
     if registry.existing:
         return Verdict.EXISTING
-    if premium_only and all(r.value is not None and r.value.lower() != "premium"
+    if premium_only and all((r.value is not None and r.value.lower() != "premium") or r.origin == Origin.ABSENT
                             for r in (registry.sku_name, *registry.sku_name.also)):
+        # (no SKU at all is not Premium either: PSRule's selector wants sku.name 'Premium')
         return Verdict.NOT_APPLICABLE  # (a deployment that is Premium, e.g. prod's parameter file, is in scope)
     if _equals(registry.public_network_access, "Disabled") or _equals(registry.default_action, "Deny"):
         return Verdict.PASS

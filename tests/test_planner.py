@@ -210,6 +210,41 @@ def test_premium_only_skips_basic(tmp_path):
     assert plan.verdict == Verdict.NOT_APPLICABLE and plan.fix is None
 
 
+def test_premium_only_skips_a_registry_without_a_sku(tmp_path):
+    bare = registry()
+    del bare["sku"]
+    (plan,), _ = plan_for(tmp_path, template(bare), premium_only=True)
+    assert plan.verdict == Verdict.NOT_APPLICABLE and plan.fix is None
+    (plan,), _ = plan_for(tmp_path, template(bare))  # every SKU is checked by default: a fix adds one
+    assert plan.status == "fix" and "sku" in plan.fix.message.lower()
+
+
+@pytest.mark.parametrize("fields, sign", [
+    ({"properties": {"storageAccount": {"name": "acrstore", "accessKey": "[listKeys('x', '2015-06-15').key1]"}}},
+     "it has its own storageAccount"),
+    ({"sku": {"name": "Classic"}}, "its SKU is Classic"),
+    ({"apiVersion": "2016-06-27-preview", "sku": None}, "apiVersion 2016-06-27-preview has only the Classic SKU"),
+])
+def test_a_classic_registry_is_left_to_the_user(tmp_path, fields, sign):
+    entry = registry(**{k: v for k, v in fields.items() if v is not None})
+    if fields.get("sku", 1) is None:
+        del entry["sku"]
+    (plan,), _ = plan_for(tmp_path, template(entry))
+    assert plan.status == "manual" and plan.fix is None
+    assert plan.manual == [f"this is a Classic registry ({sign}): Classic registries take neither a firewall nor a "
+                           f"public access setting; move it to a managed SKU (Premium for a firewall) by hand, without "
+                           f"the storageAccount, then run acr-fix again"]
+
+
+def test_a_registry_with_anonymous_pull_is_left_to_the_user(tmp_path):
+    (plan,), _ = plan_for(tmp_path, template(registry(properties={"anonymousPullEnabled": True})))
+    assert plan.status == "manual" and plan.fix is None
+    assert plan.manual[0].startswith("anonymous pull is enabled (line ")
+    assert "acr-fix suppress acr1 --reason" in plan.manual[0]
+    (plan,), _ = plan_for(tmp_path, template(registry(properties={"anonymousPullEnabled": False})))
+    assert plan.status == "fix"
+
+
 def test_empty_sku_sentinel_is_never_changed(tmp_path):
     params = {"registries_sku": {"type": "string", "defaultValue": ""}}
     res = registry(sku={"name": "[parameters('registries_sku')]"}, condition="[not(empty(parameters('registries_sku')))]")

@@ -49,6 +49,22 @@ MAX_DEPTH = 200            # object/array nesting; deeper input is refused, not 
 _MAX_RESOLVE_DEPTH = 12    # parameter -> variable -> caller hops before we give up
 _MAX_PARAM_FILE_SCAN = 400  # .bicepparam candidates looked at below a template's directory
 PRIVATE_ENDPOINT_TYPE = "microsoft.network/privateendpoints"
+
+
+def _type_name(type_node: Node) -> str:
+    """The lower-case resource type of a `'Type@apiVersion'` string, also when the API version
+    is interpolated (`'Microsoft.ContainerRegistry/registries@${apiVersion}'`, filled in by a
+    build tool): the type itself is still literal. '' when the type is not."""
+    if type_node.kind == "string":
+        text = type_node.value
+    elif type_node.kind == "expr" and str(type_node.value).startswith("'"):
+        text = str(type_node.value)[1:]
+        at, hole = text.find("@"), text.find("${")
+        if at == -1 or (hole != -1 and hole < at):
+            return ""
+    else:
+        return ""
+    return text.split("@", 1)[0].strip().lower()
 SPREAD = "..."  # key prefix of a spread member (`...base`) in an object
 
 _LANGUAGE = Language(tree_sitter_bicep.language())
@@ -1031,7 +1047,7 @@ class _Builder:
         existing = any(c.type == "existing" for c in declaration.children)
         value = _value_after_equals(declaration)
         body_syntax, loop, condition = _unwrap_body(value)
-        resource_type = type_node.value.split("@", 1)[0].strip().lower() if type_node.kind == "string" else ""
+        resource_type = _type_name(type_node)
         if parent is None and body_syntax is not None and resource_type not in (REGISTRY_TYPE, PRIVATE_ENDPOINT_TYPE):
             # Speed: acr-fix never reads or edits other resources, so their bodies stay
             # unparsed; for the semantic check before writing, their source text stands in
@@ -1889,8 +1905,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     for resource in syntax.resources:
         if "::" in resource.symbolic or resource.body is None:
             continue
-        full_type = resource.type_node.value if resource.type_node.kind == "string" else ""
-        if full_type.split("@", 1)[0].strip().lower() != REGISTRY_TYPE:
+        if _type_name(resource.type_node) != REGISTRY_TYPE:
             continue
         registry = _registry(doc, syntax, resource, resolver, endpoints)
         registry.index = len(registries)
@@ -1964,8 +1979,7 @@ def _mark_shared_definitions(registries: list[Registry]) -> None:
                 syntax = _syntax_of(owner)
                 own = [(r.node.start, r.node.end) for r in registries if r.doc is owner]
                 own += [(r.start, r.end) for r in syntax.resources
-                        if r.body is not None and r.type_node.kind == "string"
-                        and r.type_node.value.split("@", 1)[0].strip().lower() == REGISTRY_TYPE]
+                        if r.body is not None and _type_name(r.type_node) == REGISTRY_TYPE]
                 own += [(o.start, o.end) for o in syntax.outputs]
                 # a module call that deploys this registry passes the value to it: not another user
                 target = _plain_key(registry.doc.path)
@@ -2532,8 +2546,7 @@ def _has_private_endpoint(syntax: _Syntax, registry: _Resource, endpoints: list[
     endpoint of another registry in the same file does not count: it gives this one no
     private path, and turning its public access off would cut its clients off."""
     others = [r.symbolic for r in syntax.resources
-              if r is not registry and "::" not in r.symbolic and r.type_node.kind == "string"
-              and r.type_node.value.split("@", 1)[0].strip().lower() == REGISTRY_TYPE]
+              if r is not registry and "::" not in r.symbolic and _type_name(r.type_node) == REGISTRY_TYPE]
     for declaration in endpoints:
         if _mentions_symbol(syntax, declaration.syntax, registry.symbolic):
             return True
@@ -2790,8 +2803,7 @@ def _module_param_pulls(resolver: _Resolver, doc: Document, module: _Module, par
     for resource in syntax.resources:
         name = resource.body.get("name") if resource.existing and resource.body is not None else None
         if name is not None and name.kind == "expr" and str(name.value).strip() == param \
-                and resource.type_node.kind == "string" \
-                and resource.type_node.value.split("@", 1)[0].strip().lower() == REGISTRY_TYPE \
+                and _type_name(resource.type_node) == REGISTRY_TYPE \
                 and _clients(callee, syntax, resource)[0]:
             return True
     # a declaration that builds a login server from it, or passes it on to a module that pulls
