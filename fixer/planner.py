@@ -681,12 +681,29 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
                                   f"params.{module_sku}" if module_sku else "sku.name")
     if ok:
         builder.fix_notes.append(f"SKU upgraded from {current} to Premium: {COST_NOTE}")
+        still_allowed = _other_allowed_skus(sku)
+        if still_allowed:
+            builder.fix_notes.append(
+                f"parameter '{sku.param}' still allows {still_allowed}: a deployment that passes one of them (from "
+                f"the command line, a pipeline, or a caller outside these files) gets a firewall its SKU cannot "
+                f"have; consider allowing only 'Premium'")
         tier = registry.sku.get("tier") if registry.sku is not None else None
         if tier is not None and tier.kind == "string" and not tier.value.startswith("[") \
                 and tier.value.lower() != "premium":
             builder.replace(registry.doc, tier, "Premium", f"set sku.tier to 'Premium' (was '{tier.value}')",
                             "sku.tier has to agree with sku.name")
     return ok
+
+
+def _other_allowed_skus(sku: Resolved) -> str:
+    """The SKUs other than Premium that the SKU parameter's allowed values still accept after
+    the upgrade ('' when none, or when the value is not a parameter's)."""
+    allowed = sku.allowed
+    if not sku.param or allowed is None or allowed.kind != "array":
+        return ""
+    others = [i.value for i in allowed.items or () if i.kind == "string" and i.value.lower() in VALID_SKUS
+              and i.value.lower() != "premium"]
+    return " and ".join(f"'{v}'" for v in others)
 
 
 def _condition_reading(registry: Registry, parameter: str) -> Resolved | None:
