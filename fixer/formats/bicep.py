@@ -1350,7 +1350,9 @@ class _Resolver:
             return self._known_symbol(doc, syntax.source_text(expression), (), depth + 1)
         if kind == "member_expression":
             member = _member_path(syntax, expression)
-            return self._known_symbol(doc, member[0], member[1], depth + 1) if member is not None else None
+            if member is not None:
+                return self._known_symbol(doc, member[0], member[1], depth + 1)
+            return self._known_safe_member(doc, expression, depth + 1)
         if kind == "call_expression":
             function = expression.child_by_field_name("function")
             arguments = _first(expression, "arguments")
@@ -1369,6 +1371,47 @@ class _Resolver:
                 return None
             return argument.with_value(argument.value.lower() if name == "toLower" else argument.value.upper())
         return None
+
+    def _known_safe_member(self, doc: Document, expression: SyntaxNode, depth: int) -> Known | None:
+        """`cfg.?publicNetworkAccess` (safe access, any `.?` on the way): null where a member is
+        missing from an object whose keys are all known (a typed parameter's default without
+        that optional member), else the member as `cfg.x` would give it. It reads that member
+        only: its `reads` name the member (`cfg.publicNetworkAccess`), so a fix that changes
+        another member of the same object (its SKU) is not taken to change this value."""
+        syntax = _syntax_of(doc)
+        steps: list[tuple[str, bool]] = []   # (key, safe), outermost last
+        current: SyntaxNode | None = expression
+        while current is not None and current.type == "member_expression":
+            prop = current.child_by_field_name("property")
+            if prop is None:
+                return None
+            steps.insert(0, (syntax.source_text(prop), any(c.type == ".?" for c in current.children)))
+            current = current.child_by_field_name("object")
+        if current is None or current.type != "identifier":
+            return None
+        name = syntax.source_text(current)
+        if name not in syntax.params and name not in syntax.variables:
+            return None
+        base = self._known_symbol(doc, name, (), depth)
+        if base is None:
+            return None
+        value = base.value
+        missing: str | None = None   # the path of the member found missing, for the message
+        for depth_in, (key, safe) in enumerate(steps):
+            if safe and value is None:
+                continue   # `a.?b.?c` with a.?b null: null
+            if safe and isinstance(value, dict) and not any(k.lower() == key.lower() for k in value):
+                missing = missing or ".".join([name, *(k for k, _ in steps[:depth_in])]) + f" has no '{key}'"
+                value = None
+                continue
+            value = values.member(value, key)
+        if values.has_opaque(value) and not isinstance(value, (list, dict)):
+            return None
+        shown = " ".join(syntax.source_text(expression).split())
+        source = re.search(r"\(([^()]*)\)$", base.facts[0]) if base.facts else None
+        where = f" ({source.group(1)})" if source else ""
+        fact = f"{missing}{where}, so `{shown}` is null" if missing else f"`{shown}` is {values.show(value)}{where}"
+        return Known(value, (fact,), frozenset({f"{name}.{'.'.join(k for k, _ in steps)}"}))
 
     def _condition_at(self, doc: Document, condition: SyntaxNode | None, depth: int) -> Known | None:
         known = self._known(doc, condition, depth + 1)
