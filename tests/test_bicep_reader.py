@@ -780,7 +780,10 @@ def test_a_member_of_an_object_parameter_that_another_resource_uses_is_shared():
     ("param private bool = false\nparam env string\n", "private || env == 'prod'", Verdict.UNKNOWN),
     ("param private bool = true\nparam env string = 'prod'\n", "private && (env == 'prod')", Verdict.PASS),
     ("var cfg = {\n  private: true\n}\n", "cfg.private", Verdict.PASS),
-    ("param cfg object = {}\n", "cfg.?private ?? false", Verdict.UNKNOWN),  # `.?` is not read
+    ("param cfg object = {}\n", "cfg.?private ?? false", Verdict.FAIL),  # `.?` on a missing member: null
+    ("param cfg object = { private: true }\n", "cfg.?private ?? false", Verdict.PASS),
+    ("param cfg object = { net: {} }\n", "cfg.?net.?private ?? true", Verdict.PASS),
+    ("param cfg object\n", "cfg.?private ?? false", Verdict.UNKNOWN),  # no default, nothing sets it
     ("param env string = 'prod'\nvar isProd = env == 'prod'\n", "isProd", Verdict.PASS),
 ])
 def test_a_choice_on_a_bool_known_in_every_deployment_is_read(declarations, condition, verdict):

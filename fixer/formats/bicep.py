@@ -40,7 +40,7 @@ from ..errors import ParseError
 from ..model import Document, Member, Node, Origin, Registry, Resolved
 from ..source import SourceFile
 from ..workspace import Workspace, file_key
-from .module_refs import CLASSIC_REGISTRY, deploys_unmodelled_registry
+from .module_refs import CLASSIC_REGISTRY, PATTERN_REGISTRY, deploys_unmodelled_registry, version_of
 from . import values
 from .values import Known
 from .base import imports_images
@@ -2624,6 +2624,10 @@ def _other_registry_modules(doc: Document, syntax: _Syntax, resolver: _Resolver)
             continue
         if CLASSIC_REGISTRY.match(module.path):
             found.append(_classic_registry(doc, syntax, module, resolver))
+        elif PATTERN_REGISTRY.match(module.path):
+            pattern = _pattern_registry(doc, syntax, module, resolver)
+            if pattern is not None:
+                found.append(pattern)
         elif deploys_unmodelled_registry(module.path):
             found.append(_unreadable_module_registry(doc, syntax, module))
     return found
@@ -2752,6 +2756,119 @@ def _classic_registry(doc: Document, syntax: _Syntax, module: _Module, resolver:
     )
 
 
+@dataclass(frozen=True)
+class _Pattern:
+    """How an Azure Verified Module pattern passes its params to the AVM registry module it
+    calls. All three below call registry versions before 0.12.0 and pass no
+    networkRuleSetIpRules nor privateEndpoints, so the module never writes a networkRuleSet
+    and sets publicNetworkAccess only from what the pattern passes."""
+
+    what: str                     # what the pattern deploys, for messages
+    name_param: str               # the pattern param that names the registry
+    sku_param: str
+    sku_default: str
+    access_param: str | None      # the pattern param passed on as publicNetworkAccess, if any
+    access_default: str | None
+    # from this pattern version on (and for a version acr-fix cannot read) the access param
+    # also sets another resource's public network access: who, for messages
+    shared_from: tuple[int, int, int] | None = None
+    shared_with: str = ""
+    optional: bool = False        # deployed only when the name param is not empty
+    pullers: tuple[str, ...] = () # what the pattern itself lets pull from the registry
+
+
+# Azure/bicep-registry-modules, avm/ptn/<name>/<version> tags, main.bicep:
+# - azd/container-apps-stack 0.1.0-0.4.0: registry 0.4.0 / 0.9.1 with name, location,
+#   acrAdminUserEnabled, tags, acrSku ('Standard'), enableTelemetry; its publicNetworkAccess
+#   param (0.3.0 on) is the Container Apps environment's.
+# - azd/aks 0.1.0-0.3.0: registry 0.5.1 / 0.9.1 / 0.11.0 with publicNetworkAccess ('Enabled')
+#   and acrSku ('Standard'); from 0.1.1 the same publicNetworkAccess goes to the AKS cluster
+#   too; the cluster's kubelet identity gets AcrPull on the registry.
+# - azd/ml-hub-dependencies 0.1.0-0.2.0: registry 0.4.0 / 0.9.1, only when
+#   containerRegistryName is not empty, with registryPublicNetworkAccess ('Enabled') and
+#   registryAcrSku ('Basic').
+_PATTERNS: dict[str, _Pattern] = {
+    "azd/container-apps-stack": _Pattern("a Container Apps environment and a registry", "containerRegistryName",
+                                         "acrSku", "Standard", None, None),
+    "azd/aks": _Pattern("an AKS cluster and a registry", "containerRegistryName", "acrSku", "Standard",
+                        "publicNetworkAccess", "Enabled", (0, 1, 1), "the AKS cluster's public network access",
+                        pullers=("the AKS cluster the pattern deploys (its kubelet identity gets AcrPull on the "
+                                 "registry)",)),
+    "azd/ml-hub-dependencies": _Pattern("an Azure ML hub's dependencies (a registry among them)",
+                                        "containerRegistryName", "registryAcrSku", "Basic",
+                                        "registryPublicNetworkAccess", "Enabled", optional=True),
+}
+
+
+def _pattern_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: _Resolver) -> Registry | None:
+    """A call of an AVM pattern that deploys a registry (see _Patterns): its registry read from
+    the params the pattern passes on. None when the call deploys no registry (an optional one
+    whose name is not given)."""
+    body = module.body
+    assert body is not None and module.path is not None
+    match = PATTERN_REGISTRY.match(module.path)
+    assert match is not None
+    pattern = _PATTERNS[match.group(1).lower()]
+    version = version_of(module.path[match.end():])
+    params = body.get("params")
+    params_obj = params if params is not None and params.kind == "object" else None
+    name_node = params_obj.get(pattern.name_param) if params_obj is not None else None
+    notes = _module_notes(syntax, module)
+    if pattern.optional:
+        if params_obj is not None and (name_node is None or name_node.kind == "string" and not name_node.value):
+            return None   # no name: the pattern deploys no registry
+        if name_node is None or name_node.kind != "string":
+            notes.append(f"the pattern deploys the registry only when {pattern.name_param} is not empty")
+    field = lambda key: _module_field(doc, body, resolver, key)  # noqa: E731
+    sku_name = field(pattern.sku_param)
+    if sku_name.origin == Origin.ABSENT:
+        sku_name = Resolved(Origin.ABSENT, value=pattern.sku_default, doc=doc, parent=params_obj,
+                            detail=f"the pattern's default {pattern.sku_param}")
+    if pattern.access_param is None:
+        public_access = Resolved(Origin.ABSENT, doc=doc)
+    else:
+        public_access = field(pattern.access_param)
+        if public_access.origin == Origin.ABSENT:
+            public_access = Resolved(Origin.EXPRESSION, value=pattern.access_default, doc=doc,
+                                     detail=f"the pattern's default {pattern.access_param}, which it passes to the "
+                                            "registry module")
+    shared = pattern.shared_from is not None and (version is None or version >= pattern.shared_from)
+    name = name_node.value if name_node is not None and name_node.kind == "string" else module.symbolic
+    shown_name, shown_is_expression = _shown_name(doc, resolver, name_node, module.symbolic)
+    ignore, checkov = _module_suppressions(doc, syntax, module)
+    passes = f"{pattern.sku_param}" + (f" and {pattern.access_param}" if pattern.access_param else "")
+    return Registry(
+        doc=doc,
+        name=name,
+        shown_name=shown_name,
+        shown_is_expression=shown_is_expression,
+        node=body,
+        line=doc.line(module.start),
+        declared_at=module.start,
+        api_version=Resolved(Origin.ABSENT, doc=doc),
+        sku_name=sku_name,
+        public_network_access=public_access,
+        default_action=Resolved(Origin.ABSENT, doc=doc),
+        bypass=Resolved(Origin.EXPRESSION, value="AzureServices", doc=doc, detail="the registry module's default"),
+        properties=params_obj,
+        network_rule_set=None,
+        ip_rules=None,
+        sku=None,
+        symbolic=module.symbolic,
+        inline_ignore=ignore,
+        checkov_skip=checkov,
+        clients=list(pattern.pullers),
+        notes=[f"deployed by the Azure Verified Module pattern {module.path}, which deploys {pattern.what} and "
+               f"passes its {passes} to the registry module", *notes],
+        flavor="pattern-module",
+        module_path=module.path,
+        module_sku_param=pattern.sku_param,
+        module_access_param=pattern.access_param,
+        module_access_shared=pattern.shared_with if shared else None,
+        condition_text=_condition_text(syntax, module.syntax),
+    )
+
+
 def _unreadable_module_registry(doc: Document, syntax: _Syntax, module: _Module) -> Registry:
     """A remote module whose name says it deploys a registry, and whose source acr-fix does not
     have: nothing is known about what it writes, so it is a check by hand (not silence)."""
@@ -2760,8 +2877,9 @@ def _unreadable_module_registry(doc: Document, syntax: _Syntax, module: _Module)
     params = body.get("params")
     params_obj = params if params is not None and params.kind == "object" else None
     name_node = params_obj.get("name") if params_obj is not None else None
+    kind = "pattern module" if "avm/ptn/" in module.path.lower() else "module"
     unknown = Resolved(Origin.EXPRESSION, doc=doc,
-                       detail=f"the registry is deployed through module '{module.path}', which acr-fix cannot read")
+                       detail=f"the registry is deployed through {kind} '{module.path}', which acr-fix cannot read")
     ignore, checkov = _module_suppressions(doc, syntax, module)
     return Registry(
         doc=doc,
