@@ -472,8 +472,8 @@ def _clients_note(clients: list[str], strategy: str, access: Access, through_out
     listed = clients + through_outputs
     who = ", ".join(listed[:3]) + (f" and {len(listed) - 3} more" if len(listed) > 3 else "")
     where, how = (" in this template", "") if not through_outputs else (
-        ("", " through the outputs of the module that deploys it") if not clients else
-        ("", " (in this template, or through the outputs of the module that deploys it)"))
+        ("", " through the module that deploys it (its outputs or the name passed to it)") if not clients else
+        ("", " (in this template, or through the module that deploys it: its outputs or the name passed to it)"))
     clients = listed
     if strategy == "disable":
         let_in = "private endpoints"

@@ -849,8 +849,8 @@ def test_an_avm_call_whose_private_endpoints_follow_a_known_bool(private, verdic
 
 
 def test_pullers_through_module_outputs_are_followed_into_the_modules_that_get_the_name(tmp_path):
-    """The golden bicep_module_output_clients, read directly: every puller is named, the role
-    assignment (name only, no pull) and the outputs are not."""
+    """The golden bicep_module_output_clients, read directly: every puller is named, the module
+    that grants AcrPull on the registry it gets by name too; the outputs are not."""
     golden = Path(__file__).parent / "golden" / "bicep_module_output_clients" / "input"
     files = {p.relative_to(golden).as_posix(): p.read_text() for p in golden.rglob("*.bicep")}
     workspace = _workspace(tmp_path, files)
@@ -862,6 +862,7 @@ def test_pullers_through_module_outputs_are_followed_into_the_modules_that_get_t
         "Microsoft.Web/sites 'web' (../main.bicep line 29)",
         "module 'frontend' (../main.bicep line 50)",
         "module 'job' (../main.bicep line 59)",
+        "module 'access' (../main.bicep line 67)",
     ]
 
 

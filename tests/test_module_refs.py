@@ -80,8 +80,8 @@ def test_clients_note_says_where_the_pullers_are():
     assert local.startswith("Microsoft.Web/sites 'app' (line 4) in this template pulls from this registry;")
     through = _clients_note([], "deny", access, ["Microsoft.App/containerApps 'api' (../main.bicep line 12)"])
     assert through.startswith("Microsoft.App/containerApps 'api' (../main.bicep line 12) pulls from this registry "
-                              "through the outputs of the module that deploys it;")
+                              "through the module that deploys it (its outputs or the name passed to it);")
     both = _clients_note(["a (line 1)"], "disable", access, ["b (../main.bicep line 2)"])
     assert both.startswith("a (line 1), b (../main.bicep line 2) pull from this registry (in this template, or "
-                           "through the outputs of the module that deploys it);")
+                           "through the module that deploys it: its outputs or the name passed to it);")
     assert "private endpoints get through" in both and "--ip-rule" not in both

@@ -2535,6 +2535,11 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
         path = (m.path or "").lower()
         declarations.append((f"module '{m.symbolic}'", m.start, m.end,
                              "import-acr" in path or "import-image-to-acr" in path))
+    aliases = _registry_aliases(syntax, registry, name_node)
+    granted = {r.start: r for r in syntax.resources if r is not registry and _registry_role(syntax, r, aliases)}
+    # the registry's name in a login server string: `'${acr.name}.azurecr.io'`, `'${acrName}.azurecr.io'`
+    by_name = [re.escape(f"{a}.name") for a in sorted(aliases)] + ([re.escape(name_symbol)] if name_symbol else [])
+    name_use = re.compile(rf"(?<![A-Za-z0-9_.])(?:{'|'.join(by_name)})(?![A-Za-z0-9_])")
     for label, start, end, imports in sorted(declarations, key=lambda d: d[1]):
         if registry.start <= start < registry.end:
             continue
@@ -2542,13 +2547,94 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
             if _mentions(text, needle, start, end) or (name_symbol and _mentions(text, name_symbol, start, end, whole=True)):
                 importers.append(f"{label} (line {doc.line(start)})")
             continue
+        if start in granted:
+            found.append(_role_client(doc, syntax, granted[start]))
+            continue
         at = text.find(needle, start, end)  # a literal first: this runs for every declaration
         while at >= 0:
             if (at == 0 or text[at - 1] not in _IDENT_OR_DOT) and _PULLS_FROM.match(text, at + len(needle)):
                 found.append(f"{label} (line {doc.line(start)})")
                 break
             at = text.find(needle, at + 1, end)
+        else:
+            if any(_pulls_by_name(_line_at(text, m.start()), re.escape(m.group(0)))
+                   for m in name_use.finditer(text, start, end)):
+                found.append(f"{label} (line {doc.line(start)})")
     return found, importers
+
+
+# The built-in roles that let a principal pull (AcrPull) or push and pull (AcrPush) images.
+_REGISTRY_ROLES = {"7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull", "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush"}
+
+
+def _registry_aliases(syntax: _Syntax, registry: _Resource, name_node: Node | None) -> set[str]:
+    """The symbolic names that stand for ``registry`` in its file: its own, and those of
+    `existing` registries declared with the same name (`name: acrName` twice)."""
+    aliases = {registry.symbolic}
+    if name_node is None:
+        return aliases
+    name_text = " ".join(syntax.source_text(syntax.expressions[id(name_node)]).split()) \
+        if id(name_node) in syntax.expressions else repr(name_node.value)
+    for other in syntax.resources:
+        other_name = other.body.get("name") if other.existing and other.body is not None else None
+        if other is registry or other_name is None or other.type_node.kind != "string" \
+                or other.type_node.value.split("@", 1)[0].strip().lower() != REGISTRY_TYPE:
+            continue
+        other_text = " ".join(syntax.source_text(syntax.expressions[id(other_name)]).split()) \
+            if id(other_name) in syntax.expressions else repr(other_name.value)
+        if other_text == name_text:
+            aliases.add(other.symbolic)
+    return aliases
+
+
+def _registry_role(syntax: _Syntax, resource: _Resource, aliases: set[str]) -> str | None:
+    """AcrPull / AcrPush when ``resource`` is a role assignment of that role scoped to the
+    registry (`scope: acr`, or an `existing` twin of it); else None."""
+    if resource.type_node.kind != "string" or \
+            resource.type_node.value.split("@", 1)[0].strip().lower() != "microsoft.authorization/roleassignments":
+        return None
+    text = syntax.text[resource.start:resource.end]   # (its body is not parsed: see _Builder)
+    scope = _SCOPE.search(text)
+    if scope is None or scope.group(1) not in aliases:
+        return None
+    lowered = text.lower()
+    return next((role for guid, role in _REGISTRY_ROLES.items() if guid in lowered), None)
+
+
+_SCOPE = re.compile(r"^[ \t]*scope[ \t]*:[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?://[^\n]*)?$", re.MULTILINE)
+_PRINCIPAL = re.compile(r"^[ \t]*principalId[ \t]*:[ \t]*([^\n]+?)[ \t]*(?://[^\n]*)?$", re.MULTILINE)
+
+
+_KUBELET = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\.properties\.identityProfile\.kubeletidentity\.objectId", re.IGNORECASE)
+_USER_IDENTITY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\.properties\.principalId")
+_OWN_IDENTITY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\.identity\.principalId")
+
+
+def _role_client(doc: Document, syntax: _Syntax, assignment: _Resource) -> str:
+    """A role assignment on the registry, described by the identity it gives the role to when
+    its principalId says which: "the kubelet identity of AKS cluster 'aks' (AcrPull, role
+    assignment 'acrPull', line 33)"; else "the principal of role assignment 'acrPull' (AcrPull,
+    line 33: principalId)"."""
+    text = syntax.text[assignment.start:assignment.end]
+    scope = _SCOPE.search(text)
+    role = _registry_role(syntax, assignment, {scope.group(1)} if scope else set())
+    principal = _PRINCIPAL.search(text)
+    expression = principal.group(1) if principal is not None else "?"
+    types = {r.symbolic: r.type_node.value.split("@", 1)[0] for r in syntax.resources if r.type_node.kind == "string"}
+    who = None
+    for pattern, describe in (
+            (_KUBELET, lambda s: f"the kubelet identity of AKS cluster '{s}'"),
+            (_USER_IDENTITY, lambda s: f"user-assigned identity '{s}'"
+             if types.get(s, "").lower() == "microsoft.managedidentity/userassignedidentities" else None),
+            (_OWN_IDENTITY, lambda s: f"the system-assigned identity of {types[s]} '{s}'" if s in types else None)):
+        match = pattern.fullmatch(expression)
+        if match is not None:
+            who = describe(match.group(1))
+            break
+    line = doc.line(assignment.start)
+    if who is not None:
+        return f"{who} ({role}, role assignment '{assignment.symbolic}', line {line})"
+    return f"the principal of role assignment '{assignment.symbolic}' ({role}, line {line}: {_short(expression, 60)})"
 
 
 def _mentions(text: str, word: str, start: int, end: int, whole: bool = False) -> bool:
@@ -2987,6 +3073,47 @@ def _add_output_clients(doc: Document, syntax: _Syntax, registries: list[Registr
                                         r"properties\.loginServer\b|listCredentials\(", r"(?:name|id)\b")
             if pull or named:
                 registry.output_clients = _callers_using(doc, doc, pull, named, resolver, 1, {file_key(doc.path)})
+            for label in _name_param_clients(doc, syntax, resource, resolver):
+                if label not in registry.output_clients:
+                    registry.output_clients.append(label)
+
+
+def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Resolver) -> list[str]:
+    """Pullers in the files that deploy ``doc`` as a module, when the registry's name is a
+    parameter (`name: name`): declarations there that build a login server from the value they
+    pass for it (`'${acrName}.azurecr.io'`), or pass it to a module that pulls with it (an
+    AcrPull role assignment on an `existing` registry of that name, see _module_param_pulls)."""
+    name_node = resource.body.get("name") if resource.body is not None else None
+    param = str(name_node.value).strip() if name_node is not None and name_node.kind == "expr" else ""
+    if param not in syntax.params:
+        return []
+    found: list[str] = []
+    for caller_doc, module in resolver.callers(doc):
+        params = module.body.get("params") if module.body is not None else None
+        passed = params.get(param) if params is not None and params.kind == "object" else None
+        expression = str(passed.value).strip() if passed is not None and passed.kind == "expr" else ""
+        if not _IDENTIFIER.match(expression):
+            continue
+        caller = _syntax_of(caller_doc)
+        word = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(expression)}(?![A-Za-z0-9_])")
+        where = _relative(doc, caller_doc)
+        for r in caller.resources:
+            if r.existing or "::" in r.symbolic:
+                continue
+            if any(_pulls_by_name(_line_at(caller.text, m.start()), re.escape(expression))
+                   for m in word.finditer(caller.text, r.start, r.end)):
+                kind = r.type_node.value.split("@", 1)[0] if r.type_node.kind == "string" else "resource"
+                found.append(f"{kind} '{r.symbolic}' ({where} line {caller_doc.line(r.start)})")
+        for inner in caller.modules:
+            if inner is module or inner.body is None:
+                continue
+            inner_params = inner.body.get("params")
+            for member in (inner_params.members or ()) if inner_params is not None and inner_params.kind == "object" else ():
+                if member.value.kind == "expr" and str(member.value.value).strip() == expression \
+                        and _module_param_pulls(resolver, caller_doc, inner, member.key, 1, set()):
+                    found.append(f"module '{inner.symbolic}' ({where} line {caller_doc.line(inner.start)})")
+                    break
+    return found
 
 
 def _outputs_from(syntax: _Syntax, prefix: str, pulls: str, names: str) -> tuple[set[str], set[str]]:
