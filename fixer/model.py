@@ -254,7 +254,9 @@ class Registry:
     # "resource", or "avm-module": a call of the Azure Verified Module
     # br/public:avm/res/container-registry/registry, whose params decide the network access;
     # "classic-module": a call of the public module before it, br/public:compute/container-registry;
-    # "unreadable-module": a call of another remote module that deploys a registry (a check by hand)
+    # "unreadable-module": a call of another remote module that deploys a registry (a check by hand);
+    # "pattern-module": a call of an AVM pattern (avm/ptn/...) that deploys one through the AVM
+    # registry module, read from the params it passes on
     flavor: str = "resource"
     module_action: Resolved | None = None   # avm-module: the networkRuleSetDefaultAction param as given
     # avm-module: `networkRuleSetIpRules: []` makes the module write a Deny networkRuleSet (0.12.0 on)
@@ -266,8 +268,13 @@ class Registry:
     # in the files that deploy its module, or in its own file for a registry module call), with
     # their file: "Microsoft.App/containerApps 'app' (../main.bicep line 17)".
     output_clients: list[str] = field(default_factory=list)
-    # classic-module / unreadable-module: the module reference, as written
+    # classic-module / unreadable-module / pattern-module: the module reference, as written
     module_path: str | None = None
+    # pattern-module: the pattern params that set the registry's SKU and its publicNetworkAccess
+    # (None: the pattern passes none), and what else that access param sets (None: nothing)
+    module_sku_param: str | None = None
+    module_access_param: str | None = None
+    module_access_shared: str | None = None
     # Where the declaration begins when that is not where ``node`` does (Bicep: the
     # `resource`/`module` keyword, not the body's brace): reports point there.
     declared_at: int | None = None

@@ -381,6 +381,8 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
         _plan_module_network(builder, registry, chosen, why, rules)
     elif registry.flavor == "classic-module":
         _plan_classic_module_network(builder, registry, chosen, why, rules)
+    elif registry.flavor == "pattern-module":
+        _plan_pattern_network(builder, registry, chosen, why)
     elif chosen == "disable":
         builder.set_property(registry.public_network_access, ("properties", "publicNetworkAccess"), "Disabled", why,
                              "publicNetworkAccess")
@@ -510,8 +512,8 @@ def _clients_note(clients: list[str], strategy: str, access: Access, through_out
     listed = clients + through_outputs
     who = ", ".join(listed[:3]) + (f" and {len(listed) - 3} more" if len(listed) > 3 else "")
     where, how = (" in this template", "") if not through_outputs else (
-        ("", " through the outputs of the module that deploys it") if not clients else
-        ("", " (in this template, or through the outputs of the module that deploys it)"))
+        ("", " through the module that deploys it (its outputs or the name passed to it)") if not clients else
+        ("", " (in this template, or through the module that deploys it: its outputs or the name passed to it)"))
     clients = listed
     if strategy == "disable":
         let_in = "private endpoints"
@@ -565,6 +567,47 @@ def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why
 
 # The module parameter that sets the SKU, for registries deployed by a module acr-fix models.
 _MODULE_SKU_PARAM = {"avm-module": "acrSku", "classic-module": "skuName"}
+
+
+def _plan_pattern_network(builder: _Builder, registry: Registry, chosen: str, why: str) -> None:
+    """The fix for a registry deployed by an AVM pattern (avm/ptn/...), through the one pattern
+    param that reaches the registry's network access, if there is one. The patterns pass the
+    registry module no IP rules, so there is no firewall to deny with: only turning public
+    access off closes the registry, and that is the user's call when the template gives it no
+    private endpoint (as for a plain resource, see choose_strategy)."""
+    pattern = registry.module_path
+    access = registry.module_access_param
+    if access is None:
+        builder.manual.append(
+            f"the pattern module {pattern} passes its registry module no network settings, so none of its "
+            "parameters closes the registry: deploy the registry yourself with "
+            "br/public:avm/res/container-registry/registry (Premium SKU, publicNetworkAccess 'Disabled' or "
+            "networkRuleSetIpRules) instead of through the pattern, or mark this call with an 'acr-fix: ignore' "
+            "comment giving the reason")
+        return
+    if chosen != "disable":
+        builder.manual.append(
+            f"the pattern module {pattern} passes its registry module no firewall rules; only params.{access} = "
+            "'Disabled' closes the registry, and the template gives it no private endpoint, so that could cut off "
+            "its clients: use --strategy disable if they reach it privately, or deploy the registry yourself "
+            "with br/public:avm/res/container-registry/registry, or mark this call with an 'acr-fix: ignore' "
+            "comment giving the reason")
+        return
+    if registry.module_access_shared:
+        if not builder.unsafe_fixes:
+            builder.manual.append(
+                f"params.{access} of the pattern module {pattern} also sets {registry.module_access_shared}: "
+                "setting it to 'Disabled' would close that too; allow it with --unsafe-fixes, or deploy the "
+                "registry yourself with br/public:avm/res/container-registry/registry")
+            return
+        builder.applicability = Applicability.UNSAFE
+        builder.unsafe_notes.append(f"unsafe fix (--unsafe-fixes): params.{access} also sets "
+                                    f"{registry.module_access_shared}, and it changes too")
+    given = registry.properties.get(access) if registry.properties is not None else None
+    if given is None:
+        builder.ensure(("params", access), "Disabled", f"params.{access}", why)
+    else:
+        builder.set_property(registry.public_network_access, ("params", access), "Disabled", why, f"params.{access}")
 
 
 def _plan_classic_module_network(builder: _Builder, registry: Registry, chosen: str, why: str,
@@ -671,7 +714,7 @@ def _plan_sku(builder: _Builder, registry: Registry, options: Options, result: P
         builder.manual.append(f"the fix needs the Premium SKU, but the SKU is {current}{where} and --no-sku-upgrade "
                               "was given; upgrade it or suppress this registry")
         return False
-    module_sku = _MODULE_SKU_PARAM.get(registry.flavor)
+    module_sku = registry.module_sku_param or _MODULE_SKU_PARAM.get(registry.flavor)
     if sku.origin == Origin.ABSENT and module_sku:
         ok = builder.ensure(("params", module_sku), "Premium", f"params.{module_sku}", why)
     elif sku.origin == Origin.ABSENT:

@@ -780,7 +780,10 @@ def test_a_member_of_an_object_parameter_that_another_resource_uses_is_shared():
     ("param private bool = false\nparam env string\n", "private || env == 'prod'", Verdict.UNKNOWN),
     ("param private bool = true\nparam env string = 'prod'\n", "private && (env == 'prod')", Verdict.PASS),
     ("var cfg = {\n  private: true\n}\n", "cfg.private", Verdict.PASS),
-    ("param cfg object = {}\n", "cfg.?private ?? false", Verdict.UNKNOWN),  # `.?` is not read
+    ("param cfg object = {}\n", "cfg.?private ?? false", Verdict.FAIL),  # `.?` on a missing member: null
+    ("param cfg object = { private: true }\n", "cfg.?private ?? false", Verdict.PASS),
+    ("param cfg object = { net: {} }\n", "cfg.?net.?private ?? true", Verdict.PASS),
+    ("param cfg object\n", "cfg.?private ?? false", Verdict.UNKNOWN),  # no default, nothing sets it
     ("param env string = 'prod'\nvar isProd = env == 'prod'\n", "isProd", Verdict.PASS),
 ])
 def test_a_choice_on_a_bool_known_in_every_deployment_is_read(declarations, condition, verdict):
@@ -846,8 +849,8 @@ def test_an_avm_call_whose_private_endpoints_follow_a_known_bool(private, verdic
 
 
 def test_pullers_through_module_outputs_are_followed_into_the_modules_that_get_the_name(tmp_path):
-    """The golden bicep_module_output_clients, read directly: every puller is named, the role
-    assignment (name only, no pull) and the outputs are not."""
+    """The golden bicep_module_output_clients, read directly: every puller is named, the module
+    that grants AcrPull on the registry it gets by name too; the outputs are not."""
     golden = Path(__file__).parent / "golden" / "bicep_module_output_clients" / "input"
     files = {p.relative_to(golden).as_posix(): p.read_text() for p in golden.rglob("*.bicep")}
     workspace = _workspace(tmp_path, files)
@@ -859,6 +862,7 @@ def test_pullers_through_module_outputs_are_followed_into_the_modules_that_get_t
         "Microsoft.Web/sites 'web' (../main.bicep line 29)",
         "module 'frontend' (../main.bicep line 50)",
         "module 'job' (../main.bicep line 59)",
+        "module 'access' (../main.bicep line 67)",
     ]
 
 

@@ -19,6 +19,9 @@ from fixer.planner import Access, _clients_note
     "br/Contoso:platform/Container_Registry:2.0",
     "ts:00000000-0000-0000-0000-000000000000/rg/acr:1.0",
     "ts/CoreSpecs:containerRegistry:1.0",
+    "br/public:avm/ptn/dev-ops/cicd-agents-and-runners:0.3.1",         # AVM patterns that create one
+    "br:mcr.microsoft.com/bicep/avm/ptn/app/container-job-toolkit:0.1.3",
+    "br/public:avm/ptn/ai-ml/ai-foundry:0.1.1",
 ])
 def test_registry_modules_acr_fix_cannot_read_are_recognised(reference):
     assert deploys_unmodelled_registry(reference)
@@ -38,6 +41,12 @@ def test_registry_modules_acr_fix_cannot_read_are_recognised(reference):
     "br:contoso.azurecr.io/bicep/modules/registry:v1",                  # which registry? not said
     "modules/acr.bicep",                                                # local: read as a file
     "../container-registry.bicep",
+    "br/public:avm/ptn/azd/container-apps-stack:0.1.1",                 # modelled patterns
+    "br/public:avm/ptn/azd/aks:0.3.0",
+    "br/public:avm/ptn/aca-lza/hosting-environment:0.6.3",              # its registry is always closed
+    "br/public:avm/ptn/ai-platform/baseline:0.8.0",
+    "br/public:avm/ptn/ai-ml/ai-foundry:0.4.0",                         # no registry from 0.2.0 on
+    "br/public:avm/ptn/azd/acr-container-app:0.5.0",                    # uses an existing registry
 ])
 def test_other_modules_are_not_registries(reference):
     assert not deploys_unmodelled_registry(reference)
@@ -57,6 +66,9 @@ def test_module_name_path_drops_host_alias_and_tag():
     (b"module s 'br:myacr.azurecr.io/bicep/modules/storage:v1' = {", False),
     (b"module i 'br/public:deployment-scripts/import-acr:3.0.1' = {", False),
     (b"param acrName string = 'acr'", False),
+    (b"module s 'br/public:avm/ptn/azd/container-apps-stack:0.4.0' = {", True),
+    (b"module s 'br/public:avm/ptn/dev-ops/cicd-agents-and-runners:0.2.0' = {", True),
+    (b"module s 'br/public:avm/ptn/aca-lza/hosting-environment:0.6.3' = {", False),
 ])
 def test_pre_filter_lets_registry_module_calls_through(text, parsed):
     assert pipeline._mentions_registry(text.lower()) is parsed
@@ -68,8 +80,8 @@ def test_clients_note_says_where_the_pullers_are():
     assert local.startswith("Microsoft.Web/sites 'app' (line 4) in this template pulls from this registry;")
     through = _clients_note([], "deny", access, ["Microsoft.App/containerApps 'api' (../main.bicep line 12)"])
     assert through.startswith("Microsoft.App/containerApps 'api' (../main.bicep line 12) pulls from this registry "
-                              "through the outputs of the module that deploys it;")
+                              "through the module that deploys it (its outputs or the name passed to it);")
     both = _clients_note(["a (line 1)"], "disable", access, ["b (../main.bicep line 2)"])
     assert both.startswith("a (line 1), b (../main.bicep line 2) pull from this registry (in this template, or "
-                           "through the outputs of the module that deploys it);")
+                           "through the module that deploys it: its outputs or the name passed to it);")
     assert "private endpoints get through" in both and "--ip-rule" not in both

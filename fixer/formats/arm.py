@@ -630,6 +630,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         for symbolic, resource in _iter_resources(container):
             if lowered.find("loginserver", resource.start, resource.end) >= 0 or \
                     lowered.find("listcredentials(", resource.start, resource.end) >= 0 or \
+                    any(lowered.find(n, resource.start, resource.end) >= 0 for n in _PULL_NEEDLES) or \
                     imports_images(lowered, resource.start, resource.end):
                 pulling.append((resource, scope))
             if resource._expand is not None and not _may_matter(doc.source.text, resource):
@@ -657,6 +658,12 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
             lowered, sum(1 for r in registries if not r.existing))
     _mark_shared_definitions(doc, registries, deployments)
     return registries
+
+
+# Text that makes a resource a puller besides a login server or credentials: a login server
+# built from the name, an AcrPull / AcrPush role assignment (it still has to name the registry,
+# see _clients).
+_PULL_NEEDLES = (".azurecr.io", "7f951dda-4ed3-4680-a7ca-43fe172d538d", "8311e382-0749-4cb8-b61a-304f252e45ec")
 
 
 def _mark_shared_definitions(doc: Document, registries: list[Registry], deployments: list[Node]) -> None:

@@ -40,7 +40,7 @@ from ..errors import ParseError
 from ..model import Document, Member, Node, Origin, Registry, Resolved
 from ..source import SourceFile
 from ..workspace import Workspace, file_key
-from .module_refs import CLASSIC_REGISTRY, deploys_unmodelled_registry
+from .module_refs import CLASSIC_REGISTRY, PATTERN_REGISTRY, deploys_unmodelled_registry, version_of
 from . import values
 from .values import Known
 from .base import imports_images
@@ -1366,7 +1366,9 @@ class _Resolver:
             return self._known_symbol(doc, syntax.source_text(expression), (), depth + 1)
         if kind == "member_expression":
             member = _member_path(syntax, expression)
-            return self._known_symbol(doc, member[0], member[1], depth + 1) if member is not None else None
+            if member is not None:
+                return self._known_symbol(doc, member[0], member[1], depth + 1)
+            return self._known_safe_member(doc, expression, depth + 1)
         if kind == "call_expression":
             function = expression.child_by_field_name("function")
             arguments = _first(expression, "arguments")
@@ -1385,6 +1387,47 @@ class _Resolver:
                 return None
             return argument.with_value(argument.value.lower() if name == "toLower" else argument.value.upper())
         return None
+
+    def _known_safe_member(self, doc: Document, expression: SyntaxNode, depth: int) -> Known | None:
+        """`cfg.?publicNetworkAccess` (safe access, any `.?` on the way): null where a member is
+        missing from an object whose keys are all known (a typed parameter's default without
+        that optional member), else the member as `cfg.x` would give it. It reads that member
+        only: its `reads` name the member (`cfg.publicNetworkAccess`), so a fix that changes
+        another member of the same object (its SKU) is not taken to change this value."""
+        syntax = _syntax_of(doc)
+        steps: list[tuple[str, bool]] = []   # (key, safe), outermost last
+        current: SyntaxNode | None = expression
+        while current is not None and current.type == "member_expression":
+            prop = current.child_by_field_name("property")
+            if prop is None:
+                return None
+            steps.insert(0, (syntax.source_text(prop), any(c.type == ".?" for c in current.children)))
+            current = current.child_by_field_name("object")
+        if current is None or current.type != "identifier":
+            return None
+        name = syntax.source_text(current)
+        if name not in syntax.params and name not in syntax.variables:
+            return None
+        base = self._known_symbol(doc, name, (), depth)
+        if base is None:
+            return None
+        value = base.value
+        missing: str | None = None   # the path of the member found missing, for the message
+        for depth_in, (key, safe) in enumerate(steps):
+            if safe and value is None:
+                continue   # `a.?b.?c` with a.?b null: null
+            if safe and isinstance(value, dict) and not any(k.lower() == key.lower() for k in value):
+                missing = missing or ".".join([name, *(k for k, _ in steps[:depth_in])]) + f" has no '{key}'"
+                value = None
+                continue
+            value = values.member(value, key)
+        if values.has_opaque(value) and not isinstance(value, (list, dict)):
+            return None
+        shown = " ".join(syntax.source_text(expression).split())
+        source = re.search(r"\(([^()]*)\)$", base.facts[0]) if base.facts else None
+        where = f" ({source.group(1)})" if source else ""
+        fact = f"{missing}{where}, so `{shown}` is null" if missing else f"`{shown}` is {values.show(value)}{where}"
+        return Known(value, (fact,), frozenset({f"{name}.{'.'.join(k for k, _ in steps)}"}))
 
     def _condition_at(self, doc: Document, condition: SyntaxNode | None, depth: int) -> Known | None:
         known = self._known(doc, condition, depth + 1)
@@ -2506,6 +2549,11 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
         path = (m.path or "").lower()
         declarations.append((f"module '{m.symbolic}'", m.start, m.end,
                              "import-acr" in path or "import-image-to-acr" in path))
+    aliases = _registry_aliases(syntax, registry, name_node)
+    granted = {r.start: r for r in syntax.resources if r is not registry and _registry_role(syntax, r, aliases)}
+    # the registry's name in a login server string: `'${acr.name}.azurecr.io'`, `'${acrName}.azurecr.io'`
+    by_name = [re.escape(f"{a}.name") for a in sorted(aliases)] + ([re.escape(name_symbol)] if name_symbol else [])
+    name_use = re.compile(rf"(?<![A-Za-z0-9_.])(?:{'|'.join(by_name)})(?![A-Za-z0-9_])")
     for label, start, end, imports in sorted(declarations, key=lambda d: d[1]):
         if registry.start <= start < registry.end:
             continue
@@ -2513,13 +2561,94 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
             if _mentions(text, needle, start, end) or (name_symbol and _mentions(text, name_symbol, start, end, whole=True)):
                 importers.append(f"{label} (line {doc.line(start)})")
             continue
+        if start in granted:
+            found.append(_role_client(doc, syntax, granted[start]))
+            continue
         at = text.find(needle, start, end)  # a literal first: this runs for every declaration
         while at >= 0:
             if (at == 0 or text[at - 1] not in _IDENT_OR_DOT) and _PULLS_FROM.match(text, at + len(needle)):
                 found.append(f"{label} (line {doc.line(start)})")
                 break
             at = text.find(needle, at + 1, end)
+        else:
+            if any(_pulls_by_name(_line_at(text, m.start()), re.escape(m.group(0)))
+                   for m in name_use.finditer(text, start, end)):
+                found.append(f"{label} (line {doc.line(start)})")
     return found, importers
+
+
+# The built-in roles that let a principal pull (AcrPull) or push and pull (AcrPush) images.
+_REGISTRY_ROLES = {"7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull", "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush"}
+
+
+def _registry_aliases(syntax: _Syntax, registry: _Resource, name_node: Node | None) -> set[str]:
+    """The symbolic names that stand for ``registry`` in its file: its own, and those of
+    `existing` registries declared with the same name (`name: acrName` twice)."""
+    aliases = {registry.symbolic}
+    if name_node is None:
+        return aliases
+    name_text = " ".join(syntax.source_text(syntax.expressions[id(name_node)]).split()) \
+        if id(name_node) in syntax.expressions else repr(name_node.value)
+    for other in syntax.resources:
+        other_name = other.body.get("name") if other.existing and other.body is not None else None
+        if other is registry or other_name is None or other.type_node.kind != "string" \
+                or other.type_node.value.split("@", 1)[0].strip().lower() != REGISTRY_TYPE:
+            continue
+        other_text = " ".join(syntax.source_text(syntax.expressions[id(other_name)]).split()) \
+            if id(other_name) in syntax.expressions else repr(other_name.value)
+        if other_text == name_text:
+            aliases.add(other.symbolic)
+    return aliases
+
+
+def _registry_role(syntax: _Syntax, resource: _Resource, aliases: set[str]) -> str | None:
+    """AcrPull / AcrPush when ``resource`` is a role assignment of that role scoped to the
+    registry (`scope: acr`, or an `existing` twin of it); else None."""
+    if resource.type_node.kind != "string" or \
+            resource.type_node.value.split("@", 1)[0].strip().lower() != "microsoft.authorization/roleassignments":
+        return None
+    text = syntax.text[resource.start:resource.end]   # (its body is not parsed: see _Builder)
+    scope = _SCOPE.search(text)
+    if scope is None or scope.group(1) not in aliases:
+        return None
+    lowered = text.lower()
+    return next((role for guid, role in _REGISTRY_ROLES.items() if guid in lowered), None)
+
+
+_SCOPE = re.compile(r"^[ \t]*scope[ \t]*:[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?://[^\n]*)?$", re.MULTILINE)
+_PRINCIPAL = re.compile(r"^[ \t]*principalId[ \t]*:[ \t]*([^\n]+?)[ \t]*(?://[^\n]*)?$", re.MULTILINE)
+
+
+_KUBELET = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\.properties\.identityProfile\.kubeletidentity\.objectId", re.IGNORECASE)
+_USER_IDENTITY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\.properties\.principalId")
+_OWN_IDENTITY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\.identity\.principalId")
+
+
+def _role_client(doc: Document, syntax: _Syntax, assignment: _Resource) -> str:
+    """A role assignment on the registry, described by the identity it gives the role to when
+    its principalId says which: "the kubelet identity of AKS cluster 'aks' (AcrPull, role
+    assignment 'acrPull', line 33)"; else "the principal of role assignment 'acrPull' (AcrPull,
+    line 33: principalId)"."""
+    text = syntax.text[assignment.start:assignment.end]
+    scope = _SCOPE.search(text)
+    role = _registry_role(syntax, assignment, {scope.group(1)} if scope else set())
+    principal = _PRINCIPAL.search(text)
+    expression = principal.group(1) if principal is not None else "?"
+    types = {r.symbolic: r.type_node.value.split("@", 1)[0] for r in syntax.resources if r.type_node.kind == "string"}
+    who = None
+    for pattern, describe in (
+            (_KUBELET, lambda s: f"the kubelet identity of AKS cluster '{s}'"),
+            (_USER_IDENTITY, lambda s: f"user-assigned identity '{s}'"
+             if types.get(s, "").lower() == "microsoft.managedidentity/userassignedidentities" else None),
+            (_OWN_IDENTITY, lambda s: f"the system-assigned identity of {types[s]} '{s}'" if s in types else None)):
+        match = pattern.fullmatch(expression)
+        if match is not None:
+            who = describe(match.group(1))
+            break
+    line = doc.line(assignment.start)
+    if who is not None:
+        return f"{who} ({role}, role assignment '{assignment.symbolic}', line {line})"
+    return f"the principal of role assignment '{assignment.symbolic}' ({role}, line {line}: {_short(expression, 60)})"
 
 
 def _mentions(text: str, word: str, start: int, end: int, whole: bool = False) -> bool:
@@ -2594,6 +2723,10 @@ def _other_registry_modules(doc: Document, syntax: _Syntax, resolver: _Resolver)
             continue
         if CLASSIC_REGISTRY.match(module.path):
             found.append(_classic_registry(doc, syntax, module, resolver))
+        elif PATTERN_REGISTRY.match(module.path):
+            pattern = _pattern_registry(doc, syntax, module, resolver)
+            if pattern is not None:
+                found.append(pattern)
         elif deploys_unmodelled_registry(module.path):
             found.append(_unreadable_module_registry(doc, syntax, module))
     return found
@@ -2722,6 +2855,119 @@ def _classic_registry(doc: Document, syntax: _Syntax, module: _Module, resolver:
     )
 
 
+@dataclass(frozen=True)
+class _Pattern:
+    """How an Azure Verified Module pattern passes its params to the AVM registry module it
+    calls. All three below call registry versions before 0.12.0 and pass no
+    networkRuleSetIpRules nor privateEndpoints, so the module never writes a networkRuleSet
+    and sets publicNetworkAccess only from what the pattern passes."""
+
+    what: str                     # what the pattern deploys, for messages
+    name_param: str               # the pattern param that names the registry
+    sku_param: str
+    sku_default: str
+    access_param: str | None      # the pattern param passed on as publicNetworkAccess, if any
+    access_default: str | None
+    # from this pattern version on (and for a version acr-fix cannot read) the access param
+    # also sets another resource's public network access: who, for messages
+    shared_from: tuple[int, int, int] | None = None
+    shared_with: str = ""
+    optional: bool = False        # deployed only when the name param is not empty
+    pullers: tuple[str, ...] = () # what the pattern itself lets pull from the registry
+
+
+# Azure/bicep-registry-modules, avm/ptn/<name>/<version> tags, main.bicep:
+# - azd/container-apps-stack 0.1.0-0.4.0: registry 0.4.0 / 0.9.1 with name, location,
+#   acrAdminUserEnabled, tags, acrSku ('Standard'), enableTelemetry; its publicNetworkAccess
+#   param (0.3.0 on) is the Container Apps environment's.
+# - azd/aks 0.1.0-0.3.0: registry 0.5.1 / 0.9.1 / 0.11.0 with publicNetworkAccess ('Enabled')
+#   and acrSku ('Standard'); from 0.1.1 the same publicNetworkAccess goes to the AKS cluster
+#   too; the cluster's kubelet identity gets AcrPull on the registry.
+# - azd/ml-hub-dependencies 0.1.0-0.2.0: registry 0.4.0 / 0.9.1, only when
+#   containerRegistryName is not empty, with registryPublicNetworkAccess ('Enabled') and
+#   registryAcrSku ('Basic').
+_PATTERNS: dict[str, _Pattern] = {
+    "azd/container-apps-stack": _Pattern("a Container Apps environment and a registry", "containerRegistryName",
+                                         "acrSku", "Standard", None, None),
+    "azd/aks": _Pattern("an AKS cluster and a registry", "containerRegistryName", "acrSku", "Standard",
+                        "publicNetworkAccess", "Enabled", (0, 1, 1), "the AKS cluster's public network access",
+                        pullers=("the AKS cluster the pattern deploys (its kubelet identity gets AcrPull on the "
+                                 "registry)",)),
+    "azd/ml-hub-dependencies": _Pattern("an Azure ML hub's dependencies (a registry among them)",
+                                        "containerRegistryName", "registryAcrSku", "Basic",
+                                        "registryPublicNetworkAccess", "Enabled", optional=True),
+}
+
+
+def _pattern_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: _Resolver) -> Registry | None:
+    """A call of an AVM pattern that deploys a registry (see _Patterns): its registry read from
+    the params the pattern passes on. None when the call deploys no registry (an optional one
+    whose name is not given)."""
+    body = module.body
+    assert body is not None and module.path is not None
+    match = PATTERN_REGISTRY.match(module.path)
+    assert match is not None
+    pattern = _PATTERNS[match.group(1).lower()]
+    version = version_of(module.path[match.end():])
+    params = body.get("params")
+    params_obj = params if params is not None and params.kind == "object" else None
+    name_node = params_obj.get(pattern.name_param) if params_obj is not None else None
+    notes = _module_notes(syntax, module)
+    if pattern.optional:
+        if params_obj is not None and (name_node is None or name_node.kind == "string" and not name_node.value):
+            return None   # no name: the pattern deploys no registry
+        if name_node is None or name_node.kind != "string":
+            notes.append(f"the pattern deploys the registry only when {pattern.name_param} is not empty")
+    field = lambda key: _module_field(doc, body, resolver, key)  # noqa: E731
+    sku_name = field(pattern.sku_param)
+    if sku_name.origin == Origin.ABSENT:
+        sku_name = Resolved(Origin.ABSENT, value=pattern.sku_default, doc=doc, parent=params_obj,
+                            detail=f"the pattern's default {pattern.sku_param}")
+    if pattern.access_param is None:
+        public_access = Resolved(Origin.ABSENT, doc=doc)
+    else:
+        public_access = field(pattern.access_param)
+        if public_access.origin == Origin.ABSENT:
+            public_access = Resolved(Origin.EXPRESSION, value=pattern.access_default, doc=doc,
+                                     detail=f"the pattern's default {pattern.access_param}, which it passes to the "
+                                            "registry module")
+    shared = pattern.shared_from is not None and (version is None or version >= pattern.shared_from)
+    name = name_node.value if name_node is not None and name_node.kind == "string" else module.symbolic
+    shown_name, shown_is_expression = _shown_name(doc, resolver, name_node, module.symbolic)
+    ignore, checkov = _module_suppressions(doc, syntax, module)
+    passes = f"{pattern.sku_param}" + (f" and {pattern.access_param}" if pattern.access_param else "")
+    return Registry(
+        doc=doc,
+        name=name,
+        shown_name=shown_name,
+        shown_is_expression=shown_is_expression,
+        node=body,
+        line=doc.line(module.start),
+        declared_at=module.start,
+        api_version=Resolved(Origin.ABSENT, doc=doc),
+        sku_name=sku_name,
+        public_network_access=public_access,
+        default_action=Resolved(Origin.ABSENT, doc=doc),
+        bypass=Resolved(Origin.EXPRESSION, value="AzureServices", doc=doc, detail="the registry module's default"),
+        properties=params_obj,
+        network_rule_set=None,
+        ip_rules=None,
+        sku=None,
+        symbolic=module.symbolic,
+        inline_ignore=ignore,
+        checkov_skip=checkov,
+        clients=list(pattern.pullers),
+        notes=[f"deployed by the Azure Verified Module pattern {module.path}, which deploys {pattern.what} and "
+               f"passes its {passes} to the registry module", *notes],
+        flavor="pattern-module",
+        module_path=module.path,
+        module_sku_param=pattern.sku_param,
+        module_access_param=pattern.access_param,
+        module_access_shared=pattern.shared_with if shared else None,
+        condition_text=_condition_text(syntax, module.syntax),
+    )
+
+
 def _unreadable_module_registry(doc: Document, syntax: _Syntax, module: _Module) -> Registry:
     """A remote module whose name says it deploys a registry, and whose source acr-fix does not
     have: nothing is known about what it writes, so it is a check by hand (not silence)."""
@@ -2730,8 +2976,9 @@ def _unreadable_module_registry(doc: Document, syntax: _Syntax, module: _Module)
     params = body.get("params")
     params_obj = params if params is not None and params.kind == "object" else None
     name_node = params_obj.get("name") if params_obj is not None else None
+    kind = "pattern module" if "avm/ptn/" in module.path.lower() else "module"
     unknown = Resolved(Origin.EXPRESSION, doc=doc,
-                       detail=f"the registry is deployed through module '{module.path}', which acr-fix cannot read")
+                       detail=f"the registry is deployed through {kind} '{module.path}', which acr-fix cannot read")
     ignore, checkov = _module_suppressions(doc, syntax, module)
     return Registry(
         doc=doc,
@@ -2838,6 +3085,47 @@ def _add_output_clients(doc: Document, syntax: _Syntax, registries: list[Registr
                                         r"properties\.loginServer\b|listCredentials\(", r"(?:name|id)\b")
             if pull or named:
                 registry.output_clients = _callers_using(doc, doc, pull, named, resolver, 1, {file_key(doc.path)})
+            for label in _name_param_clients(doc, syntax, resource, resolver):
+                if label not in registry.output_clients:
+                    registry.output_clients.append(label)
+
+
+def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Resolver) -> list[str]:
+    """Pullers in the files that deploy ``doc`` as a module, when the registry's name is a
+    parameter (`name: name`): declarations there that build a login server from the value they
+    pass for it (`'${acrName}.azurecr.io'`), or pass it to a module that pulls with it (an
+    AcrPull role assignment on an `existing` registry of that name, see _module_param_pulls)."""
+    name_node = resource.body.get("name") if resource.body is not None else None
+    param = str(name_node.value).strip() if name_node is not None and name_node.kind == "expr" else ""
+    if param not in syntax.params:
+        return []
+    found: list[str] = []
+    for caller_doc, module in resolver.callers(doc):
+        params = module.body.get("params") if module.body is not None else None
+        passed = params.get(param) if params is not None and params.kind == "object" else None
+        expression = str(passed.value).strip() if passed is not None and passed.kind == "expr" else ""
+        if not _IDENTIFIER.match(expression):
+            continue
+        caller = _syntax_of(caller_doc)
+        word = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(expression)}(?![A-Za-z0-9_])")
+        where = _relative(doc, caller_doc)
+        for r in caller.resources:
+            if r.existing or "::" in r.symbolic:
+                continue
+            if any(_pulls_by_name(_line_at(caller.text, m.start()), re.escape(expression))
+                   for m in word.finditer(caller.text, r.start, r.end)):
+                kind = r.type_node.value.split("@", 1)[0] if r.type_node.kind == "string" else "resource"
+                found.append(f"{kind} '{r.symbolic}' ({where} line {caller_doc.line(r.start)})")
+        for inner in caller.modules:
+            if inner is module or inner.body is None:
+                continue
+            inner_params = inner.body.get("params")
+            for member in (inner_params.members or ()) if inner_params is not None and inner_params.kind == "object" else ():
+                if member.value.kind == "expr" and str(member.value.value).strip() == expression \
+                        and _module_param_pulls(resolver, caller_doc, inner, member.key, 1, set()):
+                    found.append(f"module '{inner.symbolic}' ({where} line {caller_doc.line(inner.start)})")
+                    break
+    return found
 
 
 def _outputs_from(syntax: _Syntax, prefix: str, pulls: str, names: str) -> tuple[set[str], set[str]]:

@@ -4,6 +4,13 @@ a file at all, and the Bicep reader asks it for each module call.
 
 - the Azure Verified Module ``avm/res/container-registry/registry`` and the public module that
   came before it, ``compute/container-registry``, are modelled by the Bicep reader;
+- Azure Verified Module *patterns* (``avm/ptn/...``) that deploy a registry through the AVM
+  registry module: the common azd ones (``azd/container-apps-stack``, ``azd/aks``,
+  ``azd/ml-hub-dependencies``) are modelled by the Bicep reader (``PATTERN_REGISTRY``); the
+  others that can leave their registry open (``UNREAD_PATTERNS``) are reported as modules acr-fix
+  cannot read. Patterns whose registry is always closed (``aca-lza/hosting-environment`` and
+  ``ai-platform/baseline``: Premium, public access 'Disabled') or that only use one
+  (``azd/acr-container-app``, ``deployment-script/import-image-to-acr``) are left alone;
 - any other remote module whose own name says it is a registry (``.../containerregistry``,
   ``.../acr``, CARML's ``microsoft.containerregistry.registries``) deploys one acr-fix cannot
   read. Only the module's own name (the last path segment) counts, never the registry host
@@ -22,6 +29,21 @@ AVM_REGISTRY = re.compile(r"^br(?:/public:|:mcr\.microsoft\.com/bicep/)avm/res/c
 # published as 1.0.1, 1.0.2, 1.0.3 and 1.1.1, archived in 2024).
 CLASSIC_REGISTRY = re.compile(r"^br(?:/public:|:mcr\.microsoft\.com/bicep/)compute/container-registry:",
                               re.IGNORECASE)
+# Azure Verified Module patterns the Bicep reader models (see bicep._PATTERNS).
+PATTERN_REGISTRY = re.compile(r"^br(?:/public:|:mcr\.microsoft\.com/bicep/)avm/ptn/"
+                              r"(azd/container-apps-stack|azd/aks|azd/ml-hub-dependencies):", re.IGNORECASE)
+_PUBLIC_PATTERN = re.compile(r"^br(?:/public:|:mcr\.microsoft\.com/bicep/)avm/ptn/([a-z0-9/-]+):([^'\s]*)$",
+                             re.IGNORECASE)
+# Other patterns that create a registry that can be left open (Azure/bicep-registry-modules,
+# avm/ptn/<name>/<version> tags): the versions that do (None: every published version, else
+# those before the one given, which no longer creates a registry).
+UNREAD_PATTERNS: dict[str, tuple[int, int, int] | None] = {
+    "dev-ops/cicd-agents-and-runners": None,   # Standard and open unless privateNetworking
+    "app/container-job-toolkit": None,         # Standard and open unless deployInVnet
+    "sa/content-processing": None,             # publicNetworkAccess / acrSku from its params
+    "sa/document-knowledge-mining": None,      # publicNetworkAccess from its params, action 'Allow'
+    "ai-ml/ai-foundry": (0, 2, 0),             # 0.1.x: open unless aiFoundryType 'StandardPrivate'
+}
 _REMOTE = re.compile(r"^(br|ts)(:|/[^:/']*:)", re.IGNORECASE)
 
 # A module's own name (lower case, without - _ .) that says it deploys a registry.
@@ -52,11 +74,29 @@ def module_name_path(reference: str) -> list[str] | None:
     return [s for s in rest.split("/") if s]
 
 
+def version_of(tag: str) -> tuple[int, int, int] | None:
+    """`0.2.0` -> (0, 2, 0); None for anything else (a digest, a non-numeric tag)."""
+    match = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", tag.strip())
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def unread_pattern(reference: str) -> bool:
+    """A public AVM pattern that creates a registry acr-fix does not model (UNREAD_PATTERNS)."""
+    match = _PUBLIC_PATTERN.match(reference)
+    if match is None or match.group(1).lower() not in UNREAD_PATTERNS:
+        return False
+    before = UNREAD_PATTERNS[match.group(1).lower()]
+    version = version_of(match.group(2))
+    return before is None or version is None or version < before
+
+
 def deploys_unmodelled_registry(reference: str) -> bool:
     """A remote module that, by its own name, deploys a container registry, and that acr-fix
     does not model (see the module docstring)."""
-    if AVM_REGISTRY.match(reference) or CLASSIC_REGISTRY.match(reference):
+    if AVM_REGISTRY.match(reference) or CLASSIC_REGISTRY.match(reference) or PATTERN_REGISTRY.match(reference):
         return False
+    if unread_pattern(reference):
+        return True
     segments = module_name_path(reference)
     if not segments:
         return False
@@ -76,5 +116,5 @@ def mentions_registry_module(lowered: bytes) -> bool:
         return True
     if b"'br" not in lowered and b"'ts" not in lowered:
         return False
-    return any(deploys_unmodelled_registry(m.group(1).decode("utf-8", "replace"))
-               for m in _MODULE_REFERENCE.finditer(lowered))
+    return any(deploys_unmodelled_registry(reference) or PATTERN_REGISTRY.match(reference) is not None
+               for reference in (m.group(1).decode("utf-8", "replace") for m in _MODULE_REFERENCE.finditer(lowered)))

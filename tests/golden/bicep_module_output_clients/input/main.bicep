@@ -63,7 +63,7 @@ module job 'app/job.bicep' = {
   }
 }
 
-// gets the name for a role assignment only
+// gets the name for an AcrPull role assignment: its principal pulls
 module access 'security/registry-access.bicep' = {
   name: 'access'
   params: {

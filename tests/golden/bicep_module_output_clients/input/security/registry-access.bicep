@@ -1,4 +1,4 @@
-// only grants AcrPull on the registry it looks up by name: not a puller itself
+// grants AcrPull on the registry it looks up by name: its principal pulls from it
 param containerRegistryName string
 param principalId string
 
