@@ -630,8 +630,12 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         for symbolic, resource in _iter_resources(container):
             if lowered.find("loginserver", resource.start, resource.end) >= 0 or \
                     lowered.find("listcredentials(", resource.start, resource.end) >= 0 or \
-                    any(lowered.find(n, resource.start, resource.end) >= 0 for n in _PULL_NEEDLES) or \
                     imports_images(lowered, resource.start, resource.end):
+                pulling.append((resource, scope))
+            elif any(lowered.find(n, resource.start, resource.end) >= 0 for n in _PULL_NEEDLES) \
+                    and _type_of(resource, parent_type) != DEPLOYMENTS_TYPE:
+                # (a nested deployment's text holds its template's resources: they are looked at
+                # one by one in their own scope, the wrapper is not a puller for holding them)
                 pulling.append((resource, scope))
             if resource._expand is not None and not _may_matter(doc.source.text, resource):
                 continue  # an unparsed resource that mentions no registry, deployment or endpoint
@@ -978,11 +982,7 @@ def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: st
         start, end = resource.start, resource.end
         if any(name and lowered.find(name, start, end) >= 0 for name in names) or \
                 (registry_count == 1 and lowered.find("containerregistry/registries", start, end) >= 0):
-            kind, name = resource.get("type"), resource.get("name")
-            label = kind.value if kind is not None and kind.kind == "string" else "a resource"
-            if name is not None and name.kind == "string":
-                label += f" `{readable_expression(name.value)}`" if _is_expression(name.value) else f" '{name.value}'"
-            label = f"{label} (line {doc.line(resource)})"
+            label = _role_holder(doc, resource) or _resource_label(doc, resource)
             if imports_images(lowered, start, end):
                 importing.append((resource, label))
             else:
@@ -991,6 +991,37 @@ def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: st
     importers = [label for resource, label in importing
                  if not any(o is not resource and resource.start <= o.start and o.end <= resource.end for o, _ in importing)]
     return found, importers
+
+
+def _resource_label(doc: Document, resource: Node) -> str:
+    """"Microsoft.Web/sites 'app' (line 41)", the name readable when it is an expression."""
+    kind, name = resource.get("type"), resource.get("name")
+    label = kind.value if kind is not None and kind.kind == "string" else "a resource"
+    if name is not None and name.kind == "string":
+        label += f" `{readable_expression(name.value)}`" if _is_expression(name.value) else f" '{name.value}'"
+    return f"{label} (line {doc.line(resource)})"
+
+
+# The built-in roles that let a principal pull (AcrPull) or push and pull (AcrPush) images.
+_REGISTRY_ROLES = {"7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull", "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush"}
+
+
+def _role_holder(doc: Document, resource: Node) -> str | None:
+    """For an AcrPull / AcrPush role assignment, who pulls: "the principal of an AcrPull role
+    assignment (line 17: aksPrincipalId)" (the assignment itself pulls nothing); else None."""
+    kind = resource.get("type")
+    if kind is None or kind.kind != "string" or kind.value.lower().split("/")[-1] != "roleassignments":
+        return None
+    props = resource.get("properties")
+    role = props.get("roleDefinitionId") if props is not None and props.kind == "object" else None
+    text = str(role.value).lower() if role is not None and role.kind == "string" else ""
+    name = next((n for guid, n in _REGISTRY_ROLES.items() if guid in text), None)
+    if name is None:
+        return None
+    principal = props.get("principalId")
+    who = principal.value if principal is not None and principal.kind == "string" else None
+    shown = f": {readable_expression(who) if _is_expression(who) else who}" if who else ""
+    return f"the principal of an {name} role assignment (line {doc.line(resource)}{shown})"
 
 
 _VARIABLE_CALL = re.compile(r"variables\(\s*'([^']+)'\s*\)", re.IGNORECASE)
