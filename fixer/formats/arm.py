@@ -1095,8 +1095,13 @@ def _string_value(text: str, scope: Scope) -> str | None:
     return _path_text(_without_sas(tree, scope), scope) if tree is not None else None
 
 
-def _relative_link(tree: tuple, scope: Scope) -> str | None:
+def _relative_link(tree: tuple, scope: Scope, depth: int = 0) -> str | None:
     tree = _without_sas(tree, scope)
+    if tree[0] == "call" and tree[1] == "variables" and len(tree[2]) == 1 and depth < 3:
+        # `"uri": "[variables('acrTemplateUri')]"`
+        node = scope.variable(armexpr.literal_text(tree[2][0]) or "")
+        inner = armexpr.parse(node.value) if node is not None and node.kind == "string" else None
+        return _relative_link(inner, scope, depth + 1) if inner is not None else None
     if tree[0] == "call" and tree[1] == "uri" and len(tree[2]) == 2 and _is_own_link(tree[2][0], scope):
         return _path_text(_without_sas(tree[2][1], scope), scope)
     return None
