@@ -131,3 +131,15 @@ def test_the_fix_edits_the_caller_and_is_verified_with_it(tmp_path):
     assert json.loads(changed["main.json"].new_text)["resources"][0]["properties"]["parameters"]["acrSku"] == \
         {"value": "Premium"}
     assert all(f.status == "would-fix" for f in result.files if f.plans)
+
+
+@pytest.mark.parametrize("placeholder", ["#{acrSku}#", "#arm_acrSku#", "__acrSku__", "$(acrSku)", "{{ acrSku }}"])
+def test_a_pipeline_placeholder_in_a_parameter_file_is_not_a_value(tmp_path, placeholder):
+    linked = json.loads(json.dumps(LINKED))
+    linked["resources"][0]["properties"] = {}
+    parameters = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+                  "contentVersion": "1.0.0.0", "parameters": {"acrSku": {"value": placeholder}}}
+    (registry,) = registries_of(tmp_path, {"nested/acr.json": linked, "nested/acr.dev.parameters.json": parameters})
+    assert registry.sku_name.value is None and "placeholder" in registry.sku_name.detail
+    plan = plan_registry(registry, Options())
+    assert plan.status == "manual"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import REGISTRY_TYPE
+from .. import REGISTRY_TYPE, discover
 from ..edits import Edit, detect_indent_unit, insert_entries, line_start
 from .base import imports_images
 from ..errors import ParseError
@@ -34,6 +34,9 @@ _PARAM_REF = re.compile(r"^\[\s*parameters\(\s*'([^']*)'\s*\)\s*\]$", re.IGNOREC
 _VAR_REF = re.compile(r"^\[\s*variables\(\s*'([^']*)'\s*\)\s*\]$", re.IGNORECASE)
 _MEMBER_REF = re.compile(r"^\[\s*(parameters|variables)\(\s*'([^']*)'\s*\)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']*)'\s*\])\s*\]$",
                          re.IGNORECASE)
+# A value a release pipeline puts in a parameter file before deploying it (token replacement:
+# `#{acrSku}#`, `#arm_acrSku#`, `__acrSku__`, `$(acrSku)`, `{{acrSku}}`, azd's `${AZURE_X}`).
+_PLACEHOLDER = re.compile(r"^\s*(?:#\{[^}]*\}#?|#[A-Za-z_][\w.-]*#?|__[A-Za-z_][\w.-]*__|\$\([^)]*\)|\{\{[^}]*\}\}|\$\{[^}]*\})\s*$")
 _IGNORE = re.compile(r"acr-fix:\s*ignore\b[ \t:=-]*([^\n*]*)", re.IGNORECASE)
 _CHECKOV = re.compile(r"checkov:skip=CKV_AZURE_139\b[ \t:]*([^\n*]*)", re.IGNORECASE)
 _MAX_RESOLVE_DEPTH = 12
@@ -72,7 +75,14 @@ def classify(root: Node, path: Path) -> str | None:
             root.get("contentVersion") is not None or root.get("parameters") is not None):
         return "arm"
     name = path.name.lower()
-    if root.get("parameters") is not None and (".parameters." in name or name.startswith("parameters.")):
+    parameters = root.get("parameters")
+    if parameters is not None and (".parameters." in name or name.startswith("parameters.")):
+        return "arm-params"
+    if parameters is not None and parameters.kind == "object" and parameters.members and \
+            root.get("contentVersion") is not None and resources is None and \
+            all(m.value.kind == "object" and (m.value.get("value") is not None or m.value.get("reference") is not None)
+                for m in parameters.members):
+        # a parameter file without a `$schema`: `contentVersion`, and values, not declarations
         return "arm-params"
     return None
 
@@ -481,7 +491,7 @@ def values_in_parameter_files(param_docs: list[Document], name: str) -> tuple[li
             unset = True
             continue
         value = values.of_json(entry.get("value") if entry.kind == "object" else None)
-        if value is values.OPAQUE:
+        if value is values.OPAQUE or isinstance(value, str) and _PLACEHOLDER.match(value):
             return None
         found.append(value)
     return found, unset
@@ -519,6 +529,11 @@ def _resolve_parameter(name: str, ref: Node, scope: Scope, what: str, depth: int
         if value_node is None:
             found.append(Resolved(Origin.EXPRESSION, doc=param_doc, node=entry,
                                   detail=f"{what} comes from parameter '{name}', which {param_doc.path.name} sets by reference (line {param_doc.line(entry)})"))
+        elif value_node.kind == "string" and _PLACEHOLDER.match(value_node.value):
+            found.append(Resolved(Origin.EXPRESSION, doc=param_doc, node=value_node,
+                                  detail=f"{what} comes from parameter '{name}', which {param_doc.path.name} sets to the "
+                                         f"placeholder '{value_node.value}' (line {param_doc.line(value_node)}), filled in "
+                                         f"when it is deployed"))
         elif value_node.kind == "string" and not value_node.value.startswith("["):
             found.append(Resolved(Origin.PARAMETER_FILE, value=value_node.value, doc=param_doc, node=value_node,
                                   detail=f"parameter '{name}' in {param_doc.path.name}", allowed=allowed, allowed_doc=doc,
@@ -855,7 +870,10 @@ def param_files_for(doc: Document, workspace: Workspace) -> list[Document]:
     ``<stem>.parameters.<env>.json``) next to it, or any parameter file in the same folder
     whose ``metadata.template`` names it. The exact ``<stem>.parameters.json`` comes first."""
     found: list[Document] = []
-    for candidate in _param_file_paths(doc.path, workspace):
+    paths = _param_file_paths(doc.path, workspace)
+    if doc.kind == "arm":
+        paths = paths + [p for p in _loose_param_file_paths(doc, workspace) if p not in paths]
+    for candidate in paths:
         other = workspace.document(candidate)
         if other is None:
             error = workspace.error_for(candidate)
@@ -906,6 +924,41 @@ def _param_file_paths(path: Path, workspace: Workspace) -> list[Path]:
             if link is not None and link.kind == "string" and (folder / link.value).resolve() == path.resolve():
                 found.append(sibling)
     cache[path] = found
+    return found
+
+
+def _loose_param_file_paths(doc: Document, workspace: Workspace) -> list[Path]:
+    """Parameter files in an ARM template's folder named otherwise than `<stem>.parameters.json`
+    (`acr.params.json`, `acr-parameters.json`, `staging-parameters.json` beside the folder's
+    only template; see discover.loose_owner), that set only parameters the template declares
+    (a parameter file of another template does not) and that no `metadata.template` sends to
+    another file."""
+    cache = workspace.cache.setdefault("arm.loose-param-files", {})
+    key = file_key(doc.path)
+    if key in cache:
+        return cache[key]
+    folder = doc.path.parent
+    roles = workspace.cache.setdefault("arm.folder-roles", {})
+    if folder not in roles:
+        roles[folder] = discover.folder_roles(folder)
+    templates, parameter_files, bicep = roles[folder]
+    declared = doc.root.get("parameters")
+    names = {m.key.lower() for m in declared.members or ()} if declared is not None and declared.kind == "object" else set()
+    found: list[Path] = []
+    for candidate in parameter_files:
+        owner = discover.loose_owner(candidate, templates, bicep)
+        if owner is None or owner.name != doc.path.name:
+            continue
+        other = workspace.document(candidate)
+        params = other.root.get("parameters") if other is not None and other.kind == "arm-params" else None
+        if params is None or params.kind != "object" or any(m.key.lower() not in names for m in params.members or ()):
+            continue
+        meta = other.root.get("metadata")  # type: ignore[union-attr]
+        link = meta.get("template") if meta is not None and meta.kind == "object" else None
+        if link is not None and link.kind == "string" and (folder / link.value).resolve() != doc.path.resolve():
+            continue
+        found.append(candidate)
+    cache[key] = found
     return found
 
 
