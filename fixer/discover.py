@@ -207,7 +207,8 @@ def json_role(raw: bytes) -> str | None:
     lowered = head.lower()
     if _TEMPLATE_SCHEMA.search(head) or b'"resources"' in lowered:
         return "template"
-    if b'"contentversion"' in lowered and b'"parameters"' in lowered and b'"value"' in lowered:
+    if b'"contentversion"' in lowered and b'"parameters"' in lowered and b'"value"' in lowered \
+            and b'"$schema"' not in lowered:  # (a schema that is not ARM's: a Logic App workflow, ...)
         return "parameters"
     return None
 

@@ -48,6 +48,9 @@ def test_json_role_by_content() -> None:
     assert json_role(b'{"contentVersion": "1.0.0.0", "parameters": {}, "resources": [], "outputs": {"x": {"value": 1}}}') \
         == "template"
     assert json_role(b'{"name": "package", "version": "1.0.0"}') is None
+    assert json_role(b'{"definition": {"$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/'
+                     b'2016-06-01/workflowdefinition.json#", "contentVersion": "1.0.0.0", "parameters": '
+                     b'{"$connections": {"value": {}}}}}') is None
 
 
 def test_a_parameter_file_belongs_to_the_template_it_is_named_after() -> None:
