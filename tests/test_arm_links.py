@@ -143,3 +143,44 @@ def test_a_pipeline_placeholder_in_a_parameter_file_is_not_a_value(tmp_path, pla
     assert registry.sku_name.value is None and "placeholder" in registry.sku_name.detail
     plan = plan_registry(registry, Options())
     assert plan.status == "manual"
+
+
+def test_a_caller_deployed_with_parameter_files_brings_each_of_them(tmp_path):
+    linked = json.loads(json.dumps(LINKED))
+    linked["resources"][0]["properties"] = {}
+    main = caller({"relativePath": "nested/acr.json"},
+                  {"acrName": {"value": "x"}, "acrSku": {"value": "[parameters('registrySku')]"}},
+                  {"registrySku": {"type": "string", "defaultValue": "Standard"}})
+    dev = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+           "contentVersion": "1.0.0.0", "parameters": {"registrySku": {"value": "Basic"}}}
+    prod = {**dev, "parameters": {}}
+    files = {"nested/acr.json": linked, "main.json": main, "main.parameters.dev.json": dev,
+             "main.parameters.prod.json": prod}
+    (registry,) = registries_of(tmp_path, files)
+    places = [registry.sku_name, *registry.sku_name.also]
+    assert [p.value for p in places] == ["Basic", "Standard"]
+    assert places[0].detail == "parameter 'registrySku' in ../main.parameters.dev.json, which deployment 'acr' in " \
+                               "../main.json passes as parameter 'acrSku'"
+    assert places[1].detail == "default of parameter 'registrySku' of ../main.json, which deployment 'acr' passes " \
+                               "as parameter 'acrSku'"
+    assert all(p.shared is None for p in places)
+    result = run([tmp_path], Options(), root=tmp_path)
+    assert {f.display for f in result.changed_files} == {"main.json", "main.parameters.dev.json", "nested/acr.json"}
+
+    # the caller's parameter also sizes another resource: changing it would change that one too
+    main["resources"].append({"type": "Microsoft.ServiceBus/namespaces", "apiVersion": "2022-10-01-preview",
+                              "name": "bus", "location": "westus", "sku": {"name": "[parameters('registrySku')]"}})
+    (registry,) = registries_of(tmp_path, {**files, "main.json": main})
+    assert all("also used elsewhere in ../main.json" in (p.shared or "") for p in [registry.sku_name, *registry.sku_name.also])
+    assert plan_registry(registry, Options()).status == "manual"
+
+
+def test_a_linked_parameter_another_resource_uses_is_shared(tmp_path):
+    linked = json.loads(json.dumps(LINKED))
+    linked["resources"][0]["properties"] = {}
+    linked["resources"].append({"type": "Microsoft.ServiceBus/namespaces", "apiVersion": "2022-10-01-preview",
+                                "name": "bus", "location": "westus", "sku": {"name": "[parameters('acrSku')]"}})
+    main = caller({"relativePath": "nested/acr.json"}, {"acrName": {"value": "x"}, "acrSku": {"value": "Basic"}})
+    (registry,) = registries_of(tmp_path, {"nested/acr.json": linked, "main.json": main})
+    assert registry.sku_name.origin.value == "module caller" and "also used elsewhere" in registry.sku_name.shared
+    assert plan_registry(registry, Options()).status == "manual"

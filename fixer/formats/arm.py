@@ -143,8 +143,13 @@ class LinkCaller:
     doc: Document
     deployment: Node
     scope: Scope        # where the deployment's own expressions are evaluated
-    label: str          # "deployment 'acr' in ../azuredeploy.json" (seen from the linked template)
+    name: str           # "deployment 'acr'"
     relative: str       # the caller's path, seen from the linked template
+
+    @property
+    def label(self) -> str:
+        """"deployment 'acr' in ../azuredeploy.json" (seen from the linked template)."""
+        return f"{self.name} in {self.relative}"
 
     @property
     def properties(self) -> Node | None:
@@ -630,18 +635,8 @@ def _resolve_from_callers(name: str, declared: Node, allowed: Node | None, scope
                             detail=f"{what} comes from {guard} of {caller.relative}, which the condition of "
                                    f"{caller.label} also reads ({caller.where(payload)}); changing it could change "
                                    f"whether the registry is deployed")
-        if inner.origin == Origin.LITERAL:
-            inner.origin = Origin.MODULE_CALLER
-            inner.detail = f"parameter '{name}' passed by {caller.label}"
-            inner.param, inner.symbol_doc = name, scope.doc
-            inner.shared = _linked_use(scope, name)
-        elif inner.origin in (Origin.PARAMETER_DEFAULT, Origin.PARAMETER_FILE, Origin.VARIABLE) and inner.symbol_doc is None:
-            symbol = f"variable '{inner.variable}'" if inner.origin == Origin.VARIABLE else f"parameter '{inner.param}'"
-            inner.detail = f"{inner.detail} of {caller.relative}, which {caller.label.split(' in ')[0]} passes as " \
-                           f"parameter '{name}'"
-            inner.symbol_doc = caller.doc
-            inner.shared = _caller_use(caller, payload, inner) or _linked_use(scope, name)
-            del symbol
+        for place in (inner, *inner.also):
+            _attribute_to_caller(place, caller, payload, name, scope)
         if allowed is not None:
             inner.allowed, inner.allowed_doc = allowed, scope.doc   # the linked template's list must allow it too
         deployments.append(inner)
@@ -662,6 +657,32 @@ def _resolve_from_callers(name: str, declared: Node, allowed: Node | None, scope
         place.also = []
     primary, primary.also = places[0], places[1:]
     return primary
+
+
+def _attribute_to_caller(place: Resolved, caller: LinkCaller, passed: Node, name: str, scope: Scope) -> None:
+    """Say which caller deploys ``place`` (a value a caller passes to parameter ``name`` of the
+    linked template of ``scope``), and whether changing it there would change something else:
+    another user of the linked template's parameter, or of the caller's own parameter or
+    variable that defines it (checked here, where the caller is known: see symbol_doc)."""
+    if place.symbol_doc is not None:   # already attributed: it comes from a caller of the caller
+        place.shared = place.shared or _linked_use(scope, name)
+        return
+    if place.origin == Origin.LITERAL:
+        place.origin = Origin.MODULE_CALLER
+        place.detail = f"parameter '{name}' passed by {caller.label}"
+        place.param, place.symbol_doc = name, scope.doc
+        place.shared = _linked_use(scope, name)
+        return
+    if place.origin not in (Origin.PARAMETER_DEFAULT, Origin.PARAMETER_FILE, Origin.VARIABLE):
+        return
+    passes = f"which {caller.name} passes as parameter '{name}'"
+    if place.origin == Origin.PARAMETER_FILE and place.doc is not None:
+        place.detail = f"parameter '{place.param}' in {_relative(scope.doc, place.doc)}, which {caller.label} passes as " \
+                       f"parameter '{name}'"
+    else:
+        place.detail = f"{place.detail} of {caller.relative}, {passes}"
+    place.symbol_doc = caller.doc
+    place.shared = _caller_use(caller, passed, place) or _linked_use(scope, name)
 
 
 def _calls(calls: list[str]) -> str:
@@ -1103,8 +1124,8 @@ def linked_callers(doc: Document, workspace: Workspace) -> list[LinkCaller]:
             name = resource.get("name")
             shown = (f"`{readable_expression(name.value, scope)}`" if _is_expression(name.value) else f"'{name.value}'") \
                 if name is not None and name.kind == "string" else "(unnamed)"
-            found.append(LinkCaller(doc=caller_doc, deployment=resource, scope=scope,
-                                    label=f"deployment {shown} in {relative}", relative=relative))
+            found.append(LinkCaller(doc=caller_doc, deployment=resource, scope=scope, name=f"deployment {shown}",
+                                    relative=relative))
     return found
 
 
