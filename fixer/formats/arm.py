@@ -464,8 +464,7 @@ def passed_entry(parameters: Node | None, name: str, source: Scope, depth: int =
         return "expression", holder
     value = known.value
     if entry is None:   # the whole parameters object
-        if isinstance(value, dict) and values.member(value, name) is values.OPAQUE and \
-                not any(k.lower() == name.lower() for k in value):
+        if isinstance(value, dict) and not any(k.lower() == name.lower() for k in value):
             return "absent", None
         value = values.member(value, name)
     value = values.member(value, "value")
