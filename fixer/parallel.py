@@ -155,6 +155,9 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
             if any(p.suffix.lower() == ".bicep" for p in files):
                 from .formats import bicep
                 bicep.prepare_workspace(shared)
+            if any(p.suffix.lower() in (".json", ".jsonc") for p in files):
+                from .formats import arm
+                arm.prepare_workspace(shared)   # which templates link which (templateLink)
             _CHUNK_STATE.update(state)  # what the forked workers inherit
             # Everything the parent holds now (imported modules, the indexes) moves out of
             # reach of the workers' cycle collector: their collections only walk what they

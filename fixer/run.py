@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .diff import unified_diff
-from .discover import context_files, discover, is_parameter_file, template_of_parameter_file
+from .discover import context_files, discover, is_parameter_file, json_role, template_of_parameter_file
 from .globs import match_path
 from .edits import Edit, apply_edits
 from .errors import OverlappingEdits, ParseError, ReadError, WriteError
@@ -66,7 +66,9 @@ def _looks_like_parameter_file(raw: bytes) -> bool:
     head = raw[:8192]  # where a parameter file says what it is (this runs for every .json file)
     if _PARAMETERS_SCHEMA.search(head):
         return True
-    return _TEMPLATE_LINK.search(head) is not None and b'"resources"' not in raw
+    if _TEMPLATE_LINK.search(head) is not None and b'"resources"' not in raw:
+        return True
+    return json_role(raw) == "parameters"   # `contentVersion` and values, no `$schema`
 
 Suppressor = Callable[[Registry, str], "str | None"]
 

@@ -33,3 +33,48 @@ def test_virtual_environments_are_skipped_whatever_their_name(tmp_path: Path) ->
     _touch(tmp_path / "node_modules" / "pkg" / "package.json")
     found = {p.relative_to(tmp_path).as_posix() for p in discover([tmp_path]).files}
     assert found == {"main.json"}
+
+
+PARAMETERS = '{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", ' \
+             '"contentVersion": "1.0.0.0", "parameters": {"sku": {"value": "Basic"}}}'
+
+
+def test_json_role_by_content() -> None:
+    from fixer.discover import json_role
+
+    assert json_role(PARAMETERS.encode()) == "parameters"
+    assert json_role(b'{"contentVersion": "1.0.0.0", "parameters": {"sku": {"value": "Basic"}}}') == "parameters"
+    assert json_role(TEMPLATE.encode()) == "template"
+    assert json_role(b'{"contentVersion": "1.0.0.0", "parameters": {}, "resources": [], "outputs": {"x": {"value": 1}}}') \
+        == "template"
+    assert json_role(b'{"name": "package", "version": "1.0.0"}') is None
+    assert json_role(b'{"definition": {"$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/'
+                     b'2016-06-01/workflowdefinition.json#", "contentVersion": "1.0.0.0", "parameters": '
+                     b'{"$connections": {"value": {}}}}}') is None
+
+
+def test_a_parameter_file_belongs_to_the_template_it_is_named_after() -> None:
+    from fixer.discover import owner_by_name
+
+    templates = ["acr.json", "acr-web.json", "azuredeploy.json"]
+    assert owner_by_name("acr.params.json", templates) == "acr.json"
+    assert owner_by_name("acr-parameters.json", templates) == "acr.json"
+    assert owner_by_name("acr_dev.json", templates) == "acr.json"
+    assert owner_by_name("acr-web.dev.json", templates) == "acr-web.json"   # the longest name wins
+    assert owner_by_name("azuredeploy.paremeters.json", templates) == "azuredeploy.json"
+    assert owner_by_name("acrdev.json", templates) is None
+    assert owner_by_name("staging-parameters.json", templates) is None
+
+
+def test_a_staged_parameter_file_brings_its_template(tmp_path: Path) -> None:
+    from fixer.discover import template_of_parameter_file
+
+    _touch(tmp_path / "one" / "azuredeploy.json")
+    _touch(tmp_path / "one" / "staging-parameters.json", PARAMETERS)     # the folder's only template
+    _touch(tmp_path / "two" / "acr.json")
+    _touch(tmp_path / "two" / "web.json")
+    _touch(tmp_path / "two" / "acr.params.json", PARAMETERS)             # named after it
+    _touch(tmp_path / "two" / "dev.json", PARAMETERS)                    # two templates: whose?
+    assert template_of_parameter_file(tmp_path / "one" / "staging-parameters.json") == tmp_path / "one" / "azuredeploy.json"
+    assert template_of_parameter_file(tmp_path / "two" / "acr.params.json") == tmp_path / "two" / "acr.json"
+    assert template_of_parameter_file(tmp_path / "two" / "dev.json") is None

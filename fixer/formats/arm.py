@@ -10,18 +10,19 @@ parameter defaults and the parameter file next to the template.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import REGISTRY_TYPE
+from .. import REGISTRY_TYPE, discover
 from ..edits import Edit, detect_indent_unit, insert_entries, line_start
 from .base import imports_images
 from ..errors import ParseError
 from ..model import Document, Node, Origin, Registry, Resolved
 from ..source import SourceFile
-from ..workspace import Workspace
+from ..workspace import Workspace, file_key
 from . import armexpr, values
 from .jsonc import scan_with_values
 from .values import Known
@@ -33,6 +34,9 @@ _PARAM_REF = re.compile(r"^\[\s*parameters\(\s*'([^']*)'\s*\)\s*\]$", re.IGNOREC
 _VAR_REF = re.compile(r"^\[\s*variables\(\s*'([^']*)'\s*\)\s*\]$", re.IGNORECASE)
 _MEMBER_REF = re.compile(r"^\[\s*(parameters|variables)\(\s*'([^']*)'\s*\)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']*)'\s*\])\s*\]$",
                          re.IGNORECASE)
+# A value a release pipeline puts in a parameter file before deploying it (token replacement:
+# `#{acrSku}#`, `#arm_acrSku#`, `__acrSku__`, `$(acrSku)`, `{{acrSku}}`, azd's `${AZURE_X}`).
+_PLACEHOLDER = re.compile(r"^\s*(?:#\{[^}]*\}#?|#[A-Za-z_][\w.-]*#?|__[A-Za-z_][\w.-]*__|\$\([^)]*\)|\{\{[^}]*\}\}|\$\{[^}]*\})\s*$")
 _IGNORE = re.compile(r"acr-fix:\s*ignore\b[ \t:=-]*([^\n*]*)", re.IGNORECASE)
 _CHECKOV = re.compile(r"checkov:skip=CKV_AZURE_139\b[ \t:]*([^\n*]*)", re.IGNORECASE)
 _MAX_RESOLVE_DEPTH = 12
@@ -71,7 +75,14 @@ def classify(root: Node, path: Path) -> str | None:
             root.get("contentVersion") is not None or root.get("parameters") is not None):
         return "arm"
     name = path.name.lower()
-    if root.get("parameters") is not None and (".parameters." in name or name.startswith("parameters.")):
+    parameters = root.get("parameters")
+    if parameters is not None and (".parameters." in name or name.startswith("parameters.")):
+        return "arm-params"
+    if parameters is not None and parameters.kind == "object" and parameters.members and \
+            root.get("contentVersion") is not None and resources is None and \
+            all(m.value.kind == "object" and (m.value.get("value") is not None or m.value.get("reference") is not None)
+                for m in parameters.members):
+        # a parameter file without a `$schema`: `contentVersion`, and values, not declarations
         return "arm-params"
     return None
 
@@ -85,10 +96,31 @@ class Scope:
     doc: Document
     template: Node
     parent: "Scope | None" = None
-    # values passed to an inner-scope nested deployment: name -> value node (in parent scope)
-    passed: dict[str, Node] = field(default_factory=dict)
+    # what an inner-scope nested deployment passes (its `properties.parameters`: an object of
+    # {"value": ...} entries, or an expression), evaluated in the parent scope
+    passing: Node | None = None
     param_files: list[Document] = field(default_factory=list)
     label: str = ""
+    # a whole file's scope: the workspace its linked-template callers are found in
+    workspace: Workspace | None = None
+    _callers: "list[LinkCaller] | None" = field(default=None, repr=False)
+    _uses: "_Uses | None" = field(default=None, repr=False)
+
+    def callers(self) -> "list[LinkCaller]":
+        """The deployments in other files that deploy this template as a linked template
+        (`templateLink.relativePath`, or `uri()` on the caller's own link): each one is a
+        deployment of its own, with the parameters it passes. Only a whole file has them."""
+        if self._callers is None:
+            self._callers = linked_callers(self.doc, self.workspace) \
+                if self.parent is None and self.workspace is not None else []
+        return self._callers
+
+    def uses(self) -> "_Uses":
+        """Where this file uses its parameters and variables (for the shared-value check)."""
+        if self._uses is None:
+            registries, deployments = _parts(self.doc)
+            self._uses = _Uses(self.doc, [(r.start, r.end) for r in registries], deployments)
+        return self._uses
 
     def parameter(self, name: str) -> Node | None:
         params = self.template.get("parameters")
@@ -101,6 +133,41 @@ class Scope:
         if variables is None or variables.kind != "object":
             return None
         return variables.get(name)
+
+
+@dataclass(eq=False)
+class LinkCaller:
+    """A `Microsoft.Resources/deployments` resource in another file that deploys a template
+    through `templateLink`: a caller of that template, like a Bicep module declaration."""
+
+    doc: Document
+    deployment: Node
+    scope: Scope        # where the deployment's own expressions are evaluated
+    name: str           # "deployment 'acr'"
+    relative: str       # the caller's path, seen from the linked template
+
+    @property
+    def label(self) -> str:
+        """"deployment 'acr' in ../azuredeploy.json" (seen from the linked template)."""
+        return f"{self.name} in {self.relative}"
+
+    @property
+    def properties(self) -> Node | None:
+        props = self.deployment.get("properties")
+        return props if props is not None and props.kind == "object" else None
+
+    @property
+    def parameters(self) -> Node | None:
+        props = self.properties
+        return props.get("parameters") if props is not None else None
+
+    @property
+    def parameters_link(self) -> Node | None:
+        props = self.properties
+        return props.get("parametersLink") if props is not None else None
+
+    def where(self, node: Node) -> str:
+        return f"{self.relative} line {self.doc.line(node)}"
 
 
 def resolve(node: Node | None, scope: Scope, what: str, depth: int = 0) -> Resolved:
@@ -310,17 +377,20 @@ def _known_variable(name: str, scope: Scope, depth: int) -> Known | None:
 def _known_parameter(name: str, scope: Scope, depth: int) -> Known | None:
     """The value of parameter ``name`` when every deployment gives it the same one: the value
     passed to a nested deployment; else each parameter file's, and the default where one
-    leaves it unset (or when there is none)."""
+    leaves it unset (or when there is none); else what each linked-template caller passes,
+    and the default for those that pass none."""
     if depth > _MAX_RESOLVE_DEPTH:
         return None
-    passed = scope.passed.get(name.lower())
-    if passed is not None and scope.parent is not None:
-        value = passed.get("value") if passed.kind == "object" else None
-        known = _known_node(value, scope.parent, depth + 1)
-        if known is None:
+    if scope.parent is not None:
+        kind, payload = passed_entry(scope.passing, name, scope.parent, depth)
+        if kind in ("node", "known"):
+            known = _known_node(payload, scope.parent, depth + 1) if kind == "node" else payload[0]
+            if known is None:
+                return None
+            return Known(known.value, (f"parameter '{name}' is {values.show(known.value)} (passed to {scope.label})",),
+                         known.reads | {name})
+        if kind != "absent":
             return None
-        return Known(known.value, (f"parameter '{name}' is {values.show(known.value)} (passed to {scope.label})",),
-                     known.reads | {name})
     declared = scope.parameter(name)
     if declared is None or declared.kind != "object":
         return None
@@ -328,6 +398,19 @@ def _known_parameter(name: str, scope: Scope, depth: int) -> Known | None:
     if setting is None:
         return None
     found, unset = [Known(v) for v in setting[0]], setting[1] or not scope.param_files
+    callers = scope.callers() if not scope.param_files else []
+    if callers:
+        unset = False
+        for caller in callers:
+            kind, payload = passed_entry(caller.parameters, name, caller.scope, depth)
+            if kind == "absent" and caller.parameters_link is None:
+                unset = True
+                continue
+            known = _known_node(payload, caller.scope, depth + 1) if kind == "node" else \
+                payload[0] if kind == "known" else None
+            if known is None:
+                return None
+            found.append(known)
     if unset:
         nullable = declared.get("nullable")
         if declared.get("defaultValue") is None and nullable is not None and nullable.kind == "bool" and nullable.value:
@@ -337,12 +420,66 @@ def _known_parameter(name: str, scope: Scope, depth: int) -> Known | None:
         if default is None:
             return None
         found.append(default)
+    if not found:
+        return None
     first = found[0].value
     if any(not values.same(k.value, first) for k in found[1:]) or values.has_opaque(first) and not isinstance(first, (list, dict)):
         return None
-    why = "its default" if unset and len(found) == 1 else "in every parameter file"
+    why = "its default" if unset and len(found) == 1 else \
+        "passed by every caller" if callers else "in every parameter file"
     return Known(first, (f"parameter '{name}' is {values.show(first)} ({why})",),
                  frozenset({name}).union(*(k.reads for k in found)))
+
+
+def passed_entry(parameters: Node | None, name: str, source: Scope, depth: int = 0) -> tuple[str, Any]:
+    """What a deployment's `properties.parameters` (``parameters``, read in ``source``)
+    passes for parameter ``name``, as (kind, payload):
+
+    - ("absent", None): nothing; the template's default applies
+    - ("node", value node): `{"value": ...}`, to be read in ``source``
+    - ("known", (Known, node)): an expression every deployment gives the same value, e.g. what Bicep
+      compiles a ternary module argument to: `[if(c, createObject('value', 'a'), createObject('value', 'b'))]`
+      (for the entry, or for the whole parameters object)
+    - ("reference", entry): a Key Vault reference
+    - ("expression", node): an expression acr-fix cannot evaluate (or an entry it cannot read)
+    """
+    if parameters is None:
+        return "absent", None
+    entry: Node | None = None
+    if parameters.kind == "object":
+        entry = parameters.get(name)
+        if entry is None:
+            return "absent", None
+        if entry.kind == "object":
+            value = entry.get("value")
+            if value is not None:
+                return "node", value
+            return ("reference" if entry.get("reference") is not None else "expression"), entry
+    holder = entry if entry is not None else parameters
+    if holder.kind != "string" or not _is_expression(holder.value):
+        return "expression", holder
+    tree = armexpr.parse(holder.value)
+    known = _known(tree, source, depth + 1) if tree is not None else None
+    if known is None:
+        return "expression", holder
+    value = known.value
+    if entry is None:   # the whole parameters object
+        if isinstance(value, dict) and not any(k.lower() == name.lower() for k in value):
+            return "absent", None
+        value = values.member(value, name)
+    value = values.member(value, "value")
+    if value is values.OPAQUE or values.has_opaque(value) and not isinstance(value, (list, dict)):
+        return "expression", holder
+    return "known", (known.with_value(value), holder)
+
+
+def readable_passed(text: str, scope: Scope | None = None) -> str:
+    """An expression that passes a deployment parameter, as a report shows it:
+    `createObject('value', 'Basic')` (what Bicep compiles a module argument to) as `'Basic'`."""
+    return readable_expression(_CREATE_VALUE.sub(r"\1", text), scope)
+
+
+_CREATE_VALUE = re.compile(r"createObject\(\s*'value'\s*,\s*('(?:[^']|'')*'|[^(),']*(?:\([^()]*\))?)\s*\)", re.IGNORECASE)
 
 
 def values_in_parameter_files(param_docs: list[Document], name: str) -> tuple[list[Any], bool] | None:
@@ -358,7 +495,7 @@ def values_in_parameter_files(param_docs: list[Document], name: str) -> tuple[li
             unset = True
             continue
         value = values.of_json(entry.get("value") if entry.kind == "object" else None)
-        if value is values.OPAQUE:
+        if value is values.OPAQUE or isinstance(value, str) and _PLACEHOLDER.match(value):
             return None
         found.append(value)
     return found, unset
@@ -373,16 +510,17 @@ def _resolve_parameter(name: str, ref: Node, scope: Scope, what: str, depth: int
         if allowed_node is not None and allowed_node.kind == "array":
             allowed = allowed_node
     # Inner-scope nested deployment: the value passed in by the outer template wins.
-    passed = scope.passed.get(name.lower())
-    if passed is not None and scope.parent is not None:
-        value_node = passed.get("value") if passed.kind == "object" else None
-        if value_node is not None:
-            inner = resolve(value_node, scope.parent, what, depth + 1)
+    if scope.parent is not None:
+        kind, payload = passed_entry(scope.passing, name, scope.parent, depth)
+        if kind == "node":
+            inner = resolve(payload, scope.parent, what, depth + 1)
             if inner.origin == Origin.LITERAL:
                 inner.detail = f"parameter '{name}' passed to {scope.label}"
             return inner
-        return Resolved(Origin.EXPRESSION, doc=doc, node=ref,
-                        detail=f"{what} comes from parameter '{name}', passed to {scope.label} by reference (line {doc.line(passed)})")
+        if kind != "absent":
+            node = payload[1] if kind == "known" else payload
+            return _passed_unreadable(kind, payload, name, f"passed to {scope.label}", f"line {doc.line(node)}",
+                                      scope.parent, what)
     found: list[Resolved] = []
     unset_in: list[Document] = []
     for param_doc in scope.param_files:
@@ -395,6 +533,11 @@ def _resolve_parameter(name: str, ref: Node, scope: Scope, what: str, depth: int
         if value_node is None:
             found.append(Resolved(Origin.EXPRESSION, doc=param_doc, node=entry,
                                   detail=f"{what} comes from parameter '{name}', which {param_doc.path.name} sets by reference (line {param_doc.line(entry)})"))
+        elif value_node.kind == "string" and _PLACEHOLDER.match(value_node.value):
+            found.append(Resolved(Origin.EXPRESSION, doc=param_doc, node=value_node,
+                                  detail=f"{what} comes from parameter '{name}', which {param_doc.path.name} sets to the "
+                                         f"placeholder '{value_node.value}' (line {param_doc.line(value_node)}), filled in "
+                                         f"when it is deployed"))
         elif value_node.kind == "string" and not value_node.value.startswith("["):
             found.append(Resolved(Origin.PARAMETER_FILE, value=value_node.value, doc=param_doc, node=value_node,
                                   detail=f"parameter '{name}' in {param_doc.path.name}", allowed=allowed, allowed_doc=doc,
@@ -417,11 +560,176 @@ def _resolve_parameter(name: str, ref: Node, scope: Scope, what: str, depth: int
     if declared is None:
         return Resolved(Origin.EXPRESSION, doc=doc, node=ref,
                         detail=f"{what} uses parameters('{name}'), which the template does not declare (line {doc.line(ref)})")
+    callers = scope.callers() if not scope.param_files else []
+    if callers:
+        from_callers = _resolve_from_callers(name, declared, allowed, scope, callers, what, depth)
+        if from_callers is not None:
+            return from_callers
     default = declared.get("defaultValue") if declared.kind == "object" else None
     if default is None:
+        nobody = "no parameter file or caller sets it" if scope.param_files or callers else \
+            "no parameter file sets it"
         return Resolved(Origin.NO_VALUE, doc=doc, node=declared,
-                        detail=f"{what} comes from parameter '{name}', which has no default value and no parameter file sets it (line {doc.line(declared)})")
+                        detail=f"{what} comes from parameter '{name}', which has no default value and {nobody} (line {doc.line(declared)})")
     return _resolve_default(name, declared, allowed, scope, what, depth)
+
+
+def _passed_unreadable(kind: str, payload: Any, name: str, passed: str, where: str, source: Scope,
+                       what: str) -> Resolved:
+    """A value a deployment passes that acr-fix cannot edit: an expression (known or not), a
+    Key Vault reference. ``passed``: "passed to nested deployment 'x'" / "passed by deployment
+    'x' in ../main.json"; ``where``: the line, as seen from the registry's file."""
+    if kind == "known":
+        known, holder = payload
+        return Resolved(Origin.EXPRESSION, doc=source.doc, node=holder,
+                        value=known.value if isinstance(known.value, str) else None,
+                        detail=f"{what} comes from parameter '{name}', {passed} as the expression "
+                               f"`{readable_passed(str(holder.value), source)}` ({where}), which is {values.show(known.value)}"
+                               + (f" because {known.why()}" if known.facts else ""), reads=known.reads)
+    node: Node = payload
+    if kind == "reference":
+        return Resolved(Origin.EXPRESSION, doc=source.doc, node=node,
+                        detail=f"{what} comes from parameter '{name}', {passed} as a Key Vault reference ({where})")
+    text = str(node.value) if node.kind == "string" else ""
+    shown = f" `{readable_passed(text, source)}`" if _is_expression(text) else ""
+    return Resolved(Origin.EXPRESSION, doc=source.doc, node=node,
+                    detail=f"{what} comes from parameter '{name}', {passed} as an expression{shown} that the deploying "
+                           f"template computes ({where})")
+
+
+def _resolve_from_callers(name: str, declared: Node, allowed: Node | None, scope: Scope, callers: list[LinkCaller],
+                          what: str, depth: int) -> Resolved | None:
+    """Parameter ``name`` of a linked template, as its callers pass it: every caller is a
+    deployment of its own (the value it passes, where that is defined in the caller; the
+    default for those that pass none), like Bicep module callers. None when no caller passes
+    anything (the default alone decides)."""
+    deployments: list[Resolved] = []
+    unreadable: list[Resolved] = []
+    leaving: list[LinkCaller] = []   # callers that pass nothing: the default
+    for caller in callers:
+        kind, payload = passed_entry(caller.parameters, name, caller.scope, depth)
+        if kind == "absent":
+            link = caller.parameters_link
+            if link is None:
+                leaving.append(caller)
+                continue
+            unreadable.append(Resolved(Origin.EXPRESSION, doc=caller.doc, node=link,
+                                       detail=f"{what} comes from parameter '{name}', and {caller.label} passes its "
+                                              f"parameters in a linked parameter file (parametersLink, {caller.where(link)}), "
+                                              f"which acr-fix cannot read"))
+            continue
+        if kind != "node":
+            node = payload[1] if kind == "known" else payload
+            unreadable.append(_passed_unreadable(kind, payload, name, f"passed by {caller.label}", caller.where(node),
+                                                 caller.scope, what))
+            continue
+        inner = resolve(payload, caller.scope, what, depth + 1)
+        if not inner.known:
+            inner.detail = f"{caller.label} passes a value acr-fix cannot read ({inner.detail})"
+            unreadable.append(inner)
+            continue
+        guard = _condition_reading_place(caller, inner)
+        if guard is not None:
+            return Resolved(Origin.EXPRESSION, value=inner.value, doc=caller.doc, node=payload,
+                            detail=f"{what} comes from {guard} of {caller.relative}, which the condition of "
+                                   f"{caller.label} also reads ({caller.where(payload)}); changing it could change "
+                                   f"whether the registry is deployed")
+        for place in (inner, *inner.also):
+            _attribute_to_caller(place, caller, payload, name, scope)
+        if allowed is not None:
+            inner.allowed, inner.allowed_doc = allowed, scope.doc   # the linked template's list must allow it too
+        deployments.append(inner)
+    if not deployments and not unreadable:
+        return None
+    if leaving and declared.get("defaultValue") is not None:
+        default = _resolve_default(name, declared, allowed, scope, what, depth)
+        if not default.known:
+            return default
+        default.detail += ", which " + _calls([c.label for c in leaving]) + " leave" + ("s" if len(leaving) == 1 else "") \
+            + " unset"
+        deployments.append(default)
+    if not deployments:
+        return unreadable[0]
+    # one flat list: a caller that is itself deployed several ways brings its own
+    places = [place for d in deployments for place in (d, *d.also)] + unreadable
+    for place in places:
+        place.also = []
+    primary, primary.also = places[0], places[1:]
+    return primary
+
+
+def _attribute_to_caller(place: Resolved, caller: LinkCaller, passed: Node, name: str, scope: Scope) -> None:
+    """Say which caller deploys ``place`` (a value a caller passes to parameter ``name`` of the
+    linked template of ``scope``), and whether changing it there would change something else:
+    another user of the linked template's parameter, or of the caller's own parameter or
+    variable that defines it (checked here, where the caller is known: see symbol_doc)."""
+    if place.symbol_doc is not None:   # already attributed: it comes from a caller of the caller
+        place.shared = place.shared or _linked_use(scope, name)
+        return
+    if place.origin == Origin.LITERAL:
+        place.origin = Origin.MODULE_CALLER
+        place.detail = f"parameter '{name}' passed by {caller.label}"
+        place.param, place.symbol_doc = name, scope.doc
+        place.shared = _linked_use(scope, name)
+        return
+    if place.origin not in (Origin.PARAMETER_DEFAULT, Origin.PARAMETER_FILE, Origin.VARIABLE):
+        return
+    passes = f"which {caller.name} passes as parameter '{name}'"
+    if place.origin == Origin.PARAMETER_FILE and place.doc is not None:
+        place.detail = f"parameter '{place.param}' in {_relative(scope.doc, place.doc)}, which {caller.label} passes as " \
+                       f"parameter '{name}'"
+    else:
+        place.detail = f"{place.detail} of {caller.relative}, {passes}"
+    place.symbol_doc = caller.doc
+    place.shared = _caller_use(caller, passed, place) or _linked_use(scope, name)
+
+
+def _calls(calls: list[str]) -> str:
+    """"deployment 'a' in x.json and deployment 'b' in y.json"; after three, "... and 2 more"."""
+    if len(calls) > 3:
+        return ", ".join(calls[:3]) + f" and {len(calls) - 3} more"
+    return calls[0] if len(calls) == 1 else ", ".join(calls[:-1]) + " and " + calls[-1]
+
+
+def _condition_reading_place(caller: LinkCaller, place: Resolved) -> str | None:
+    """"parameter 'sku'" when the linking deployment's `condition` reads the caller's
+    parameter or variable that defines ``place``: changing it could switch the deployment off."""
+    condition = caller.deployment.get("condition")
+    if condition is None or condition.kind != "string" or place.doc is None:
+        return None
+    for kind, name, label in (("parameters", place.param, "parameter"), ("variables", place.variable, "variable")):
+        if name and re.search(rf"{kind}\(\s*'{re.escape(name)}'\s*\)", condition.value, re.IGNORECASE) and \
+                place.origin in (Origin.PARAMETER_DEFAULT, Origin.PARAMETER_FILE, Origin.VARIABLE):
+            return f"{label} '{name}'"
+    return None
+
+
+def _linked_use(scope: Scope, name: str) -> str | None:
+    """Another use of the linked template's parameter ``name`` (besides its registries and
+    outputs): a value its caller passes changes that user too."""
+    return scope.uses().other_use(scope.template, "parameters", name)
+
+
+def _caller_use(caller: LinkCaller, passed: Node, place: Resolved) -> str | None:
+    """Another use, in the caller, of the parameter or variable that defines ``place`` (besides
+    passing it to this linked template here): a fix there would change that user too."""
+    kind, name = ("variables", place.variable) if place.origin == Origin.VARIABLE else ("parameters", place.param)
+    if not name:
+        return None
+    uses = _root_of(caller.scope).uses()
+    parameters = caller.parameters
+    deployment = caller.deployment
+    if parameters is None:
+        spans = [(deployment.start, deployment.end)]
+    else:
+        # the linking deployment's name, condition and dependencies are not another user, nor
+        # the entry that passes the value; what it passes to its other parameters is
+        spans = [(deployment.start, parameters.start), (parameters.end, deployment.end)]
+        entry = next((m for m in parameters.members or () if m.value.start <= passed.start < m.value.end), None) \
+            if parameters.kind == "object" else None
+        spans.append((entry.start, entry.value.end) if entry is not None else (parameters.start, parameters.end))
+    found = uses.other_use(uses.declaring(place), kind, name, extra_ignored=spans)
+    return found.replace("elsewhere in the template", f"elsewhere in {caller.relative}") if found else None
 
 
 def _resolve_default(name: str, declared: Node, allowed: Node | None, scope: Scope, what: str, depth: int) -> Resolved:
@@ -435,6 +743,12 @@ def _resolve_default(name: str, declared: Node, allowed: Node | None, scope: Sco
     return inner
 
 
+def _root_of(scope: Scope) -> Scope:
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
+
+
 @dataclass(eq=False)
 class ObjectSource:
     """An object value (e.g. an object parameter's default) and where it is defined."""
@@ -446,6 +760,8 @@ class ObjectSource:
     # ("parameters" | "variables", name) whose value this object is: a member changed there
     # changes every other user of that parameter or variable too
     symbol: tuple[str, str] | None = None
+    # the scope the object's own expressions are read in, when not the one asking
+    home: Scope | None = None
 
 
 def object_of_reference(kind: str, name: str, scope: Scope, depth: int = 0) -> ObjectSource | None:
@@ -460,14 +776,15 @@ def object_of_reference(kind: str, name: str, scope: Scope, depth: int = 0) -> O
         if target is not None and target.kind == "string":
             return object_of_expression(target, scope, depth + 1)
         return None
-    passed = scope.passed.get(name.lower())
-    if passed is not None and scope.parent is not None:
-        value = passed.get("value") if passed.kind == "object" else None
-        if value is None:
+    if scope.parent is not None:
+        kind, value = passed_entry(scope.passing, name, scope.parent, depth)
+        if kind == "node":
+            if value.kind == "object":
+                return ObjectSource(value, scope.parent.doc, Origin.LITERAL, f"passed as parameter '{name}' to {scope.label}",
+                                    home=scope.parent)
+            return object_of_expression(value, scope.parent, depth + 1)
+        if kind != "absent":
             return None
-        if value.kind == "object":
-            return ObjectSource(value, scope.parent.doc, Origin.LITERAL, f"passed as parameter '{name}' to {scope.label}")
-        return object_of_expression(value, scope.parent, depth + 1)
     setting = []
     for param_doc in scope.param_files:
         params = param_doc.root.get("parameters")
@@ -482,6 +799,19 @@ def object_of_reference(kind: str, name: str, scope: Scope, depth: int = 0) -> O
             return ObjectSource(value, param_doc, Origin.PARAMETER_FILE, f"parameter '{name}' in {param_doc.path.name}",
                                 ("parameters", name))
         return None
+    callers = scope.callers()
+    if callers:
+        passing = [(caller, passed_entry(caller.parameters, name, caller.scope, depth)) for caller in callers]
+        if any(kind != "absent" or caller.parameters_link is not None for caller, (kind, _) in passing):
+            if len(callers) > 1:
+                return None  # several deployments: not one place to edit
+            caller, (kind, value) = passing[0]
+            if kind != "node":
+                return None
+            if value.kind == "object":
+                return ObjectSource(value, caller.doc, Origin.LITERAL, f"passed as parameter '{name}' by {caller.label}",
+                                    home=caller.scope)
+            return object_of_expression(value, caller.scope, depth + 1)
     declared = scope.parameter(name)
     default = declared.get("defaultValue") if declared is not None and declared.kind == "object" else None
     if default is not None and default.kind == "object":
@@ -509,7 +839,8 @@ def resolve_member(source: ObjectSource, key: str, scope: Scope, what: str, dept
     if member is None:
         return Resolved(Origin.EXPRESSION, doc=source.doc, node=source.node,
                         detail=f"{what} is not set in {source.detail} (line {source.doc.line(source.node)})")
-    inner_scope = scope if source.doc is scope.doc else Scope(doc=source.doc, template=source.doc.root)
+    inner_scope = source.home if source.home is not None else \
+        scope if source.doc is scope.doc else Scope(doc=source.doc, template=source.doc.root)
     inner = resolve(member, inner_scope, what, depth)
     if inner.origin == Origin.LITERAL and source.origin != Origin.LITERAL:
         inner.origin = source.origin
@@ -559,7 +890,10 @@ def param_files_for(doc: Document, workspace: Workspace) -> list[Document]:
     ``<stem>.parameters.<env>.json``) next to it, or any parameter file in the same folder
     whose ``metadata.template`` names it. The exact ``<stem>.parameters.json`` comes first."""
     found: list[Document] = []
-    for candidate in _param_file_paths(doc.path, workspace):
+    paths = _param_file_paths(doc.path, workspace)
+    if doc.kind == "arm":
+        paths = paths + [p for p in _loose_param_file_paths(doc, workspace) if p not in paths]
+    for candidate in paths:
         other = workspace.document(candidate)
         if other is None:
             error = workspace.error_for(candidate)
@@ -613,11 +947,46 @@ def _param_file_paths(path: Path, workspace: Workspace) -> list[Path]:
     return found
 
 
+def _loose_param_file_paths(doc: Document, workspace: Workspace) -> list[Path]:
+    """Parameter files in an ARM template's folder named otherwise than `<stem>.parameters.json`
+    (`acr.params.json`, `acr-parameters.json`, `staging-parameters.json` beside the folder's
+    only template; see discover.loose_owner), that set only parameters the template declares
+    (a parameter file of another template does not) and that no `metadata.template` sends to
+    another file."""
+    cache = workspace.cache.setdefault("arm.loose-param-files", {})
+    key = file_key(doc.path)
+    if key in cache:
+        return cache[key]
+    folder = doc.path.parent
+    roles = workspace.cache.setdefault("arm.folder-roles", {})
+    if folder not in roles:
+        roles[folder] = discover.folder_roles(folder)
+    templates, parameter_files, bicep = roles[folder]
+    declared = doc.root.get("parameters")
+    names = {m.key.lower() for m in declared.members or ()} if declared is not None and declared.kind == "object" else set()
+    found: list[Path] = []
+    for candidate in parameter_files:
+        owner = discover.loose_owner(candidate, templates, bicep)
+        if owner is None or owner.name != doc.path.name:
+            continue
+        other = workspace.document(candidate)
+        params = other.root.get("parameters") if other is not None and other.kind == "arm-params" else None
+        if params is None or params.kind != "object" or any(m.key.lower() not in names for m in params.members or ()):
+            continue
+        meta = other.root.get("metadata")  # type: ignore[union-attr]
+        link = meta.get("template") if meta is not None and meta.kind == "object" else None
+        if link is not None and link.kind == "string" and (folder / link.value).resolve() != doc.path.resolve():
+            continue
+        found.append(candidate)
+    cache[key] = found
+    return found
+
+
 def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     """Every registry in an ARM template, with its values resolved."""
     if doc.kind != "arm":
         return []
-    root_scope = Scope(doc=doc, template=doc.root, param_files=param_files_for(doc, workspace), label="the template")
+    root_scope = _root_scope(doc, workspace)
     registries: list[Registry] = []
     private_endpoint_targets: list[str] = []
     deployments: list[Node] = []  # nested deployments (their parameters carry values to registries)
@@ -670,30 +1039,266 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
 _PULL_NEEDLES = (".azurecr.io", "7f951dda-4ed3-4680-a7ca-43fe172d538d", "8311e382-0749-4cb8-b61a-304f252e45ec")
 
 
+def _root_scope(doc: Document, workspace: Workspace) -> Scope:
+    return Scope(doc=doc, template=doc.root, param_files=param_files_for(doc, workspace), label="the template",
+                 workspace=workspace)
+
+
+def _walk(root: Scope):
+    """(resource, its type, the scope it is deployed in) for every resource of a file, nested
+    and child resources too. Unparsed resources that mention no registry, deployment or
+    private endpoint are skipped (see _may_matter)."""
+    text = root.doc.source.text
+    work: list[tuple[Node | None, Scope, str | None]] = [(root.doc.root.get("resources"), root, None)]
+    while work:
+        container, scope, parent_type = work.pop(0)
+        for _, resource in _iter_resources(container):
+            if resource._expand is not None and not _may_matter(text, resource):
+                continue
+            rtype = _type_of(resource, parent_type)
+            yield resource, rtype, scope
+            if rtype == DEPLOYMENTS_TYPE:
+                nested = _nested_scope(resource, scope)
+                if nested is not None:
+                    work.append(nested)
+            children = resource.get("resources")
+            if children is not None:
+                work.append((children, scope, rtype))
+
+
+def _parts(doc: Document) -> tuple[list[Node], list[Node]]:
+    """The registries and the deployments of a file (nested ones too)."""
+    registries: list[Node] = []
+    deployments: list[Node] = []
+    for resource, rtype, _ in _walk(Scope(doc=doc, template=doc.root)):
+        if rtype == REGISTRY_TYPE:
+            registries.append(resource)
+        elif rtype == DEPLOYMENTS_TYPE:
+            deployments.append(resource)
+    return registries, deployments
+
+
+# --------------------------------------------------------------------------- linked templates
+
+_LINKED_NAME = re.compile(rb"[A-Za-z0-9_.\-]+\.jsonc?\b")
+
+
+def _link_index(workspace: Workspace) -> dict[str, list[Path]]:
+    """File name (lower-case) -> the discovered JSON files that mention `templateLink` and
+    that name: the candidates for callers of a template of that name, built once per run
+    from raw bytes (each candidate is then read properly, see linked_callers)."""
+    index = workspace.cache.get("arm.link-index")
+    if index is not None:
+        return index
+    index = {}
+    for path in workspace.files:
+        if path.suffix.lower() not in (".json", ".jsonc"):
+            continue
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read(workspace.max_file_size + 1)
+        except OSError:
+            continue
+        lowered = raw.lower()
+        if b"templatelink" not in lowered or len(raw) > workspace.max_file_size:
+            continue
+        for name in set(_LINKED_NAME.findall(lowered)):
+            index.setdefault(name.rsplit(b"/", 1)[-1].decode("utf-8", "replace"), []).append(path)
+    workspace.cache["arm.link-index"] = index
+    return index
+
+
+def prepare_workspace(workspace: Workspace) -> None:
+    """Build the run-wide index now (before a parallel run forks its workers)."""
+    _link_index(workspace)
+
+
+def linked_callers(doc: Document, workspace: Workspace) -> list[LinkCaller]:
+    """The deployments in the discovered ARM templates that deploy ``doc`` through
+    `templateLink` (a local relative path: remote links stay unknown)."""
+    key = file_key(doc.path)
+    found: list[LinkCaller] = []
+    for path in dict.fromkeys(_link_index(workspace).get(doc.path.name.lower(), ())):
+        if file_key(path) == key:
+            continue
+        caller_doc = workspace.document(path)
+        if caller_doc is None or caller_doc.kind != "arm":
+            continue
+        relative = _relative(doc, caller_doc)
+        for resource, rtype, scope in _walk(_root_scope(caller_doc, workspace)):
+            if rtype != DEPLOYMENTS_TYPE:
+                continue
+            target = _link_target(resource, scope)
+            if target is None or file_key(target) != key:
+                continue
+            name = resource.get("name")
+            shown = (f"`{readable_expression(name.value, scope)}`" if _is_expression(name.value) else f"'{name.value}'") \
+                if name is not None and name.kind == "string" else "(unnamed)"
+            found.append(LinkCaller(doc=caller_doc, deployment=resource, scope=scope, name=f"deployment {shown}",
+                                    relative=relative))
+    return found
+
+
+def _relative(doc: Document, other: Document) -> str:
+    """``other``'s path as seen from ``doc``'s folder (callers often share a file name)."""
+    try:
+        return Path(os.path.relpath(other.path, doc.path.parent)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return other.path.as_posix()
+
+
+def _link_target(deployment: Node, scope: Scope) -> Path | None:
+    """The local file a deployment links to: `templateLink.relativePath`, or a `templateLink.uri`
+    relative to the caller's own link (`[uri(deployment().properties.templateLink.uri,
+    'nested/acr.json')]`, also through an `_artifactsLocation` parameter that defaults to it,
+    with a SAS token appended); None for an inline template, a remote URI, a template spec."""
+    props = deployment.get("properties")
+    link = props.get("templateLink") if props is not None and props.kind == "object" else None
+    if link is None or link.kind != "object" or props.get("template") is not None:  # type: ignore[union-attr]
+        return None
+    relative: str | None = None
+    relative_node = link.get("relativePath")
+    uri = link.get("uri")
+    if relative_node is not None and relative_node.kind == "string":
+        relative = _string_value(relative_node.value, scope)
+    elif uri is not None and uri.kind == "string" and _is_expression(uri.value):
+        tree = armexpr.parse(uri.value)
+        relative = _relative_link(tree, scope) if tree is not None else None
+    if not relative:
+        return None
+    relative = relative.split("?", 1)[0].replace("\\", "/")
+    if not relative or "://" in relative or relative.startswith("/") or re.match(r"^[A-Za-z]:", relative):
+        return None
+    return scope.doc.path.parent / relative
+
+
+def _string_value(text: str, scope: Scope) -> str | None:
+    if not _is_expression(text):
+        return text[1:] if text.startswith("[[") else text
+    tree = armexpr.parse(text)
+    return _path_text(_without_sas(tree, scope), scope) if tree is not None else None
+
+
+def _relative_link(tree: tuple, scope: Scope, depth: int = 0) -> str | None:
+    tree = _without_sas(tree, scope)
+    if tree[0] == "call" and tree[1] == "variables" and len(tree[2]) == 1 and depth < 3:
+        # `"uri": "[variables('acrTemplateUri')]"`
+        node = scope.variable(armexpr.literal_text(tree[2][0]) or "")
+        inner = armexpr.parse(node.value) if node is not None and node.kind == "string" else None
+        return _relative_link(inner, scope, depth + 1) if inner is not None else None
+    if tree[0] == "call" and tree[1] == "uri" and len(tree[2]) == 2 and _is_own_link(tree[2][0], scope):
+        return _path_text(_without_sas(tree[2][1], scope), scope)
+    return None
+
+
+def _path_text(tree: tuple, scope: Scope) -> str | None:
+    """The string a link's path expression gives in every deployment: a known value, or a
+    `concat()` / `format()` of known strings (`concat('nested/', variables('acrFile'))`)."""
+    if tree[0] == "call" and tree[1] in ("concat", "format") and tree[2]:
+        parts = [_path_text(arg, scope) for arg in tree[2]]
+        if any(not isinstance(p, str) for p in parts):
+            return None
+        if tree[1] == "concat":
+            return "".join(parts)  # type: ignore[arg-type]
+        try:
+            return re.sub(r"\{(\d+)\}", lambda m: parts[1 + int(m.group(1))], parts[0])  # type: ignore[index,operator]
+        except IndexError:
+            return None
+    known = _known(tree, scope)
+    return known.value if known is not None and isinstance(known.value, str) else None
+
+
+def _without_sas(tree: tuple, scope: Scope) -> tuple:
+    """`concat(x, parameters('_artifactsLocationSasToken'))` -> x: the query string a SAS
+    token adds does not change which file is meant."""
+    if tree[0] != "call" or tree[1] != "concat" or len(tree[2]) < 2:
+        return tree
+    args = list(tree[2])
+    while len(args) > 1 and _is_sas(args[-1], scope):
+        args.pop()
+    return args[0] if len(args) == 1 else ("call", "concat", tuple(args))
+
+
+def _is_sas(tree: tuple, scope: Scope) -> bool:
+    if tree[0] == "call" and tree[1] in ("parameters", "variables") and len(tree[2]) == 1:
+        name = armexpr.literal_text(tree[2][0]) or ""
+        return "sas" in name.lower()
+    return False
+
+
+def _is_own_link(tree: tuple, scope: Scope, depth: int = 0) -> bool:
+    """`deployment().properties.templateLink.uri`, or a parameter (`_artifactsLocation`) or
+    variable whose value (default) is just that."""
+    path: list[str] = []
+    while tree[0] == "property":
+        path.insert(0, str(tree[2]).lower())
+        tree = tree[1]
+    if tree[0] == "call" and tree[1] == "deployment" and not tree[2]:
+        return path == ["properties", "templatelink", "uri"]
+    if path or depth > 2 or tree[0] != "call" or tree[1] not in ("parameters", "variables") or len(tree[2]) != 1:
+        return False
+    name = armexpr.literal_text(tree[2][0]) or ""
+    if tree[1] == "variables":
+        node = scope.variable(name)
+    else:
+        declared = scope.parameter(name)
+        node = declared.get("defaultValue") if declared is not None and declared.kind == "object" else None
+    inner = armexpr.parse(node.value) if node is not None and node.kind == "string" else None
+    return inner is not None and _is_own_link(inner, scope, depth + 1)
+
+
 def _mark_shared_definitions(doc: Document, registries: list[Registry], deployments: list[Node]) -> None:
     """Flag values defined in a parameter or variable that other resources use as well
     (`parameters('sku')` in a registry and in a Service Bus namespace): a fix there would
     change those resources too. Uses inside registries and in the outputs do not count.
+    Values a linked-template caller defines were checked where they were found (see
+    _resolve_from_callers: ``symbol_doc`` names the file that declares them)."""
+    uses = _Uses(doc, [(r.node.start, r.node.end) for r in registries], deployments)
+    for registry in registries:
+        for resolved in (registry.sku_name, registry.public_network_access, registry.default_action, registry.bypass):
+            for place in (resolved, *resolved.also):
+                if place.symbol_doc is not None:
+                    continue
+                if place.origin in (Origin.PARAMETER_DEFAULT, Origin.PARAMETER_FILE) and place.param:
+                    place.shared = uses.other_use(uses.declaring(place), "parameters", place.param)
+                elif place.origin == Origin.VARIABLE and place.variable:
+                    place.shared = uses.other_use(uses.declaring(place), "variables", place.variable)
+
+
+class _Uses:
+    """Where a template file uses its parameters and variables, for the shared-value check.
 
     A use counts only where the name means the same parameter: `parameters('sku')` inside an
     inner-scope nested template (`expressionEvaluationOptions.scope: inner`, what Bicep
     modules compile to) is that template's own `sku`, not the outer one; an outer-scope
     nested template shares its parent's. A value passed to a nested deployment
-    (`properties.parameters`) is another use only if that deployment's parameter is."""
-    scopes = _TemplateScopes(doc, deployments)
-    registry_spans = [(r.node.start, r.node.end) for r in registries]
-    # a nested deployment that deploys a registry: its name, condition and dependencies are
-    # not another user (its template's resources are looked at one by one)
-    holders = [d for d in deployments if any(d.start <= r.node.start and r.node.end <= d.end for r in registries)]
-    outputs = doc.root.get("outputs")
-    ignored = registry_spans + ([(outputs.start, outputs.end)] if outputs is not None else [])
-    cache: dict[tuple[int, str, str], str | None] = {}
+    (`properties.parameters`) is another use only if that deployment's parameter is.
+    ``registry_spans``: the registries (their uses do not count)."""
 
-    def other_use(template: Node, kind: str, name: str, depth: int = 0) -> str | None:
+    def __init__(self, doc: Document, registry_spans: list[tuple[int, int]], deployments: list[Node]) -> None:
+        self.doc = doc
+        self.scopes = _TemplateScopes(doc, deployments)
+        # a nested deployment that deploys a registry: its name, condition and dependencies are
+        # not another user (its template's resources are looked at one by one)
+        self.holders = [d for d in deployments if any(d.start <= start and end <= d.end for start, end in registry_spans)]
+        outputs = doc.root.get("outputs")
+        self.ignored = registry_spans + ([(outputs.start, outputs.end)] if outputs is not None else [])
+        self.cache: dict[tuple[int, str, str], str | None] = {}
+
+    def declaring(self, place: Resolved) -> Node:
+        return self.scopes.declaring(place)
+
+    def other_use(self, template: Node, kind: str, name: str, depth: int = 0,
+                  extra_ignored: list[tuple[int, int]] | None = None) -> str | None:
+        """Where ``kind``('name') of ``template`` is used by something other than a registry
+        or an output (and ``extra_ignored``), as a sentence; None when nowhere."""
         key = (template.start, kind, name.lower())
-        if key in cache:
-            return cache[key]
-        cache[key] = None  # a cycle finds nothing new
+        if extra_ignored is None and key in self.cache:
+            return self.cache[key]
+        if extra_ignored is None:
+            self.cache[key] = None  # a cycle finds nothing new
+        ignored = self.ignored + (extra_ignored or [])
+        doc, scopes = self.doc, self.scopes
         found = None
         pattern = re.compile(rf"{kind}\(\s*'{re.escape(name)}'\s*\)", re.IGNORECASE)
         for match in pattern.finditer(doc.source.text, template.start, template.end):
@@ -703,25 +1308,18 @@ def _mark_shared_definitions(doc: Document, registries: list[Registry], deployme
             passed = scopes.passed_to(at)
             if passed is not None:
                 inner, parameter, label = passed
-                if depth < _MAX_RESOLVE_DEPTH and other_use(inner, "parameters", parameter, depth + 1):
+                if depth < _MAX_RESOLVE_DEPTH and self.other_use(inner, "parameters", parameter, depth + 1):
                     found = f"{kind}('{name}') is passed to {label} as parameter '{parameter}', " \
                             f"which another resource uses (line {doc.line(at)})"
                     break
                 continue
-            if any(d.start <= at < d.end and not scopes.in_template_of(d, at) for d in holders):
+            if any(d.start <= at < d.end and not scopes.in_template_of(d, at) for d in self.holders):
                 continue
             found = f"{kind}('{name}') is also used elsewhere in the template (line {doc.line(at)})"
             break
-        cache[key] = found
+        if extra_ignored is None:
+            self.cache[key] = found
         return found
-
-    for registry in registries:
-        for resolved in (registry.sku_name, registry.public_network_access, registry.default_action, registry.bypass):
-            for place in (resolved, *resolved.also):
-                if place.origin in (Origin.PARAMETER_DEFAULT, Origin.PARAMETER_FILE) and place.param:
-                    place.shared = other_use(scopes.declaring(place), "parameters", place.param)
-                elif place.origin == Origin.VARIABLE and place.variable:
-                    place.shared = other_use(scopes.declaring(place), "variables", place.variable)
 
 
 class _TemplateScopes:
@@ -810,12 +1408,8 @@ def _nested_scope(deployment: Node, scope: Scope) -> tuple[Node | None, Scope, N
     if not inner:
         # Outer scope (the default): parameters() and variables() mean the outer template's.
         return template.get("resources"), scope, None
-    passed: dict[str, Node] = {}
-    parameters = props.get("parameters")
-    if parameters is not None and parameters.kind == "object":
-        for member in parameters.members or ():
-            passed[member.key.lower()] = member.value
-    return template.get("resources"), Scope(doc=scope.doc, template=template, parent=scope, passed=passed, label=label), None
+    return template.get("resources"), Scope(doc=scope.doc, template=template, parent=scope,
+                                            passing=props.get("parameters"), label=label), None
 
 
 def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope) -> Registry:
