@@ -1081,6 +1081,7 @@ def _parts(doc: Document) -> tuple[list[Node], list[Node]]:
 # --------------------------------------------------------------------------- linked templates
 
 _LINKED_NAME = re.compile(rb"[A-Za-z0-9_.\-]+\.jsonc?\b")
+_TEMPLATE_LINK_SPELLINGS = (b"emplateLink", b"emplatelink", b"EMPLATELINK")  # [Tt]emplateLink and the rest
 
 
 def _link_index(workspace: Workspace) -> dict[str, list[Path]]:
@@ -1096,13 +1097,17 @@ def _link_index(workspace: Workspace) -> dict[str, list[Path]]:
             continue
         try:
             with open(path, "rb") as handle:
-                raw = handle.read(workspace.max_file_size + 1)
+                if os.fstat(handle.fileno()).st_size > workspace.max_file_size:
+                    continue
+                raw = handle.read()
         except OSError:
             continue
-        lowered = raw.lower()
-        if b"templatelink" not in lowered or len(raw) > workspace.max_file_size:
+        # (plain byte searches for the ways the property is written: lower-casing every file,
+        # or a case-insensitive regex, cost more than reading it; only the few files that link
+        # templates are lower-cased)
+        if not any(spelling in raw for spelling in _TEMPLATE_LINK_SPELLINGS):
             continue
-        for name in set(_LINKED_NAME.findall(lowered)):
+        for name in set(_LINKED_NAME.findall(raw.lower())):
             index.setdefault(name.rsplit(b"/", 1)[-1].decode("utf-8", "replace"), []).append(path)
     workspace.cache["arm.link-index"] = index
     return index
