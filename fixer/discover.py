@@ -201,6 +201,14 @@ _HEAD = 65536
 def json_role(raw: bytes) -> str | None:
     """"parameters" for an ARM parameter file, "template" for an ARM template, None for other
     JSON, judged from the file's bytes (cheap: it runs for every file of a folder)."""
+    # The $schema is almost always in the first lines: judged from them alone when it is one
+    # of ARM's (plain byte searches first: a case-insensitive regex over 64 KB of every file
+    # of a folder cost more than reading them)
+    start = raw[:4096].lower()
+    if b"deploymentparameters" in start and _PARAMETERS_SCHEMA.search(start):
+        return "parameters"
+    if b"deploymenttemplate" in start and _TEMPLATE_SCHEMA.search(start):
+        return "template"
     head = raw[:_HEAD]
     if _PARAMETERS_SCHEMA.search(head):
         return "parameters"

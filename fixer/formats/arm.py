@@ -962,13 +962,19 @@ def _loose_param_file_paths(doc: Document, workspace: Workspace) -> list[Path]:
     if folder not in roles:
         roles[folder] = discover.folder_roles(folder)
     templates, parameter_files, bicep = roles[folder]
-    declared = doc.root.get("parameters")
-    names = {m.key.lower() for m in declared.members or ()} if declared is not None and declared.kind == "object" else set()
+    names: set[str] | None = None  # the template's parameters, read only if a file may be its
     found: list[Path] = []
+    strict = doc.path.name[: -len(doc.path.suffix)].lower() + ".parameters."
     for candidate in parameter_files:
+        if candidate.name.lower().startswith(strict):
+            continue  # `<stem>.parameters.json`: _param_file_paths has it
         owner = discover.loose_owner(candidate, templates, bicep)
         if owner is None or owner.name != doc.path.name:
             continue
+        if names is None:
+            declared = doc.root.get("parameters")
+            names = {m.key.lower() for m in declared.members or ()} \
+                if declared is not None and declared.kind == "object" else set()
         other = workspace.document(candidate)
         params = other.root.get("parameters") if other is not None and other.kind == "arm-params" else None
         if params is None or params.kind != "object" or any(m.key.lower() not in names for m in params.members or ()):

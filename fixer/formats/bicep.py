@@ -2552,8 +2552,8 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
     aliases = _registry_aliases(syntax, registry, name_node)
     granted = {r.start: r for r in syntax.resources if r is not registry and _registry_role(syntax, r, aliases)}
     # the registry's name in a login server string: `'${acr.name}.azurecr.io'`, `'${acrName}.azurecr.io'`
-    by_name = [re.escape(f"{a}.name") for a in sorted(aliases)] + ([re.escape(name_symbol)] if name_symbol else [])
-    name_use = re.compile(rf"(?<![A-Za-z0-9_.])(?:{'|'.join(by_name)})(?![A-Za-z0-9_])")
+    literals = [f"{a}.name" for a in sorted(aliases)] + ([name_symbol] if name_symbol else [])
+    name_use = re.compile(rf"(?<![A-Za-z0-9_.])(?:{'|'.join(map(re.escape, literals))})(?![A-Za-z0-9_])")
     for label, start, end, imports in sorted(declarations, key=lambda d: d[1]):
         if registry.start <= start < registry.end:
             continue
@@ -2571,8 +2571,11 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
                 break
             at = text.find(needle, at + 1, end)
         else:
-            if any(_pulls_by_name(_line_at(text, m.start()), re.escape(m.group(0)))
-                   for m in name_use.finditer(text, start, end)):
+            # (the literals first: the pattern starts with a look-behind, so a search with it
+            # alone tries every character of the declaration)
+            if any(text.find(literal, start, end) >= 0 for literal in literals) and \
+                    any(_pulls_by_name(_line_at(text, m.start()), re.escape(m.group(0)))
+                        for m in name_use.finditer(text, start, end)):
                 found.append(f"{label} (line {doc.line(start)})")
     return found, importers
 
@@ -3045,7 +3048,7 @@ def _module_param_pulls(resolver: _Resolver, doc: Document, module: _Module, par
     if param not in syntax.params:
         return False
     word = rf"(?<![A-Za-z0-9_.]){re.escape(param)}(?![A-Za-z0-9_])"
-    uses = re.compile(word)
+    uses = _symbol_uses_pattern(param)
     # an `existing` registry it names, whose login server or credentials a declaration uses
     for resource in syntax.resources:
         name = resource.body.get("name") if resource.existing and resource.body is not None else None
@@ -3065,6 +3068,15 @@ def _module_param_pulls(resolver: _Resolver, doc: Document, module: _Module, par
             if value == param and _module_param_pulls(resolver, callee, inner, member.key, hops + 1, seen):
                 return True
     return False
+
+
+def _symbol_uses_pattern(symbol: str, tail: str = r"(?![A-Za-z0-9_])") -> re.Pattern[str]:
+    """``symbol`` where it is a whole name (not after a name character or a dot), then
+    ``tail``. The symbol comes first and the check before it is a look-behind that spans it:
+    a pattern that starts with the look-behind cannot skip ahead to the symbol, so a search
+    tries every character of the text."""
+    literal = re.escape(symbol)
+    return re.compile(rf"{literal}(?<![A-Za-z0-9_.]{literal}){tail}")
 
 
 def _add_output_clients(doc: Document, syntax: _Syntax, registries: list[Registry], resolver: _Resolver) -> None:
@@ -3107,7 +3119,7 @@ def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, res
         if not _IDENTIFIER.match(expression):
             continue
         caller = _syntax_of(caller_doc)
-        word = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(expression)}(?![A-Za-z0-9_])")
+        word = _symbol_uses_pattern(expression)
         where = _relative(doc, caller_doc)
         for r in caller.resources:
             if r.existing or "::" in r.symbolic:
@@ -3155,7 +3167,7 @@ def _output_users(home: Document, doc: Document, symbol: str, pull: frozenset[st
     own outputs that pass those on, the same in the files that call ``doc``."""
     syntax = _syntax_of(doc)
     text = syntax.text
-    use = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(symbol)}\.outputs\.([A-Za-z_][A-Za-z0-9_]*)")
+    use = _symbol_uses_pattern(symbol, r"\.outputs\.([A-Za-z_][A-Za-z0-9_]*)")
     where = "line" if doc is home else f"{_relative(home, doc)} line"
     declarations = [(f"{r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'} "
                      f"'{r.symbolic}'", r.start, r.end) for r in syntax.resources if "::" not in r.symbolic]
