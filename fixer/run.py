@@ -37,15 +37,16 @@ _NEEDLES = (b"containerregistry/registries",   # the resource type
             b"container-registry/registry")    # the Azure Verified Module that deploys one
 
 
-def _mentions_registry(lowered: bytes) -> bool:
-    # (or another remote module that deploys one: the classic public module, or one acr-fix
-    # cannot read, which it reports)
-    return any(needle in lowered for needle in _NEEDLES) or mentions_registry_module(lowered)
+def _mentions_registry(lowered: bytes, bicep: bool = True) -> bool:
+    # (or, in a .bicep file, another remote module that deploys one: the classic public
+    # module, or one acr-fix cannot read, which it reports; JSON files call no such modules)
+    return any(needle in lowered for needle in _NEEDLES) or (bicep and mentions_registry_module(lowered))
 
 
 # A JSON parameter file that is not named like one (`staging.json`) tells by its schema, or by
 # a `metadata.template` link to its template and no resources of its own.
 _PARAMETERS_SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*deploymentparameters', re.IGNORECASE)
+_TEMPLATE_SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*deploymenttemplate', re.IGNORECASE)
 _TEMPLATE_LINK = re.compile(rb'"template"\s*:\s*"[^"\n]+"')
 
 
@@ -63,7 +64,14 @@ def _linked_parameter_file(path: Path) -> bool:
 
 
 def _looks_like_parameter_file(raw: bytes) -> bool:
-    head = raw[:8192]  # where a parameter file says what it is (this runs for every .json file)
+    # (this runs for every .json file: the usual answer comes from the $schema in the first
+    # lines, with plain byte searches; the regular expressions only for the rest)
+    start = raw[:4096].lower()
+    if b"deploymentparameters" in start and _PARAMETERS_SCHEMA.search(start):
+        return True
+    if b"deploymenttemplate" in start and _TEMPLATE_SCHEMA.search(start):
+        return False
+    head = raw[:8192]  # where a parameter file says what it is
     if _PARAMETERS_SCHEMA.search(head):
         return True
     if _TEMPLATE_LINK.search(head) is not None and b'"resources"' not in raw:
@@ -193,10 +201,10 @@ def _override_for(registry: Registry, rel: str, overrides: Iterable[RegistryOver
     return None
 
 
-def _might_hold_registry(raw: bytes) -> bool:
+def _might_hold_registry(raw: bytes, bicep: bool = True) -> bool:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff",):
         return True  # UTF-16/32: decode first, then look
-    return _mentions_registry(raw.lower())
+    return _mentions_registry(raw.lower(), bicep)
 
 
 def read_limited(path: Path, limit: int) -> bytes:
@@ -230,7 +238,8 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
         result.error = f"{display}: larger than --max-file-size ({options.max_file_size // (1024 * 1024)} MB); skipped"
         return result
     raw = head
-    if not _might_hold_registry(raw):
+    bicep = path.suffix.lower() in (".bicep", ".bicepparam")
+    if not _might_hold_registry(raw, bicep):
         if b"\x00" in raw[:8192] and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
             result.status, result.error = "failed", f"{display}: binary data (NUL bytes) in a template file; skipped"
         else:
@@ -244,7 +253,7 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
         result.status, result.error = "failed", str(exc).replace(str(path), display, 1)
         return result
     result.source = source
-    if not _mentions_registry(source.text.lower().encode("utf-8", "replace")):
+    if not _mentions_registry(source.text.lower().encode("utf-8", "replace"), bicep):
         return result
     try:
         doc = load_document(source)

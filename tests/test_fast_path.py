@@ -31,8 +31,8 @@ def _report(root: Path) -> str:
 
 
 def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "_might_hold_registry", lambda raw: True)
-    monkeypatch.setattr(pipeline, "_mentions_registry", lambda lowered: True)
+    monkeypatch.setattr(pipeline, "_might_hold_registry", lambda raw, bicep=True: True)
+    monkeypatch.setattr(pipeline, "_mentions_registry", lambda lowered, bicep=True: True)
     original = jsonc.scan_with_values
     monkeypatch.setattr(jsonc, "scan_with_values", lambda text, lazy=True: original(text, lazy=False))
     import fixer.formats.arm as arm

@@ -1008,7 +1008,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
                     imports_images(lowered, resource.start, resource.end):
                 pulling.append((resource, scope))
             elif any(lowered.find(n, resource.start, resource.end) >= 0 for n in _PULL_NEEDLES) \
-                    and _type_of(resource, parent_type) != DEPLOYMENTS_TYPE:
+                    and lowered.find(DEPLOYMENTS_TYPE, resource.start, resource.end) < 0:
                 # (a nested deployment's text holds its template's resources: they are looked at
                 # one by one in their own scope, the wrapper is not a puller for holding them)
                 pulling.append((resource, scope))
@@ -1087,7 +1087,7 @@ def _parts(doc: Document) -> tuple[list[Node], list[Node]]:
 # --------------------------------------------------------------------------- linked templates
 
 _LINKED_NAME = re.compile(rb"[A-Za-z0-9_.\-]+\.jsonc?\b")
-_TEMPLATE_LINK_SPELLINGS = (b"emplateLink", b"emplatelink", b"EMPLATELINK")  # [Tt]emplateLink and the rest
+_TEMPLATE_LINK_SPELLINGS = (b"mplateLink", b"mplatelink")  # [Tt]emplateLink, templatelink
 
 
 def _link_index(workspace: Workspace) -> dict[str, list[Path]]:

@@ -34,12 +34,22 @@ class FormatReader(Protocol):
     def find_registries(self, doc: Document, workspace: Workspace) -> list[Registry]: ...
 
 
-_IMPORT_COMMAND = re.compile(r"\bacr\s+import\b|import-azcontainerregistryimage")
+_ACR_BEFORE = re.compile(r"(?:^|[^a-z0-9_])acr\s+$")
 
 
 def imports_images(lowered: str, start: int = 0, end: int | None = None) -> bool:
     """Whether lower-case text runs `az acr import` (or PowerShell's
     Import-AzContainerRegistryImage), as a deployment script that fills a registry does."""
     end = len(lowered) if end is None else end
-    at = lowered.find("import", start, end)  # a literal first: this runs for every resource
-    return at >= 0 and _IMPORT_COMMAND.search(lowered, max(start, at - 16), end) is not None
+    # each `import` looked at where it is (this runs for every resource: a regular expression
+    # over the rest of the text for the first `import` cost more than the whole check)
+    at = lowered.find("import", start, end)
+    while at >= 0:
+        if lowered.startswith("import-azcontainerregistryimage", at):
+            return True
+        after = at + len("import")
+        if (after >= end or not (lowered[after].isalnum() or lowered[after] == "_")) \
+                and _ACR_BEFORE.search(lowered, max(start, at - 16), at):
+            return True
+        at = lowered.find("import", after, end)
+    return False
