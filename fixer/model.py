@@ -6,8 +6,10 @@ same shapes, so the rule, the planner and the writer never look at a format's sy
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any, Protocol
 
 from .source import SourceFile
@@ -145,6 +147,15 @@ class Document:
 
     def line(self, node: Node | int) -> int:
         return self.source.line_of(node if isinstance(node, int) else node.start)
+
+    def path_to(self, other: "Document") -> str:
+        """``other``'s path as seen from this file's folder (`../main.bicep`): callers of one
+        module or linked template often share a file name, so the name alone is not enough,
+        and the path does not depend on where acr-fix was started."""
+        try:
+            return Path(os.path.relpath(other.path, self.path.parent)).as_posix()
+        except ValueError:  # another drive (Windows)
+            return other.path.as_posix()
 
 
 class Origin(str, Enum):

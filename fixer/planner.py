@@ -8,10 +8,8 @@ spelled through the document's dialect.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from . import RULE_ID
@@ -228,11 +226,7 @@ def _place(home: Document, place: Resolved) -> str:
     line = place.doc.line(place.node) if place.doc is not None and place.node is not None else "?"
     if place.doc is None or place.doc is home:
         return f"line {line}"
-    try:
-        where = Path(os.path.relpath(place.doc.path, home.path.parent)).as_posix()
-    except ValueError:  # another drive (Windows)
-        where = place.doc.path.as_posix()
-    return f"{where} line {line}"
+    return f"{home.path_to(place.doc)} line {line}"
 
 
 def _show(value: Any) -> str:

@@ -676,7 +676,7 @@ def _attribute_to_caller(place: Resolved, caller: LinkCaller, passed: Node, name
         return
     passes = f"which {caller.name} passes as parameter '{name}'"
     if place.origin == Origin.PARAMETER_FILE and place.doc is not None:
-        place.detail = f"parameter '{place.param}' in {_relative(scope.doc, place.doc)}, which {caller.label} passes as " \
+        place.detail = f"parameter '{place.param}' in {scope.doc.path_to(place.doc)}, which {caller.label} passes as " \
                        f"parameter '{name}'"
     else:
         place.detail = f"{place.detail} of {caller.relative}, {passes}"
@@ -1135,7 +1135,7 @@ def linked_callers(doc: Document, workspace: Workspace) -> list[LinkCaller]:
         caller_doc = workspace.document(path)
         if caller_doc is None or caller_doc.kind != "arm":
             continue
-        relative = _relative(doc, caller_doc)
+        relative = doc.path_to(caller_doc)
         for resource, rtype, scope in _walk(_root_scope(caller_doc, workspace)):
             if rtype != DEPLOYMENTS_TYPE:
                 continue
@@ -1148,14 +1148,6 @@ def linked_callers(doc: Document, workspace: Workspace) -> list[LinkCaller]:
             found.append(LinkCaller(doc=caller_doc, deployment=resource, scope=scope, name=f"deployment {shown}",
                                     relative=relative))
     return found
-
-
-def _relative(doc: Document, other: Document) -> str:
-    """``other``'s path as seen from ``doc``'s folder (callers often share a file name)."""
-    try:
-        return Path(os.path.relpath(other.path, doc.path.parent)).as_posix()
-    except ValueError:  # another drive (Windows)
-        return other.path.as_posix()
 
 
 def _link_target(deployment: Node, scope: Scope) -> Path | None:

@@ -1133,7 +1133,7 @@ class _Resolver:
     def _where(self, doc: Document, node: Node) -> str:
         if self.home is None or doc is self.home:
             return _where(doc, node)
-        return f"{_relative(self.home, doc)} line {doc.line(node)}"
+        return f"{self.home.path_to(doc)} line {doc.line(node)}"
 
     def resolve(self, doc: Document, node: Node | None, what: str, depth: int = 0,
                 keys: tuple[str, ...] = ()) -> Resolved:
@@ -1260,7 +1260,7 @@ class _Resolver:
                                    f"read ({where})")
         other, exported, inner_keys = target
         inner = self.resolve(other, _syntax_of(other).variables[exported], what, depth + 1, inner_keys)
-        declared = f"variable '{exported}'{_members(inner_keys)}, exported by {_relative(doc, other)} " \
+        declared = f"variable '{exported}'{_members(inner_keys)}, exported by {doc.path_to(other)} " \
                    f"(line {other.line(_syntax_of(other).variables[exported])})"
         if inner.known and inner.value is not None and not inner.also:
             return Resolved(Origin.EXPRESSION, value=inner.value, doc=doc, node=node,
@@ -1509,7 +1509,7 @@ class _Resolver:
             if target is None:
                 return None
             other, exported, keys = target
-            where = f"variable '{exported}' exported by {_relative(doc, other)}"
+            where = f"variable '{exported}' exported by {doc.path_to(other)}"
             known = self._known_node(other, _syntax_of(other).variables[exported], depth + 1)
         if known is None:
             return None
@@ -1653,7 +1653,7 @@ class _Resolver:
         if unknown:
             caller_doc, module = unknown[0]
             return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
-                            detail=f"{what} comes from parameter '{name}', and {_relative(doc, caller_doc)} passes this "
+                            detail=f"{what} comes from parameter '{name}', and {doc.path_to(caller_doc)} passes this "
                                    f"module's params as an expression (line {caller_doc.line(module.start)})")
         if passing:
             # Every call is a deployment of its own: each value passed, and the default for
@@ -1664,7 +1664,7 @@ class _Resolver:
                 inner = self.resolve(caller_doc, passed, what, depth + 1, keys)
                 if not inner.known:
                     # kept beside the others: a call that is open fails the rule whatever this one does
-                    unreadable.append((inner, f"module '{module.symbolic}' in {_relative(doc, caller_doc)}"))
+                    unreadable.append((inner, f"module '{module.symbolic}' in {doc.path_to(caller_doc)}"))
                     continue
                 guard = _condition_text(_syntax_of(caller_doc), module.syntax)
                 if guard is not None and inner.param and inner.symbol_doc is caller_doc and \
@@ -1672,18 +1672,18 @@ class _Resolver:
                     # `module acr ... = if (acrSku == 'Basic') { params: { sku: acrSku } }`:
                     # changing it could change whether the registry is deployed at all
                     return Resolved(Origin.EXPRESSION, value=inner.value, doc=caller_doc, node=passed,
-                                    detail=f"{what} comes from parameter '{inner.param}' of {_relative(doc, caller_doc)}, "
+                                    detail=f"{what} comes from parameter '{inner.param}' of {doc.path_to(caller_doc)}, "
                                            f"which the condition of module '{module.symbolic}' also reads "
                                            f"({self._where(caller_doc, passed)}); changing it could change whether the "
                                            f"registry is deployed")
                 if inner.origin in (Origin.LITERAL, Origin.VARIABLE):
                     if inner.origin == Origin.VARIABLE and inner.variable:
                         # the edit goes to the caller's variable: say so, not "parameter"
-                        inner.detail = f"variable '{inner.variable}' of {_relative(doc, caller_doc)}, which module " \
+                        inner.detail = f"variable '{inner.variable}' of {doc.path_to(caller_doc)}, which module " \
                                        f"'{module.symbolic}' passes as parameter '{name}'{_members(keys)}"
                     else:
                         inner.detail = f"parameter '{name}'{_members(keys)} passed by module '{module.symbolic}' in " \
-                                       f"{_relative(doc, caller_doc)}"
+                                       f"{doc.path_to(caller_doc)}"
                     inner.origin = Origin.MODULE_CALLER
                     inner.param, inner.symbol_doc = name, doc
                 if inner.allowed is None and not keys:
@@ -1697,7 +1697,7 @@ class _Resolver:
                     return default
                 if unreadable:  # say who deploys the default
                     given = {id(module) for _, module, _ in passing}
-                    default.detail += ", which " + _calls([f"module '{module.symbolic}' in {_relative(doc, caller_doc)}"
+                    default.detail += ", which " + _calls([f"module '{module.symbolic}' in {doc.path_to(caller_doc)}"
                                                           for caller_doc, module in callers
                                                           if id(module) not in given]) + " leave" + \
                         ("s" if len(callers) - len(passing) == 1 else "") + " unset"
@@ -2034,7 +2034,7 @@ def _mark_shared_definitions(registries: list[Registry]) -> None:
                     continue  # only its declaration names it: no other user (no need to walk the tree)
                 for offset in _symbol_uses(owner).get(name, []):
                     if not any(start <= offset < end for start, end in own):
-                        where = "this file" if owner is registry.doc else _relative(registry.doc, owner)
+                        where = "this file" if owner is registry.doc else registry.doc.path_to(owner)
                         user = _declaration_at(syntax, offset)
                         place.shared = (f"'{name}' is also used by {user} ({where}, line {owner.line(offset)})" if user
                                         else f"'{name}' is also used elsewhere in {where} (line {owner.line(offset)})")
@@ -2150,16 +2150,6 @@ def _calls(calls: list[str]) -> str:
     if len(calls) > 3:
         return ", ".join(calls[:3]) + f" and {len(calls) - 3} more"
     return calls[0] if len(calls) == 1 else ", ".join(calls[:-1]) + " and " + calls[-1]
-
-
-def _relative(doc: Document, other: Document) -> str:
-    """``other``'s path as seen from ``doc``'s folder: callers of one module often share a
-    file name, so the name alone is not enough (and the path does not depend on where acr-fix
-    was started)."""
-    try:
-        return Path(os.path.relpath(other.path, doc.path.parent)).as_posix()
-    except ValueError:  # another drive (Windows)
-        return other.path.as_posix()
 
 
 def _avm_version(path: str) -> tuple[int, int, int] | None:
@@ -3120,7 +3110,7 @@ def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, res
             continue
         caller = _syntax_of(caller_doc)
         word = _symbol_uses_pattern(expression)
-        where = _relative(doc, caller_doc)
+        where = doc.path_to(caller_doc)
         for r in caller.resources:
             if r.existing or "::" in r.symbolic:
                 continue
@@ -3168,7 +3158,7 @@ def _output_users(home: Document, doc: Document, symbol: str, pull: frozenset[st
     syntax = _syntax_of(doc)
     text = syntax.text
     use = _symbol_uses_pattern(symbol, r"\.outputs\.([A-Za-z_][A-Za-z0-9_]*)")
-    where = "line" if doc is home else f"{_relative(home, doc)} line"
+    where = "line" if doc is home else f"{home.path_to(doc)} line"
     declarations = [(f"{r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'} "
                      f"'{r.symbolic}'", r.start, r.end) for r in syntax.resources if "::" not in r.symbolic]
     declarations += [(f"module '{m.symbolic}'", m.start, m.end) for m in syntax.modules if m.symbolic != symbol]
