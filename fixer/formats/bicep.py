@@ -40,7 +40,7 @@ from ..errors import ParseError
 from ..model import Document, Member, Node, Origin, Registry, Resolved
 from ..source import SourceFile
 from ..workspace import Workspace, file_key
-from .module_refs import CLASSIC_REGISTRY, PATTERN_REGISTRY, deploys_unmodelled_registry, version_of
+from .module_refs import AVM_REGISTRY, CLASSIC_REGISTRY, PATTERN_REGISTRY, deploys_unmodelled_registry, version_of
 from . import values
 from .values import Known
 from .base import imports_images
@@ -1954,7 +1954,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         registry.index = len(registries)
         registries.append(registry)
     for module in syntax.modules:
-        if module.body is not None and module.path and _AVM_REGISTRY.match(module.path):
+        if module.body is not None and module.path and AVM_REGISTRY.match(module.path):
             registry = _avm_registry(doc, syntax, module, resolver)
             registry.index = len(registries)
             registries.append(registry)
@@ -2062,9 +2062,6 @@ def _declaration_at(syntax: _Syntax, offset: int) -> str | None:
     return None
 
 
-# The Azure Verified Module for registries, from the public registry or its MCR alias.
-_AVM_REGISTRY = re.compile(r"^br(?:/public:|:mcr\.microsoft\.com/bicep/)avm/res/container-registry/registry:",
-                           re.IGNORECASE)
 
 
 def _module_field(doc: Document, body: Node, resolver: "_Resolver", key: str) -> Resolved:
@@ -2154,7 +2151,7 @@ def _calls(calls: list[str]) -> str:
 
 def _avm_version(path: str) -> tuple[int, int, int] | None:
     """The version of the AVM registry module a `br` reference pins (`...registry:0.8.5`)."""
-    match = _AVM_REGISTRY.match(path)
+    match = AVM_REGISTRY.match(path)
     version = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", path[match.end():].strip()) if match else None
     return (int(version[1]), int(version[2]), int(version[3])) if version else None
 
