@@ -2269,34 +2269,14 @@ def _avm_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_R
     if bypass.origin == Origin.ABSENT:
         bypass = Resolved(Origin.EXPRESSION, value="AzureServices", doc=doc, detail="the module's default")
     name_node = params_obj.get("name") if params_obj is not None else None
-    name = name_node.value if name_node is not None and name_node.kind == "string" else module.symbolic
-    shown_name, shown_is_expression = _shown_name(doc, resolver, name_node, module.symbolic)
-    resource_view = _Resource(module.symbolic, Node("string", module.start, module.start), body, False,
-                              module.start, module.end, module.start, module.syntax, False, False)
-    comments = _comments_of(doc, syntax, resource_view)
-    ignore = next((m for m in (_IGNORE.search(c) for c in comments) if m), None)
-    checkov = next((m for m in (_CHECKOV.search(c) for c in _comments_inside(syntax, resource_view)) if m), None)
-    return Registry(
-        doc=doc,
-        name=name,
-        shown_name=shown_name,
-        shown_is_expression=shown_is_expression,
-        node=body,
-        line=doc.line(module.start),
-        declared_at=module.start,
-        api_version=Resolved(Origin.ABSENT, doc=doc),
+    return _module_registry(
+        doc, syntax, module, resolver, params_obj, name_node,
         sku_name=sku_name,
         public_network_access=public_access,
         default_action=default_action,
         bypass=bypass,
-        properties=params_obj,
-        network_rule_set=None,
         ip_rules=ip_rules,
-        sku=None,
-        symbolic=module.symbolic,
         has_private_endpoint=sure_endpoints,
-        inline_ignore=(ignore.group(1).strip() or "no reason given") if ignore else None,
-        checkov_skip=(checkov.group(1).strip() or "CKV_AZURE_139 skipped") if checkov else None,
         notes=[f"deployed by the Azure Verified Module {module.path}: fixed through its params"],
         flavor="avm-module",
         module_action=action,
@@ -2718,8 +2698,37 @@ def _other_registry_modules(doc: Document, syntax: _Syntax, resolver: _Resolver)
             if pattern is not None:
                 found.append(pattern)
         elif deploys_unmodelled_registry(module.path):
-            found.append(_unreadable_module_registry(doc, syntax, module))
+            found.append(_unreadable_module_registry(doc, syntax, module, resolver))
     return found
+
+
+def _module_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_Resolver",
+                     params_obj: Node | None, name_node: Node | None, **values: Any) -> Registry:
+    """A registry deployed by a module call, with what every such call shares: its name (as
+    passed, and as reports show it), where the call is, its params, its suppressions and its
+    condition; ``values``: the rest (the network values the module writes, its flavour...)."""
+    assert module.body is not None
+    shown_name, shown_is_expression = _shown_name(doc, resolver, name_node, module.symbolic)
+    ignore, checkov = _module_suppressions(doc, syntax, module)
+    return Registry(
+        doc=doc,
+        name=name_node.value if name_node is not None and name_node.kind == "string" else module.symbolic,
+        shown_name=shown_name,
+        shown_is_expression=shown_is_expression,
+        node=module.body,
+        line=doc.line(module.start),
+        declared_at=module.start,
+        api_version=Resolved(Origin.ABSENT, doc=doc),
+        properties=params_obj,
+        network_rule_set=None,
+        sku=None,
+        symbolic=module.symbolic,
+        inline_ignore=ignore,
+        checkov_skip=checkov,
+        module_path=module.path,
+        condition_text=_condition_text(syntax, module.syntax),
+        **values,
+    )
 
 
 def _module_suppressions(doc: Document, syntax: _Syntax, module: _Module) -> tuple[str | None, str | None]:
@@ -2816,32 +2825,19 @@ def _classic_registry(doc: Document, syntax: _Syntax, module: _Module, resolver:
     endpoints = _chosen_branch(doc, resolver, params_obj.get("privateEndpoints") if params_obj is not None else None)
     ip_ranges = params_obj.get("networkAllowedIpRanges") if params_obj is not None else None
     name_node = params_obj.get("name") if params_obj is not None else None
-    ignore, checkov = _module_suppressions(doc, syntax, module)
-    return Registry(
-        doc=doc,
-        name=name_node.value if name_node is not None and name_node.kind == "string" else module.symbolic,
-        node=body,
-        line=doc.line(module.start),
-        api_version=Resolved(Origin.ABSENT, doc=doc),
+    return _module_registry(
+        doc, syntax, module, resolver, params_obj, name_node,
         sku_name=sku_name,
         public_network_access=public_access,
         default_action=default_action,
         bypass=bypass,
-        properties=params_obj,
-        network_rule_set=None,
         ip_rules=ip_ranges,
-        sku=None,
-        symbolic=module.symbolic,
         has_private_endpoint=endpoints is not None and endpoints.kind == "array" and bool(endpoints.items),
-        inline_ignore=ignore,
-        checkov_skip=checkov,
         notes=[f"deployed by the public registry module {module.path} (the one before Azure Verified Modules): "
                "it sets the network access only for the Premium SKU; fixed through its params",
                *_module_notes(syntax, module)],
         flavor="classic-module",
         module_action=action,
-        module_path=module.path,
-        condition_text=_condition_text(syntax, module.syntax),
     )
 
 
@@ -2922,43 +2918,25 @@ def _pattern_registry(doc: Document, syntax: _Syntax, module: _Module, resolver:
                                      detail=f"the pattern's default {pattern.access_param}, which it passes to the "
                                             "registry module")
     shared = pattern.shared_from is not None and (version is None or version >= pattern.shared_from)
-    name = name_node.value if name_node is not None and name_node.kind == "string" else module.symbolic
-    shown_name, shown_is_expression = _shown_name(doc, resolver, name_node, module.symbolic)
-    ignore, checkov = _module_suppressions(doc, syntax, module)
     passes = f"{pattern.sku_param}" + (f" and {pattern.access_param}" if pattern.access_param else "")
-    return Registry(
-        doc=doc,
-        name=name,
-        shown_name=shown_name,
-        shown_is_expression=shown_is_expression,
-        node=body,
-        line=doc.line(module.start),
-        declared_at=module.start,
-        api_version=Resolved(Origin.ABSENT, doc=doc),
+    return _module_registry(
+        doc, syntax, module, resolver, params_obj, name_node,
         sku_name=sku_name,
         public_network_access=public_access,
         default_action=Resolved(Origin.ABSENT, doc=doc),
         bypass=Resolved(Origin.EXPRESSION, value="AzureServices", doc=doc, detail="the registry module's default"),
-        properties=params_obj,
-        network_rule_set=None,
         ip_rules=None,
-        sku=None,
-        symbolic=module.symbolic,
-        inline_ignore=ignore,
-        checkov_skip=checkov,
         clients=list(pattern.pullers),
         notes=[f"deployed by the Azure Verified Module pattern {module.path}, which deploys {pattern.what} and "
                f"passes its {passes} to the registry module", *notes],
         flavor="pattern-module",
-        module_path=module.path,
         module_sku_param=pattern.sku_param,
         module_access_param=pattern.access_param,
         module_access_shared=pattern.shared_with if shared else None,
-        condition_text=_condition_text(syntax, module.syntax),
     )
 
 
-def _unreadable_module_registry(doc: Document, syntax: _Syntax, module: _Module) -> Registry:
+def _unreadable_module_registry(doc: Document, syntax: _Syntax, module: _Module, resolver: "_Resolver") -> Registry:
     """A remote module whose name says it deploys a registry, and whose source acr-fix does not
     have: nothing is known about what it writes, so it is a check by hand (not silence)."""
     body = module.body
@@ -2969,28 +2947,15 @@ def _unreadable_module_registry(doc: Document, syntax: _Syntax, module: _Module)
     kind = "pattern module" if "avm/ptn/" in module.path.lower() else "module"
     unknown = Resolved(Origin.EXPRESSION, doc=doc,
                        detail=f"the registry is deployed through {kind} '{module.path}', which acr-fix cannot read")
-    ignore, checkov = _module_suppressions(doc, syntax, module)
-    return Registry(
-        doc=doc,
-        name=name_node.value if name_node is not None and name_node.kind == "string" else module.symbolic,
-        node=body,
-        line=doc.line(module.start),
-        api_version=Resolved(Origin.ABSENT, doc=doc),
+    return _module_registry(
+        doc, syntax, module, resolver, params_obj, name_node,
         sku_name=Resolved(Origin.EXPRESSION, doc=doc, detail="set inside the module"),
         public_network_access=unknown,
         default_action=Resolved(Origin.EXPRESSION, doc=doc),
         bypass=Resolved(Origin.EXPRESSION, doc=doc),
-        properties=params_obj,
-        network_rule_set=None,
         ip_rules=None,
-        sku=None,
-        symbolic=module.symbolic,
-        inline_ignore=ignore,
-        checkov_skip=checkov,
         notes=_module_notes(syntax, module),
         flavor="unreadable-module",
-        module_path=module.path,
-        condition_text=_condition_text(syntax, module.syntax),
     )
 
 
