@@ -1633,11 +1633,17 @@ class _Resolver:
                 if not default.known:
                     return default
                 deployments.append(default)
-            primary, primary.also = deployments[0], deployments[1:]
-            return primary
+            file_places = deployments
+        else:
+            file_places = []
 
-        # 2. Module callers: a value passed in `params: {...}` wins over the default.
+        # 2. Module callers: a value passed in `params: {...}` wins over the default. A call
+        # is a deployment of its own beside the parameter files: those are for deploying this
+        # file directly, a call passes its own values (or leaves the default).
         callers = self.callers(doc)
+        if file_places and not callers:
+            primary, primary.also = file_places[0], file_places[1:]
+            return primary
         passing: list[tuple[Document, _Module, Node]] = []
         unknown: list[tuple[Document, _Module]] = []
         for caller_doc, module in callers:
@@ -1655,10 +1661,10 @@ class _Resolver:
             return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
                             detail=f"{what} comes from parameter '{name}', and {doc.path_to(caller_doc)} passes this "
                                    f"module's params as an expression (line {caller_doc.line(module.start)})")
-        if passing:
+        if passing or file_places:
             # Every call is a deployment of its own: each value passed, and the default for
             # the calls that pass none (like ARM parameter files, see Resolved.also).
-            deployments: list[Resolved] = []
+            deployments = list(file_places)
             unreadable: list[tuple[Resolved, str]] = []  # (value, the call) that acr-fix cannot read
             for caller_doc, module, passed in passing:
                 inner = self.resolve(caller_doc, passed, what, depth + 1, keys)
@@ -1706,8 +1712,15 @@ class _Resolver:
                 return unreadable[0][0]
             for inner, call in unreadable:
                 inner.detail = f"{call} passes a value acr-fix cannot read ({inner.detail})"
-            # one flat list: a caller that is itself deployed several ways brings its own
-            places = [place for d in deployments for place in (d, *d.also)] + [inner for inner, _ in unreadable]
+            # one flat list: a caller that is itself deployed several ways brings its own; a
+            # place that two deployments share (the default) once
+            places: list[Resolved] = []
+            seen: set[tuple] = set()
+            for place in [p for d in deployments for p in (d, *d.also)] + [inner for inner, _ in unreadable]:
+                key = (id(place.doc), place.node.start, place.node.end) if place.node is not None else (id(place),)
+                if key not in seen:
+                    seen.add(key)
+                    places.append(place)
             for place in places:
                 place.also = []
             primary, primary.also = places[0], places[1:]

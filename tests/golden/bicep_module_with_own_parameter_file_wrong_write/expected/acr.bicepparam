@@ -1,0 +1,3 @@
+using './acr.bicep'
+param acrName = 'standalone'
+param acrSku = 'Premium'

@@ -1,0 +1,7 @@
+module acr 'acr.bicep' = {
+  name: 'acr'
+  params: {
+    acrName: 'viamain'
+    acrSku: 'Premium'
+  }
+}
