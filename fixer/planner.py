@@ -451,9 +451,9 @@ def _classic_registry(registry: Registry) -> str | None:
         sign = f"apiVersion {registry.api_version.value} has only the Classic SKU"
     if sign is None:
         return None
+    without = ", without the storageAccount," if _literal_property(registry, "storageAccount") is not None else ""
     return (f"this is a Classic registry ({sign}): Classic registries take neither a firewall nor a public access "
-            f"setting; move it to a managed SKU (Premium for a firewall) by hand, without the storageAccount, "
-            f"then run acr-fix again")
+            f"setting; move it to a managed SKU (Premium for a firewall) by hand{without} then run acr-fix again")
 
 
 def _public_on_purpose(registry: Registry) -> str | None:

@@ -1014,3 +1014,10 @@ def test_an_object_a_known_condition_leaves_null_is_unset_but_not_rewritten(rest
     if status == "manual":
         assert registry.default_action.origin == Origin.ABSENT
         assert any("which leaves it unset because restricted is false" in m for m in plan.manual)
+
+
+def test_resource_typed_outputs_are_read():
+    # `output x resource = acr` (and with the type string): the keyword is no type name for the grammar
+    registry = _only(f"param n string\nresource acr {ACR} = {{\n  name: n\n  sku: {{ name: 'Premium' }}\n}}\n"
+                     f"output a resource {ACR} = acr\noutput b resource = acr\n")
+    assert registry.symbolic == "acr" and registry.sku_name.value == "Premium"

@@ -231,9 +231,10 @@ def test_a_classic_registry_is_left_to_the_user(tmp_path, fields, sign):
         del entry["sku"]
     (plan,), _ = plan_for(tmp_path, template(entry))
     assert plan.status == "manual" and plan.fix is None
+    without = ", without the storageAccount," if "storageAccount" in sign else ""
     assert plan.manual == [f"this is a Classic registry ({sign}): Classic registries take neither a firewall nor a "
-                           f"public access setting; move it to a managed SKU (Premium for a firewall) by hand, without "
-                           f"the storageAccount, then run acr-fix again"]
+                           f"public access setting; move it to a managed SKU (Premium for a firewall) by hand{without} "
+                           f"then run acr-fix again"]
 
 
 def test_a_registry_with_anonymous_pull_is_left_to_the_user(tmp_path):

@@ -174,7 +174,10 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
         if type_end is None:
             return
         declared = text[type_start:type_end].rstrip(" \t")
-        if declared and not _IDENTIFIER.match(declared) and "{" not in declared:
+        if declared == "resource":
+            # `output acr resource = acr` (a resource-typed output): the keyword is no type name
+            spans.append((type_start, type_start + len(declared), "object  "))
+        elif declared and not _IDENTIFIER.match(declared) and "{" not in declared:
             masked = "".join(ch if ch in _IDENT_CHAR else "_" for ch in declared)
             spans.append((type_start, type_start + len(declared), masked))
 
