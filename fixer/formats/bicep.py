@@ -2598,7 +2598,34 @@ def _registry_role(syntax: _Syntax, resource: _Resource, aliases: set[str]) -> s
     if scope is None or scope.group(1) not in aliases:
         return None
     lowered = text.lower()
-    return next((role for guid, role in _REGISTRY_ROLES.items() if guid in lowered), None)
+    role = next((role for guid, role in _REGISTRY_ROLES.items() if guid in lowered), None)
+    if role is None:
+        # the role id through a name: `var acrPullRole = '7f951dda-...'`, or an `existing`
+        # roleDefinitions resource named with it (`roleDefinitionId: acrPull.id`)
+        role = next((role for symbol, role in _role_symbols(syntax).items()
+                     if re.search(rf"(?<![A-Za-z0-9_.]){re.escape(symbol)}(?![A-Za-z0-9_])", text)), None)
+    return role
+
+
+def _role_symbols(syntax: _Syntax) -> dict[str, str]:
+    """Variables and resources of the file whose value holds the AcrPull / AcrPush role id:
+    symbol -> role."""
+    found: dict[str, str] = {}
+    lowered = syntax.text.lower()
+    if not any(guid in lowered for guid in _REGISTRY_ROLES):
+        return found
+    for name, value in syntax.variables.items():
+        text = syntax.text[value.start:value.end].lower()
+        role = next((role for guid, role in _REGISTRY_ROLES.items() if guid in text), None)
+        if role is not None:
+            found[name] = role
+    for r in syntax.resources:
+        if _type_name(r.type_node) == "microsoft.authorization/roledefinitions":
+            text = syntax.text[r.start:r.end].lower()
+            role = next((role for guid, role in _REGISTRY_ROLES.items() if guid in text), None)
+            if role is not None:
+                found[r.symbolic] = role
+    return found
 
 
 _SCOPE = re.compile(r"^[ \t]*scope[ \t]*:[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?://[^\n]*)?$", re.MULTILINE)
