@@ -184,3 +184,42 @@ def test_a_linked_parameter_another_resource_uses_is_shared(tmp_path):
     (registry,) = registries_of(tmp_path, {"nested/acr.json": linked, "main.json": main})
     assert registry.sku_name.origin.value == "module caller" and "also used elsewhere" in registry.sku_name.shared
     assert plan_registry(registry, Options()).status == "manual"
+
+
+PARAMS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
+
+
+def test_a_linked_template_with_its_own_parameter_file_is_deployed_by_both(tmp_path):
+    # deployed alone with acr.parameters.json (Basic) and through main.json (Standard): each
+    # is a deployment, and the fix edits both places, once each
+    standalone = {"$schema": PARAMS_SCHEMA, "contentVersion": "1.0.0.0",
+                  "parameters": {"acrName": {"value": "alone"}, "acrSku": {"value": "Basic"}}}
+    main = caller({"relativePath": "nested/acr.json"}, {"acrName": {"value": "x"}, "acrSku": {"value": "Standard"}})
+    files = {"nested/acr.json": LINKED, "nested/acr.parameters.json": standalone, "main.json": main}
+    (registry,) = registries_of(tmp_path, files)
+    places = [registry.sku_name, *registry.sku_name.also]
+    assert [(p.value, p.doc.path.name) for p in places] == [("Basic", "acr.parameters.json"), ("Standard", "main.json")]
+
+    # a caller that passes nothing deploys the default, which the parameter file leaves too:
+    # one place for both
+    standalone["parameters"] = {"acrName": {"value": "alone"}}
+    files["other.json"] = caller({"relativePath": "nested/acr.json"}, {"acrName": {"value": "y"}})
+    (registry,) = registries_of(tmp_path, files)
+    places = [registry.sku_name, *registry.sku_name.also]
+    assert [(p.value, p.doc.path.name) for p in places] == [("Standard", "main.json"), ("Premium", "acr.json")]
+    assert places[1].detail == "default of parameter 'acrSku', which deployment 'acr' in ../other.json and " \
+                               "acr.parameters.json leave unset"
+
+
+def test_an_object_parameter_set_by_a_parameter_file_and_a_caller_is_not_one_place(tmp_path):
+    linked = json.loads(json.dumps(LINKED))
+    linked["parameters"]["network"] = {"type": "object", "defaultValue": {"defaultAction": "Allow"}}
+    linked["resources"][0]["properties"] = {"networkRuleSet": "[parameters('network')]"}
+    standalone = {"$schema": PARAMS_SCHEMA, "contentVersion": "1.0.0.0",
+                  "parameters": {"acrName": {"value": "alone"}, "network": {"value": {"defaultAction": "Deny"}}}}
+    main = caller({"relativePath": "nested/acr.json"},
+                  {"acrName": {"value": "x"}, "network": {"value": {"defaultAction": "Allow"}}})
+    files = {"nested/acr.json": linked, "nested/acr.parameters.json": standalone, "main.json": main}
+    (registry,) = registries_of(tmp_path, files)
+    assert registry.default_action.value != "Deny"   # not the parameter file's alone
+    assert plan_registry(registry, Options()).status != "pass"

@@ -376,9 +376,9 @@ def _known_variable(name: str, scope: Scope, depth: int) -> Known | None:
 
 def _known_parameter(name: str, scope: Scope, depth: int) -> Known | None:
     """The value of parameter ``name`` when every deployment gives it the same one: the value
-    passed to a nested deployment; else each parameter file's, and the default where one
-    leaves it unset (or when there is none); else what each linked-template caller passes,
-    and the default for those that pass none."""
+    passed to a nested deployment; else each parameter file's and what each linked-template
+    caller passes, and the default where one of them leaves it unset (or when there is
+    neither a parameter file nor a caller)."""
     if depth > _MAX_RESOLVE_DEPTH:
         return None
     if scope.parent is not None:
@@ -397,10 +397,13 @@ def _known_parameter(name: str, scope: Scope, depth: int) -> Known | None:
     setting = values_in_parameter_files(scope.param_files, name)
     if setting is None:
         return None
-    found, unset = [Known(v) for v in setting[0]], setting[1] or not scope.param_files
-    callers = scope.callers() if not scope.param_files else []
+    found, unset = [Known(v) for v in setting[0]], setting[1]
+    # every parameter file and every linked-template caller is a deployment of its own; with
+    # neither, the template is deployed with its defaults
+    callers = scope.callers()
+    if not scope.param_files and not callers:
+        unset = True
     if callers:
-        unset = False
         for caller in callers:
             kind, payload = passed_entry(caller.parameters, name, caller.scope, depth)
             if kind == "absent" and caller.parameters_link is None:
@@ -426,6 +429,7 @@ def _known_parameter(name: str, scope: Scope, depth: int) -> Known | None:
     if any(not values.same(k.value, first) for k in found[1:]) or values.has_opaque(first) and not isinstance(first, (list, dict)):
         return None
     why = "its default" if unset and len(found) == 1 else \
+        "in every parameter file and passed by every caller" if callers and scope.param_files else \
         "passed by every caller" if callers else "in every parameter file"
     return Known(first, (f"parameter '{name}' is {values.show(first)} ({why})",),
                  frozenset({name}).union(*(k.reads for k in found)))
@@ -549,29 +553,48 @@ def _resolve_parameter(name: str, ref: Node, scope: Scope, what: str, depth: int
         unknown = next((r for r in found if r.origin == Origin.EXPRESSION), None)
         if unknown is not None:
             return unknown
-        primary, primary.also = found[0], found[1:]
-        if unset_in and declared is not None and declared.kind == "object" and declared.get("defaultValue") is not None:
-            # Deployments with the other parameter files use the default: it must change too.
-            default = _resolve_default(name, declared, allowed, scope, what, depth)
-            if default.origin != Origin.PARAMETER_DEFAULT:
-                return default
-            primary.also.append(default)
-        return primary
     if declared is None:
         return Resolved(Origin.EXPRESSION, doc=doc, node=ref,
                         detail=f"{what} uses parameters('{name}'), which the template does not declare (line {doc.line(ref)})")
-    callers = scope.callers() if not scope.param_files else []
-    if callers:
-        from_callers = _resolve_from_callers(name, declared, allowed, scope, callers, what, depth)
-        if from_callers is not None:
-            return from_callers
-    default = declared.get("defaultValue") if declared.kind == "object" else None
-    if default is None:
-        nobody = "no parameter file or caller sets it" if scope.param_files or callers else \
-            "no parameter file sets it"
-        return Resolved(Origin.NO_VALUE, doc=doc, node=declared,
-                        detail=f"{what} comes from parameter '{name}', which has no default value and {nobody} (line {doc.line(declared)})")
-    return _resolve_default(name, declared, allowed, scope, what, depth)
+    # Each parameter file is a deployment of its own, and so is each linked-template caller
+    # (which does not use this template's parameter files): all of them must be closed.
+    callers = scope.callers()
+    from_callers = _resolve_from_callers(name, declared, allowed, scope, callers, what, depth,
+                                         [d.path.name for d in unset_in]) if callers else None
+    places = found + ([from_callers, *from_callers.also] if from_callers is not None else [])
+    # the default: for the parameter files that leave it unset, for callers that pass nothing
+    # (from_callers has it, see there), and when nothing else deploys the template
+    default_node = declared.get("defaultValue") if declared.kind == "object" else None
+    needs_default = bool(unset_in) or from_callers is None and (callers or not scope.param_files)
+    if not places or needs_default and default_node is not None and \
+            not any(p.doc is doc and p.node is default_node for p in places):
+        if default_node is None:
+            if places:
+                return _flat(places)   # a deployment without it fails: nothing to close there
+            nobody = "no parameter file or caller sets it" if scope.param_files or callers else \
+                "no parameter file sets it"
+            return Resolved(Origin.NO_VALUE, doc=doc, node=declared,
+                            detail=f"{what} comes from parameter '{name}', which has no default value and {nobody} (line {doc.line(declared)})")
+        default = _resolve_default(name, declared, allowed, scope, what, depth)
+        if not places:
+            return default
+        if default.origin != Origin.PARAMETER_DEFAULT:
+            return default
+        places.append(default)
+    return _flat(places)
+
+
+def _flat(places: list[Resolved]) -> Resolved:
+    """One deployment's place with the others as its ``also``, each place once (the same
+    node reached through two deployments is one edit)."""
+    unique: list[Resolved] = []
+    for place in (p for d in places for p in (d, *d.also)):
+        if not any(u.doc is place.doc and u.node is place.node and place.node is not None for u in unique):
+            unique.append(place)
+    for place in unique:
+        place.also = []
+    primary, primary.also = unique[0], unique[1:]
+    return primary
 
 
 def _passed_unreadable(kind: str, payload: Any, name: str, passed: str, where: str, source: Scope,
@@ -598,11 +621,12 @@ def _passed_unreadable(kind: str, payload: Any, name: str, passed: str, where: s
 
 
 def _resolve_from_callers(name: str, declared: Node, allowed: Node | None, scope: Scope, callers: list[LinkCaller],
-                          what: str, depth: int) -> Resolved | None:
+                          what: str, depth: int, unset_in: list[str] | None = None) -> Resolved | None:
     """Parameter ``name`` of a linked template, as its callers pass it: every caller is a
     deployment of its own (the value it passes, where that is defined in the caller; the
     default for those that pass none), like Bicep module callers. None when no caller passes
-    anything (the default alone decides)."""
+    anything (the default alone decides). ``unset_in``: the template's parameter files that
+    leave it unset too (named with the callers when the default must change)."""
     deployments: list[Resolved] = []
     unreadable: list[Resolved] = []
     leaving: list[LinkCaller] = []   # callers that pass nothing: the default
@@ -645,8 +669,8 @@ def _resolve_from_callers(name: str, declared: Node, allowed: Node | None, scope
         default = _resolve_default(name, declared, allowed, scope, what, depth)
         if not default.known:
             return default
-        default.detail += ", which " + _calls([c.label for c in leaving]) + " leave" + ("s" if len(leaving) == 1 else "") \
-            + " unset"
+        leavers = [c.label for c in leaving] + (unset_in or [])
+        default.detail += ", which " + _calls(leavers) + " leave" + ("s" if len(leavers) == 1 else "") + " unset"
         deployments.append(default)
     if not deployments:
         return unreadable[0]
@@ -791,19 +815,19 @@ def object_of_reference(kind: str, name: str, scope: Scope, depth: int = 0) -> O
         entry = params.get(name) if params is not None and params.kind == "object" else None
         if entry is not None and entry.kind == "object":
             setting.append((param_doc, entry.get("value")))
+    callers = scope.callers()
     if setting:
-        if len(setting) > 1 or len(setting) != len(scope.param_files):
+        if len(setting) > 1 or len(setting) != len(scope.param_files) or callers:
             return None  # several deployments: not one place to edit
         param_doc, value = setting[0]
         if value is not None and value.kind == "object":
             return ObjectSource(value, param_doc, Origin.PARAMETER_FILE, f"parameter '{name}' in {param_doc.path.name}",
                                 ("parameters", name))
         return None
-    callers = scope.callers()
     if callers:
         passing = [(caller, passed_entry(caller.parameters, name, caller.scope, depth)) for caller in callers]
         if any(kind != "absent" or caller.parameters_link is not None for caller, (kind, _) in passing):
-            if len(callers) > 1:
+            if len(callers) > 1 or scope.param_files:
                 return None  # several deployments: not one place to edit
             caller, (kind, value) = passing[0]
             if kind != "node":
