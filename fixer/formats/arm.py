@@ -1024,6 +1024,8 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     pulling: list[tuple[Node, Scope]] = []  # resources that use a login server or registry credentials
     scopes: dict[int, Scope] = {}  # id(registry node) -> the scope it is deployed in
     lowered = doc.source.text.lower()
+    role_vars = _role_variables(doc)
+    role_uses = [f"variables('{name}')" for name in role_vars]
     while work:
         container, scope, parent_type = work.pop(0)
         for symbolic, resource in _iter_resources(container):
@@ -1031,7 +1033,8 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
                     lowered.find("listcredentials(", resource.start, resource.end) >= 0 or \
                     imports_images(lowered, resource.start, resource.end):
                 pulling.append((resource, scope))
-            elif any(lowered.find(n, resource.start, resource.end) >= 0 for n in _PULL_NEEDLES) \
+            elif (any(lowered.find(n, resource.start, resource.end) >= 0 for n in _PULL_NEEDLES)
+                  or any(lowered.find(use, resource.start, resource.end) >= 0 for use in role_uses)) \
                     and lowered.find(DEPLOYMENTS_TYPE, resource.start, resource.end) < 0:
                 # (a nested deployment's text holds its template's resources: they are looked at
                 # one by one in their own scope, the wrapper is not a puller for holding them)
@@ -1058,7 +1061,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
                                                               sum(1 for r in registries if not r.existing))
         registry.clients, registry.importers = _clients(
             doc, registry, [r for r, s in pulling if s is scopes.get(id(registry.node))],
-            lowered, sum(1 for r in registries if not r.existing))
+            lowered, sum(1 for r in registries if not r.existing), role_vars)
     _mark_shared_definitions(doc, registries, deployments)
     return registries
 
@@ -1585,7 +1588,7 @@ def readable_expression(text: str, scope: Scope | None = None, depth: int = 0) -
 
 
 def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: str,
-             registry_count: int) -> tuple[list[str], list[str]]:
+             registry_count: int, role_vars: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
     """The resources among ``pulling`` (they read a login server or registry credentials, or
     run `az acr import`, in the registry's own scope: a name expression means another thing
     in another nested template) that name this registry (by type, with one registry in the
@@ -1603,7 +1606,7 @@ def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: st
         start, end = resource.start, resource.end
         if any(name and lowered.find(name, start, end) >= 0 for name in names) or \
                 (registry_count == 1 and lowered.find("containerregistry/registries", start, end) >= 0):
-            label = _role_holder(doc, resource) or _resource_label(doc, resource)
+            label = _role_holder(doc, resource, role_vars or {}) or _resource_label(doc, resource)
             if imports_images(lowered, start, end):
                 importing.append((resource, label))
             else:
@@ -1627,7 +1630,25 @@ def _resource_label(doc: Document, resource: Node) -> str:
 _REGISTRY_ROLES = {"7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull", "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush"}
 
 
-def _role_holder(doc: Document, resource: Node) -> str | None:
+def _role_variables(doc: Document) -> dict[str, str]:
+    """The template's variables that hold the AcrPull / AcrPush role id: lower-case name -> role
+    (`"acrPullRoleId": "7f951dda-..."`, used as `variables('acrPullRoleId')`)."""
+    variables = doc.root.get("variables")
+    found: dict[str, str] = {}
+    if variables is None or variables.kind != "object":
+        return found
+    text = doc.source.text.lower()
+    if not any(guid in text[variables.start:variables.end] for guid in _REGISTRY_ROLES):
+        return found  # (no need to read the variables one by one)
+    for member in variables.members or ():
+        value = member.value
+        role = next((name for guid, name in _REGISTRY_ROLES.items() if guid in text[value.start:value.end]), None)
+        if role is not None:
+            found[member.key.lower()] = role
+    return found
+
+
+def _role_holder(doc: Document, resource: Node, role_vars: dict[str, str]) -> str | None:
     """For an AcrPull / AcrPush role assignment, who pulls: "the principal of an AcrPull role
     assignment (line 17: aksPrincipalId)" (the assignment itself pulls nothing); else None."""
     kind = resource.get("type")
@@ -1636,7 +1657,8 @@ def _role_holder(doc: Document, resource: Node) -> str | None:
     props = resource.get("properties")
     role = props.get("roleDefinitionId") if props is not None and props.kind == "object" else None
     text = str(role.value).lower() if role is not None and role.kind == "string" else ""
-    name = next((n for guid, n in _REGISTRY_ROLES.items() if guid in text), None)
+    name = next((n for guid, n in _REGISTRY_ROLES.items() if guid in text), None) \
+        or next((n for variable, n in role_vars.items() if f"variables('{variable}')" in text), None)
     if name is None:
         return None
     principal = props.get("principalId")
