@@ -198,17 +198,24 @@ _TEMPLATE_SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*deploymenttemplate', re.
 _HEAD = 65536
 
 
-def json_role(raw: bytes) -> str | None:
-    """"parameters" for an ARM parameter file, "template" for an ARM template, None for other
-    JSON, judged from the file's bytes (cheap: it runs for every file of a folder)."""
-    # The $schema is almost always in the first lines: judged from them alone when it is one
-    # of ARM's (plain byte searches first: a case-insensitive regex over 64 KB of every file
-    # of a folder cost more than reading them)
+def declared_role(raw: bytes) -> str | None:
+    """"parameters" or "template" when one of ARM's `$schema`s says so in the first lines (where
+    it almost always is), else None. Plain byte searches first: a case-insensitive regex over
+    64 KB of every file of a folder cost more than reading them."""
     start = raw[:4096].lower()
     if b"deploymentparameters" in start and _PARAMETERS_SCHEMA.search(start):
         return "parameters"
     if b"deploymenttemplate" in start and _TEMPLATE_SCHEMA.search(start):
         return "template"
+    return None
+
+
+def json_role(raw: bytes) -> str | None:
+    """"parameters" for an ARM parameter file, "template" for an ARM template, None for other
+    JSON, judged from the file's bytes (cheap: it runs for every file of a folder)."""
+    declared = declared_role(raw)
+    if declared is not None:
+        return declared
     head = raw[:_HEAD]
     if _PARAMETERS_SCHEMA.search(head):
         return "parameters"

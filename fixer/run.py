@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .diff import unified_diff
-from .discover import context_files, discover, is_parameter_file, json_role, template_of_parameter_file
+from .discover import context_files, declared_role, discover, is_parameter_file, json_role, template_of_parameter_file
 from .globs import match_path
 from .edits import Edit, apply_edits
 from .errors import OverlappingEdits, ParseError, ReadError, WriteError
@@ -43,10 +43,8 @@ def _mentions_registry(lowered: bytes, bicep: bool = True) -> bool:
     return any(needle in lowered for needle in _NEEDLES) or (bicep and mentions_registry_module(lowered))
 
 
-# A JSON parameter file that is not named like one (`staging.json`) tells by its schema, or by
-# a `metadata.template` link to its template and no resources of its own.
-_PARAMETERS_SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*deploymentparameters', re.IGNORECASE)
-_TEMPLATE_SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*deploymenttemplate', re.IGNORECASE)
+# A JSON parameter file that is not named like one (`staging.json`) tells by its schema (see
+# discover.json_role), or by a `metadata.template` link to its template and no resources of its own.
 _TEMPLATE_LINK = re.compile(rb'"template"\s*:\s*"[^"\n]+"')
 
 
@@ -64,19 +62,13 @@ def _linked_parameter_file(path: Path) -> bool:
 
 
 def _looks_like_parameter_file(raw: bytes) -> bool:
-    # (this runs for every .json file: the usual answer comes from the $schema in the first
-    # lines, with plain byte searches; the regular expressions only for the rest)
-    start = raw[:4096].lower()
-    if b"deploymentparameters" in start and _PARAMETERS_SCHEMA.search(start):
+    # (this runs for every .json file: the usual answer comes from the $schema in the first lines)
+    declared = declared_role(raw)
+    if declared is not None:
+        return declared == "parameters"
+    if json_role(raw) == "parameters":   # a schema further down, or `contentVersion` and values
         return True
-    if b"deploymenttemplate" in start and _TEMPLATE_SCHEMA.search(start):
-        return False
-    head = raw[:8192]  # where a parameter file says what it is
-    if _PARAMETERS_SCHEMA.search(head):
-        return True
-    if _TEMPLATE_LINK.search(head) is not None and b'"resources"' not in raw:
-        return True
-    return json_role(raw) == "parameters"   # `contentVersion` and values, no `$schema`
+    return _TEMPLATE_LINK.search(raw[:8192]) is not None and b'"resources"' not in raw
 
 Suppressor = Callable[[Registry, str], "str | None"]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import REGISTRY_TYPE, discover
 from ..edits import Edit, detect_indent_unit, insert_entries, line_start
-from .base import imports_images
+from .base import REGISTRY_ROLES, imports_images, registry_role_in
 from ..errors import ParseError
 from ..model import Document, Node, Origin, Registry, Resolved
 from ..source import SourceFile
@@ -1020,41 +1020,29 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     registries: list[Registry] = []
     private_endpoint_targets: list[str] = []
     deployments: list[Node] = []  # nested deployments (their parameters carry values to registries)
-    work: list[tuple[Node | None, Scope, str | None]] = [(doc.root.get("resources"), root_scope, None)]
     pulling: list[tuple[Node, Scope]] = []  # resources that use a login server or registry credentials
     scopes: dict[int, Scope] = {}  # id(registry node) -> the scope it is deployed in
     lowered = doc.source.text.lower()
     role_vars = _role_variables(doc)
     role_uses = [f"variables('{name}')" for name in role_vars]
-    while work:
-        container, scope, parent_type = work.pop(0)
-        for symbolic, resource in _iter_resources(container):
-            if lowered.find("loginserver", resource.start, resource.end) >= 0 or \
-                    lowered.find("listcredentials(", resource.start, resource.end) >= 0 or \
-                    imports_images(lowered, resource.start, resource.end):
-                pulling.append((resource, scope))
-            elif (any(lowered.find(n, resource.start, resource.end) >= 0 for n in _PULL_NEEDLES)
-                  or any(lowered.find(use, resource.start, resource.end) >= 0 for use in role_uses)) \
-                    and lowered.find(DEPLOYMENTS_TYPE, resource.start, resource.end) < 0:
-                # (a nested deployment's text holds its template's resources: they are looked at
-                # one by one in their own scope, the wrapper is not a puller for holding them)
-                pulling.append((resource, scope))
-            if resource._expand is not None and not _may_matter(doc.source.text, resource):
-                continue  # an unparsed resource that mentions no registry, deployment or endpoint
-            rtype = _type_of(resource, parent_type)
-            if rtype == REGISTRY_TYPE:
-                registries.append(_registry(doc, resource, symbolic, scope))
-                scopes[id(resource)] = scope
-            elif rtype == PRIVATE_ENDPOINT_TYPE:
-                private_endpoint_targets.append(_private_endpoint_text(doc, resource))
-            elif rtype == DEPLOYMENTS_TYPE:
-                deployments.append(resource)
-                nested = _nested_scope(resource, scope)
-                if nested is not None:
-                    work.append(nested)
-            children = resource.get("resources")
-            if children is not None:
-                work.append((children, scope, rtype))
+    for symbolic, resource, rtype, scope in _walk(root_scope, every=True):
+        if lowered.find("loginserver", resource.start, resource.end) >= 0 or \
+                lowered.find("listcredentials(", resource.start, resource.end) >= 0 or \
+                imports_images(lowered, resource.start, resource.end):
+            pulling.append((resource, scope))
+        elif (any(lowered.find(n, resource.start, resource.end) >= 0 for n in _PULL_NEEDLES)
+              or any(lowered.find(use, resource.start, resource.end) >= 0 for use in role_uses)) \
+                and lowered.find(DEPLOYMENTS_TYPE, resource.start, resource.end) < 0:
+            # (a nested deployment's text holds its template's resources: they are looked at
+            # one by one in their own scope, the wrapper is not a puller for holding them)
+            pulling.append((resource, scope))
+        if rtype == REGISTRY_TYPE:
+            registries.append(_registry(doc, resource, symbolic, scope))
+            scopes[id(resource)] = scope
+        elif rtype == PRIVATE_ENDPOINT_TYPE:
+            private_endpoint_targets.append(_private_endpoint_text(doc, resource))
+        elif rtype == DEPLOYMENTS_TYPE:
+            deployments.append(resource)
     for index, registry in enumerate(registries):
         registry.index = index
         registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets,
@@ -1069,7 +1057,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
 # Text that makes a resource a puller besides a login server or credentials: a login server
 # built from the name, an AcrPull / AcrPush role assignment (it still has to name the registry,
 # see _clients).
-_PULL_NEEDLES = (".azurecr.io", "7f951dda-4ed3-4680-a7ca-43fe172d538d", "8311e382-0749-4cb8-b61a-304f252e45ec")
+_PULL_NEEDLES = (".azurecr.io", *REGISTRY_ROLES)
 
 
 def _root_scope(doc: Document, workspace: Workspace) -> Scope:
@@ -1077,19 +1065,22 @@ def _root_scope(doc: Document, workspace: Workspace) -> Scope:
                  workspace=workspace)
 
 
-def _walk(root: Scope):
-    """(resource, its type, the scope it is deployed in) for every resource of a file, nested
-    and child resources too. Unparsed resources that mention no registry, deployment or
-    private endpoint are skipped (see _may_matter)."""
+def _walk(root: Scope, every: bool = False):
+    """(symbolic name, resource, its type, the scope it is deployed in) for every resource of a
+    file, nested and child resources too. Unparsed resources that mention no registry,
+    deployment or private endpoint are skipped (see _may_matter), or with ``every`` given with
+    the type None (their text may still pull from a registry)."""
     text = root.doc.source.text
     work: list[tuple[Node | None, Scope, str | None]] = [(root.doc.root.get("resources"), root, None)]
     while work:
         container, scope, parent_type = work.pop(0)
-        for _, resource in _iter_resources(container):
+        for symbolic, resource in _iter_resources(container):
             if resource._expand is not None and not _may_matter(text, resource):
+                if every:
+                    yield symbolic, resource, None, scope
                 continue
             rtype = _type_of(resource, parent_type)
-            yield resource, rtype, scope
+            yield symbolic, resource, rtype, scope
             if rtype == DEPLOYMENTS_TYPE:
                 nested = _nested_scope(resource, scope)
                 if nested is not None:
@@ -1103,7 +1094,7 @@ def _parts(doc: Document) -> tuple[list[Node], list[Node]]:
     """The registries and the deployments of a file (nested ones too)."""
     registries: list[Node] = []
     deployments: list[Node] = []
-    for resource, rtype, _ in _walk(Scope(doc=doc, template=doc.root)):
+    for _, resource, rtype, _ in _walk(Scope(doc=doc, template=doc.root)):
         if rtype == REGISTRY_TYPE:
             registries.append(resource)
         elif rtype == DEPLOYMENTS_TYPE:
@@ -1163,7 +1154,7 @@ def linked_callers(doc: Document, workspace: Workspace) -> list[LinkCaller]:
         if caller_doc is None or caller_doc.kind != "arm":
             continue
         relative = doc.path_to(caller_doc)
-        for resource, rtype, scope in _walk(_root_scope(caller_doc, workspace)):
+        for _, resource, rtype, scope in _walk(_root_scope(caller_doc, workspace)):
             if rtype != DEPLOYMENTS_TYPE:
                 continue
             target = _link_target(resource, scope)
@@ -1626,10 +1617,6 @@ def _resource_label(doc: Document, resource: Node) -> str:
     return f"{label} (line {doc.line(resource)})"
 
 
-# The built-in roles that let a principal pull (AcrPull) or push and pull (AcrPush) images.
-_REGISTRY_ROLES = {"7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull", "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush"}
-
-
 def _role_variables(doc: Document) -> dict[str, str]:
     """The template's variables that hold the AcrPull / AcrPush role id: lower-case name -> role
     (`"acrPullRoleId": "7f951dda-..."`, used as `variables('acrPullRoleId')`)."""
@@ -1638,11 +1625,11 @@ def _role_variables(doc: Document) -> dict[str, str]:
     if variables is None or variables.kind != "object":
         return found
     text = doc.source.text.lower()
-    if not any(guid in text[variables.start:variables.end] for guid in _REGISTRY_ROLES):
+    if registry_role_in(text[variables.start:variables.end]) is None:
         return found  # (no need to read the variables one by one)
     for member in variables.members or ():
         value = member.value
-        role = next((name for guid, name in _REGISTRY_ROLES.items() if guid in text[value.start:value.end]), None)
+        role = registry_role_in(text[value.start:value.end])
         if role is not None:
             found[member.key.lower()] = role
     return found
@@ -1657,7 +1644,7 @@ def _role_holder(doc: Document, resource: Node, role_vars: dict[str, str]) -> st
     props = resource.get("properties")
     role = props.get("roleDefinitionId") if props is not None and props.kind == "object" else None
     text = str(role.value).lower() if role is not None and role.kind == "string" else ""
-    name = next((n for guid, n in _REGISTRY_ROLES.items() if guid in text), None) \
+    name = registry_role_in(text) \
         or next((n for variable, n in role_vars.items() if f"variables('{variable}')" in text), None)
     if name is None:
         return None

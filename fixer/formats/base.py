@@ -53,3 +53,12 @@ def imports_images(lowered: str, start: int = 0, end: int | None = None) -> bool
             return True
         at = lowered.find("import", after, end)
     return False
+
+
+# The built-in roles that let a principal pull (AcrPull) or push and pull (AcrPush) images.
+REGISTRY_ROLES = {"7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull", "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush"}
+
+
+def registry_role_in(lowered: str) -> str | None:
+    """AcrPull / AcrPush when lower-case text holds that role's id, else None."""
+    return next((role for guid, role in REGISTRY_ROLES.items() if guid in lowered), None)

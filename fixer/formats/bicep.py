@@ -43,7 +43,7 @@ from ..workspace import Workspace, file_key
 from .module_refs import AVM_REGISTRY, CLASSIC_REGISTRY, PATTERN_REGISTRY, deploys_unmodelled_registry, version_of
 from . import values
 from .values import Known
-from .base import imports_images
+from .base import imports_images, registry_role_in
 
 MAX_DEPTH = 200            # object/array nesting; deeper input is refused, not recursed into
 _MAX_RESOLVE_DEPTH = 12    # parameter -> variable -> caller hops before we give up
@@ -2563,8 +2563,6 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
     return found, importers
 
 
-# The built-in roles that let a principal pull (AcrPull) or push and pull (AcrPush) images.
-_REGISTRY_ROLES = {"7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull", "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush"}
 
 
 def _registry_aliases(syntax: _Syntax, registry: _Resource, name_node: Node | None) -> set[str]:
@@ -2598,12 +2596,12 @@ def _registry_role(syntax: _Syntax, resource: _Resource, aliases: set[str]) -> s
     if scope is None or scope.group(1) not in aliases:
         return None
     lowered = text.lower()
-    role = next((role for guid, role in _REGISTRY_ROLES.items() if guid in lowered), None)
+    role = registry_role_in(lowered)
     if role is None:
         # the role id through a name: `var acrPullRole = '7f951dda-...'`, or an `existing`
         # roleDefinitions resource named with it (`roleDefinitionId: acrPull.id`)
         role = next((role for symbol, role in _role_symbols(syntax).items()
-                     if re.search(rf"(?<![A-Za-z0-9_.]){re.escape(symbol)}(?![A-Za-z0-9_])", text)), None)
+                     if _symbol_uses_pattern(symbol).search(text)), None)
     return role
 
 
@@ -2612,17 +2610,17 @@ def _role_symbols(syntax: _Syntax) -> dict[str, str]:
     symbol -> role."""
     found: dict[str, str] = {}
     lowered = syntax.text.lower()
-    if not any(guid in lowered for guid in _REGISTRY_ROLES):
+    if registry_role_in(lowered) is None:
         return found
     for name, value in syntax.variables.items():
         text = syntax.text[value.start:value.end].lower()
-        role = next((role for guid, role in _REGISTRY_ROLES.items() if guid in text), None)
+        role = registry_role_in(text)
         if role is not None:
             found[name] = role
     for r in syntax.resources:
         if _type_name(r.type_node) == "microsoft.authorization/roledefinitions":
             text = syntax.text[r.start:r.end].lower()
-            role = next((role for guid, role in _REGISTRY_ROLES.items() if guid in text), None)
+            role = registry_role_in(text)
             if role is not None:
                 found[r.symbolic] = role
     return found
