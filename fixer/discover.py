@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .globs import ignored, match_path
 
-TEMPLATE_SUFFIXES = (".json", ".jsonc", ".bicep", ".bicepparam")
+TEMPLATE_SUFFIXES = (".json", ".jsonc", ".bicep", ".bicepparam", ".tf")  # .tf: the Terraform reader
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__",
              ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".terraform"}
 # A Python virtual environment is known by this file, not by its folder's name: `env/`,
