@@ -340,6 +340,14 @@ def _deny_effect(access: Access, registry: Registry, adds_bypass: bool) -> str:
 def plan_registry(registry: Registry, options: Options, strategy: str | None = None,
                   ip_rules: tuple[str, ...] | None = None) -> Plan:
     """Decide what to do for one registry. Pure: returns a Plan, edits nothing."""
+    plan = _plan_registry(registry, options, strategy, ip_rules)
+    # A dialect whose names differ from the rule's (Terraform) words the plan in its own terms.
+    explain = getattr(registry.doc.dialect, "explain", None)
+    return explain(plan) if explain is not None else plan
+
+
+def _plan_registry(registry: Registry, options: Options, strategy: str | None = None,
+                   ip_rules: tuple[str, ...] | None = None) -> Plan:
     verdict = evaluate(registry, options.premium_only)
     result = Plan(registry=registry, verdict=verdict)
     if verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE, Verdict.EXISTING):

@@ -296,6 +296,8 @@ def _plan_registries(doc: Document, workspace: Workspace, options: Options, disp
             reason = f"inline 'acr-fix: ignore' comment: {registry.inline_ignore}"
         elif registry.checkov_skip:
             reason = f"checkov:skip=CKV_AZURE_139: {registry.checkov_skip}"
+        elif registry.scanner_ignore:
+            reason = f"inline {registry.scanner_ignore} comment"
         elif override is not None and override.skip:
             reason = f"config override: {override.reason or 'skip'}"
         elif suppressor is not None and not registry.existing:

@@ -16,6 +16,7 @@ line, so no existing line has to move.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,8 +171,54 @@ def _line_start(text: str, offset: int) -> int:
     return text.rfind("\n", 0, offset) + 1
 
 
+# The rule's words -> Terraform's, for the messages of a plan (see TerraformDialect.explain).
+_TERMS = [
+    (re.compile(r"publicNetworkAccess is not set"), "public_network_access_enabled is not set (true)"),
+    (re.compile(r"params\.publicNetworkAccess|publicNetworkAccess"), "public_network_access_enabled"),
+    (re.compile(r"'Disabled'"), "false"),
+    (re.compile(r"'Enabled'"), "true"),
+    (re.compile(r"networkRuleSet\.defaultAction"), "network_rule_set.default_action"),
+    (re.compile(r"networkRuleSet\.ipRules"), "network_rule_set ip_rule"),
+    (re.compile(r"networkRuleSet"), "network_rule_set"),
+    (re.compile(r"networkRuleBypassOptions"), "network_rule_bypass_option"),
+    (re.compile(r"\bsku\.name\b"), "sku"),
+]
+_RULE_SET = re.compile(r"add network_rule_set = (\{.*\})(?=$|; )")
+
+
+def _describe_rule_set(match: re.Match[str]) -> str:
+    try:
+        value = json.loads(match.group(1))
+    except ValueError:
+        return match.group(0)
+    rules = [r.get("value") for r in value.get("ipRules", []) if isinstance(r, dict)]
+    described = f"add network_rule_set with default_action = '{value.get('defaultAction')}'"
+    return described + (f" and ip_rule {', '.join(rules)}" if rules else "")
+
+
+def terraform_terms(text: str) -> str:
+    """A message in Terraform's names: `public_network_access_enabled` false, not
+    publicNetworkAccess 'Disabled'."""
+    for pattern, replacement in _TERMS:
+        if replacement is not None:
+            text = pattern.sub(replacement, text)
+    return _RULE_SET.sub(_describe_rule_set, text)
+
+
 class TerraformDialect:
     name = "terraform"
+
+    def explain(self, plan: Any) -> Any:
+        """The plan with its messages in Terraform's terms (the planner words them in the rule's)."""
+        plan.problem = terraform_terms(plan.problem)
+        plan.manual = [terraform_terms(m) for m in plan.manual]
+        plan.notes = [terraform_terms(n) for n in plan.notes]
+        if plan.fix is not None:
+            for change in plan.fix.changes:
+                change.what = terraform_terms(change.what)
+                change.why = terraform_terms(change.why)
+            plan.fix.message = "; ".join(c.what for c in plan.fix.changes)
+        return plan
 
     def literal(self, value: Any, indent: str, unit: str, eol: str) -> str:
         return hcl_value(value, indent, eol)
@@ -212,7 +259,7 @@ class TerraformDialect:
             # right after the last ip_rule block, on a line of its own
             line_end = text.find("\n", target.after)
             at = len(text) if line_end < 0 else line_end + 1
-            return [Edit(at, at, "".join(render_block(block, inner, eol)))]
+            return [Edit(at, at, eol + "".join(render_block(block, inner, eol)))]
         return [self._insert_into_body(doc, Target("nrs-block", target.open, target.close, target.indent, target.path),
                                        [block])]
 

@@ -95,8 +95,10 @@ def resolved(found: list[Source], prop: str, home: TerraformDocument) -> Resolve
 def _place(source: Source, prop: str, home: TerraformDocument) -> Resolved:
     detail = source.detail
     if source.doc is not None and source.expr is not None and source.doc is not home and source.origin != Origin.EXPRESSION:
-        detail = f"{detail} ({_line_of(source.doc, source.expr.start, home)})" if detail else \
-            _line_of(source.doc, source.expr.start, home)
+        where = _line_of(source.doc, source.expr.start, home)
+        if source.origin == Origin.PARAMETER_FILE:
+            where = f"line {source.doc.line(source.expr.start)}"   # the detail names the file
+        detail = f"{detail}, {where}" if detail else where
     if not source.literal:
         node = node_of(source.expr, source.path) if source.expr is not None else None
         return Resolved(source.origin if source.origin == Origin.NO_VALUE else Origin.EXPRESSION, None,
@@ -380,15 +382,13 @@ def _resource_registry(doc: TerraformDocument, block: Block, module: Module, dep
     reference = f"{RESOURCE}.{block.labels[1]}"
     pullers, importers, private = _clients(doc, module, reference, block)
     ignore, checkov, scanner = _suppressions(doc, block)
-    if scanner and not ignore:
-        ignore = f"{scanner} (another scanner's ignore comment)"
     return Registry(
         doc=doc, name=name, node=root, line=doc.line(block.start), declared_at=block.start,
         api_version=_absent(None, "Terraform: the azurerm provider chooses the API version"),
         sku_name=sku, public_network_access=access, default_action=action, bypass=bypass,
         properties=props, network_rule_set=nrs_node, ip_rules=ip_rules, sku=sku_node,
         symbolic=reference, has_private_endpoint=private, clients=pullers, importers=importers,
-        inline_ignore=ignore, checkov_skip=checkov, notes=notes, shown_name=shown, shown_is_expression=shown_expr,
+        inline_ignore=ignore, checkov_skip=checkov, scanner_ignore=scanner, notes=notes, shown_name=shown, shown_is_expression=shown_expr,
     )
 
 
@@ -488,15 +488,13 @@ def _avm_registry(doc: TerraformDocument, block: Block, module: Module, deploys:
     reference = f"module.{block.labels[0]}"
     pullers, importers, pe = _clients(doc, module, reference, block)
     ignore, checkov, scanner = _suppressions(doc, block)
-    if scanner and not ignore:
-        ignore = f"{scanner} (another scanner's ignore comment)"
     return Registry(
         doc=doc, name=name, node=root, line=doc.line(block.start), declared_at=block.start,
         api_version=_absent(None, "Terraform: the azurerm provider chooses the API version"),
         sku_name=sku, public_network_access=access, default_action=action, bypass=bypass,
         properties=props, network_rule_set=nrs_node, ip_rules=ip_rules, sku=None,
         symbolic=reference, has_private_endpoint=private or pe, clients=pullers, importers=importers,
-        inline_ignore=ignore, checkov_skip=checkov, notes=notes, shown_name=shown, shown_is_expression=shown_expr,
+        inline_ignore=ignore, checkov_skip=checkov, scanner_ignore=scanner, notes=notes, shown_name=shown, shown_is_expression=shown_expr,
         module_path=address,
     )
 
@@ -517,13 +515,11 @@ def _remote_module_registry(doc: TerraformDocument, block: Block, address: str) 
     why = f"set inside the module {address}, which acr-fix cannot read"
     unknown = Resolved(Origin.EXPRESSION, None, doc, None, why)
     ignore, checkov, scanner = _suppressions(doc, block)
-    if scanner and not ignore:
-        ignore = f"{scanner} (another scanner's ignore comment)"
     return Registry(
         doc=doc, name=block.labels[0], node=root, line=doc.line(block.start), declared_at=block.start,
         api_version=_absent(None), sku_name=Resolved(Origin.EXPRESSION, None, doc, None, why),
-        public_network_access=unknown, default_action=Resolved(Origin.EXPRESSION, None, doc, None, why),
+        public_network_access=unknown, default_action=Resolved(Origin.EXPRESSION, None, doc, None, ""),
         bypass=_absent(None), properties=None, network_rule_set=None, ip_rules=None, sku=None,
         symbolic=f"module.{block.labels[0]}", flavor="unreadable-module", module_path=address,
-        inline_ignore=ignore, checkov_skip=checkov,
+        inline_ignore=ignore, checkov_skip=checkov, scanner_ignore=scanner,
     )

@@ -315,7 +315,8 @@ def variable_sources(name: str, module: Module, deployment: Deployment,
             found = sources(argument.value, deployment.caller, cdoc, (cdoc.key_of(deployment.call), name),
                             deployment.caller_deployment or Deployment(),
                             (cdoc, deployment.call.start, deployment.call.end), Origin.MODULE_CALLER,
-                            f"argument {name} of {deployment.label}", depth + 1)
+                            f"argument {name} of module '{deployment.call.labels[0] if deployment.call.labels else '?'}'",
+                            depth + 1)
             for source in found:
                 source.param = source.param or name
             return found
