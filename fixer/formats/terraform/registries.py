@@ -13,6 +13,7 @@ for the bodies where missing settings go.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -135,8 +136,11 @@ def _default(value: str, detail: str) -> Resolved:
 
 def find_registries(doc: TerraformDocument, workspace: Any) -> list[Registry]:
     module = load_module(doc.path.parent, workspace)
-    if doc not in module.docs:
-        module.docs.append(doc)   # a file given on its own, outside any folder walk
+    # the module was maybe loaded (through a sibling) before this copy of the file was parsed
+    here = os.path.realpath(doc.path)
+    module.docs = [d for d in module.docs if os.path.realpath(d.path) != here]
+    module.docs.append(doc)
+    module.docs.sort(key=lambda d: d.path.name)
     deploys = deployments(module, workspace)
     found: list[Registry] = []
     for block in doc.syntax.body.blocks:
