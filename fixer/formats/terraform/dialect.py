@@ -171,6 +171,14 @@ def _line_start(text: str, offset: int) -> int:
     return text.rfind("\n", 0, offset) + 1
 
 
+def _indent(text: str, offset: int) -> str:
+    start = _line_start(text, offset)
+    end = start
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return text[start:end]
+
+
 # The rule's words -> Terraform's, for the messages of a plan (see TerraformDialect.explain).
 _TERMS = [
     (re.compile(r"publicNetworkAccess is not set"), "public_network_access_enabled is not set (true)"),
@@ -250,7 +258,9 @@ class TerraformDialect:
 
     def append_item(self, doc: Document, array: Node, value: Any) -> list[Edit]:
         target = array.value
-        if not isinstance(target, Target) or target.kind != "ip-rules":
+        if not isinstance(target, Target):
+            return self._append_to_list(doc, array, value)
+        if target.kind != "ip-rules":
             raise ValueError("not a place the Terraform reader gave")
         text, eol = doc.source.text, doc.source.eol
         block = NestedBlock("ip_rule", tuple(Attr(k, v) for k, v in _ip_rule(value).items()))
@@ -262,6 +272,25 @@ class TerraformDialect:
             return [Edit(at, at, eol + "".join(render_block(block, inner, eol)))]
         return [self._insert_into_body(doc, Target("nrs-block", target.open, target.close, target.indent, target.path),
                                        [block])]
+
+    def _append_to_list(self, doc: Document, array: Node, value: Any) -> list[Edit]:
+        """Edits that add ``value`` to a list literal (`["Basic", "Standard"]`), on its line or,
+        for a list written one item a line, on a line of its own."""
+        text, eol = doc.source.text, doc.source.eol
+        items = array.items or []
+        rendered = hcl_value(value, "", eol)
+        if not items:
+            return [Edit(array.start + 1, array.start + 1, rendered)]
+        last = items[-1]
+        if "\n" not in text[array.start:array.end]:
+            return [Edit(last.end, last.end, f", {rendered}")]
+        edits = []
+        after = text[last.end:array.end - 1]
+        if not after.lstrip().startswith(","):
+            edits.append(Edit(last.end, last.end, ","))
+        line_start = _line_start(text, array.end - 1)
+        edits.append(Edit(line_start, line_start, f"{_indent(text, last.start)}{rendered},{eol}"))
+        return edits
 
     def _insert_into_body(self, doc: Document, target: Target, entries: list) -> Edit:
         """One edit that adds ``entries`` at the end of the body, before its `}`."""

@@ -162,30 +162,23 @@ def _suppressions(doc: TerraformDocument, block: Block) -> tuple[str | None, str
     """(acr-fix: ignore reason, checkov skip reason, trivy/tfsec ignore) from the comments in
     the block and on the lines right above it."""
     text = doc.source.text
-    comments = [c for c in doc.syntax.comments if block.start <= c.start < block.end]
+    inside = [c.text for c in doc.syntax.comments if block.start <= c.start < block.end]
     # the comment lines directly above the block (tfsec / trivy put them there)
-    above = []
-    line_start = text.rfind("\n", 0, block.start) + 1
-    before = {c.end: c for c in doc.syntax.comments if c.end <= line_start}
-    cursor = line_start
-    while True:
-        previous_end = text.rfind("\n", 0, max(cursor - 1, 0))
-        line = text[previous_end + 1:cursor].strip()
+    above: list[str] = []
+    cursor = text.rfind("\n", 0, block.start) + 1      # start of the block's line
+    while cursor > 0:
+        previous = text.rfind("\n", 0, cursor - 1) + 1
+        line = text[previous:cursor].strip()
         if not line.startswith(("#", "//")):
             break
-        comment = next((c for end, c in before.items() if previous_end < c.start < cursor), None)
-        if comment is None:
-            break
-        above.append(comment)
-        cursor = previous_end + 1
-        if previous_end < 0:
-            break
+        above.append(line)
+        cursor = previous
     ignore = checkov = scanner = None
-    for comment in above + comments:
-        body = comment.text.lstrip("#/ ").strip()
+    for comment in above + inside:
+        body = comment.lstrip("#/ ").strip()
         if ignore is None and (m := _ACR_FIX_IGNORE.search(body)):
             ignore = m.group(1).strip() or "no reason given"
-        if checkov is None and comment in comments and (m := _CHECKOV.search(body)):
+        if checkov is None and comment in inside and (m := _CHECKOV.search(body)):
             checkov = (m.group(1) or "").strip() or "CKV_AZURE_139 skipped"
         for m in _SCANNER_IGNORE.finditer(body):
             if scanner is None and _REGISTRY_CHECK.search(m.group(2)):
@@ -262,6 +255,41 @@ def _provider_note(module: Module, nrs: Block | None) -> str | None:
     return None
 
 
+_CONTAINS = re.compile(r"contains\(\s*(\[[^\]]*\])")
+_QUOTED = re.compile(r'"([^"\\]*)"')
+
+
+def _sku_validation(sku: Resolved, module: Module) -> None:
+    """The list a `validation` of the SKU variable checks the value against
+    (`contains(["Basic", "Standard"], var.sku)`), as ``sku.allowed`` so the planner adds
+    'Premium' to it, or, when the check names SKUs in a form acr-fix does not read, a
+    sentence in ``sku.allowed_type`` that stops the fix."""
+    if not sku.param or sku.param not in module.variables:
+        return
+    vdoc, variable = module.variables[sku.param]
+    text = vdoc.source.text
+    for index, validation in enumerate(variable.body.blocks_of("validation")):
+        condition = validation.body.attribute("condition")
+        if condition is None:
+            continue
+        written = text[condition.value.start:condition.value.end]
+        lowered = written.lower()
+        if "premium" in lowered or not ("basic" in lowered or "standard" in lowered):
+            continue
+        found = _CONTAINS.search(written)
+        path = (vdoc.key_of(variable), "validation", index, "condition")
+        if found is None:
+            sku.allowed_type = (f"the validation of variable '{sku.param}' ({vdoc.path.name} line "
+                                f"{vdoc.line(condition.start)}) names the SKUs it accepts in a form acr-fix does not edit")
+            return
+        start = condition.value.start + found.start(1)
+        items = [Node("string", start + m.start(), start + m.end(), path, m.group(1))
+                 for m in _QUOTED.finditer(found.group(1))]
+        sku.allowed = Node("array", start, start + len(found.group(1)), path, None, items=items)
+        sku.allowed_doc = vdoc
+        return
+
+
 def _base_notes(doc: TerraformDocument, block: Block, module: Module) -> list[str]:
     notes = []
     for meta in ("count", "for_each"):
@@ -310,6 +338,8 @@ def _resource_registry(doc: TerraformDocument, block: Block, module: Module, dep
         props_members.append(member("networkRuleBypassOptions",
                                     node_of(bypass_attr.value, rpath + ("network_rule_bypass_option",)), bypass_attr.start))
     sku, sku_attr = attr("sku", "sku")
+    if sku is not None:
+        _sku_validation(sku, module)
     sku_node = None
     if sku is None:
         sku = _absent(root)
@@ -426,6 +456,8 @@ def _avm_registry(doc: TerraformDocument, block: Block, module: Module, deploys:
         props_members.append(Member("publicNetworkAccess", access_attr.start, access_attr.start,
                                     node_of(access_attr.value, rpath + ("public_network_access_enabled",), InvertedBool)))
     sku, _ = given("sku", "sku")
+    if sku is not None:
+        _sku_validation(sku, module)
     if sku is None:
         sku = _default(AVM_DEFAULTS["sku"], "the module's default")
     bypass, bypass_attr = given("network_rule_bypass_option", "bypass")
