@@ -280,3 +280,19 @@ def test_sku_validation_in_another_form_stops_the_fix(tmp_path: Path) -> None:
     plan, = _plans(result)
     assert plan.status == "manual"
     assert "validation of variable 'sku'" in " ".join(plan.manual)
+
+
+def test_psrule_suppression_and_config_override_match_terraform_names(tmp_path: Path) -> None:
+    from fixer.options import RegistryOverride
+    from fixer.suppressions import load_suppressions
+
+    (tmp_path / "ps-rule.yaml").write_text("suppression:\n  Azure.ACR.Firewall:\n    - contosoacr # public on purpose\n")
+    second = REGISTRY.replace('"acr"', '"other"').replace("contosoacr", "contosoother")
+    for name, text in {"main.tf": REGISTRY, "other.tf": second}.items():
+        (tmp_path / name).write_text(text)
+    suppressions = load_suppressions(tmp_path)
+    result = run([tmp_path], Options(jobs=1, overrides=(RegistryOverride(name="contosoother", strategy="disable"),)),
+                 root=tmp_path, suppressions=suppressions)
+    by_name = {p.registry.name: p for p in _plans(result)}
+    assert by_name["contosoacr"].status == "suppressed"
+    assert by_name["contosoother"].strategy == "disable"

@@ -409,6 +409,8 @@ def _resource_registry(doc: TerraformDocument, block: Block, module: Module, dep
         named = _for_deployments(name_attr.value, module, doc, rpath + ("name",), deploys, block, "name")
         if named.origin == Origin.LITERAL and named.value:
             name = named.value
+            # the literal name, where suppressions (PSRule's, by name) look for it
+            root_members.append(member("name", node_of(name_attr.value, rpath + ("name",)), name_attr.start))
         elif named.value:
             shown = named.value
         else:
