@@ -296,3 +296,27 @@ def test_psrule_suppression_and_config_override_match_terraform_names(tmp_path: 
     by_name = {p.registry.name: p for p in _plans(result)}
     assert by_name["contosoacr"].status == "suppressed"
     assert by_name["contosoother"].strategy == "disable"
+
+
+def test_condition_known_in_each_deployment_decides_the_verdict(tmp_path: Path) -> None:
+    text = (REGISTRY.replace('  sku                 = "Premium"\n',
+                             '  sku                 = "Premium"\n'
+                             '  public_network_access_enabled = var.environment == "prod" ? false : true\n')
+            + 'variable "environment" {\n  default = "dev"\n}\n')
+    result = _run(tmp_path, {"main.tf": text, "prod.tfvars": 'environment = "prod"\n'})
+    plan, = _plans(result)
+    assert plan.status == "pass"   # one deployment, prod, where the condition closes it
+    result = _run(tmp_path, {"dev.tfvars": 'environment = "dev"\n'}, strategy="disable")
+    plan, = _plans(result)
+    assert plan.verdict.value == "fail"
+    assert "whose condition is false in dev.tfvars" in plan.problem
+    assert plan.status == "manual"   # the branch is not edited
+
+
+def test_condition_on_both_settings_passes_either_way(tmp_path: Path) -> None:
+    text = (REGISTRY.replace('  sku                 = "Premium"\n',
+                             '  sku                 = "Premium"\n  public_network_access_enabled = var.open\n\n'
+                             '  network_rule_set {\n    default_action = var.open ? "Allow" : "Deny"\n  }\n')
+            + 'variable "open" {\n  default = false\n}\n')
+    result = _run(tmp_path, {"main.tf": text})
+    assert [p.status for p in _plans(result)] == ["pass"]

@@ -100,6 +100,10 @@ def _place(source: Source, prop: str, home: TerraformDocument) -> Resolved:
         if source.origin == Origin.PARAMETER_FILE:
             where = f"line {source.doc.line(source.expr.start)}"   # the detail names the file
         detail = f"{detail}, {where}" if detail else where
+    if source.fixed and source.expr is not None:
+        value, why = _convert(source, prop)
+        return Resolved(Origin.EXPRESSION, value, source.doc, node_of(source.expr, source.path),
+                        detail if value is not None else f"{detail}: `{source.expr.text}` is {why}", param=source.param)
     if not source.literal:
         node = node_of(source.expr, source.path) if source.expr is not None else None
         return Resolved(source.origin if source.origin == Origin.NO_VALUE else Origin.EXPRESSION, None,

@@ -223,6 +223,16 @@ class _Reader:
             elif child.child_count:
                 self._collect_comments(child)
 
+    def operand(self, nodes: list[Any], start: int, end: int) -> Expr:
+        """The expression made of sibling nodes (`var.x` is a variable_expr and its get_attrs)."""
+        text = self.text[start:end]
+        if len(nodes) == 1:
+            return self.expression(nodes[0])
+        if nodes and nodes[0].type == "variable_expr" and all(c.type == "get_attr" for c in nodes[1:]):
+            parts = [self.source(nodes[0])] + [self.source(c.children[-1]) for c in nodes[1:]]
+            return Expr("ref", start, end, text, parts=tuple(parts))
+        return Expr("other", start, end, text)
+
     def expression(self, node: Any) -> Expr:
         """An `expression` node (or one of its inner nodes) as an Expr."""
         start, end = self.span(node)
@@ -230,11 +240,26 @@ class _Reader:
         inner = [c for c in node.children if c.type != "comment"]
         if node.type == "expression":
             self._collect_comments(node)
-            if len(inner) == 1:
-                return self.expression(inner[0])
-            if inner and inner[0].type == "variable_expr" and all(c.type == "get_attr" for c in inner[1:]):
-                parts = [self.source(inner[0])] + [self.source(c.children[-1]) for c in inner[1:]]
-                return Expr("ref", start, end, text, parts=tuple(parts))
+            if len(inner) == 3 and inner[0].type == "(" and inner[2].type == ")":
+                return self.expression(inner[1])
+            return self.operand(inner, start, end)
+        if node.type == "conditional":
+            parts = [self.expression(c) for c in inner if c.type == "expression"]
+            if len(parts) == 3:
+                return Expr("conditional", start, end, text, items=parts)
+            return Expr("other", start, end, text)
+        if node.type == "operation" and len(inner) == 1:
+            operation = inner[0]
+            pieces = [c for c in operation.children if c.type != "comment"]
+            if operation.type == "unary_operation" and pieces and pieces[0].type == "!":
+                first, last = self.span(pieces[1])[0], self.span(pieces[-1])[1]
+                return Expr("not", start, end, text, items=[self.operand(pieces[1:], first, last)])
+            if operation.type == "binary_operation":
+                at = next((i for i, c in enumerate(pieces) if not c.is_named and c.type in ("==", "!=", "&&", "||")), None)
+                if at is not None and 0 < at < len(pieces) - 1:
+                    left = self.operand(pieces[:at], self.span(pieces[0])[0], self.span(pieces[at - 1])[1])
+                    right = self.operand(pieces[at + 1:], self.span(pieces[at + 1])[0], self.span(pieces[-1])[1])
+                    return Expr("binary", start, end, text, value=pieces[at].type, items=[left, right])
             return Expr("other", start, end, text)
         if node.type == "literal_value":
             return self.expression(inner[0]) if inner else Expr("other", start, end, text)

@@ -87,6 +87,9 @@ class Source:
     detail: str = ""
     param: str | None = None
     shared: str | None = None
+    # a value known in this deployment that is not written here as such (the branch a
+    # condition picks): it decides the verdict, but a fix must not edit it there
+    fixed: bool = False
 
     @property
     def literal(self) -> bool:
@@ -285,6 +288,20 @@ def sources(expr: Expr, module: Module, doc: TerraformDocument, path: tuple, dep
     where = f"line {doc.line(expr.start)}" if doc.path.parent == module.folder else f"{doc.path.name} line {doc.line(expr.start)}"
     if depth > 8:
         return [Source(expr, doc, path, Origin.EXPRESSION, f"`{_short(expr.text)}` ({where}) goes through too many steps")]
+    if expr.kind == "conditional":
+        condition = known_value(expr.items[0], module, doc, deployment, depth + 1)
+        if condition is not None and isinstance(condition, bool):
+            branch = expr.items[1] if condition else expr.items[2]
+            why = (f"`{_short(expr.text)}` ({where}), whose condition is {'true' if condition else 'false'}"
+                   + (f" in {deployment.label}" if deployment.label else ""))
+            out = []
+            for source in sources(branch, module, doc, path, deployment, home, origin, detail, depth + 1):
+                if source.literal:
+                    out.append(Source(source.expr, source.doc, source.path, Origin.EXPRESSION, why, source.param,
+                                      fixed=True))
+                else:
+                    out.append(source)
+            return out
     if expr.kind == "ref" and len(expr.parts) == 2 and expr.parts[0] == "var":
         return variable_sources(expr.parts[1], module, deployment, home, depth)
     if expr.kind == "ref" and len(expr.parts) == 2 and expr.parts[0] == "local":
@@ -301,6 +318,42 @@ def sources(expr: Expr, module: Module, doc: TerraformDocument, path: tuple, dep
                 source.shared = shared
         return out
     return [Source(expr, doc, path, Origin.EXPRESSION, f"the expression `{_short(expr.text)}` ({where})")]
+
+
+def known_value(expr: Expr, module: Module, doc: TerraformDocument, deployment: Deployment, depth: int = 0) -> Any:
+    """The value of a condition's part in ``deployment`` when it is certain (a literal, a
+    variable or local with one literal value, `==`, `!=`, `&&`, `||`, `!` of those), else None."""
+    if depth > 8:
+        return None
+    if expr.kind in ("string", "number", "bool"):
+        return expr.value
+    if expr.kind == "ref":
+        found = sources(expr, module, doc, (), deployment, None, depth=depth + 1)
+        values = {repr(s.expr.value) for s in found if s.expr is not None and s.expr.kind in ("string", "number", "bool")
+                  and (s.literal or s.fixed)}
+        if len(values) == 1 and all(s.expr is not None and (s.literal or s.fixed) for s in found):
+            return found[0].expr.value
+        return None
+    if expr.kind == "not":
+        inner = known_value(expr.items[0], module, doc, deployment, depth + 1)
+        return (not inner) if isinstance(inner, bool) else None
+    if expr.kind == "binary":
+        left = known_value(expr.items[0], module, doc, deployment, depth + 1)
+        right = known_value(expr.items[1], module, doc, deployment, depth + 1)
+        if left is None or right is None:
+            return None
+        if expr.value in ("==", "!="):
+            if type(left) is not type(right):
+                return None   # Terraform converts between types here; acr-fix does not guess how
+            return (left == right) if expr.value == "==" else (left != right)
+        if isinstance(left, bool) and isinstance(right, bool):
+            return (left and right) if expr.value == "&&" else (left or right)
+        return None
+    if expr.kind == "conditional":
+        condition = known_value(expr.items[0], module, doc, deployment, depth + 1)
+        if isinstance(condition, bool):
+            return known_value(expr.items[1] if condition else expr.items[2], module, doc, deployment, depth + 1)
+    return None
 
 
 def variable_sources(name: str, module: Module, deployment: Deployment,
