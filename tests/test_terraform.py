@@ -320,3 +320,26 @@ def test_condition_on_both_settings_passes_either_way(tmp_path: Path) -> None:
             + 'variable "open" {\n  default = false\n}\n')
     result = _run(tmp_path, {"main.tf": text})
     assert [p.status for p in _plans(result)] == ["pass"]
+
+
+def test_callers_pullers_and_private_endpoints_count(tmp_path: Path) -> None:
+    module = REGISTRY.replace('"contosoacr"', "var.name") + 'variable "name" {\n  type = string\n}\n'
+    caller = ('module "acr" {\n  source = "./modules/acr"\n  name   = "contosoacr"\n}\n\n'
+              'resource "azurerm_linux_web_app" "web" {\n  site_config {\n    application_stack {\n'
+              '      docker_registry_url = "https://${module.acr.login_server}"\n    }\n  }\n}\n\n'
+              'resource "azurerm_private_endpoint" "pe" {\n  private_service_connection {\n'
+              '    private_connection_resource_id = module.acr.id\n  }\n}\n')
+    result = _run(tmp_path, {"main.tf": caller, "modules/acr/main.tf": module})
+    plan, = _plans(result)
+    assert plan.strategy == "disable"
+    assert plan.registry.output_clients == ["azurerm_linux_web_app 'web' (../../main.tf line 6)"]
+
+
+def test_verification_refuses_output_fmt_would_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fixer.formats.terraform import dialect
+
+    monkeypatch.setattr(dialect, "INDENT", "   ")   # a dialect that lays out new lines badly
+    result = _run(tmp_path, {"main.tf": REGISTRY}, strategy="disable")
+    failed, = [f for f in result.files if f.display == "main.tf"]
+    assert failed.status == "failed"
+    assert "not laid out as its formatter would leave it" in failed.error

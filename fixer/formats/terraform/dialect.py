@@ -216,6 +216,12 @@ def terraform_terms(text: str) -> str:
 class TerraformDialect:
     name = "terraform"
 
+    def check_edit(self, old: str, new: str) -> list[str]:
+        """What the edits broke of the layout `terraform fmt` gives (verify refuses the fix)."""
+        from .fmt import new_fmt_problems
+
+        return new_fmt_problems(old, new)
+
     def explain(self, plan: Any) -> Any:
         """The plan with its messages in Terraform's terms (the planner words them in the rule's)."""
         plan.problem = terraform_terms(plan.problem)

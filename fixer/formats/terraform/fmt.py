@@ -11,6 +11,7 @@ inside expressions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _OPEN = "{[("
@@ -149,9 +150,9 @@ def fmt_problems(text: str) -> list[str]:
 
 def new_fmt_problems(old: str, new: str) -> list[str]:
     """Problems in ``new`` beyond those ``old`` already had (compared by count and wording
-    without line numbers: an edit shifts the lines below it)."""
+    without numbers: an edit shifts the lines below it)."""
     def strip(problem: str) -> str:
-        return problem.split(": ", 1)[1] if ": " in problem else problem
+        return re.sub(r"\d+", "#", problem.split(": ", 1)[1] if ": " in problem else problem)
 
     before: dict[str, int] = {}
     for problem in fmt_problems(old):

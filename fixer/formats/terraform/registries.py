@@ -225,7 +225,7 @@ def _clients(home: TerraformDocument, module: Module, reference: str, registry_b
         if kind == "azurerm_private_endpoint":
             private = True
         elif kind == "azurerm_role_assignment":
-            role = registry_role_in(text.lower()) or next((r for r in ("AcrPull", "AcrPush") if f'"{r}"' in text), None)
+            role = registry_role_in(text.lower()) or next((r for r in ("AcrPull", "AcrPush") if f'"{r.lower()}"' in text.lower()), None)
             if role:
                 who = "the kubelet identity of an AKS cluster" if "kubelet_identity" in text else "a principal"
                 pullers.append(f"{kind} '{name}' ({role} for {who}, {where})")
@@ -236,6 +236,22 @@ def _clients(home: TerraformDocument, module: Module, reference: str, registry_b
         if imports_images(text.lower()):
             importers.append(f"{kind} '{name}' ({where})")
     return pullers, importers, private
+
+
+def _clients_of_callers(home: TerraformDocument, module: Module, deploys: list[Deployment]) -> tuple[list[str], bool]:
+    """(pullers, whether some caller gives a private endpoint) in the folders that call the
+    registry's module, found through the call's outputs (`module.acr.login_server`)."""
+    pullers: list[str] = []
+    private = False
+    seen: set[int] = set()
+    for deployment in deploys:
+        if deployment.call is None or deployment.caller is None or id(deployment.call) in seen:
+            continue
+        seen.add(id(deployment.call))
+        found, _, endpoint = _clients(home, deployment.caller, f"module.{deployment.call.labels[0]}", deployment.call)
+        pullers.extend(p for p in found if p not in pullers)
+        private = private or endpoint
+    return pullers, private
 
 
 def _provider_note(module: Module, nrs: Block | None) -> str | None:
@@ -421,6 +437,8 @@ def _resource_registry(doc: TerraformDocument, block: Block, module: Module, dep
             shown, shown_expr = " ".join(name_attr.value.text.split()), True
     reference = f"{RESOURCE}.{block.labels[1]}"
     pullers, importers, private = _clients(doc, module, reference, block)
+    through_calls, called_privately = _clients_of_callers(doc, module, deploys)
+    private = private or called_privately
     ignore, checkov, scanner = _suppressions(doc, block)
     return Registry(
         doc=doc, name=name, node=root, line=doc.line(block.start), declared_at=block.start,
@@ -428,6 +446,7 @@ def _resource_registry(doc: TerraformDocument, block: Block, module: Module, dep
         sku_name=sku, public_network_access=access, default_action=action, bypass=bypass,
         properties=props, network_rule_set=nrs_node, ip_rules=ip_rules, sku=sku_node,
         symbolic=reference, has_private_endpoint=private, clients=pullers, importers=importers,
+        output_clients=through_calls,
         inline_ignore=ignore, checkov_skip=checkov, scanner_ignore=scanner, notes=notes, shown_name=shown, shown_is_expression=shown_expr,
     )
 
