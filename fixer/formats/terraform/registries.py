@@ -245,7 +245,8 @@ def _clients_of_callers(home: TerraformDocument, module: Module, deploys: list[D
     private = False
     seen: set[int] = set()
     for deployment in deploys:
-        if deployment.call is None or deployment.caller is None or id(deployment.call) in seen:
+        if deployment.call is None or deployment.caller is None or not deployment.call.labels \
+                or id(deployment.call) in seen:
             continue
         seen.add(id(deployment.call))
         found, _, endpoint = _clients(home, deployment.caller, f"module.{deployment.call.labels[0]}", deployment.call)
