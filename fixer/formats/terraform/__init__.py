@@ -17,7 +17,7 @@ from .registries import find_registries
 from .syntax import file_data, parse_syntax
 from .values import TerraformDocument, top_keys
 
-__all__ = ["DIALECT", "TerraformDialect", "TerraformDocument", "parse", "find_registries", "handles",
+__all__ = ["DIALECT", "READER", "TerraformDialect", "TerraformDocument", "parse", "find_registries", "handles",
            "mentions_registry", "SUFFIXES"]
 
 SUFFIXES = (".tf", ".tfvars")
@@ -43,3 +43,50 @@ def parse(source: SourceFile) -> TerraformDocument:
     doc = TerraformDocument(source=source, root=None, dialect=DIALECT, kind=kind,  # type: ignore[arg-type]
                             data=file_data(syntax.body), syntax=syntax, keys=top_keys(syntax.body))
     return doc
+
+
+class TerraformReader:
+    """The Terraform reader on the ``Reader`` protocol of ``formats/base.py``."""
+
+    name = "terraform"
+    suffixes = SUFFIXES
+    # a .tf file deploys registries through the AVM module or another remote module
+    calls_remote_modules = True
+    parameter_files_by_content = False
+    dialect = DIALECT
+
+    def parse(self, source: SourceFile, previous: object = None) -> TerraformDocument:
+        return parse(source)
+
+    def find_registries(self, doc, workspace):  # type: ignore[no-untyped-def]
+        return find_registries(doc, workspace) if doc.kind == "terraform" else []
+
+    def prepare_workspace(self, workspace: object) -> None:
+        """Nothing to build before workers fork: callers are indexed on first use, per worker."""
+
+    def is_parameters(self, doc) -> bool:  # type: ignore[no-untyped-def]
+        return doc.kind == "tfvars"
+
+    def looks_like_parameter_file(self, raw: bytes) -> bool:
+        return False   # a .tfvars file says so by its name
+
+    def semantic_data(self, doc, text: str, reuse: bool = True):  # type: ignore[no-untyped-def]
+        """The file's plain data (``syntax.file_data``), from a fresh parse when ``text`` is
+        not the text ``doc`` was read from."""
+        if reuse and text is doc.source.text and doc.data is not None:
+            return doc.data
+        return file_data(parse_syntax(text, str(doc.path)).body)
+
+    def condition_reads(self, condition: str, parameter: str) -> bool:
+        import re
+        return re.search(rf"\bvar\.{re.escape(parameter)}\b", condition) is not None
+
+    def release(self, doc) -> None:  # type: ignore[no-untyped-def]
+        """Nothing: the syntax is small, and a module's files may still be read by a later
+        registry of the same run (the run drops ``doc.data`` itself)."""
+
+    def mentions_registry(self, lowered: bytes) -> bool:
+        return mentions_registry(lowered)
+
+
+READER = TerraformReader()
