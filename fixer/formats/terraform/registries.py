@@ -213,7 +213,7 @@ _PULLERS = {
 def _clients(home: TerraformDocument, module: Module, reference: str, registry_block: Block) -> tuple[list[str], list[str], bool]:
     """(pullers, importers, has a private endpoint) among the module's resources that refer to
     the registry through ``reference`` (`azurerm_container_registry.acr`, `module.acr`)."""
-    needle = re.compile(re.escape(reference) + r"\.")
+    needle = re.compile(re.escape(reference) + r"(\[[^\]\n]*\])?\.")   # also `module.acr[0].` (count)
     pullers: list[str] = []
     importers: list[str] = []
     private = False
