@@ -231,8 +231,6 @@ def _clients(home: TerraformDocument, module: Module, reference: str, registry_b
                 pullers.append(f"{kind} '{name}' ({role} for {who}, {where})")
         elif kind in _PULLERS and _PULLERS[kind].search(text):
             pullers.append(f"{kind} '{name}' ({where})")
-        elif kind == "azurerm_kubernetes_cluster_extension" or "kubelet_identity" in text and kind != "azurerm_kubernetes_cluster":
-            continue
         if imports_images(text.lower()):
             importers.append(f"{kind} '{name}' ({where})")
     return pullers, importers, private
