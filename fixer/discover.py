@@ -30,6 +30,8 @@ class Discovery:
 def is_parameter_file(path: Path) -> bool:
     """Parameter files are read through their template, never processed on their own."""
     name = path.name.lower()
+    if name.endswith(".tfvars"):   # Terraform (until formats.reader_for lands)
+        return True
     return name.endswith(".bicepparam") or ".parameters." in name or name.startswith("parameters.") \
         or name.endswith(".parameters.json") or name.endswith(".parameters.jsonc")
 
@@ -167,6 +169,9 @@ _TEMPLATE_LINK = re.compile(r'"template"\s*:\s*"([^"\n]+)"')
 def template_of_parameter_file(path: Path) -> Path | None:
     """The template a parameter file belongs to: `using '...'` of a .bicepparam file;
     `<name>.parameters[.env].json` -> `<name>.json`/`.jsonc`, or its `metadata.template` link."""
+    if path.name.lower().endswith(".tfvars"):   # Terraform (until formats.reader_for lands)
+        from .formats.terraform import module_file_of_tfvars
+        return module_file_of_tfvars(path)
     try:
         head = path.read_bytes()[:65536].decode("utf-8", "replace")
     except OSError:

@@ -343,3 +343,12 @@ def test_verification_refuses_output_fmt_would_change(tmp_path: Path, monkeypatc
     failed, = [f for f in result.files if f.display == "main.tf"]
     assert failed.status == "failed"
     assert "not laid out as its formatter would leave it" in failed.error
+
+
+def test_a_tfvars_file_given_alone_brings_its_module(tmp_path: Path) -> None:
+    text = REGISTRY.replace('"Premium"', "var.sku") + 'variable "sku" {\n  default = "Premium"\n}\n'
+    (tmp_path / "env").mkdir()
+    (tmp_path / "main.tf").write_text(text)
+    (tmp_path / "env" / "dev.tfvars").write_text('sku = "Basic"\n')
+    result = run([tmp_path / "env" / "dev.tfvars"], Options(jobs=1, strategy="disable"), root=tmp_path)
+    assert _new(result, "env/dev.tfvars") == 'sku = "Premium"\n'

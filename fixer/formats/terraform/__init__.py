@@ -9,6 +9,7 @@ local module calls.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ...source import SourceFile
@@ -34,6 +35,27 @@ def handles(path: Path) -> bool:
 
 def mentions_registry(lowered: bytes) -> bool:
     return any(needle in lowered for needle in _NEEDLES)
+
+
+def module_file_of_tfvars(path: Path) -> Path | None:
+    """The .tf file a .tfvars file gives values to, for a run given only the .tfvars file (a
+    staged file in pre-commit): the first file, by name, that mentions a registry in its
+    folder, or in the folder above when its own holds no .tf file (`env/prod.tfvars`)."""
+    for folder in (path.parent, path.parent.parent):
+        try:
+            names = sorted(n for n in os.listdir(folder) if n.endswith(".tf"))
+        except OSError:
+            continue
+        for name in names:
+            try:
+                with open(folder / name, "rb") as handle:
+                    if mentions_registry(handle.read().lower()):
+                        return folder / name
+            except OSError:
+                continue
+        if names:
+            return None
+    return None
 
 
 def parse(source: SourceFile) -> TerraformDocument:
