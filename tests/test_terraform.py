@@ -352,3 +352,21 @@ def test_a_tfvars_file_given_alone_brings_its_module(tmp_path: Path) -> None:
     (tmp_path / "env" / "dev.tfvars").write_text('sku = "Basic"\n')
     result = run([tmp_path / "env" / "dev.tfvars"], Options(jobs=1, strategy="disable"), root=tmp_path)
     assert _new(result, "env/dev.tfvars") == 'sku = "Premium"\n'
+
+
+def test_members_of_object_variables_are_followed(tmp_path: Path) -> None:
+    text = (REGISTRY.replace('"Premium"', "var.acr.sku")
+            .replace('  sku                 = var.acr.sku\n',
+                     '  sku                 = var.acr.sku\n  public_network_access_enabled = var.acr.public\n')
+            + 'variable "acr" {\n  type = object({\n    sku    = string\n    public = bool\n  })\n}\n')
+    result = _run(tmp_path, {"main.tf": text, "prod.tfvars": 'acr = {\n  sku    = "Standard"\n  public = true\n}\n'},
+                  strategy="disable")
+    assert _new(result, "prod.tfvars") == 'acr = {\n  sku    = "Premium"\n  public = false\n}\n'
+
+
+def test_missing_member_of_an_object_is_manual(tmp_path: Path) -> None:
+    text = REGISTRY.replace('"Premium"', "var.acr.sku") + 'variable "acr" {\n  default = {}\n}\n'
+    result = _run(tmp_path, {"main.tf": text}, strategy="disable")
+    plan, = _plans(result)
+    assert plan.status == "manual"
+    assert "does not set sku" in " ".join(plan.manual)

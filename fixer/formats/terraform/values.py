@@ -302,6 +302,14 @@ def sources(expr: Expr, module: Module, doc: TerraformDocument, path: tuple, dep
                 else:
                     out.append(source)
             return out
+    if expr.kind == "ref" and len(expr.parts) > 2 and expr.parts[0] in ("var", "local"):
+        # a member of an object variable or local (`var.acr.sku`): followed into the object
+        # literal that gives it, and edited there
+        base = Expr("ref", expr.start, expr.end, ".".join(expr.parts[:2]), parts=expr.parts[:2])
+        out = []
+        for source in sources(base, module, doc, path, deployment, home, origin, detail, depth + 1):
+            out.append(_member_of(source, expr.parts[2:], expr, where))
+        return out
     if expr.kind == "ref" and len(expr.parts) == 2 and expr.parts[0] == "var":
         return variable_sources(expr.parts[1], module, deployment, home, depth)
     if expr.kind == "ref" and len(expr.parts) == 2 and expr.parts[0] == "local":
@@ -318,6 +326,25 @@ def sources(expr: Expr, module: Module, doc: TerraformDocument, path: tuple, dep
                 source.shared = shared
         return out
     return [Source(expr, doc, path, Origin.EXPRESSION, f"the expression `{_short(expr.text)}` ({where})")]
+
+
+def _member_of(source: Source, names: tuple[str, ...], expr: Expr, where: str) -> Source:
+    """The source of ``names`` inside the object ``source`` gives."""
+    current, path = source.expr, source.path
+    if not source.literal or current is None:
+        if source.origin in (Origin.EXPRESSION, Origin.NO_VALUE):
+            return source
+        return Source(current, source.doc, source.path, Origin.EXPRESSION,
+                      f"`{_short(expr.text)}` ({where}) reads a member of a value that is not an object literal")
+    for name in names:
+        inner = current.member(name) if current.kind == "object" else None
+        if inner is None:
+            return Source(None, source.doc, (), Origin.EXPRESSION,
+                          f"`{_short(expr.text)}` ({where}): {source.detail or 'the object'} does not set {name} "
+                          "(a default in the variable's type, if any, applies)", source.param)
+        current, path = inner, path + (name,)
+    label = f"{source.detail}, member {'.'.join(names)}" if source.detail else f"member {'.'.join(names)}"
+    return Source(current, source.doc, path, source.origin, label, source.param, source.shared)
 
 
 def known_value(expr: Expr, module: Module, doc: TerraformDocument, deployment: Deployment, depth: int = 0) -> Any:
