@@ -370,3 +370,11 @@ def test_missing_member_of_an_object_is_manual(tmp_path: Path) -> None:
     plan, = _plans(result)
     assert plan.status == "manual"
     assert "does not set sku" in " ".join(plan.manual)
+
+
+def test_interpolated_name_is_shown_by_its_value(tmp_path: Path) -> None:
+    text = (REGISTRY.replace('"contosoacr"', '"${var.prefix}acr"')
+            + 'variable "prefix" {\n  type = string\n}\n')
+    result = _run(tmp_path, {"main.tf": text, "terraform.tfvars": 'prefix = "contoso"\n'})
+    plan, = _plans(result)
+    assert plan.registry.label == "'contosoacr'"

@@ -190,6 +190,7 @@ _TERMS = [
     (re.compile(r"networkRuleSet"), "network_rule_set"),
     (re.compile(r"networkRuleBypassOptions"), "network_rule_bypass_option"),
     (re.compile(r"\bsku\.name\b"), "sku"),
+    (re.compile(r"\bparameter '"), "variable '"),
 ]
 _RULE_SET = re.compile(r"add network_rule_set = (\{.*\})(?=$|; )")
 

@@ -286,6 +286,20 @@ class _Reader:
                 pieces = [c for c in quoted.children if c.type not in ("quoted_template_start", "quoted_template_end")]
                 if all(c.type == "template_literal" for c in pieces):
                     return Expr("string", start, end, text, value=_unescape("".join(self.source(c) for c in pieces)))
+                # `"${var.prefix}acr"`: its literal parts and interpolated expressions, in order
+                parts: list[Expr] = []
+                for piece in pieces:
+                    if piece.type == "template_literal":
+                        a, b = self.span(piece)
+                        parts.append(Expr("string", a, b, self.text[a:b], value=_unescape(self.text[a:b])))
+                    elif piece.type == "template_interpolation":
+                        inner_expr = [c for c in piece.children if c.type == "expression"]
+                        if len(inner_expr) != 1 or any(c.type == "strip_marker" for c in piece.children):
+                            return Expr("template", start, end, text)
+                        parts.append(self.expression(inner_expr[0]))
+                    else:
+                        return Expr("template", start, end, text)   # a directive (%{ if }): not read
+                return Expr("template", start, end, text, items=parts)
             return Expr("template", start, end, text)
         if node.type == "collection_value":
             return self.expression(inner[0]) if inner else Expr("other", start, end, text)

@@ -302,6 +302,13 @@ def sources(expr: Expr, module: Module, doc: TerraformDocument, path: tuple, dep
                 else:
                     out.append(source)
             return out
+    if expr.kind == "template" and expr.items:
+        # `"${var.prefix}acr"`: known when every part is (shown and matched, never edited)
+        pieces = [known_value(part, module, doc, deployment, depth + 1) for part in expr.items]
+        if all(isinstance(p, (str, int, float)) and not isinstance(p, bool) for p in pieces):
+            value = "".join(str(p) for p in pieces)
+            return [Source(Expr("string", expr.start, expr.end, expr.text, value=value), doc, path, Origin.EXPRESSION,
+                           f"`{_short(expr.text)}` ({where})", fixed=True)]
     if expr.kind == "ref" and len(expr.parts) > 2 and expr.parts[0] in ("var", "local"):
         # a member of an object variable or local (`var.acr.sku`): followed into the object
         # literal that gives it, and edited there
