@@ -378,3 +378,10 @@ def test_interpolated_name_is_shown_by_its_value(tmp_path: Path) -> None:
     result = _run(tmp_path, {"main.tf": text, "terraform.tfvars": 'prefix = "contoso"\n'})
     plan, = _plans(result)
     assert plan.registry.label == "'contosoacr'"
+
+
+def test_private_endpoint_of_another_resource_does_not_count(tmp_path: Path) -> None:
+    endpoint = ('resource "azurerm_private_endpoint" "vault" {\n  location = azurerm_container_registry.acr.location\n'
+                '  private_service_connection {\n    private_connection_resource_id = azurerm_key_vault.kv.id\n  }\n}\n')
+    result = _run(tmp_path, {"main.tf": REGISTRY + endpoint})
+    assert _plans(result)[0].strategy == "deny"

@@ -223,7 +223,8 @@ def _clients(home: TerraformDocument, module: Module, reference: str, registry_b
         text = doc.source.text[block.start:block.end]
         where = _line_of(doc, block.start, home)
         if kind == "azurerm_private_endpoint":
-            private = True
+            # only one that connects to the registry (not one that just reads its location)
+            private = private or re.search(r"private_connection_resource_id\s*=[^\n]*" + needle.pattern, text) is not None
         elif kind == "azurerm_role_assignment":
             role = registry_role_in(text.lower()) or next((r for r in ("AcrPull", "AcrPush") if f'"{r.lower()}"' in text.lower()), None)
             if role:
