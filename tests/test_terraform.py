@@ -385,3 +385,11 @@ def test_private_endpoint_of_another_resource_does_not_count(tmp_path: Path) -> 
                 '  private_service_connection {\n    private_connection_resource_id = azurerm_key_vault.kv.id\n  }\n}\n')
     result = _run(tmp_path, {"main.tf": REGISTRY + endpoint})
     assert _plans(result)[0].strategy == "deny"
+
+
+def test_override_files_make_the_registry_manual(tmp_path: Path) -> None:
+    override = 'resource "azurerm_container_registry" "acr" {\n  public_network_access_enabled = false\n}\n'
+    result = _run(tmp_path, {"main.tf": REGISTRY, "acr_override.tf": override})
+    plan, = _plans(result)
+    assert plan.status == "manual"
+    assert "acr_override.tf line 1 overrides this resource" in plan.problem

@@ -147,6 +147,8 @@ def find_registries(doc: TerraformDocument, workspace: Any) -> list[Registry]:
     module.docs.sort(key=lambda d: d.path.name)
     deploys = deployments(module, workspace)
     found: list[Registry] = []
+    if _is_override(doc):
+        return found   # a partial block that Terraform merges into the one it names (read there)
     for block in doc.syntax.body.blocks:
         if block.type == "resource" and block.labels[:1] == (RESOURCE,) and len(block.labels) == 2:
             found.append(_resource_registry(doc, block, module, deploys))
@@ -157,9 +159,36 @@ def find_registries(doc: TerraformDocument, workspace: Any) -> list[Registry]:
                 found.append(_avm_registry(doc, block, module, deploys, address))
             elif address and not address.startswith(".") and REGISTRY_MODULE.search(address):
                 found.append(_remote_module_registry(doc, block, address))
+    for registry in found:
+        _apply_overrides(registry, module)
     for index, registry in enumerate(found):
         registry.index = index
     return found
+
+
+def _is_override(doc: TerraformDocument) -> bool:
+    name = doc.path.name
+    return name in ("override.tf", "override.tf.json") or name.endswith(("_override.tf", "_override.tf.json"))
+
+
+def _apply_overrides(registry: Registry, module: Module) -> None:
+    """A registry that an override file (`override.tf`, `*_override.tf`) also declares is not
+    judged: Terraform merges that block into this one, and acr-fix does not merge them."""
+    if not registry.symbolic:
+        return
+    kind, _, label = registry.symbolic.partition(".")
+    for doc in module.docs:
+        if not _is_override(doc):
+            continue
+        for block in doc.syntax.body.blocks:
+            same = (block.type == "resource" and block.labels == (kind, label)) or \
+                (kind == "module" and block.type == "module" and block.labels[:1] == (label,))
+            if same:
+                why = (f"{doc.path.name} line {doc.line(block.start)} overrides this {block.type}, and acr-fix does "
+                       "not merge override files: check it by hand")
+                registry.public_network_access = Resolved(Origin.EXPRESSION, None, doc, None, why)
+                registry.default_action = Resolved(Origin.EXPRESSION, None, doc, None, "")
+                return
 
 
 def _suppressions(doc: TerraformDocument, block: Block) -> tuple[str | None, str | None, str | None]:
