@@ -393,3 +393,41 @@ def test_override_files_make_the_registry_manual(tmp_path: Path) -> None:
     plan, = _plans(result)
     assert plan.status == "manual"
     assert "acr_override.tf line 1 overrides this resource" in plan.problem
+
+
+# -- fuzzing: arbitrary edits of real inputs end in a result, never an exception -------------------
+
+def test_mutated_terraform_never_crashes() -> None:
+    import tempfile
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from fixer.run import write_fixes
+
+    from tests.fuzz.seeds import mutate
+
+    pool = [p.read_bytes() for p in sorted(GOLDEN.glob("terraform_*/input/**/*.tf"))]
+    ops = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 1 << 12), st.integers(0, 40),
+                             st.binary(max_size=8) | st.sampled_from([b"{", b"}", b"[", b"]", b"=", b'"', b"${", b"#",
+                                                                       b"/*", b"\n", b"\r\n", b"<<EOT\n", b"\x00",
+                                                                       b"\xff", b"dynamic ", b"var.", b"?"])),
+                   max_size=5)
+
+    @settings(max_examples=120, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.builds(mutate, st.sampled_from(pool), ops), st.sampled_from(["auto", "deny", "disable"]))
+    def check(data: bytes, strategy: str) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            (root / "main.tf").write_bytes(data)
+            (root / "variables.tf").write_bytes(b'variable "sku" {\n  default = "Basic"\n}\n')
+            result = run([root], Options(jobs=1, strategy=strategy, ip_rules=("203.0.113.1/32",)), root=root)
+            for file_result in result.files:
+                if file_result.status == "failed":
+                    assert file_result.error and "\n" not in file_result.error
+            write_fixes(result)
+            again = run([root], Options(jobs=1, strategy=strategy, ip_rules=("203.0.113.1/32",)), root=root)
+            assert not any(f.changed for f in again.files if f.status in ("would-fix", "fixed")), "a second run changed more"
+
+    check()
