@@ -81,9 +81,11 @@ def _convert(source: Source, prop: str) -> tuple[str | None, str]:
 def resolved(found: list[Source], prop: str, home: TerraformDocument) -> Resolved:
     """One Resolved for the places ``found`` (the first, with the others in ``also``)."""
     places: list[Resolved] = []
-    seen: set[tuple[int, int]] = set()
+    seen: set[tuple[int, int, str]] = set()
     for source in found:
-        key = (id(source.doc), source.expr.start if source.expr is not None else -1)
+        # one place per definition; a value read from a template is one per value it takes
+        key = (id(source.doc), source.expr.start if source.expr is not None else -1,
+               repr(source.expr.value) if source.expr is not None else "")
         if key in seen and source.expr is not None:
             continue
         seen.add(key)
