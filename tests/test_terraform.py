@@ -431,3 +431,12 @@ def test_mutated_terraform_never_crashes() -> None:
             assert not any(f.changed for f in again.files if f.status in ("would-fix", "fixed")), "a second run changed more"
 
     check()
+
+
+def test_remote_registry_modules_are_manual_and_avm_from_git_is_read(tmp_path: Path) -> None:
+    text = ('module "acr" {\n  source = "git::https://github.com/fluxcd/test-infra.git//tf-modules/azure/acr"\n}\n\n'
+            'module "avm" {\n  source = "git::https://github.com/Azure/terraform-azurerm-avm-res-containerregistry-registry.git?ref=v0.8.0"\n'
+            '\n  name                          = "contosoavm"\n  public_network_access_enabled = false\n}\n')
+    result = _run(tmp_path, {"main.tf": text})
+    statuses = {p.registry.name: p.status for p in _plans(result)}
+    assert statuses == {"acr": "manual", "contosoavm": "pass"}

@@ -25,7 +25,7 @@ SUFFIXES = (".tf", ".tfvars")
 
 # A .tf file can only matter to acr-fix if one of these is in it (lower-case bytes): the
 # resource type, the AVM module, or another registry module (reported as manual).
-_NEEDLES = (b"azurerm_container_registry", b"avm-res-containerregistry-registry", b"container-registry",
+_NEEDLES = (b"azurerm_container_registry", b"avm-res-containerregistry-registry", b"container-registry", b"/acr",
             b"containerregistry", b"container_registry")
 
 

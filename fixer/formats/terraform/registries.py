@@ -24,7 +24,10 @@ from .syntax import Block, Expr
 from .values import Deployment, Module, Source, TerraformDocument, deployments, load_module, node_of, sources
 
 RESOURCE = "azurerm_container_registry"
-AVM_SOURCE = re.compile(r"^(registry\.terraform\.io/)?azure/avm-res-containerregistry-registry/azurerm(//.*)?$", re.I)
+AVM_SOURCE = re.compile(r"^(registry\.terraform\.io/)?azure/avm-res-containerregistry-registry/azurerm(//.*)?$"
+                        # the same module from its repository: git::https://github.com/Azure/...?ref=v0.8.0
+                        r"|^(git::)?(https://|ssh://git@)?github\.com[/:]azure/terraform-azurerm-avm-res-containerregistry-registry"
+                        r"(\.git)?([/?].*)?$", re.I)
 # A remote module whose address says it deploys a registry (not the AVM one): its settings
 # are out of sight, so its registries are manual findings.
 REGISTRY_MODULE = re.compile(r"container[-_]?registry|(^|[/_-])acr($|[/_-])", re.I)
