@@ -191,9 +191,8 @@ def test_locals_are_followed(tmp_path: Path) -> None:
 def test_one_line_block_gets_its_own_lines(tmp_path: Path) -> None:
     text = 'resource "azurerm_container_registry" "acr" { sku = "Premium" }\n'
     result = _run(tmp_path, {"main.tf": text}, strategy="disable")
-    new = _new(result, "main.tf")
-    parse(SourceFile(path=Path("main.tf"), text=new))
-    assert "public_network_access_enabled = false" in new
+    assert _new(result, "main.tf") == ('resource "azurerm_container_registry" "acr" {\n  sku = "Premium"\n\n'
+                                       '  public_network_access_enabled = false\n}\n')
 
 
 def test_unparsable_sibling_fails_only_that_file(tmp_path: Path) -> None:
@@ -440,3 +439,16 @@ def test_remote_registry_modules_are_manual_and_avm_from_git_is_read(tmp_path: P
     result = _run(tmp_path, {"main.tf": text})
     statuses = {p.registry.name: p.status for p in _plans(result)}
     assert statuses == {"acr": "manual", "contosoavm": "pass"}
+
+
+def test_fmt_indents_by_lines_not_brackets() -> None:
+    # a line that opens two brackets indents what follows one level (hclwrite's rule)
+    text = ('x = alltrue([\n  for a in b :\n  a\n])\ny = {\n  "k" = [\n    1,\n  ]\n}\n')
+    assert fmt_problems(text) == []
+    assert fmt_problems('x = alltrue([\n    a\n])\n') == ["line 2: indented 4 spaces, expected 2"]
+
+
+def test_fmt_alignment_runs_on_across_heredocs() -> None:
+    text = 'a {\n  default     = null\n  description = <<EOT\n  free text = here\nEOT\n  sensitive   = true\n}\n'
+    assert fmt_problems(text) == []
+    assert fmt_problems(text.replace("sensitive   =", "sensitive =")) != []

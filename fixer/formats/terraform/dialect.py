@@ -306,9 +306,11 @@ class TerraformDialect:
         lines = render_entries(entries, inner, eol)
         line_start = _line_start(text, target.close)
         if text[line_start:target.close].strip():
-            # `}` shares its line with other text (`{ name = "x" }`): open a line for the new
-            # entries and put `}` on a line of its own
-            return Edit(target.close, target.close, eol + "".join(lines) + target.indent)
+            # a one-line block (`{ sku = "Premium" }`): its content goes on a line of its own
+            # (terraform fmt would align it with the new lines otherwise), then the new lines
+            inner_text = text[target.open:target.close].strip()
+            kept = f"{eol}{inner}{inner_text}{eol}{eol}" if inner_text else eol
+            return Edit(target.open, target.close, kept + "".join(lines) + target.indent)
         before = text[target.open:line_start]
         blank = ""
         if before.strip() and not before.endswith(("\n\n", "\n\r\n")):
