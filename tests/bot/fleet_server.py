@@ -1,0 +1,167 @@
+"""An organisation on 127.0.0.1 for the fleet tests: many real bare git repositories, the REST
+API over all of them (organisation listing with Link pagination, the git trees API and code
+search answered from the bare repositories themselves, each repository's pull requests as
+``FakeGitHub`` keeps them) and git's smart HTTP with a push refused (403) where asked."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from .conftest import TOKEN, FakeGitHub, GitHttpServer, git
+
+ORG = "contoso"
+
+
+@dataclass
+class FleetRepo:
+    name: str
+    origin: Path
+    files: dict[str, str] = field(default_factory=dict)
+    archived: bool = False
+    fork: bool = False
+    topics: tuple[str, ...] = ()
+    api: FakeGitHub | None = None     # this repository's pull requests, comments, labels
+
+    @property
+    def full_name(self) -> str:
+        return f"{ORG}/{self.name}"
+
+
+def make_bare(root: Path, name: str, files: dict[str, str]) -> Path:
+    """A bare repository ``root/contoso/<name>.git`` with one commit holding ``files`` on
+    main (none: an empty repository, as GitHub has them before the first push)."""
+    origin = root / ORG / f"{name}.git"
+    origin.parent.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "--bare", "-b", "main", str(origin))
+    if files:
+        seed = root / "seeds" / name
+        git(root, "init", "-q", "-b", "main", str(seed))
+        for rel, text in files.items():
+            path = seed / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode())
+        git(seed, "add", "-A")
+        git(seed, "-c", "user.name=Dev One", "-c", "user.email=dev@example.com", "commit", "-q", "-m", "initial")
+        git(seed, "push", "-q", str(origin), "main")
+    return origin
+
+
+class FakeOrg(FakeGitHub):
+    """The REST API of organisation ``contoso``: the listing paginates ``page_size`` at a time
+    (GitHub's own cap is 100) with a Link header; everything under ``/repos/contoso/<name>``
+    goes to that repository's FakeGitHub."""
+
+    def __init__(self, repos: list[FleetRepo], git_server: GitHttpServer, page_size: int = 5) -> None:
+        super().__init__(None, owner=ORG, name="")
+        self.repos = {r.name: r for r in repos}
+        self.git_server = git_server
+        self.page_size = page_size
+        for repo in repos:
+            repo.api = FakeGitHub(repo.origin, owner=ORG, name=repo.name, serve=False)
+
+    def repo_json(self, repo: FleetRepo) -> dict[str, Any]:
+        return {"name": repo.name, "full_name": repo.full_name, "archived": repo.archived, "fork": repo.fork,
+                "disabled": False, "topics": list(repo.topics), "default_branch": "main", "private": False,
+                "clone_url": self.git_server.url(f"{ORG}/{repo.name}.git")}
+
+    def _page(self, path: str, query: dict[str, list[str]], items: list[Any], key: str | None = None) -> tuple[int, Any, dict[str, str]]:
+        size = min(int(query.get("per_page", ["30"])[0]), self.page_size)
+        page = int(query.get("page", ["1"])[0])
+        chunk = items[(page - 1) * size:page * size]
+        last = max(1, -(-len(items) // size))
+        links = []
+        rest = {k: v[0] for k, v in query.items() if k not in ("page", "per_page")}
+        for rel, number in (("next", page + 1), ("last", last)):
+            if rel == "next" and page >= last:
+                continue
+            url = f"{self.url}{path}?{urlencode({**rest, 'per_page': size, 'page': number})}"
+            links.append(f'<{url}>; rel="{rel}"')
+        body: Any = {"total_count": len(items), key: chunk} if key else chunk
+        return 200, body, ({"Link": ", ".join(links)} if links else {})
+
+    def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[Any, ...]:
+        if method == "GET" and path == f"/users/{ORG}":
+            return 200, {"login": ORG, "type": "Organization"}
+        if method == "GET" and path == f"/orgs/{ORG}/repos":
+            return self._page(path, query, [self.repo_json(r) for r in self.repos.values()])
+        if method == "GET" and path == "/installation/repositories":
+            return self._page(path, query, [self.repo_json(r) for r in self.repos.values()], "repositories")
+        if method == "GET" and path == "/search/code":
+            return self._page(path, query, self._search(query.get("q", [""])[0]), "items")
+        match = re.fullmatch(rf"/repos/{ORG}/([^/]+)(/.*)?", path)
+        if not match or match[1] not in self.repos:
+            return 404, {"message": "Not Found"}
+        repo = self.repos[match[1]]
+        tree = re.fullmatch(r"/git/trees/(.+)", match[2] or "")
+        if method == "GET" and tree:
+            return self._tree(repo, tree[1])
+        assert repo.api is not None
+        return repo.api.route(method, path, query, body)
+
+    def _tree(self, repo: FleetRepo, ref: str) -> tuple[int, Any]:
+        proc = subprocess.run(["git", "ls-tree", "-r", "--full-tree", ref], cwd=repo.origin, capture_output=True, text=True)
+        if proc.returncode != 0:
+            if not _has_commits(repo.origin):
+                return 409, {"message": "Git Repository is empty."}
+            return 404, {"message": "Not Found"}
+        entries = []
+        for line in proc.stdout.splitlines():
+            meta, _, name = line.partition("\t")
+            mode, kind, sha = meta.split()
+            entries.append({"path": name, "mode": mode, "type": kind, "sha": sha})
+        return 200, {"sha": ref, "tree": entries, "truncated": False}
+
+    def _search(self, q: str) -> list[dict[str, Any]]:
+        term = re.match(r'^"([^"]+)"', q)
+        assert term and f"org:{ORG}" in q, q
+        items = []
+        for repo in self.repos.values():
+            if repo.fork or not _has_commits(repo.origin):
+                continue  # GitHub's code search does not index forks
+            proc = subprocess.run(["git", "grep", "-l", "-F", term[1], "main"], cwd=repo.origin, capture_output=True, text=True)
+            for line in proc.stdout.splitlines():
+                items.append({"path": line.split(":", 1)[1], "repository": {"full_name": repo.full_name}})
+        return items
+
+    def pulls_of(self, name: str, state: str | None = None) -> list[dict[str, Any]]:
+        api = self.repos[name].api
+        assert api is not None
+        return [p for p in api.pulls.values() if state is None or p["state"] == state]
+
+
+def _has_commits(origin: Path) -> bool:
+    return subprocess.run(["git", "rev-parse", "--verify", "--quiet", "refs/heads/main"], cwd=origin,
+                          capture_output=True).returncode == 0
+
+
+class FleetGitServer(GitHttpServer):
+    """Git smart HTTP over every bare repository under ``root``; pushes to the repositories in
+    ``deny_push`` (owner/name) get HTTP 403, as GitHub answers a token without contents: write."""
+
+    def __init__(self, root: Path, token: str = TOKEN, deny_push: set[str] | None = None) -> None:
+        self.deny_push = set(deny_push or ())
+        super().__init__(root, token)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        base = super()._handler()
+        srv = self
+
+        class Handler(base):  # type: ignore[valid-type, misc]
+            def _handle(self) -> None:
+                wants_push = "git-receive-pack" in self.path
+                if wants_push and any(f"/{name}.git/" in self.path for name in srv.deny_push):
+                    self.send_response(403)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                super()._handle()
+
+            do_GET = do_POST = _handle
+
+        return Handler

@@ -1,0 +1,440 @@
+"""``acr-fix fleet`` end to end: an organisation of 23 real bare git repositories on 127.0.0.1
+(REST API and git smart HTTP), the real core, and ``acr-fix pr`` in each shallow clone."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from fixer.bot.campaign import (DONE, ERROR, SKIPPED, Campaign, RepoResult, ResultFileError, load_results,
+                                load_state, run_campaign)
+from fixer.bot.errors import GitHubError, RateLimited
+from fixer.bot.fleet import (FleetPlan, RepositoryListError, Selection, Skipped, Target, holds_templates, matrix,
+                             parse_repository_list, plan_account, select)
+from fixer.bot.fleet_cli import register
+from fixer.bot.git import Author
+from fixer.bot.github import GitHub
+from fixer.bot.pr import PrRequest
+from fixer import fix_flags
+from fixer.bot.summary import render_summary
+
+from .conftest import TOKEN, git
+from .fleet_server import ORG, FakeOrg, FleetGitServer, FleetRepo, make_bare
+from .test_github import Clock
+from .test_pr import BASIC_OPEN, COMPLIANT
+
+BICEP_OPEN = """resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: 'bicepacr'
+  location: 'westeurope'
+  sku: {
+    name: 'Premium'
+  }
+  properties: {
+    adminUserEnabled: false
+  }
+}
+"""
+
+# The sku comes from an expression acr-fix will not rewrite: a manual finding, no fix.
+MANUAL = """{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "registryName": { "type": "string" } },
+  "resources": [
+    {
+      "type": "Microsoft.ContainerRegistry/registries",
+      "apiVersion": "2023-07-01",
+      "name": "[parameters('registryName')]",
+      "location": "westeurope",
+      "sku": { "name": "[concat('Prem', 'ium')]" },
+      "properties": { "publicNetworkAccess": "[if(equals(1, 1), 'Enabled', 'Disabled')]" }
+    }
+  ]
+}
+"""
+
+README = {"README.md": "# docs\n"}
+NEED_PR = [f"app-{i:02d}" for i in range(1, 11)] + ["mixed"]
+NO_PR = ["locked-1", "locked-2", "locked-3", "locked-4", "manual-1"]
+NO_TEMPLATES = ["docs-1", "docs-2", "docs-3"]
+READONLY = "readonly"
+
+
+def fleet_repos(root: Path) -> list[FleetRepo]:
+    """23 repositories: 11 that need a pull request (one of them Bicep, one also with a manual
+    finding), 5 with nothing to fix, 3 without templates, one archived, one fork, one empty,
+    and one whose token cannot push."""
+    specs: list[tuple[str, dict[str, str], dict[str, Any]]] = []
+    for name in NEED_PR[:10]:
+        files = {"main.bicep": BICEP_OPEN} if name == "app-03" else {"infra/registry.json": BASIC_OPEN}
+        specs.append((name, {**README, **files}, {"topics": ("azure", "app")}))
+    specs.append(("mixed", {"infra/registry.json": BASIC_OPEN, "infra/manual.json": MANUAL}, {"topics": ("azure",)}))
+    for name in NO_PR[:4]:
+        specs.append((name, {"deploy/registry.json": COMPLIANT}, {"topics": ("azure",)}))
+    specs.append(("manual-1", {"infra/manual.json": MANUAL}, {}))
+    specs.append(("docs-1", README, {}))
+    specs.append(("docs-2", {**README, "web/index.html": "<p>hi</p>\n"}, {}))
+    specs.append(("docs-3", {**README, "node_modules/x/package.json": "{}\n"}, {}))
+    specs.append(("old-infra", {"infra/registry.json": BASIC_OPEN}, {"archived": True}))
+    specs.append(("forked-infra", {"infra/registry.json": BASIC_OPEN}, {"fork": True}))
+    specs.append(("empty", {}, {}))
+    specs.append((READONLY, {"infra/registry.json": BASIC_OPEN}, {"topics": ("azure",)}))
+    return [FleetRepo(name, make_bare(root, name, files), files, **extra) for name, files, extra in specs]
+
+
+@dataclass
+class Org:
+    root: Path
+    repos: list[FleetRepo]
+    api: FakeOrg
+    git_server: FleetGitServer
+
+    def repo(self, name: str) -> FleetRepo:
+        return next(r for r in self.repos if r.name == name)
+
+
+@pytest.fixture
+def org(tmp_path: Path) -> Iterator[Org]:
+    root = tmp_path / "server"
+    repos = fleet_repos(root)
+    git_server = FleetGitServer(root, deny_push={f"{ORG}/{READONLY}"})
+    git_server.thread.start()
+    api = FakeOrg(repos, git_server)
+    api.thread.start()
+    yield Org(root, repos, api, git_server)
+    for server in (api, git_server):
+        server.server.shutdown()
+        server.server.server_close()
+
+
+def account_client(org: Org, clock: Clock) -> GitHub:
+    return GitHub.for_account(TOKEN, org.api.url, sleep=clock.sleep, clock=clock)
+
+
+def campaign(org: Org, tmp_path: Path, clock: Clock, **kw: Any) -> Campaign:
+    request = PrRequest(token=TOKEN, api_url=org.api.url, author=Author("acr-fix bot", "bot@example.com"))
+
+    def client(repository: str, token: str, url: str, sink: Any) -> GitHub:
+        return GitHub(repository, token, url, sleep=clock.sleep, clock=clock, log=sink)
+
+    fields: dict[str, Any] = {"concurrency": 4, "state_path": tmp_path / "state.json",
+                              "results_dir": tmp_path / "results", "github": client}
+    fields.update(kw)
+    return Campaign(request, lambda root: fix_flags.settings(root, {"jobs": 1}, None), **fields)
+
+
+# -- planning -------------------------------------------------------------------------------
+
+
+def test_plan_lists_every_page_and_keeps_repositories_with_templates(org: Org) -> None:
+    clock = Clock()
+    with account_client(org, clock) as client:
+        plan = plan_account(client, ORG, Selection())
+    names = [t.repository.split("/")[1] for t in plan.targets]
+    assert sorted(names) == sorted(NEED_PR + NO_PR + [READONLY])
+    reasons = {s.repository.split("/")[1]: s.reason for s in plan.skipped}
+    assert reasons == {"docs-1": "no template files", "docs-2": "no template files", "docs-3": "no template files",
+                       "old-infra": "archived (read-only)", "forked-infra": "fork", "empty": "empty repository"}
+    pages = [r.query.get("page", ["1"])[0] for r in org.api.calls("GET", f"/orgs/{ORG}/repos")]
+    assert pages == ["1", "2", "3", "4", "5"]   # 23 repositories, 5 a page, followed by the Link header
+    target = next(t for t in plan.targets if t.repository.endswith("/app-01"))
+    assert target.clone_url == org.git_server.url(f"{ORG}/app-01.git") and target.default_branch == "main"
+    assert clock.sleeps == []
+
+
+def test_plan_filters_by_pattern_topic_archived_and_fork(org: Org) -> None:
+    with account_client(org, Clock()) as client:
+        plan = plan_account(client, ORG, Selection(include=("app-*", "old-*", "forked-*"), exclude=("app-1?",),
+                                                   topics=("APP",), archived=True, forks=True, detect="none"))
+    assert [t.repository for t in plan.targets] == [f"{ORG}/app-{i:02d}" for i in range(1, 10)]
+    reasons = {s.repository.split("/")[1]: s.reason for s in plan.skipped}
+    assert reasons["app-10"] == "name matched by --exclude"
+    assert reasons["old-infra"] == reasons["forked-infra"] == "no topic of APP"
+    assert reasons["locked-1"] == "name not matched by --include"
+    assert not org.api.calls("GET", "/git/trees/")   # --detect none asks nothing per repository
+
+
+def test_plan_by_code_search(org: Org) -> None:
+    with account_client(org, Clock()) as client:
+        plan = plan_account(client, ORG, Selection(detect="search"))
+    names = sorted(t.repository.split("/")[1] for t in plan.targets)
+    assert names == sorted(NEED_PR + NO_PR + [READONLY])
+    queries = [r.query["q"][0] for r in org.api.calls("GET", "/search/code")]
+    assert any('"Microsoft.ContainerRegistry/registries" org:contoso' == q for q in queries)
+    assert {s.reason for s in plan.skipped} >= {"code search found no registry"}
+
+
+def test_plan_waits_out_primary_and_secondary_rate_limits(org: Org) -> None:
+    clock = Clock()
+    reset = str(int(clock.now) + 30)
+    org.api.inject("GET", f"/orgs/{ORG}/repos$", 403, {"Retry-After": "7"}, {"message": "You have exceeded a secondary rate limit"})
+    org.api.inject("GET", "/app-01/git/trees/", 403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
+                   {"message": "API rate limit exceeded"})
+    org.api.inject("GET", "/app-02/git/trees/", 429, times=2)   # no headers: back off, doubling
+    with account_client(org, clock) as client:
+        plan = plan_account(client, ORG, Selection())
+    assert len(plan.targets) == len(NEED_PR + NO_PR) + 1
+    # Retry-After 7 s; then until the reset (30 s after the start, 7 s of it gone) and a second;
+    # then a minute, two minutes.
+    assert clock.sleeps == [7.0, 24.0, 60.0, 120.0]
+
+
+def test_a_quota_used_up_pauses_before_the_next_request(org: Org) -> None:
+    clock = Clock()
+    org.api.inject("GET", f"/users/{ORG}$", 200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(clock.now) + 10)},
+                   {"login": ORG, "type": "Organization"})
+    with account_client(org, clock) as client:
+        plan_account(client, ORG, Selection(detect="none"))
+    assert clock.sleeps == [11.0]
+
+
+def test_rate_limit_longer_than_the_cap_is_reported(org: Org) -> None:
+    clock = Clock()
+    org.api.inject("GET", f"/orgs/{ORG}/repos$", 429, {"Retry-After": "3600"})
+    with account_client(org, clock) as client, pytest.raises(RateLimited, match="resets in 3600 s"):
+        plan_account(client, ORG, Selection())
+    assert clock.sleeps == []
+
+
+def test_next_page_on_another_host_is_not_followed(org: Org) -> None:
+    org.api.inject("GET", f"/orgs/{ORG}/repos$", 200, {"Link": '<http://evil.example/orgs/contoso/repos?page=2>; rel="next"'},
+                   [org.api.repo_json(org.repos[0])])
+    with account_client(org, Clock()) as client, pytest.raises(GitHubError, match="another host"):
+        plan_account(client, ORG, Selection(detect="none"))
+
+
+def test_installation_repositories(org: Org) -> None:
+    with account_client(org, Clock()) as client:
+        plan = plan_account(client, None, Selection(detect="none", include=("locked-*",)))
+    assert [t.repository for t in plan.targets] == [f"{ORG}/locked-{i}" for i in range(1, 5)]
+
+
+def test_unknown_account(org: Org) -> None:
+    with account_client(org, Clock()) as client, pytest.raises(GitHubError, match="account 'nobody' not found"):
+        plan_account(client, "nobody", Selection())
+
+
+# -- pure parts -------------------------------------------------------------------------------
+
+
+def test_matrix_fits_the_job_limit_in_chunks() -> None:
+    targets = [Target(f"o/r{i}") for i in range(600)]
+    jobs = matrix(targets)["include"]
+    assert len(jobs) == 200 and all(len(j["repositories"].split()) == 3 for j in jobs)
+    assert [r for j in jobs for r in j["repositories"].split()] == [t.repository for t in targets]
+    assert len({j["id"] for j in jobs}) == 200 and jobs[0]["id"] == "001"
+    one_each = matrix(targets[:256])["include"]
+    assert len(one_each) == 256 and one_each[255] == {"id": "256", "repositories": "o/r255"}
+    assert len(matrix(targets[:257])["include"]) == 129
+    assert matrix([]) == {"include": []}
+    assert len(matrix(targets[:10], max_jobs=3)["include"]) == 3
+    with pytest.raises(Exception, match="1 to 256"):
+        matrix(targets, max_jobs=257)
+
+
+def test_holds_templates_by_file_names() -> None:
+    assert holds_templates(["README.md", "infra/main.bicep"])
+    assert holds_templates(["deploy/azuredeploy.JSON"])
+    assert not holds_templates(["README.md", "node_modules/a/package.json", ".git/x.json"])
+    assert not holds_templates(["test/fixtures/a.json"], ["test/*"])
+
+
+def test_repository_list_file() -> None:
+    text = "# platform repos\ncontoso/a\n\n  contoso/b  # infra\nhttps://github.com/contoso/c.git\ncontoso/a\n"
+    assert [t.repository for t in parse_repository_list(text, "repos.txt")] == ["contoso/a", "contoso/b", "contoso/c"]
+    with pytest.raises(RepositoryListError, match=r"^repos.txt:2: 'not a repo' is not owner/name$"):
+        parse_repository_list("contoso/a\nnot a repo\n", "repos.txt")
+
+
+def test_select_keeps_order_and_drops_duplicates() -> None:
+    listing = [{"full_name": "o/b"}, {"full_name": "o/a"}, {"full_name": "O/B"}, {"full_name": "o/c", "disabled": True}]
+    kept, skipped = select(listing, Selection())
+    assert [r["full_name"] for r in kept] == ["o/b", "o/a"]
+    assert skipped == [Skipped("o/c", "disabled")]
+
+
+# -- the campaign -----------------------------------------------------------------------------
+
+
+def by_name(results: list[RepoResult]) -> dict[str, RepoResult]:
+    return {r.repository.split("/")[1]: r for r in results}
+
+
+def open_pulls(org: Org) -> dict[str, int]:
+    return {r.name: len(org.api.pulls_of(r.name, "open")) for r in org.repos if org.api.pulls_of(r.name)}
+
+
+def table_rows(summary: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in summary.splitlines():
+        if line.startswith(f"| {ORG}/"):
+            cells = [c.strip() for c in line.strip("|").split(" | ")]
+            rows[cells[0].split("/")[1].replace("\\", "")] = cells[1:]
+    return rows
+
+
+def test_campaign_opens_one_pull_request_each_and_a_rerun_opens_none(org: Org, tmp_path: Path) -> None:
+    clock = Clock()
+    with account_client(org, clock) as client:
+        plan = plan_account(client, ORG, Selection())
+    results = by_name(run_campaign(plan.targets, campaign(org, tmp_path, clock)))
+
+    assert open_pulls(org) == {name: 1 for name in NEED_PR}
+    for name in NEED_PR:
+        assert (results[name].status, results[name].action) == (DONE, "opened"), results[name]
+        pull = org.api.pulls_of(name)[0]
+        assert results[name].pull_url == pull["html_url"] and pull["head"]["ref"] == "acr-fix/restrict-registry-network-access"
+        assert results[name].fixed == 1
+    assert results["mixed"].manual == 1 and results["manual-1"].manual == 1
+    for name in NO_PR:
+        assert (results[name].status, results[name].action, results[name].pull_url) == (DONE, "nothing-to-fix", None)
+    # The token cannot push to one repository: reported, and every other repository still ran.
+    readonly = results[READONLY]
+    assert readonly.status == ERROR and "403" in readonly.message and not org.api.pulls_of(READONLY)
+    assert TOKEN not in json.dumps([r.to_json() for r in results.values()])
+    # The fix landed on the bot's branch of the bare repository, made by the real core.
+    fixed = git(org.repo("app-03").origin, "show", "acr-fix/restrict-registry-network-access:main.bicep")
+    assert "defaultAction: 'Deny'" in fixed
+    # One result file per repository, read back by the summary.
+    files = sorted(p.name for p in (tmp_path / "results").iterdir())
+    assert files == sorted(f"{ORG}__{n}.json" for n in NEED_PR + NO_PR + [READONLY])
+    rows = table_rows(render_summary(load_results([tmp_path / "results"])))
+    assert rows["app-01"][0] == f"[#1]({org.api.pulls_of('app-01')[0]['html_url']}) opened"
+    assert rows["mixed"][1:4] == ["1", "0", "1"]
+    assert rows["locked-1"] == ["nothing to fix", "0", "0", "0", "0"]
+    assert rows[READONLY][0] == "failed" and rows[READONLY][4].startswith("1: ") and "403" in rows[READONLY][4]
+
+    # Someone fixes app-01 by hand on main: its pull request is stale now. The rerun (a new
+    # campaign: no state file) opens none, closes that one, and leaves the others as they are.
+    hand = tmp_path / "hand"
+    git(tmp_path, "clone", "-q", str(org.repo("app-01").origin), str(hand))
+    (hand / "infra" / "registry.json").write_text(COMPLIANT)
+    git(hand, "-c", "user.name=Dev", "-c", "user.email=d@example.com", "commit", "-qam", "close the registry")
+    git(hand, "push", "-q", "origin", "main")
+    numbers = {name: [p["number"] for p in org.api.pulls_of(name)] for name in NEED_PR}
+    again = by_name(run_campaign(plan.targets, campaign(org, tmp_path / "second", clock, state_path=None)))
+    assert {name: [p["number"] for p in org.api.pulls_of(name)] for name in NEED_PR} == numbers   # none opened
+    assert again["app-01"].action == "closed" and org.api.pulls_of("app-01", "open") == []
+    assert len(org.repo("app-01").api.comments[1]) == 1   # the closing comment
+    assert {again[n].action for n in NEED_PR if n != "app-01"} == {"unchanged"}
+    assert {again[n].action for n in NO_PR} == {"nothing-to-fix"} and again[READONLY].status == ERROR
+    rows = table_rows(render_summary(list(again.values())))
+    assert rows["app-01"][0] == f"[#1]({org.api.pulls_of('app-01')[0]['html_url']}) closed as stale"
+    assert rows["app-02"][0].endswith(") up to date") and rows["app-01"][1] == "0"
+
+
+def test_resume_skips_repositories_already_done(org: Org, tmp_path: Path) -> None:
+    clock = Clock()
+    targets = [Target(f"{ORG}/{n}", clone_url=org.git_server.url(f"{ORG}/{n}.git"))
+               for n in ["app-01", "locked-1", READONLY]]
+    state = tmp_path / "state.json"
+    run_campaign(targets[:2], campaign(org, tmp_path, clock))
+    assert set(load_state(state)) == {f"{ORG}/app-01", f"{ORG}/locked-1"}
+    before = len(org.api.requests)
+    seen: list[tuple[str, bool]] = []
+    results = run_campaign(targets, campaign(org, tmp_path, clock), on_result=lambda r, resumed: seen.append((r.repository, resumed)))
+    assert sorted(seen) == [(f"{ORG}/app-01", True), (f"{ORG}/locked-1", True), (f"{ORG}/{READONLY}", False)]
+    assert all(f"/{READONLY}" in r.path for r in org.api.requests[before:])   # only the new one asked
+    assert [r.status for r in results] == [DONE, DONE, ERROR]
+    # The failed one is tried again by the next resume; the state file keeps all three.
+    assert load_state(state)[f"{ORG}/{READONLY}"].status == ERROR
+
+
+def test_empty_repository_from_a_list_is_skipped(org: Org, tmp_path: Path) -> None:
+    target = Target(f"{ORG}/empty", clone_url=org.git_server.url(f"{ORG}/empty.git"))
+    [result] = run_campaign([target], campaign(org, tmp_path, Clock()))
+    assert (result.status, result.message) == (SKIPPED, "empty repository: no commits to fix")
+    assert "skipped: empty repository" in render_summary([result])
+
+
+def test_bad_state_and_result_files_name_the_file(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text("{\n  oops\n}\n")
+    with pytest.raises(ResultFileError, match=r"state.json:2: not JSON"):
+        load_state(state)
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "x.json").write_text('{"repository": "o/r"}\n')
+    with pytest.raises(ResultFileError, match=r"x.json: not an acr-fix fleet result"):
+        load_results([tmp_path / "r"])
+
+
+def test_summary_escapes_what_github_would_render() -> None:
+    result = RepoResult("o/r", ERROR, errors=("a | b <script>alert(1)</script> [x](http://e) *bold*",))
+    text = render_summary([result], skipped=[Skipped("o/s", "archived (read-only)")])
+    row = [line for line in text.splitlines() if line.startswith("| o/r")][0]
+    assert row.count(" | ") == 5 and "<script>" not in row and "\\[x\\]" in row and "\\*bold\\*" in row
+    assert "1 repository, 1 failed. Registries: 0 fixed" in text
+    assert "- o/s: archived (read-only)" in text
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:
+        pass
+
+    register(app)
+    return app
+
+
+def test_cli_plan_run_and_summary(org: Org, tmp_path: Path, cli: typer.Typer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_API_URL", org.api.url)
+    output = tmp_path / "github_output"
+    step_summary = tmp_path / "step_summary"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
+    runner = CliRunner()
+    planned = runner.invoke(cli, ["fleet", "plan", "--owner", ORG, "--topic", "azure", "--exclude-repo", "app-1*",
+                                  "--max-jobs", "4", "--github-output", "--step-summary"])
+    assert planned.exit_code == 0, planned.output
+    jobs = json.loads(planned.stdout)
+    names = [r for j in jobs["include"] for r in j["repositories"].split()]
+    assert len(jobs["include"]) == 4 and len(names) == 15 and f"{ORG}/app-10" not in names
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert json.loads(outputs["matrix"]) == jobs and outputs["count"] == "15"
+    assert "- contoso/docs-1: no topic of azure" in step_summary.read_text()
+
+    chunk = jobs["include"][0]["repositories"]
+    monkeypatch.chdir(tmp_path)
+    ran = runner.invoke(cli, ["fleet", "run", "--repository", chunk, "--server-url", org.git_server.url(""),
+                              "--results-dir", "out", "--concurrency", "2"])
+    assert ran.exit_code == 0, ran.output
+    rows = table_rows(ran.stdout)
+    assert set(rows) == {n.split("/")[1] for n in chunk.split()}
+    assert all(cells[0].endswith(") opened") or cells[0] == "nothing to fix" for cells in rows.values())
+    assert (tmp_path / "acr-fix-fleet-state.json").is_file()
+
+    summed = runner.invoke(cli, ["fleet", "summary", "out", "--output", str(step_summary)])
+    assert summed.exit_code == 0, summed.output
+    assert table_rows(step_summary.read_text()) == rows
+
+    bad = runner.invoke(cli, ["fleet", "plan"])
+    assert bad.exit_code == 2 and "exactly one of --owner" in bad.output
+
+
+def test_cli_run_reports_a_failed_repository_with_exit_code_2(org: Org, tmp_path: Path, cli: typer.Typer,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_API_URL", org.api.url)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "repos.txt").write_text(f"{ORG}/{READONLY}\n{ORG}/app-02\n")
+    ran = CliRunner().invoke(cli, ["fleet", "run", "--repos-file", "repos.txt", "--server-url", org.git_server.url(""),
+                                   "--summary-file", "summary.md"])
+    assert ran.exit_code == 2, ran.output
+    rows = table_rows((tmp_path / "summary.md").read_text())
+    assert rows[READONLY][0] == "failed" and rows["app-02"][0].endswith(") opened")
+    assert TOKEN not in ran.output
