@@ -6,14 +6,19 @@ search answered from the bare repositories themselves, each repository's pull re
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+import pytest
 from urllib.parse import urlencode
 
 from .conftest import TOKEN, FakeGitHub, GitHttpServer, git
+from .test_pr import BASIC_OPEN, COMPLIANT
 
 ORG = "contoso"
 
@@ -165,3 +170,112 @@ class FleetGitServer(GitHttpServer):
             do_GET = do_POST = _handle
 
         return Handler
+
+
+BICEP_OPEN = """resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: 'bicepacr'
+  location: 'westeurope'
+  sku: {
+    name: 'Premium'
+  }
+  properties: {
+    adminUserEnabled: false
+  }
+}
+"""
+
+# The sku comes from an expression acr-fix will not rewrite: a manual finding, no fix.
+MANUAL = """{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "registryName": { "type": "string" } },
+  "resources": [
+    {
+      "type": "Microsoft.ContainerRegistry/registries",
+      "apiVersion": "2023-07-01",
+      "name": "[parameters('registryName')]",
+      "location": "westeurope",
+      "sku": { "name": "[concat('Prem', 'ium')]" },
+      "properties": { "publicNetworkAccess": "[if(equals(1, 1), 'Enabled', 'Disabled')]" }
+    }
+  ]
+}
+"""
+
+README = {"README.md": "# docs\n"}
+NEED_PR = [f"app-{i:02d}" for i in range(1, 11)] + ["mixed"]
+NO_PR = ["locked-1", "locked-2", "locked-3", "locked-4", "manual-1", "suppressed"]
+NO_TEMPLATES = ["docs-1", "docs-2", "docs-3"]
+READONLY = "readonly"
+# app-05 chooses its own strategy, and suppressed suppresses its registry in ps-rule.yaml:
+# each repository's settings apply in its own job.
+OWN_CONFIG = {"acr-fix.yaml": "strategy: disable\n"}
+OWN_SUPPRESSION = {"ps-rule.yaml": "suppression:\n  Azure.ACR.Firewall:\n    - buildcache  # public mirror\n"}
+
+
+def fleet_specs() -> list[tuple[str, dict[str, str], dict[str, Any]]]:
+    """24 repositories: 11 that need a pull request (one Bicep, one with its own acr-fix.yaml,
+    one also with a manual finding), 6 with nothing to fix (compliant, manual only, or
+    suppressed in ps-rule.yaml), 3 without templates, one archived, one fork, one empty, and
+    one whose token cannot push."""
+    specs: list[tuple[str, dict[str, str], dict[str, Any]]] = []
+    for name in NEED_PR[:10]:
+        files = {"main.bicep": BICEP_OPEN} if name == "app-03" else {"infra/registry.json": BASIC_OPEN}
+        if name == "app-05":
+            files.update(OWN_CONFIG)
+        specs.append((name, {**README, **files}, {"topics": ("azure", "app")}))
+    specs.append(("mixed", {"infra/registry.json": BASIC_OPEN, "infra/manual.json": MANUAL}, {"topics": ("azure",)}))
+    for name in NO_PR[:4]:
+        specs.append((name, {"deploy/registry.json": COMPLIANT}, {"topics": ("azure",)}))
+    specs.append(("manual-1", {"infra/manual.json": MANUAL}, {}))
+    specs.append(("suppressed", {"infra/registry.json": BASIC_OPEN, **OWN_SUPPRESSION}, {}))
+    specs.append(("docs-1", README, {}))
+    specs.append(("docs-2", {**README, "web/index.html": "<p>hi</p>\n"}, {}))
+    specs.append(("docs-3", {**README, "node_modules/x/package.json": "{}\n"}, {}))
+    specs.append(("old-infra", {"infra/registry.json": BASIC_OPEN}, {"archived": True}))
+    specs.append(("forked-infra", {"infra/registry.json": BASIC_OPEN}, {"fork": True}))
+    specs.append(("empty", {}, {}))
+    specs.append((READONLY, {"infra/registry.json": BASIC_OPEN}, {"topics": ("azure",)}))
+    return specs
+
+
+@dataclass
+class Org:
+    root: Path
+    repos: list[FleetRepo]
+    api: FakeOrg
+    git_server: FleetGitServer
+
+    def repo(self, name: str) -> FleetRepo:
+        return next(r for r in self.repos if r.name == name)
+
+
+@pytest.fixture(scope="session")
+def fleet_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bare repositories, made once with real git (without the user's git config); each
+    test works on a copy."""
+    root = tmp_path_factory.mktemp("fleet-template")
+    home = tmp_path_factory.mktemp("fleet-home")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
+        env.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        env.setenv("HOME", str(home))
+        for name, files, _ in fleet_specs():
+            make_bare(root, name, files)
+    shutil.rmtree(root / "seeds")
+    return root
+
+
+@pytest.fixture
+def org(tmp_path: Path, fleet_template: Path) -> Iterator[Org]:
+    root = tmp_path / "server"
+    shutil.copytree(fleet_template, root, symlinks=True)
+    repos = [FleetRepo(name, root / ORG / f"{name}.git", files, **extra) for name, files, extra in fleet_specs()]
+    git_server = FleetGitServer(root, deny_push={f"{ORG}/{READONLY}"})
+    git_server.thread.start()
+    api = FakeOrg(repos, git_server)
+    api.thread.start()
+    yield Org(root, repos, api, git_server)
+    for server in (api, git_server):
+        server.server.shutdown()
+        server.server.server_close()

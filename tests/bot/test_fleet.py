@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,106 +11,22 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from fixer import fix_flags
 from fixer.bot.campaign import (DONE, ERROR, SKIPPED, Campaign, RepoResult, ResultFileError, load_results,
                                 load_state, run_campaign)
 from fixer.bot.errors import GitHubError, RateLimited
-from fixer.bot.fleet import (FleetPlan, RepositoryListError, Selection, Skipped, Target, holds_templates, matrix,
+from fixer.bot.fleet import (RepositoryListError, Selection, Skipped, Target, holds_templates, matrix,
                              parse_repository_list, plan_account, select)
 from fixer.bot.fleet_cli import register
 from fixer.bot.git import Author
 from fixer.bot.github import GitHub
 from fixer.bot.pr import PrRequest
-from fixer import fix_flags
 from fixer.bot.summary import render_summary
 
 from .conftest import TOKEN, git
-from .fleet_server import ORG, FakeOrg, FleetGitServer, FleetRepo, make_bare
+from .fleet_server import NEED_PR, NO_PR, ORG, READONLY, Org, fleet_template, org  # noqa: F401 - fixtures
 from .test_github import Clock
-from .test_pr import BASIC_OPEN, COMPLIANT
-
-BICEP_OPEN = """resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
-  name: 'bicepacr'
-  location: 'westeurope'
-  sku: {
-    name: 'Premium'
-  }
-  properties: {
-    adminUserEnabled: false
-  }
-}
-"""
-
-# The sku comes from an expression acr-fix will not rewrite: a manual finding, no fix.
-MANUAL = """{
-  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-  "contentVersion": "1.0.0.0",
-  "parameters": { "registryName": { "type": "string" } },
-  "resources": [
-    {
-      "type": "Microsoft.ContainerRegistry/registries",
-      "apiVersion": "2023-07-01",
-      "name": "[parameters('registryName')]",
-      "location": "westeurope",
-      "sku": { "name": "[concat('Prem', 'ium')]" },
-      "properties": { "publicNetworkAccess": "[if(equals(1, 1), 'Enabled', 'Disabled')]" }
-    }
-  ]
-}
-"""
-
-README = {"README.md": "# docs\n"}
-NEED_PR = [f"app-{i:02d}" for i in range(1, 11)] + ["mixed"]
-NO_PR = ["locked-1", "locked-2", "locked-3", "locked-4", "manual-1"]
-NO_TEMPLATES = ["docs-1", "docs-2", "docs-3"]
-READONLY = "readonly"
-
-
-def fleet_repos(root: Path) -> list[FleetRepo]:
-    """23 repositories: 11 that need a pull request (one of them Bicep, one also with a manual
-    finding), 5 with nothing to fix, 3 without templates, one archived, one fork, one empty,
-    and one whose token cannot push."""
-    specs: list[tuple[str, dict[str, str], dict[str, Any]]] = []
-    for name in NEED_PR[:10]:
-        files = {"main.bicep": BICEP_OPEN} if name == "app-03" else {"infra/registry.json": BASIC_OPEN}
-        specs.append((name, {**README, **files}, {"topics": ("azure", "app")}))
-    specs.append(("mixed", {"infra/registry.json": BASIC_OPEN, "infra/manual.json": MANUAL}, {"topics": ("azure",)}))
-    for name in NO_PR[:4]:
-        specs.append((name, {"deploy/registry.json": COMPLIANT}, {"topics": ("azure",)}))
-    specs.append(("manual-1", {"infra/manual.json": MANUAL}, {}))
-    specs.append(("docs-1", README, {}))
-    specs.append(("docs-2", {**README, "web/index.html": "<p>hi</p>\n"}, {}))
-    specs.append(("docs-3", {**README, "node_modules/x/package.json": "{}\n"}, {}))
-    specs.append(("old-infra", {"infra/registry.json": BASIC_OPEN}, {"archived": True}))
-    specs.append(("forked-infra", {"infra/registry.json": BASIC_OPEN}, {"fork": True}))
-    specs.append(("empty", {}, {}))
-    specs.append((READONLY, {"infra/registry.json": BASIC_OPEN}, {"topics": ("azure",)}))
-    return [FleetRepo(name, make_bare(root, name, files), files, **extra) for name, files, extra in specs]
-
-
-@dataclass
-class Org:
-    root: Path
-    repos: list[FleetRepo]
-    api: FakeOrg
-    git_server: FleetGitServer
-
-    def repo(self, name: str) -> FleetRepo:
-        return next(r for r in self.repos if r.name == name)
-
-
-@pytest.fixture
-def org(tmp_path: Path) -> Iterator[Org]:
-    root = tmp_path / "server"
-    repos = fleet_repos(root)
-    git_server = FleetGitServer(root, deny_push={f"{ORG}/{READONLY}"})
-    git_server.thread.start()
-    api = FakeOrg(repos, git_server)
-    api.thread.start()
-    yield Org(root, repos, api, git_server)
-    for server in (api, git_server):
-        server.server.shutdown()
-        server.server.server_close()
-
+from .test_pr import COMPLIANT
 
 def account_client(org: Org, clock: Clock) -> GitHub:
     return GitHub.for_account(TOKEN, org.api.url, sleep=clock.sleep, clock=clock)
@@ -303,6 +216,11 @@ def test_campaign_opens_one_pull_request_each_and_a_rerun_opens_none(org: Org, t
     # The fix landed on the bot's branch of the bare repository, made by the real core.
     fixed = git(org.repo("app-03").origin, "show", "acr-fix/restrict-registry-network-access:main.bicep")
     assert "defaultAction: 'Deny'" in fixed
+    # Each repository's own settings: app-05's acr-fix.yaml asks for strategy disable, and
+    # suppressed's ps-rule.yaml suppresses its registry.
+    own = git(org.repo("app-05").origin, "show", "acr-fix/restrict-registry-network-access:infra/registry.json")
+    assert '"publicNetworkAccess": "Disabled"' in own and "defaultAction" not in own
+    assert "Deny" in git(org.repo("app-01").origin, "show", "acr-fix/restrict-registry-network-access:infra/registry.json")
     # One result file per repository, read back by the summary.
     files = sorted(p.name for p in (tmp_path / "results").iterdir())
     assert files == sorted(f"{ORG}__{n}.json" for n in NEED_PR + NO_PR + [READONLY])
