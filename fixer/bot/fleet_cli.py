@@ -121,6 +121,7 @@ def register(app: typer.Typer) -> None:
         premium_only: bool = fix_flags.premium_only("Check only Premium registries, as PSRule does."),
         exclude: List[str] = fix_flags.exclude(),
         max_file_size: Optional[int] = fix_flags.max_file_size("Skip files larger than this many MB."),
+        unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also change a parameter or variable that other resources share (counted as unsafe in the summary)."),
     ) -> None:
         """Run acr-fix pr on each repository of the campaign (a shallow clone each) and summarise."""
         env = settings_from_env(token_env=token_env)
@@ -148,7 +149,7 @@ def register(app: typer.Typer) -> None:
         # core's worker processes fork, which a threaded program must not do.
         cli_values = fix_flags.values(strategy=strategy, ip_rule=ip_rule, no_trusted_services=no_trusted_services,
                                       no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, exclude=exclude,
-                                      max_file_size=max_file_size, jobs=1)
+                                      max_file_size=max_file_size, jobs=1, unsafe_fixes=unsafe_fixes)
         try:
             request = PrRequest(branch=branch, author=Author.parse(author), labels=tuple(label),
                                 reviewers=tuple(reviewer), draft=draft, keep_branch=keep_branch, token=env["token"],

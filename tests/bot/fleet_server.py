@@ -204,19 +204,46 @@ MANUAL = """{
 
 README = {"README.md": "# docs\n"}
 NEED_PR = [f"app-{i:02d}" for i in range(1, 11)] + ["mixed"]
-NO_PR = ["locked-1", "locked-2", "locked-3", "locked-4", "manual-1", "suppressed"]
+NO_PR = ["locked-1", "locked-2", "locked-3", "locked-4", "manual-1", "suppressed", "shared"]
 NO_TEMPLATES = ["docs-1", "docs-2", "docs-3"]
 READONLY = "readonly"
 # app-05 chooses its own strategy, and suppressed suppresses its registry in ps-rule.yaml:
 # each repository's settings apply in its own job.
 OWN_CONFIG = {"acr-fix.yaml": "strategy: disable\n"}
+# With strategy disable the fix changes a parameter a storage account uses too: unsafe, so
+# a manual finding unless the campaign runs with --unsafe-fixes.
+SHARED_PARAMETER = """{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "access": { "type": "string", "defaultValue": "Enabled" } },
+  "resources": [
+    {
+      "type": "Microsoft.ContainerRegistry/registries",
+      "apiVersion": "2023-07-01",
+      "name": "sharedacr",
+      "location": "westeurope",
+      "sku": { "name": "Premium" },
+      "properties": { "publicNetworkAccess": "[parameters('access')]" }
+    },
+    {
+      "type": "Microsoft.Storage/storageAccounts",
+      "apiVersion": "2023-01-01",
+      "name": "sharedsa",
+      "location": "westeurope",
+      "sku": { "name": "Standard_LRS" },
+      "kind": "StorageV2",
+      "properties": { "publicNetworkAccess": "[parameters('access')]" }
+    }
+  ]
+}
+"""
 OWN_SUPPRESSION = {"ps-rule.yaml": "suppression:\n  Azure.ACR.Firewall:\n    - buildcache  # public mirror\n"}
 
 
 def fleet_specs() -> list[tuple[str, dict[str, str], dict[str, Any]]]:
-    """24 repositories: 11 that need a pull request (one Bicep, one with its own acr-fix.yaml,
-    one also with a manual finding), 6 with nothing to fix (compliant, manual only, or
-    suppressed in ps-rule.yaml), 3 without templates, one archived, one fork, one empty, and
+    """25 repositories: 11 that need a pull request (one Bicep, one with its own acr-fix.yaml,
+    one also with a manual finding), 7 with nothing to fix (compliant, manual only, unsafe
+    only, or suppressed in ps-rule.yaml), 3 without templates, one archived, one fork, one empty, and
     one whose token cannot push."""
     specs: list[tuple[str, dict[str, str], dict[str, Any]]] = []
     for name in NEED_PR[:10]:
@@ -229,6 +256,7 @@ def fleet_specs() -> list[tuple[str, dict[str, str], dict[str, Any]]]:
         specs.append((name, {"deploy/registry.json": COMPLIANT}, {"topics": ("azure",)}))
     specs.append(("manual-1", {"infra/manual.json": MANUAL}, {}))
     specs.append(("suppressed", {"infra/registry.json": BASIC_OPEN, **OWN_SUPPRESSION}, {}))
+    specs.append(("shared", {"infra/shared.json": SHARED_PARAMETER, **OWN_CONFIG}, {}))
     specs.append(("docs-1", README, {}))
     specs.append(("docs-2", {**README, "web/index.html": "<p>hi</p>\n"}, {}))
     specs.append(("docs-3", {**README, "node_modules/x/package.json": "{}\n"}, {}))

@@ -206,7 +206,7 @@ def test_campaign_opens_one_pull_request_each_and_a_rerun_opens_none(org: Org, t
         pull = org.api.pulls_of(name)[0]
         assert results[name].pull_url == pull["html_url"] and pull["head"]["ref"] == "acr-fix/restrict-registry-network-access"
         assert results[name].fixed == 1
-    assert results["mixed"].manual == 1 and results["manual-1"].manual == 1
+    assert results["mixed"].manual == 1 and results["manual-1"].manual == 1 and results["shared"].manual == 1
     for name in NO_PR:
         assert (results[name].status, results[name].action, results[name].pull_url) == (DONE, "nothing-to-fix", None)
     # The token cannot push to one repository: reported, and every other repository still ran.
@@ -264,6 +264,16 @@ def test_resume_skips_repositories_already_done(org: Org, tmp_path: Path) -> Non
     assert [r.status for r in results] == [DONE, DONE, ERROR]
     # The failed one is tried again by the next resume; the state file keeps all three.
     assert load_state(state)[f"{ORG}/{READONLY}"].status == ERROR
+
+
+def test_unsafe_fixes_are_counted(org: Org, tmp_path: Path) -> None:
+    target = Target(f"{ORG}/shared", clone_url=org.git_server.url(f"{ORG}/shared.git"))
+    unsafe = campaign(org, tmp_path, Clock())
+    unsafe = Campaign(unsafe.request, lambda root: fix_flags.settings(root, {"jobs": 1, "unsafe_fixes": True}, None),
+                      state_path=None, results_dir=None, github=unsafe.github)
+    [result] = run_campaign([target], unsafe)
+    assert (result.action, result.fixed, result.unsafe, result.manual) == ("opened", 1, 1, 0)
+    assert table_rows(render_summary([result]))["shared"][1:4] == ["1", "1", "0"]
 
 
 def test_empty_repository_from_a_list_is_skipped(org: Org, tmp_path: Path) -> None:
@@ -356,3 +366,29 @@ def test_cli_run_reports_a_failed_repository_with_exit_code_2(org: Org, tmp_path
     rows = table_rows((tmp_path / "summary.md").read_text())
     assert rows[READONLY][0] == "failed" and rows["app-02"][0].endswith(") opened")
     assert TOKEN not in ran.output
+
+
+def test_a_403_from_the_api_is_reported_and_the_rerun_opens_exactly_one(org: Org, tmp_path: Path) -> None:
+    clock = Clock()
+    targets = [Target(f"{ORG}/{n}", clone_url=org.git_server.url(f"{ORG}/{n}.git")) for n in ("app-07", "app-08")]
+    org.api.inject("POST", f"/repos/{ORG}/app-07/pulls$", 403, body={"message": "Resource not accessible by integration"})
+    first = by_name(run_campaign(targets, campaign(org, tmp_path, clock, concurrency=2)))
+    assert first["app-07"].status == ERROR and "HTTP 403 Resource not accessible by integration" in first["app-07"].message
+    assert "pull-requests: write" in first["app-07"].message   # says which permission to grant
+    assert first["app-08"].action == "opened" and not org.api.pulls_of("app-07")
+    # The branch was pushed before the refusal; the resumed run opens the pull request, once.
+    again = by_name(run_campaign(targets, campaign(org, tmp_path, clock)))
+    assert again["app-07"].action == "opened" and again["app-08"] == first["app-08"]
+    assert [len(org.api.pulls_of(n)) for n in ("app-07", "app-08")] == [1, 1]
+
+
+def test_listing_refused_says_which_permission(org: Org) -> None:
+    org.api.inject("GET", f"/orgs/{ORG}/repos$", 403, body={"message": "Resource not accessible by personal access token"})
+    with account_client(org, Clock()) as client, pytest.raises(GitHubError, match="'metadata: read'"):
+        plan_account(client, ORG, Selection())
+
+
+def test_paginate_reads_listings_wrapped_in_an_object(org: Org) -> None:
+    with account_client(org, Clock()) as client:
+        names = [r["full_name"] for r in client.installation_repositories()]
+    assert len(names) == 25 and len(org.api.calls("GET", "/installation/repositories")) == 5
