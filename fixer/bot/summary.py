@@ -14,6 +14,9 @@ from .fleet import FleetPlan, Skipped
 ACTION_WORDS = {"opened": "opened", "updated": "updated", "unchanged": "up to date", "declined": "declined (closed unmerged)",
                 "closed": "closed as stale", "nothing-to-fix": "nothing to fix", "dry-run": "dry run"}
 MAX_ERROR_TEXT = 200
+# A link target taken as it is: http(s), none of the characters that could end the link or the
+# cell or start HTML. Anything else is shown without a link.
+_SAFE_URL = re.compile(r"^https?://[^\s()<>\[\]|`\\\"']+$")
 
 
 def _cell(text: str) -> str:
@@ -26,8 +29,8 @@ def _pull_cell(result: RepoResult) -> str:
     if result.status == SKIPPED:
         return f"skipped: {_cell(result.message)}" if result.message else "skipped"
     words = ACTION_WORDS.get(result.action, _cell(result.action))
-    if result.pull_url and result.pull_number is not None and re.match(r"^https?://", result.pull_url):
-        return f"[#{result.pull_number}]({_cell(result.pull_url).replace(')', '%29')}) {words}"
+    if result.pull_url and result.pull_number is not None and _SAFE_URL.match(result.pull_url):
+        return f"[#{result.pull_number}]({result.pull_url}) {words}"
     if result.status == ERROR and not result.action:
         return "failed"
     return words

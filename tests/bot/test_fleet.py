@@ -26,7 +26,7 @@ from fixer.bot.summary import render_summary
 from .conftest import TOKEN, git
 from .fleet_server import NEED_PR, NO_PR, ORG, READONLY, Org, fleet_template, org  # noqa: F401 - fixtures
 from .test_github import Clock
-from .test_pr import COMPLIANT
+from .test_pr import BASIC_OPEN, COMPLIANT
 
 def account_client(org: Org, clock: Clock) -> GitHub:
     return GitHub.for_account(TOKEN, org.api.url, sleep=clock.sleep, clock=clock)
@@ -237,16 +237,26 @@ def test_campaign_opens_one_pull_request_each_and_a_rerun_opens_none(org: Org, t
     (hand / "infra" / "registry.json").write_text(COMPLIANT)
     git(hand, "-c", "user.name=Dev", "-c", "user.email=d@example.com", "commit", "-qam", "close the registry")
     git(hand, "push", "-q", "origin", "main")
+    # and someone adds a second open registry to app-02: its pull request is updated.
+    hand2 = tmp_path / "hand2"
+    git(tmp_path, "clone", "-q", str(org.repo("app-02").origin), str(hand2))
+    (hand2 / "infra" / "second.json").write_text(BASIC_OPEN.replace("buildcache", "second"))
+    git(hand2, "add", "-A")
+    git(hand2, "-c", "user.name=Dev", "-c", "user.email=d@example.com", "commit", "-qm", "another registry")
+    git(hand2, "push", "-q", "origin", "main")
     numbers = {name: [p["number"] for p in org.api.pulls_of(name)] for name in NEED_PR}
     again = by_name(run_campaign(plan.targets, campaign(org, tmp_path / "second", clock, state_path=None)))
     assert {name: [p["number"] for p in org.api.pulls_of(name)] for name in NEED_PR} == numbers   # none opened
     assert again["app-01"].action == "closed" and org.api.pulls_of("app-01", "open") == []
     assert len(org.repo("app-01").api.comments[1]) == 1   # the closing comment
-    assert {again[n].action for n in NEED_PR if n != "app-01"} == {"unchanged"}
+    assert (again["app-02"].action, again["app-02"].fixed) == ("updated", 2)
+    assert "second" in git(org.repo("app-02").origin, "show", "acr-fix/restrict-registry-network-access:infra/second.json")
+    assert {again[n].action for n in NEED_PR if n not in ("app-01", "app-02")} == {"unchanged"}
     assert {again[n].action for n in NO_PR} == {"nothing-to-fix"} and again[READONLY].status == ERROR
     rows = table_rows(render_summary(list(again.values())))
     assert rows["app-01"][0] == f"[#1]({org.api.pulls_of('app-01')[0]['html_url']}) closed as stale"
-    assert rows["app-02"][0].endswith(") up to date") and rows["app-01"][1] == "0"
+    assert rows["app-02"][0].endswith(") updated") and rows["app-03"][0].endswith(") up to date")
+    assert rows["app-01"][1] == "0"
 
 
 def test_resume_skips_repositories_already_done(org: Org, tmp_path: Path) -> None:
@@ -301,6 +311,8 @@ def test_summary_escapes_what_github_would_render() -> None:
     assert row.count(" | ") == 5 and "<script>" not in row and "\\[x\\]" in row and "\\*bold\\*" in row
     assert "1 repository, 1 failed. Registries: 0 fixed" in text
     assert "- o/s: archived (read-only)" in text
+    odd = RepoResult("o/x", DONE, "opened", pull_number=3, pull_url="javascript:alert(1)")
+    assert "| o/x | opened |" in render_summary([odd])   # a link only to an http(s) address
 
 
 # -- the command line -------------------------------------------------------------------------
