@@ -239,6 +239,8 @@ def load_results(paths: Iterable[Path]) -> list[RepoResult]:
     Raises ResultFileError naming the file (and line) that is not a result."""
     found: dict[str, RepoResult] = {}
     for path in paths:
+        if not path.exists():
+            raise ResultFileError(f"{path}: no such file or folder of results")
         files = sorted(path.rglob("*.json")) if path.is_dir() else [path]
         for file in files:
             try:
@@ -249,6 +251,9 @@ def load_results(paths: Iterable[Path]) -> list[RepoResult]:
                 data = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise ResultFileError(f"{file}:{exc.lineno}: not JSON ({exc.msg})") from None
+            if isinstance(data, dict) and data.get("version") == STATE_VERSION and isinstance(data.get("repositories"), dict) \
+                    and "repository" not in data:
+                continue  # a state file kept beside the results: its results are in their own files
             result = RepoResult.from_json(data, str(file))
             found[result.repository] = result
     return list(found.values())

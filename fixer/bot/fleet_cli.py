@@ -20,7 +20,7 @@ from .campaign import ERROR, Campaign, RepoResult, load_results, run_campaign
 from .fleet import (MAX_MATRIX_JOBS, FleetPlan, Selection, Skipped, Target, matrix, parse_repository_list, plan_account,
                     read_repository_list, select)
 from .git import Author
-from .github import DEFAULT_API_URL, GitHub
+from .github import DEFAULT_API_URL, GitHub, Pacer
 from .pr import DEFAULT_BRANCH, PrRequest, settings_from_env
 from .summary import render_plan_summary, render_summary
 
@@ -219,13 +219,14 @@ def _log_sink(verbose: bool) -> Callable[[str], None] | None:
 
 def _client_factory(verbose: bool) -> Callable[[str, str, str, Callable[[str], None]], GitHub]:
     sink = _log_sink(verbose)
+    pacer = Pacer()   # one for every repository at once: GitHub counts the token's writes together
 
     def make(repository: str, token: str, api_url: str, log: Callable[[str], None]) -> GitHub:
         def both(line: str) -> None:
             log(line)
             if sink is not None:
                 sink(f"{repository}: {line}")
-        return GitHub(repository, token, api_url, log=both)
+        return GitHub(repository, token, api_url, log=both, pacer=pacer)
 
     return make
 

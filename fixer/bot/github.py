@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -94,6 +95,29 @@ class PullRequest:
                    merged=bool(data.get("merged_at") or data.get("merged")))
 
 
+class Pacer:
+    """Spaces the requests that change something (POST, PATCH, PUT, DELETE) at least
+    ``interval`` seconds apart, across every client that shares it: GitHub asks for a second
+    between them, or it answers with its secondary rate limit. ``acr-fix fleet run`` shares one
+    between the repositories it works on at once."""
+
+    def __init__(self, interval: float = 1.0, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.sleep = sleep
+        self.clock = clock
+        self._next = float("-inf")
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:   # held while sleeping: the next writer waits its turn
+            now = self.clock()
+            if now < self._next:
+                self.sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval
+
+
 class GitHub:
     """REST calls against one repository.
 
@@ -107,7 +131,8 @@ class GitHub:
     def __init__(self, repository: str | None, token: str, api_url: str = DEFAULT_API_URL, *,
                  timeout: float = 30.0, max_retries: int = 3, max_wait: float = 300.0,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
-                 log: Callable[[str], None] | None = None, transport: httpx.BaseTransport | None = None) -> None:
+                 log: Callable[[str], None] | None = None, transport: httpx.BaseTransport | None = None,
+                 pacer: Pacer | None = None) -> None:
         # None: a client for calls about an account (listing an organisation's repositories,
         # code search), as ``acr-fix fleet`` makes; see ``for_account``.
         self.owner, self.name = parse_repository(repository) if repository is not None else ("", "")
@@ -123,6 +148,7 @@ class GitHub:
         self.sleep = sleep
         self.clock = clock
         self._log = log or (lambda line: None)
+        self.pacer = pacer
         self._client = httpx.Client(
             base_url=self.api_url + "/", timeout=timeout, transport=transport, follow_redirects=False,
             headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION,
@@ -269,6 +295,8 @@ class GitHub:
         what = f"{method} /{path}"
         attempt = 0
         while True:
+            if self.pacer is not None and method != "GET":
+                self.pacer.wait()
             try:
                 response = self._client.request(method, path, **kwargs)
             except httpx.TransportError as exc:

@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 from fixer import fix_flags
 from fixer.bot.campaign import (DONE, ERROR, SKIPPED, Campaign, RepoResult, ResultFileError, load_results,
                                 load_state, run_campaign)
-from fixer.bot.errors import GitHubError, RateLimited
+from fixer.bot.errors import GitHubError, NotFound, RateLimited
 from fixer.bot.fleet import (RepositoryListError, Selection, Skipped, Target, holds_templates, matrix,
                              parse_repository_list, plan_account, select)
 from fixer.bot.fleet_cli import register
 from fixer.bot.git import Author
-from fixer.bot.github import GitHub
+from fixer.bot.github import GitHub, Pacer
 from fixer.bot.pr import PrRequest
 from fixer.bot.summary import render_summary
 
@@ -302,6 +302,11 @@ def test_bad_state_and_result_files_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "r" / "x.json").write_text('{"repository": "o/r"}\n')
     with pytest.raises(ResultFileError, match=r"x.json: not an acr-fix fleet result"):
         load_results([tmp_path / "r"])
+    with pytest.raises(ResultFileError, match=r"nothing: no such file or folder of results"):
+        load_results([tmp_path / "nothing"])
+    (tmp_path / "r" / "x.json").write_text(json.dumps(RepoResult("o/r", DONE, "opened").to_json()))
+    (tmp_path / "r" / "state.json").write_text(json.dumps({"version": 1, "repositories": {}}))
+    assert [r.action for r in load_results([tmp_path / "r"])] == ["opened"]   # the state file is not a result
 
 
 def test_summary_escapes_what_github_would_render() -> None:
@@ -404,3 +409,22 @@ def test_paginate_reads_listings_wrapped_in_an_object(org: Org) -> None:
     with account_client(org, Clock()) as client:
         names = [r["full_name"] for r in client.installation_repositories()]
     assert len(names) == 25 and len(org.api.calls("GET", "/installation/repositories")) == 5
+
+
+def test_writes_of_clients_sharing_a_pacer_are_a_second_apart(org: Org) -> None:
+    clock = Clock()
+    pacer = Pacer(sleep=clock.sleep, clock=clock)
+    first, second = (GitHub(f"{ORG}/{name}", TOKEN, org.api.url, sleep=clock.sleep, clock=clock, pacer=pacer)
+                     for name in ("app-01", "app-02"))
+
+    def write(client: GitHub) -> None:
+        with pytest.raises(NotFound):   # no such pull request: still a PATCH sent
+            client.update_pull(99, title="x")
+
+    write(first)
+    write(second)            # right after the first: waits its second
+    first.default_branch()   # reads are not paced
+    clock.sleep(5.0)
+    write(first)             # long after: no wait
+    assert clock.sleeps == [1.0, 5.0]
+    assert len(org.api.calls("PATCH")) == 3
