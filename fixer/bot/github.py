@@ -263,10 +263,17 @@ class GitHub:
         return str(self._request("GET", f"users/{owner}").get("type") or "User")
 
     def account_repositories(self, owner: str) -> Iterator[dict[str, Any]]:
-        """The repositories of an organisation (all the token can see) or of a user (the public
-        ones, as GitHub lists them for another account)."""
+        """The repositories of an organisation (all the token can see) or of a user: all of
+        them when the token is that user's own, else the public ones (GitHub lists no more of
+        another account, nor to an installation token, which cannot ask who it is)."""
         if self.account_type(owner) == "Organization":
             return self.paginate(f"orgs/{owner}/repos", {"type": "all"})
+        try:
+            login = str(self._request("GET", "user").get("login") or "")
+        except (PermissionDenied, NotFound, AuthenticationFailed):
+            login = ""
+        if login.lower() == owner.lower():
+            return self.paginate("user/repos", {"affiliation": "owner"})
         return self.paginate(f"users/{owner}/repos", {"type": "owner"})
 
     def installation_repositories(self) -> Iterator[dict[str, Any]]:

@@ -31,6 +31,7 @@ class FleetRepo:
     archived: bool = False
     fork: bool = False
     topics: tuple[str, ...] = ()
+    private: bool = False
     api: FakeGitHub | None = None     # this repository's pull requests, comments, labels
 
     @property
@@ -67,12 +68,14 @@ class FakeOrg(FakeGitHub):
         self.repos = {r.name: r for r in repos}
         self.git_server = git_server
         self.page_size = page_size
+        self.account_type = "Organization"   # or "User": contoso as a personal account
+        self.user_login: str | None = None   # who the token is (GET /user); None: an installation token
         for repo in repos:
             repo.api = FakeGitHub(repo.origin, owner=ORG, name=repo.name, serve=False)
 
     def repo_json(self, repo: FleetRepo) -> dict[str, Any]:
         return {"name": repo.name, "full_name": repo.full_name, "archived": repo.archived, "fork": repo.fork,
-                "disabled": False, "topics": list(repo.topics), "default_branch": "main", "private": False,
+                "disabled": False, "topics": list(repo.topics), "default_branch": "main", "private": repo.private,
                 "clone_url": self.git_server.url(f"{ORG}/{repo.name}.git")}
 
     def _page(self, path: str, query: dict[str, list[str]], items: list[Any], key: str | None = None) -> tuple[int, Any, dict[str, str]]:
@@ -92,9 +95,18 @@ class FakeOrg(FakeGitHub):
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[Any, ...]:
         if method == "GET" and path == f"/users/{ORG}":
-            return 200, {"login": ORG, "type": "Organization"}
-        if method == "GET" and path == f"/orgs/{ORG}/repos":
-            return self._page(path, query, [self.repo_json(r) for r in self.repos.values()])
+            return 200, {"login": ORG, "type": self.account_type}
+        if method == "GET" and path == "/user":
+            if self.user_login is None:
+                return 403, {"message": "Resource not accessible by integration"}
+            return 200, {"login": self.user_login, "type": "User"}
+        listing = [self.repo_json(r) for r in self.repos.values()]
+        if method == "GET" and path == f"/orgs/{ORG}/repos" and self.account_type == "Organization":
+            return self._page(path, query, listing)
+        if method == "GET" and path == "/user/repos" and self.user_login == ORG:
+            return self._page(path, query, listing)
+        if method == "GET" and path == f"/users/{ORG}/repos":   # another account sees the public ones
+            return self._page(path, query, [r for r in listing if not r["private"]])
         if method == "GET" and path == "/installation/repositories":
             return self._page(path, query, [self.repo_json(r) for r in self.repos.values()], "repositories")
         if method == "GET" and path == "/search/code":
@@ -253,7 +265,7 @@ def fleet_specs() -> list[tuple[str, dict[str, str], dict[str, Any]]]:
         specs.append((name, {**README, **files}, {"topics": ("azure", "app")}))
     specs.append(("mixed", {"infra/registry.json": BASIC_OPEN, "infra/manual.json": MANUAL}, {"topics": ("azure",)}))
     for name in NO_PR[:4]:
-        specs.append((name, {"deploy/registry.json": COMPLIANT}, {"topics": ("azure",)}))
+        specs.append((name, {"deploy/registry.json": COMPLIANT}, {"topics": ("azure",), "private": name == "locked-4"}))
     specs.append(("manual-1", {"infra/manual.json": MANUAL}, {}))
     specs.append(("suppressed", {"infra/registry.json": BASIC_OPEN, **OWN_SUPPRESSION}, {}))
     specs.append(("shared", {"infra/shared.json": SHARED_PARAMETER, **OWN_CONFIG}, {}))

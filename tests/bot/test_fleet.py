@@ -130,6 +130,17 @@ def test_installation_repositories(org: Org) -> None:
     assert [t.repository for t in plan.targets] == [f"{ORG}/locked-{i}" for i in range(1, 5)]
 
 
+def test_a_user_account_lists_all_with_its_own_token_and_public_ones_otherwise(org: Org) -> None:
+    org.api.account_type = "User"
+    with account_client(org, Clock()) as client:
+        others = plan_account(client, ORG, Selection(detect="none"))
+        org.api.user_login = ORG
+        own = plan_account(client, ORG, Selection(detect="none"))
+    assert len(own.targets) == len(others.targets) + 1
+    assert {t.repository for t in own.targets} - {t.repository for t in others.targets} == {f"{ORG}/locked-4"}
+    assert org.api.calls("GET", "/user/repos")[0].query["affiliation"] == ["owner"]
+
+
 def test_unknown_account(org: Org) -> None:
     with account_client(org, Clock()) as client, pytest.raises(GitHubError, match="account 'nobody' not found"):
         plan_account(client, "nobody", Selection())
