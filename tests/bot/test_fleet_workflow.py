@@ -176,3 +176,14 @@ def test_workflow_scripts_run_the_campaign(workflow: dict[str, Any], org: Org, t
     assert table[0].startswith(f"| {ORG}/app-01 | [#1](") and ") opened | 1 | 0 | 0 | 0 |" in table[0]
     assert table[2] == f"| {ORG}/locked-1 | nothing to fix | 0 | 0 | 0 | 0 |"
     assert table[3].startswith(f"| {ORG}/{READONLY} | failed | 0 | 0 | 0 | 1: ") and "403" in table[3]
+
+
+def test_plan_without_a_token_does_nothing_and_says_so(workflow: dict[str, Any], tmp_path: Path) -> None:
+    outputs = tmp_path / "output"
+    ran = run_script(step(workflow, "plan", "List the repositories")["run"], tmp_path, {
+        "ACR_FIX_TOKEN": "", "OWNER": ORG, "INCLUDE_REPOS": "", "EXCLUDE_REPOS": "", "TOPICS": "",
+        "ARCHIVED": "false", "FORKS": "false", "DETECT": "tree", "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary")})
+    assert ran.returncode == 0 and "::warning title=acr-fix fleet::no token" in ran.stdout
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    assert values == {"matrix": '{"include":[]}', "count": "0"}   # fix and summary are skipped on count 0
