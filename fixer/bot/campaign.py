@@ -202,10 +202,17 @@ def run_campaign(targets: Sequence[Target], campaign: Campaign,
                 on_result(result, False)
 
     if todo:
-        with ThreadPoolExecutor(max_workers=min(campaign.concurrency, len(todo))) as pool:
+        pool = ThreadPoolExecutor(max_workers=min(campaign.concurrency, len(todo)))
+        try:
             futures = [pool.submit(fix_repository, target, campaign) for target in todo]
             for future in as_completed(futures):
                 record(future.result())
+        except BaseException:
+            # Ctrl-C (or a state file that cannot be written): let the repositories under way
+            # finish, start no more. The state file holds what finished; a rerun resumes.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
     return [results[t.repository] for t in targets]
 
 

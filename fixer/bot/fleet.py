@@ -181,6 +181,15 @@ def parse_repository_list(text: str, source: str) -> list[Target]:
     return targets
 
 
+def plan_list(targets: Sequence[Target], selection: Selection) -> FleetPlan:
+    """A campaign from a list of repositories: only the name patterns apply (the list says
+    nothing of topics, archived or forks, and asking GitHub is what a list avoids)."""
+    names_only = Selection(include=selection.include, exclude=selection.exclude)
+    kept, skipped = select([{"full_name": t.repository} for t in targets], names_only)
+    names = {str(r["full_name"]) for r in kept}
+    return FleetPlan(tuple(t for t in targets if t.repository in names), tuple(skipped))
+
+
 # -- asking GitHub ------------------------------------------------------------------------------
 
 
@@ -261,4 +270,4 @@ def _by_search(client: GitHub, owner: str | None, repos: list[Mapping[str, Any]]
 
 __all__: Sequence[str] = ("MAX_MATRIX_JOBS", "DETECT_MODES", "Target", "Skipped", "Selection", "FleetPlan",
                           "RepositoryListError", "select", "holds_templates", "matrix", "read_repository_list",
-                          "parse_repository_list", "plan_account")
+                          "parse_repository_list", "plan_list", "plan_account")

@@ -17,8 +17,8 @@ import typer
 from .. import fix_flags
 from ..errors import FixerError
 from .campaign import ERROR, Campaign, RepoResult, load_results, run_campaign
-from .fleet import (MAX_MATRIX_JOBS, FleetPlan, Selection, Skipped, Target, matrix, parse_repository_list, plan_account,
-                    read_repository_list, select)
+from .fleet import (MAX_MATRIX_JOBS, FleetPlan, Selection, Skipped, matrix, parse_repository_list, plan_account,
+                    plan_list, read_repository_list)
 from .git import Author
 from .github import DEFAULT_API_URL, GitHub, Pacer
 from .pr import DEFAULT_BRANCH, PrRequest, settings_from_env
@@ -161,6 +161,9 @@ def register(app: typer.Typer) -> None:
             results = run_campaign(targets, campaign, on_result=_progress)
         except FixerError as exc:
             _fail(str(exc))
+        except KeyboardInterrupt:
+            typer.echo(f"acr-fix: interrupted; run again with --state {state} to resume", err=True)
+            raise typer.Exit(130)
         text = render_summary(results, skipped=skipped)
         sys.stdout.write(text)
         if summary_file is not None:
@@ -194,9 +197,7 @@ def _plan(owner: str | None, installation: bool, repos_file: Path | None, select
         _fail("give exactly one of --owner, --installation or --repos-file")
     try:
         if repos_file is not None:
-            listed = read_repository_list(repos_file)
-            kept, skipped = select([{"full_name": t.repository} for t in listed], selection)
-            return FleetPlan(tuple(Target(str(r["full_name"])) for r in kept), tuple(skipped))
+            return plan_list(read_repository_list(repos_file), selection)
         env = settings_from_env(token_env=token_env)
         if not env["token"]:
             _fail(f"no GitHub token: set {token_env} or pass --token-env NAME")

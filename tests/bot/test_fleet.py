@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from fixer.bot.campaign import (DONE, ERROR, SKIPPED, Campaign, RepoResult, Resu
                                 load_state, run_campaign)
 from fixer.bot.errors import GitHubError, NotFound, RateLimited
 from fixer.bot.fleet import (RepositoryListError, Selection, Skipped, Target, holds_templates, matrix,
-                             parse_repository_list, plan_account, select)
+                             parse_repository_list, plan_account, plan_list, select)
 from fixer.bot.fleet_cli import register
 from fixer.bot.git import Author
 from fixer.bot.github import GitHub, Pacer
@@ -297,6 +298,29 @@ def test_unsafe_fixes_are_counted(org: Org, tmp_path: Path) -> None:
     assert table_rows(render_summary([result]))["shared"][1:4] == ["1", "1", "0"]
 
 
+def test_an_interrupted_campaign_starts_no_more_repositories(org: Org, tmp_path: Path) -> None:
+    targets = [Target(f"{ORG}/locked-{i}", clone_url=org.git_server.url(f"{ORG}/locked-{i}.git")) for i in range(1, 5)]
+
+    def interrupt(result: RepoResult, resumed: bool) -> None:
+        raise KeyboardInterrupt
+
+    started: list[str] = []
+    plain = campaign(org, tmp_path, Clock(), concurrency=1)
+    assert plain.github is not None
+    make = plain.github
+
+    def counting(repository: str, token: str, url: str, sink: Any) -> GitHub:
+        started.append(repository)
+        return make(repository, token, url, sink)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_campaign(targets, replace(plain, github=counting), on_result=interrupt)
+    assert len(load_state(tmp_path / "state.json")) == 1
+    assert 1 <= len(started) <= 2   # the first, and the one that may have been under way
+    resumed = run_campaign(targets, campaign(org, tmp_path, Clock()))
+    assert [r.action for r in resumed] == ["nothing-to-fix"] * 4
+
+
 def test_empty_repository_from_a_list_is_skipped(org: Org, tmp_path: Path) -> None:
     target = Target(f"{ORG}/empty", clone_url=org.git_server.url(f"{ORG}/empty.git"))
     [result] = run_campaign([target], campaign(org, tmp_path, Clock()))
@@ -439,3 +463,10 @@ def test_writes_of_clients_sharing_a_pacer_are_a_second_apart(org: Org) -> None:
     write(first)             # long after: no wait
     assert clock.sleeps == [1.0, 5.0]
     assert len(org.api.calls("PATCH")) == 3
+
+
+def test_a_list_takes_only_the_name_patterns() -> None:
+    listed = parse_repository_list("contoso/app-1\ncontoso/docs\ncontoso/app-2\n", "repos.txt")
+    plan = plan_list(listed, Selection(exclude=("docs",), topics=("ignored-for-lists",)))
+    assert [t.repository for t in plan.targets] == ["contoso/app-1", "contoso/app-2"]
+    assert plan.skipped == (Skipped("contoso/docs", "name matched by --exclude"),)
