@@ -106,6 +106,18 @@ def result_from_pr(repository: str, pr: PrResult) -> RepoResult:
                       fixed, unsafe, manual, tuple(pr.errors), tuple(pr.warnings))
 
 
+def repository_result(repository: str, pr: PrResult | None, error: Exception | None) -> RepoResult:
+    """The result of ``acr-fix pr``: its PrResult, or the error that stopped it."""
+    if pr is not None:
+        return result_from_pr(repository, pr)
+    return RepoResult(repository, ERROR, message=str(error), errors=(str(error),))
+
+
+def write_result(path: Path, result: RepoResult) -> None:
+    """Write one repository's result file (atomically)."""
+    _write_json(path, result.to_json())
+
+
 # -- the state file ---------------------------------------------------------------------------
 
 
@@ -194,7 +206,7 @@ def run_campaign(targets: Sequence[Target], campaign: Campaign,
             results[result.repository] = result
             state[result.repository] = result
             if campaign.results_dir is not None:
-                _write_json(campaign.results_dir / result_file_name(result.repository), result.to_json())
+                write_result(campaign.results_dir / result_file_name(result.repository), result)
             if campaign.state_path is not None:
                 _write_json(campaign.state_path, {"version": STATE_VERSION,
                                                   "repositories": {k: v.to_json() for k, v in state.items()}})
@@ -267,5 +279,5 @@ def load_results(paths: Iterable[Path]) -> list[RepoResult]:
 
 
 __all__: Sequence[str] = ("RepoResult", "Campaign", "ResultFileError", "run_campaign", "fix_repository",
-                          "result_from_pr", "load_state", "load_results", "result_file_name",
+                          "result_from_pr", "repository_result", "write_result", "load_state", "load_results", "result_file_name",
                           "DONE", "SKIPPED", "ERROR")

@@ -470,3 +470,28 @@ def test_a_list_takes_only_the_name_patterns() -> None:
     plan = plan_list(listed, Selection(exclude=("docs",), topics=("ignored-for-lists",)))
     assert [t.repository for t in plan.targets] == ["contoso/app-1", "contoso/app-2"]
     assert plan.skipped == (Skipped("contoso/docs", "name matched by --exclude"),)
+
+
+def test_acr_fix_pr_writes_the_result_the_summary_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .conftest import NAME, FakeGitHub, make_repo
+    from .test_pr import invoke
+
+    repo = make_repo(tmp_path / "one", {"infra/registry.json": BASIC_OPEN})
+    api = FakeGitHub(repo.origin)
+    api.thread.start()
+    try:
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": f"{ORG}/{NAME}", "GITHUB_API_URL": api.url}
+        args = ["--author", "acr-fix bot <bot@example.com>", "--result-file", str(tmp_path / "out" / "infra.json")]
+        opened = invoke(repo, args, env, monkeypatch)
+        assert opened.exit_code == 0, opened.output
+        [result] = load_results([tmp_path / "out"])
+        assert (result.repository, result.status, result.action, result.fixed, result.pull_number) == \
+            (f"{ORG}/{NAME}", DONE, "opened", 1, 1)
+        api.inject("GET", r"/pulls$", 401, body={"message": "Bad credentials"})
+        failed = invoke(repo, args, env, monkeypatch)
+        assert failed.exit_code == 2
+        [result] = load_results([tmp_path / "out"])
+        assert result.status == ERROR and "HTTP 401" in result.errors[0]
+    finally:
+        api.server.shutdown()
+        api.server.server_close()
