@@ -27,7 +27,7 @@ from typing import Any
 from ..edits import Applicability
 from ..errors import FixerError
 from .body import fixed_plans
-from .errors import ConfigurationError
+from .errors import ConfigurationError, PushRejected
 from .fleet import Target
 from .git import Git, Redactor
 from .github import GitHub
@@ -244,7 +244,10 @@ def fix_repository(target: Target, campaign: Campaign) -> RepoResult:
         pr = open_or_update_pr(request, campaign.settings, cwd=clone, github=campaign.github, git_env=campaign.git_env)
         return result_from_pr(target.repository, pr)
     except FixerError as exc:
-        return RepoResult(target.repository, ERROR, message=redact(str(exc)), errors=(redact(str(exc)),))
+        text = redact(str(exc))
+        if isinstance(exc, PushRejected) and re.search(r"\b403\b", text):
+            text += f"; the token needs 'contents: write' on {target.repository} (or the repository is archived)"
+        return RepoResult(target.repository, ERROR, message=text, errors=(text,))
     except Exception as exc:  # one repository's bug must not end the campaign; said as such
         text = redact(f"internal error: {type(exc).__name__}: {exc}")
         return RepoResult(target.repository, ERROR, message=text, errors=(text,))

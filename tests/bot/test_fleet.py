@@ -224,6 +224,7 @@ def test_campaign_opens_one_pull_request_each_and_a_rerun_opens_none(org: Org, t
     # The token cannot push to one repository: reported, and every other repository still ran.
     readonly = results[READONLY]
     assert readonly.status == ERROR and "403" in readonly.message and not org.api.pulls_of(READONLY)
+    assert readonly.message.endswith(f"the token needs 'contents: write' on {ORG}/{READONLY} (or the repository is archived)")
     assert TOKEN not in json.dumps([r.to_json() for r in results.values()])
     # The fix landed on the bot's branch of the bare repository, made by the real core.
     fixed = git(org.repo("app-03").origin, "show", "acr-fix/restrict-registry-network-access:main.bicep")
