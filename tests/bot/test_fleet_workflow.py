@@ -187,3 +187,14 @@ def test_plan_without_a_token_does_nothing_and_says_so(workflow: dict[str, Any],
     assert ran.returncode == 0 and "::warning title=acr-fix fleet::no token" in ran.stdout
     values = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
     assert values == {"matrix": '{"include":[]}', "count": "0"}   # fix and summary are skipped on count 0
+
+
+def test_the_readme_caller_is_valid_and_uses_declared_inputs(workflow: dict[str, Any], validator: Draft7Validator) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Fix a whole organisation"):]
+    caller = YAML(typ="safe").load(re.search(r"```yaml\n(.*?)```", section, re.S)[1])
+    assert not list(validator.iter_errors(caller))
+    job = caller["jobs"]["campaign"]
+    assert job["uses"].endswith("/.github/workflows/fleet.yml@v1")
+    called = workflow["on"]["workflow_call"]
+    assert set(job["with"]) <= set(called["inputs"]) and set(job["secrets"]) <= set(called["secrets"])
