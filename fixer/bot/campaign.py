@@ -192,7 +192,11 @@ def run_campaign(targets: Sequence[Target], campaign: Campaign,
     lock = threading.Lock()
     results: dict[str, RepoResult] = {}
     todo: list[Target] = []
+    seen: set[str] = set()
     for target in targets:
+        if target.repository in seen:   # twice in the list: one run (two would race on its branch)
+            continue
+        seen.add(target.repository)
         earlier = state.get(target.repository)
         if earlier is not None and earlier.status in FINISHED:
             results[target.repository] = earlier

@@ -324,7 +324,10 @@ def test_an_interrupted_campaign_starts_no_more_repositories(org: Org, tmp_path:
 
 def test_empty_repository_from_a_list_is_skipped(org: Org, tmp_path: Path) -> None:
     target = Target(f"{ORG}/empty", clone_url=org.git_server.url(f"{ORG}/empty.git"))
-    [result] = run_campaign([target], campaign(org, tmp_path, Clock()))
+    results: list[RepoResult] = []
+    result, again = run_campaign([target, target], campaign(org, tmp_path, Clock()),
+                                 on_result=lambda r, resumed: results.append(r))
+    assert result is again and len(results) == 1   # listed twice, run once
     assert (result.status, result.message) == (SKIPPED, "empty repository: no commits to fix")
     assert "skipped: empty repository" in render_summary([result])
 
