@@ -59,13 +59,14 @@ def register(app: typer.Typer) -> None:
         step_summary: bool = typer.Option(False, "--step-summary", help="Also append the repositories left out, and why, to $GITHUB_STEP_SUMMARY."),
         token_env: str = typer.Option("GITHUB_TOKEN", "--token-env", help="Environment variable that holds the GitHub token."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Log GitHub API calls to stderr (the token is never shown)."),
+        max_wait: float = typer.Option(300.0, "--max-wait", help="Longest wait for a rate limit to reset, in seconds (longer: that repository fails; resume later)."),
     ) -> None:
         """List the campaign's repositories and print the GitHub Actions matrix."""
         if output_format not in ("matrix", "list", "json"):
             _fail(f"--format must be matrix, list or json, not {output_format!r}")
         selection = Selection(tuple(include_repo), tuple(exclude_repo), tuple(topic), archived, forks, detect,
                               tuple(exclude))
-        found = _plan(owner, installation, repos_file, selection, token_env, verbose)
+        found = _plan(owner, installation, repos_file, selection, token_env, verbose, max_wait)
         for skipped in found.skipped:
             typer.echo(f"acr-fix: skipped {skipped.repository}: {skipped.reason}", err=True)
         for note in found.notes:
@@ -114,6 +115,7 @@ def register(app: typer.Typer) -> None:
         keep_branch: bool = typer.Option(False, "--keep-branch", help="When nothing is left to fix, close the stale pull request but keep its branch."),
         token_env: str = typer.Option("GITHUB_TOKEN", "--token-env", help="Environment variable that holds the GitHub token."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Log GitHub API calls to stderr (the token is never shown)."),
+        max_wait: float = typer.Option(300.0, "--max-wait", help="Longest wait for a rate limit to reset, in seconds (longer: that repository fails; resume later)."),
         strategy: Optional[str] = fix_flags.strategy("auto | deny | disable."),
         ip_rule: List[str] = fix_flags.ip_rule("CIDR to allow through the firewall (repeatable)."),
         no_trusted_services: bool = fix_flags.no_trusted_services(),
@@ -140,7 +142,7 @@ def register(app: typer.Typer) -> None:
         else:
             selection = Selection(tuple(include_repo), tuple(exclude_repo), tuple(topic), archived, forks, detect,
                                   tuple(exclude))
-            found = _plan(owner, installation, repos_file, selection, token_env, verbose)
+            found = _plan(owner, installation, repos_file, selection, token_env, verbose, max_wait)
             for skipped in found.skipped:
                 typer.echo(f"acr-fix: skipped {skipped.repository}: {skipped.reason}", err=True)
             targets = list(found.targets)
@@ -157,7 +159,7 @@ def register(app: typer.Typer) -> None:
             campaign = Campaign(request, lambda root: fix_flags.settings(root, dict(cli_values), None),
                                 server_url=server_url or os.environ.get("GITHUB_SERVER_URL") or "https://github.com",
                                 concurrency=concurrency, state_path=state, results_dir=results_dir,
-                                github=_client_factory(verbose))
+                                github=_client_factory(verbose, max_wait))
             results = run_campaign(targets, campaign, on_result=_progress)
         except FixerError as exc:
             _fail(str(exc))
@@ -192,7 +194,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _plan(owner: str | None, installation: bool, repos_file: Path | None, selection: Selection, token_env: str,
-          verbose: bool) -> FleetPlan:
+          verbose: bool, max_wait: float) -> FleetPlan:
     if sum([owner is not None, installation, repos_file is not None]) != 1:
         _fail("give exactly one of --owner, --installation or --repos-file")
     try:
@@ -201,7 +203,8 @@ def _plan(owner: str | None, installation: bool, repos_file: Path | None, select
         env = settings_from_env(token_env=token_env)
         if not env["token"]:
             _fail(f"no GitHub token: set {token_env} or pass --token-env NAME")
-        with GitHub.for_account(str(env["token"]), env["api_url"] or DEFAULT_API_URL, log=_log_sink(verbose)) as client:
+        with GitHub.for_account(str(env["token"]), env["api_url"] or DEFAULT_API_URL, log=_log_sink(verbose),
+                                max_wait=max_wait) as client:
             return plan_account(client, owner, selection)
     except FixerError as exc:
         _fail(str(exc))
@@ -218,7 +221,7 @@ def _log_sink(verbose: bool) -> Callable[[str], None] | None:
     return (lambda line: typer.echo(f"acr-fix: {line}", err=True)) if verbose else None
 
 
-def _client_factory(verbose: bool) -> Callable[[str, str, str, Callable[[str], None]], GitHub]:
+def _client_factory(verbose: bool, max_wait: float) -> Callable[[str, str, str, Callable[[str], None]], GitHub]:
     sink = _log_sink(verbose)
     pacer = Pacer()   # one for every repository at once: GitHub counts the token's writes together
 
@@ -227,7 +230,7 @@ def _client_factory(verbose: bool) -> Callable[[str, str, str, Callable[[str], N
             log(line)
             if sink is not None:
                 sink(f"{repository}: {line}")
-        return GitHub(repository, token, api_url, log=both, pacer=pacer)
+        return GitHub(repository, token, api_url, log=both, pacer=pacer, max_wait=max_wait)
 
     return make
 

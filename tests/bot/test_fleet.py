@@ -499,3 +499,11 @@ def test_acr_fix_pr_writes_the_result_the_summary_reads(tmp_path: Path, monkeypa
     finally:
         api.server.shutdown()
         api.server.server_close()
+
+
+def test_cli_max_wait_bounds_a_rate_limit_wait(org: Org, cli: typer.Typer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_API_URL", org.api.url)
+    org.api.inject("GET", f"/orgs/{ORG}/repos$", 429, {"Retry-After": "20"})
+    planned = CliRunner().invoke(cli, ["fleet", "plan", "--owner", ORG, "--max-wait", "5"])
+    assert planned.exit_code == 2 and "resets in 20 s, longer than the 5 s acr-fix waits" in planned.stderr
