@@ -188,6 +188,9 @@ def run_campaign(targets: Sequence[Target], campaign: Campaign,
     repository's failure never stops the others; a bug is reported as that repository's error."""
     if campaign.concurrency < 1:
         raise ConfigurationError(f"--concurrency {campaign.concurrency}: run at least one repository at a time")
+    if campaign.request.dry_run:
+        # A preview did nothing, so it finishes nothing: a real run must not resume past it.
+        campaign = replace(campaign, state_path=None)
     state = load_state(campaign.state_path) if campaign.state_path else {}
     lock = threading.Lock()
     results: dict[str, RepoResult] = {}

@@ -113,6 +113,7 @@ def register(app: typer.Typer) -> None:
         reviewer: List[str] = typer.Option([], "--reviewer", help="Reviewer login or org/team (repeatable)."),
         draft: bool = typer.Option(False, "--draft", help="Open the pull requests as drafts."),
         keep_branch: bool = typer.Option(False, "--keep-branch", help="When nothing is left to fix, close the stale pull request but keep its branch."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Clone and compute the fixes, push nothing, open nothing: the summary says what a run would do."),
         token_env: str = typer.Option("GITHUB_TOKEN", "--token-env", help="Environment variable that holds the GitHub token."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Log GitHub API calls to stderr (the token is never shown)."),
         max_wait: float = typer.Option(300.0, "--max-wait", help="Longest wait for a rate limit to reset, in seconds (longer: that repository fails; resume later)."),
@@ -154,7 +155,8 @@ def register(app: typer.Typer) -> None:
                                       max_file_size=max_file_size, jobs=1, unsafe_fixes=unsafe_fixes)
         try:
             request = PrRequest(branch=branch, author=Author.parse(author), labels=tuple(label),
-                                reviewers=tuple(reviewer), draft=draft, keep_branch=keep_branch, token=env["token"],
+                                reviewers=tuple(reviewer), draft=draft, keep_branch=keep_branch, dry_run=dry_run,
+                                token=env["token"],
                                 api_url=env["api_url"] or DEFAULT_API_URL)
             campaign = Campaign(request, lambda root: fix_flags.settings(root, dict(cli_values), None),
                                 server_url=server_url or os.environ.get("GITHUB_SERVER_URL") or "https://github.com",

@@ -12,7 +12,7 @@ from .fleet import FleetPlan, Skipped
 
 # What each of acr-fix pr's actions means in the table's Pull request column.
 ACTION_WORDS = {"opened": "opened", "updated": "updated", "unchanged": "up to date", "declined": "declined (closed unmerged)",
-                "closed": "closed as stale", "nothing-to-fix": "nothing to fix", "dry-run": "dry run"}
+                "closed": "closed as stale", "nothing-to-fix": "nothing to fix", "dry-run": "would open or update"}
 MAX_ERROR_TEXT = 200
 # A link target taken as it is: http(s), none of the characters that could end the link or the
 # cell or start HTML. Anything else is shown without a link.
@@ -47,7 +47,7 @@ def _errors_cell(result: RepoResult) -> str:
 
 
 def totals(results: Sequence[RepoResult]) -> dict[str, int]:
-    counts = {"repositories": len(results), "opened": 0, "updated": 0, "unchanged": 0, "closed": 0,
+    counts = {"repositories": len(results), "dry_run": 0, "opened": 0, "updated": 0, "unchanged": 0, "closed": 0,
               "declined": 0, "nothing_to_fix": 0, "skipped": 0, "failed": 0,
               "fixed": 0, "unsafe": 0, "manual": 0}
     for result in results:
@@ -71,7 +71,7 @@ def render_summary(results: Sequence[RepoResult], title: str = "acr-fix campaign
     left out and why (folded: with --detect tree most of an organisation can be there)."""
     counts = totals(results)
     parts = [f"{counts['repositories']} repositor{'y' if counts['repositories'] == 1 else 'ies'}"]
-    for key, words in (("opened", "opened"), ("updated", "updated"), ("unchanged", "up to date"),
+    for key, words in (("dry_run", "would get a pull request"), ("opened", "opened"), ("updated", "updated"), ("unchanged", "up to date"),
                        ("closed", "closed as stale"), ("declined", "declined"), ("nothing_to_fix", "nothing to fix"),
                        ("skipped", "skipped"), ("failed", "failed")):
         if counts[key]:

@@ -507,3 +507,18 @@ def test_cli_max_wait_bounds_a_rate_limit_wait(org: Org, cli: typer.Typer, monke
     org.api.inject("GET", f"/orgs/{ORG}/repos$", 429, {"Retry-After": "20"})
     planned = CliRunner().invoke(cli, ["fleet", "plan", "--owner", ORG, "--max-wait", "5"])
     assert planned.exit_code == 2 and "resets in 20 s, longer than the 5 s acr-fix waits" in planned.stderr
+
+
+def test_cli_dry_run_pushes_nothing_and_says_what_it_would_do(org: Org, tmp_path: Path, cli: typer.Typer,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.chdir(tmp_path)
+    ran = CliRunner().invoke(cli, ["fleet", "run", "--repository", f"{ORG}/app-04,{ORG}/locked-2", "--dry-run",
+                                   "--server-url", org.git_server.url("")])
+    assert ran.exit_code == 0, ran.output
+    rows = table_rows(ran.stdout)
+    assert rows["app-04"] == ["would open or update", "1", "0", "0", "0"]
+    assert rows["locked-2"][0] == "nothing to fix"
+    assert "1 would get a pull request, 1 nothing to fix" in ran.stdout
+    assert org.api.requests == [] and git(org.repo("app-04").origin, "branch", "--list") == "* main"
+    assert not (tmp_path / "acr-fix-fleet-state.json").exists()   # a real run afterwards starts afresh
