@@ -31,8 +31,9 @@ DEFAULT_AUTHOR = "github-actions[bot] <41898282+github-actions[bot]@users.norepl
 FLEET_HELP = "Fix a whole organisation: list its repositories (plan), run acr-fix pr on each (run), report (summary)."
 PLAN_HELP = """Prints the GitHub Actions matrix (JSON, one line) on stdout; skipped repositories and
 notes go to stderr. Exit codes: 0 listed; 2 usage error or the account could not be listed."""
-RUN_HELP = """Exit codes: 0 every repository done or skipped; 2 usage error, or some repositories failed
-(the others still ran; their results are in --results-dir and the state file)."""
+RUN_HELP = """Exit codes: 0 every repository done or skipped; 1 --dry-run with pull requests to propose;
+2 usage error, or some repositories failed (the others still ran; their results are in
+--results-dir and the state file)."""
 SUMMARY_HELP = "Exit codes: 0 summary written; 2 a result file could not be read."
 
 
@@ -172,7 +173,9 @@ def register(app: typer.Typer) -> None:
         sys.stdout.write(text)
         if summary_file is not None:
             _write_text(summary_file, text)
-        raise typer.Exit(2 if any(r.status == ERROR for r in results) else 0)
+        if any(r.status == ERROR for r in results):
+            raise typer.Exit(2)
+        raise typer.Exit(1 if any(r.action == "dry-run" for r in results) else 0)
 
     @fleet.command("summary", epilog=SUMMARY_HELP)
     def summary(

@@ -515,7 +515,7 @@ def test_cli_dry_run_pushes_nothing_and_says_what_it_would_do(org: Org, tmp_path
     monkeypatch.chdir(tmp_path)
     ran = CliRunner().invoke(cli, ["fleet", "run", "--repository", f"{ORG}/app-04,{ORG}/locked-2", "--dry-run",
                                    "--server-url", org.git_server.url("")])
-    assert ran.exit_code == 0, ran.output
+    assert ran.exit_code == 1, ran.output   # as acr-fix --dry-run: changes to propose
     rows = table_rows(ran.stdout)
     assert rows["app-04"] == ["would open or update", "1", "0", "0", "0"]
     assert rows["locked-2"][0] == "nothing to fix"
