@@ -145,8 +145,8 @@ def register(app: typer.Typer) -> None:
             selection = Selection(tuple(include_repo), tuple(exclude_repo), tuple(topic), archived, forks, detect,
                                   tuple(exclude))
             found = _plan(owner, installation, repos_file, selection, token_env, verbose, max_wait)
-            for skipped in found.skipped:
-                typer.echo(f"acr-fix: skipped {skipped.repository}: {skipped.reason}", err=True)
+            for left_out in found.skipped:
+                typer.echo(f"acr-fix: skipped {left_out.repository}: {left_out.reason}", err=True)
             targets = list(found.targets)
             skipped = found.skipped
         # Parallel across repositories, so each repository's run stays in one process: the
@@ -157,8 +157,7 @@ def register(app: typer.Typer) -> None:
         try:
             request = PrRequest(branch=branch, author=Author.parse(author), labels=tuple(label),
                                 reviewers=tuple(reviewer), draft=draft, keep_branch=keep_branch, dry_run=dry_run,
-                                token=env["token"],
-                                api_url=env["api_url"] or DEFAULT_API_URL)
+                                token=env["token"], api_url=env["api_url"] or DEFAULT_API_URL)
             campaign = Campaign(request, lambda root: fix_flags.settings(root, dict(cli_values), None),
                                 server_url=server_url or os.environ.get("GITHUB_SERVER_URL") or "https://github.com",
                                 concurrency=concurrency, state_path=state, results_dir=results_dir,
