@@ -36,7 +36,7 @@ def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
     original = jsonc.scan_with_values
     monkeypatch.setattr(jsonc, "scan_with_values", lambda text, lazy=True: original(text, lazy=False))
     import fixer.formats.arm as arm
-    monkeypatch.setattr(arm, "scan_with_values", lambda text, lazy=True: original(text, lazy=False))
+    monkeypatch.setattr(arm.syntax, "scan_with_values", lambda text, lazy=True: original(text, lazy=False))
 
 
 @pytest.mark.parametrize("tree", ["goldens", "corpus"])

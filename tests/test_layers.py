@@ -1,6 +1,6 @@
 """The shape of the package: imports between modules go one way (imports inside functions
-count; only ``if TYPE_CHECKING:`` blocks, never run, do not), and only the readers import
-tree-sitter.
+count; only ``if TYPE_CHECKING:`` blocks, never run, do not), only the readers import
+tree-sitter, and no module of the readers is over 600 lines.
 
 Cycles in the whole package (run.py <-> parallel.py) are a later step; for now cycles among
 the modules of ``fixer/formats/`` fail.
@@ -124,3 +124,9 @@ def test_only_the_readers_import_tree_sitter() -> None:
             if any(n.split(".")[0] in ("tree_sitter", "tree_sitter_bicep") for n in names):
                 importers.add(name)
     assert importers and all(name.startswith("fixer.formats.bicep.") for name in importers), importers
+
+
+def test_no_reader_module_is_over_600_lines() -> None:
+    sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in _modules().items()
+             if name.startswith("fixer.formats")}
+    assert {name: lines for name, lines in sizes.items() if lines > 600} == {}
