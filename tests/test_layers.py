@@ -61,8 +61,10 @@ def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            targets.add(target)
-            targets.update(f"{target}.{alias.name}" for alias in node.names)  # `from . import arm`
+            submodules = {f"{target}.{alias.name}" for alias in node.names} & modules.keys()
+            targets.update(submodules)   # `from . import values` needs values (each submodule needs its
+            if len(submodules) < len(node.names):   # package anyway), `from .x import y` needs x
+                targets.add(target)
         graph[name] = {t for t in targets if t in modules and t != name}
     return graph
 
@@ -106,6 +108,8 @@ def test_the_graph_sees_imports_inside_functions_and_relative_ones() -> None:
     graph = import_graph(_modules())
     assert "fixer.formats.bicep.registries" in graph["fixer.formats.bicep"]
     assert "fixer.formats.arm" in graph["fixer.formats.bicep.deployments"]  # inside a method
+    assert "fixer.formats.values" in graph["fixer.formats.bicep.symbols"]  # `from .. import values`
+    assert "fixer.formats" not in graph["fixer.formats.bicep.symbols"]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
@@ -130,3 +134,52 @@ def test_no_reader_module_is_over_600_lines() -> None:
     sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in _modules().items()
              if name.startswith("fixer.formats")}
     assert {name: lines for name, lines in sizes.items() if lines > 600} == {}
+
+
+def test_only_the_formats_import_a_reader() -> None:
+    graph = import_graph(_modules())
+    readers = ("fixer.formats.arm", "fixer.formats.bicep")
+    outside = {name: sorted(t for t in targets if t.startswith(readers))
+               for name, targets in graph.items() if not name.startswith("fixer.formats")}
+    assert {name: targets for name, targets in outside.items() if targets} == {}
+
+
+def test_reader_for_picks_by_suffix_and_reader_of_by_kind(tmp_path: Path) -> None:
+    from fixer.formats import reader_for, reader_of
+    from fixer.source import read_source
+
+    assert reader_for("infra/main.bicep").name == reader_for("prod.BICEPPARAM").name == "bicep"
+    assert reader_for("azuredeploy.json").name == reader_for("a.jsonc").name == "arm"
+    assert reader_for("README.md") is None and reader_for("bicep") is None
+    (tmp_path / "prod.bicepparam").write_text("using 'main.bicep'\nparam sku = 'Basic'\n")
+    (tmp_path / "acr.parameters.json").write_text('{"parameters": {"sku": {"value": "Basic"}}}\n')
+    for name, kind in (("prod.bicepparam", "bicep"), ("acr.parameters.json", "arm")):
+        source = read_source(tmp_path / name)
+        doc = reader_for(source.path).parse(source)
+        assert reader_of(doc).name == kind and reader_of(doc).is_parameters(doc)
+
+
+def test_the_facts_known_before_a_reader_is_imported_are_its_own() -> None:
+    from fixer.formats import _READERS
+    from fixer.formats.arm import READER as arm
+    from fixer.formats.bicep import READER as bicep
+
+    for real in (arm, bicep):
+        lazy = _READERS[real.name]
+        assert (lazy.suffixes, lazy.calls_remote_modules, lazy.parameter_files_by_content) == \
+            (real.suffixes, real.calls_remote_modules, real.parameter_files_by_content)
+        assert lazy.dialect is real.dialect
+
+
+def test_the_pre_filter_does_not_import_tree_sitter(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "main.bicep").write_text("param location string = 'westeurope'\n")
+    (tmp_path / "app.json").write_text('{"resources": []}\n')
+    probe = ("import sys; from fixer.cli import main\n"
+             "try:\n    main(['--dry-run', '.'])\nexcept SystemExit:\n    pass\n"
+             "print('tree_sitter' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(PACKAGE.parent), "PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip().splitlines()[-1] == "False", done.stdout + done.stderr

@@ -17,8 +17,9 @@ from __future__ import annotations
 from .deployments import param_files_for, prepare_workspace
 from .dialect import DIALECT, JsonDialect
 from .known import values_in_parameter_files
+from .reader import READER, ArmReader
 from .registries import find_registries
 from .syntax import classify, parse
 
-__all__ = ["DIALECT", "JsonDialect", "classify", "find_registries", "param_files_for", "parse", "prepare_workspace",
+__all__ = ["DIALECT", "READER", "ArmReader", "JsonDialect", "classify", "find_registries", "param_files_for", "parse", "prepare_workspace",
            "values_in_parameter_files"]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 
 from ... import REGISTRY_TYPE
 from ...edits import Edit, line_start
 from ...model import Document, Node, Origin, Registry, Resolved
 from ...workspace import Workspace
-from ..base import imports_images
+from ..base import CHECKOV_SKIP, IGNORE_COMMENT, PRIVATE_ENDPOINT_TYPE, imports_images
 from .deployments import _root_scope
 from .known import _known_inside
 from .pullers import (
@@ -20,11 +19,8 @@ from .pullers import (
     _role_variables,
 )
 from .symbols import object_of_expression, resolve, resolve_member
-from .syntax import DEPLOYMENTS_TYPE, PRIVATE_ENDPOINT_TYPE
+from .syntax import DEPLOYMENTS_TYPE
 from .template import Scope, _is_expression, _short, _Uses, _walk, readable_expression
-
-_IGNORE = re.compile(r"acr-fix:\s*ignore\b[ \t:=-]*([^\n*]*)", re.IGNORECASE)
-_CHECKOV = re.compile(r"checkov:skip=CKV_AZURE_139\b[ \t:]*([^\n*]*)", re.IGNORECASE)
 
 
 def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
@@ -155,8 +151,8 @@ def _registry(doc: Document, resource: Node, symbolic: str | None, scope: Scope)
     above_start = line_start(text, max(0, line_start(text, resource.start) - 1))
     above = text[above_start:resource.start]
     inside = text[resource.start:resource.end]
-    ignore = _IGNORE.search(inside) or _IGNORE.search(above)
-    checkov = _CHECKOV.search(inside)
+    ignore = IGNORE_COMMENT.search(inside) or IGNORE_COMMENT.search(above)
+    checkov = CHECKOV_SKIP.search(inside)
 
     # The version may sit in a variable or a parameter default of this template
     # ("apiVersion": "[variables('acrApiVersion')]"): it is bumped there.

@@ -30,7 +30,8 @@ from __future__ import annotations
 from .deployments import prepare_workspace
 from .dialect import DIALECT, BicepDialect
 from .nodes import release
+from .reader import READER, BicepReader
 from .registries import find_registries
 from .syntax import parse
 
-__all__ = ["DIALECT", "BicepDialect", "find_registries", "parse", "prepare_workspace", "release"]
+__all__ = ["DIALECT", "READER", "BicepReader", "BicepDialect", "find_registries", "parse", "prepare_workspace", "release"]

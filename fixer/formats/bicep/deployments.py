@@ -41,10 +41,13 @@ class _Resolver(_ValueResolver):
             if known is None:
                 return None
             found.append(known)
-        from .. import arm  # the JSON reader (parameter files beside the template)
+        from ..arm import (  # the JSON reader (parameter files beside the template)
+            param_files_for,
+            values_in_parameter_files,
+        )
 
-        json_files = arm.param_files_for(doc, self.workspace)
-        setting = arm.values_in_parameter_files(json_files, name)
+        json_files = param_files_for(doc, self.workspace)
+        setting = values_in_parameter_files(json_files, name)
         if setting is None:
             return None
         found += [Known(v) for v in setting[0]]
@@ -252,12 +255,12 @@ class _Resolver(_ValueResolver):
 
     def _json_parameter_files(self, doc: Document) -> list[tuple[Document, Node | None]]:
         """JSON parameter files beside the template, each with its `parameters` object."""
-        from .. import (
-            arm,  # the JSON reader; imported here to keep the formats independent at import time
+        from ..arm import (
+            param_files_for,  # the JSON reader; imported here to keep the formats independent at import time
         )
 
         found = []
-        for param_doc in arm.param_files_for(doc, self.workspace):
+        for param_doc in param_files_for(doc, self.workspace):
             params = param_doc.root.get("parameters")
             found.append((param_doc, params if params is not None and params.kind == "object" else None))
         return found

@@ -9,6 +9,7 @@ from typing import Any
 
 from ...model import Document, Node, Origin, Registry, Resolved
 from .. import values
+from ..base import CHECKOV_SKIP, IGNORE_COMMENT
 from ..module_refs import (
     AVM_REGISTRY,
     CLASSIC_REGISTRY,
@@ -27,7 +28,7 @@ from .nodes import (
     _syntax_of,
     _value_after_equals,
 )
-from .resources import _CHECKOV, _IGNORE, _comments_inside, _comments_of, _shown_name
+from .resources import _comments_inside, _comments_of, _shown_name
 from .symbols import _short, _where
 
 
@@ -237,8 +238,8 @@ def _module_suppressions(doc: Document, syntax: _Syntax, module: _Module) -> tup
     """(acr-fix: ignore reason, checkov skip reason) from the comments on and in a module call."""
     view = _Resource(module.symbolic, Node("string", module.start, module.start), module.body, False,
                      module.start, module.end, module.start, module.syntax, False, False)
-    ignore = next((m for m in (_IGNORE.search(c) for c in _comments_of(doc, syntax, view)) if m), None)
-    checkov = next((m for m in (_CHECKOV.search(c) for c in _comments_inside(syntax, view)) if m), None)
+    ignore = next((m for m in (IGNORE_COMMENT.search(c) for c in _comments_of(doc, syntax, view)) if m), None)
+    checkov = next((m for m in (CHECKOV_SKIP.search(c) for c in _comments_inside(syntax, view)) if m), None)
     return ((ignore.group(1).strip() or "no reason given") if ignore else None,
             (checkov.group(1).strip() or "CKV_AZURE_139 skipped") if checkov else None)
 

@@ -16,10 +16,10 @@ from ... import REGISTRY_TYPE
 from ...errors import ParseError
 from ...model import Document, Member, Node
 from ...source import SourceFile
+from ..base import PRIVATE_ENDPOINT_TYPE
 from .grammar import _COMMENTS
 
 MAX_DEPTH = 200            # object/array nesting; deeper input is refused, not recursed into
-PRIVATE_ENDPOINT_TYPE = "microsoft.network/privateendpoints"
 
 
 def _type_name(type_node: Node) -> str:

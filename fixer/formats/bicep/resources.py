@@ -10,9 +10,9 @@ from tree_sitter import Node as SyntaxNode
 from ... import REGISTRY_TYPE
 from ...edits import Edit, line_start, same_line
 from ...model import Document, Node, Origin, Registry, Resolved
+from ..base import CHECKOV_SKIP, IGNORE_COMMENT, PRIVATE_ENDPOINT_TYPE
 from .deployments import _Resolver
 from .nodes import (
-    PRIVATE_ENDPOINT_TYPE,
     SPREAD,
     _condition_text,
     _Module,
@@ -23,9 +23,6 @@ from .nodes import (
 )
 from .pullers import _clients
 from .symbols import _short, _where
-
-_IGNORE = re.compile(r"acr-fix:\s*ignore\b[ \t:=-]*([^\n*]*)", re.IGNORECASE)
-_CHECKOV = re.compile(r"checkov:skip=CKV_AZURE_139\b[ \t:]*([^\n*]*)", re.IGNORECASE)
 
 
 def _spread_lacks(syntax: _Syntax, spread: Node, key: str) -> bool:
@@ -85,8 +82,8 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
 
     api_version, api_edit = _api_version(doc, resource)
     comments = _comments_of(doc, syntax, resource)
-    ignore = next((m for m in (_IGNORE.search(c) for c in comments) if m), None)
-    checkov = next((m for m in (_CHECKOV.search(c) for c in _comments_inside(syntax, resource)) if m), None)
+    ignore = next((m for m in (IGNORE_COMMENT.search(c) for c in comments) if m), None)
+    checkov = next((m for m in (CHECKOV_SKIP.search(c) for c in _comments_inside(syntax, resource)) if m), None)
     notes: list[str] = []
     if resource.loop:
         notes.append("declared in a `for` loop: a fix applies to every registry the loop creates")
