@@ -107,7 +107,8 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_graph_sees_imports_inside_functions_and_relative_ones() -> None:
     graph = import_graph(_modules())
     assert "fixer.formats.bicep.registries" in graph["fixer.formats.bicep"]
-    assert "fixer.formats.arm" in graph["fixer.formats.bicep.deployments"]  # inside a method
+    assert "fixer.formats.arm.syntax" in graph["fixer.formats.arm.reader"]
+    assert "fixer.formats.arm" in graph["fixer.formats"]  # inside a function
     assert "fixer.formats.values" in graph["fixer.formats.bicep.symbols"]  # `from .. import values`
     assert "fixer.formats" not in graph["fixer.formats.bicep.symbols"]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
@@ -142,6 +143,12 @@ def test_only_the_formats_import_a_reader() -> None:
     outside = {name: sorted(t for t in targets if t.startswith(readers))
                for name, targets in graph.items() if not name.startswith("fixer.formats")}
     assert {name: targets for name, targets in outside.items() if targets} == {}
+
+
+def test_the_readers_do_not_import_each_other() -> None:
+    graph = import_graph(_modules())
+    for one, other in (("fixer.formats.arm", "fixer.formats.bicep"), ("fixer.formats.bicep", "fixer.formats.arm")):
+        assert not any(t.startswith(other) for name, targets in graph.items() if name.startswith(one) for t in targets)
 
 
 def test_reader_for_picks_by_suffix_and_reader_of_by_kind(tmp_path: Path) -> None:

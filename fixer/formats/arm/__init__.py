@@ -14,9 +14,9 @@ The modules form a one-way chain (each imports only those before it): ``dialect`
 
 from __future__ import annotations
 
-from .deployments import param_files_for, prepare_workspace
+from ..param_files import param_files_for, values_in_parameter_files
+from .deployments import prepare_workspace
 from .dialect import DIALECT, JsonDialect
-from .known import values_in_parameter_files
 from .reader import READER, ArmReader
 from .registries import find_registries
 from .syntax import classify, parse

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...model import Document, Node, Origin, Resolved
+from ...model import Node, Origin, Resolved
 from .. import armexpr, values
+from ..param_files import values_in_parameter_files
 from ..values import Known
 from .template import (
     _MAX_RESOLVE_DEPTH,
@@ -16,11 +17,6 @@ from .template import (
     _short,
     readable_expression,
 )
-
-# A value a release pipeline puts in a parameter file before deploying it (token replacement:
-# `#{acrSku}#`, `#arm_acrSku#`, `__acrSku__`, `$(acrSku)`, `{{acrSku}}`, azd's `${AZURE_X}`).
-_PLACEHOLDER = re.compile(r"^\s*(?:#\{[^}]*\}#?|#[A-Za-z_][\w.-]*#?|__[A-Za-z_][\w.-]*__|\$\([^)]*\)|\{\{[^}]*\}\}|\$\{[^}]*\})\s*$")
-
 
 # --------------------------------------------------------------------------- known values
 
@@ -283,20 +279,3 @@ def readable_passed(text: str, scope: Scope | None = None) -> str:
 _CREATE_VALUE = re.compile(r"createObject\(\s*'value'\s*,\s*('(?:[^']|'')*'|[^(),']*(?:\([^()]*\))?)\s*\)", re.IGNORECASE)
 
 
-def values_in_parameter_files(param_docs: list[Document], name: str) -> tuple[list[Any], bool] | None:
-    """The plain values (see values.of_json) that these parameter files give parameter
-    ``name``, and whether one of them leaves it unset (its default then applies); None when
-    one sets it by reference (a Key Vault secret) or to an expression."""
-    found: list[Any] = []
-    unset = False
-    for param_doc in param_docs:
-        params = param_doc.root.get("parameters")
-        entry = params.get(name) if params is not None and params.kind == "object" else None
-        if entry is None:
-            unset = True
-            continue
-        value = values.of_json(entry.get("value") if entry.kind == "object" else None)
-        if value is values.OPAQUE or isinstance(value, str) and _PLACEHOLDER.match(value):
-            return None
-        found.append(value)
-    return found, unset

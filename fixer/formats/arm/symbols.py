@@ -9,7 +9,8 @@ from typing import Any
 
 from ...model import Document, Node, Origin, Resolved
 from .. import armexpr, values
-from .known import _PLACEHOLDER, _known, passed_entry, readable_passed
+from ..param_files import _PLACEHOLDER
+from .known import _known, passed_entry, readable_passed
 from .template import (
     _MAX_RESOLVE_DEPTH,
     _MEMBER_REF,

@@ -13,6 +13,7 @@ from pathlib import Path
 from ...model import Document, Node, Origin, Resolved
 from ...workspace import Workspace, file_key
 from .. import values
+from ..param_files import param_files_for, values_in_parameter_files
 from ..values import Known
 from .nodes import _REMOTE_MODULE, _SYNTAX, _condition_text, _Module, _Param, _syntax_of
 from .symbols import _allowed_type, _calls, _members, _short, _ValueResolver
@@ -41,11 +42,6 @@ class _Resolver(_ValueResolver):
             if known is None:
                 return None
             found.append(known)
-        from ..arm import (  # the JSON reader (parameter files beside the template)
-            param_files_for,
-            values_in_parameter_files,
-        )
-
         json_files = param_files_for(doc, self.workspace)
         setting = values_in_parameter_files(json_files, name)
         if setting is None:
@@ -255,10 +251,6 @@ class _Resolver(_ValueResolver):
 
     def _json_parameter_files(self, doc: Document) -> list[tuple[Document, Node | None]]:
         """JSON parameter files beside the template, each with its `parameters` object."""
-        from ..arm import (
-            param_files_for,  # the JSON reader; imported here to keep the formats independent at import time
-        )
-
         found = []
         for param_doc in param_files_for(doc, self.workspace):
             params = param_doc.root.get("parameters")
