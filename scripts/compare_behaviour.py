@@ -12,7 +12,8 @@ the files ``--write`` leaves behind (on a fresh copy) are compared, with the exi
 stderr. Prints each difference and exits 1 when there is one.
 
 A range listed in ``scripts/behaviour-preserving.txt`` (``base..head`` per line) promises
-identical behaviour; ``.ci/run`` checks each listed range, never HEAD against an old base,
+identical behaviour; ``.ci/run`` checks the listed ranges (ranges that follow one another as
+one chain, by its ends; ``--each`` compares every range), never HEAD against an old base,
 because other changes are meant to change behaviour.
 """
 
@@ -157,13 +158,30 @@ def listed_ranges(path: Path) -> list[tuple[str, str]]:
     return ranges
 
 
+def chains(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Ranges that follow one another (``a..b``, ``b..c``) joined (``a..c``): identical ends
+    mean the chain as a whole changes nothing, at the cost of two runs instead of one per ref
+    (CI has a few minutes for this)."""
+    joined: list[tuple[str, str]] = []
+    for base, head in pairs:
+        if joined and joined[-1][1] == base:
+            joined[-1] = (joined[-1][0], head)
+        else:
+            joined.append((base, head))
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("base", nargs="?", help="git ref of the version before")
     parser.add_argument("head", nargs="?", default=WORKTREE, help="git ref of the version after (default: the working tree)")
     parser.add_argument("--ranges", type=Path, help="a file of base..head lines, each compared")
+    parser.add_argument("--each", action="store_true", help="with --ranges: compare each range, not only the ends of a chain")
     args = parser.parse_args(argv)
-    pairs = listed_ranges(args.ranges) if args.ranges else [(args.base, args.head)]
+    if args.ranges:
+        pairs = listed_ranges(args.ranges) if args.each else chains(listed_ranges(args.ranges))
+    else:
+        pairs = [(args.base, args.head)]
     if not all(base for base, _ in pairs):
         parser.error("give BASE [HEAD] or --ranges FILE")
     failed = False

@@ -34,3 +34,8 @@ def test_differences_name_the_case_the_output_and_the_line() -> None:
     found = compare_behaviour.differences(case, same, other)
     assert found[0].startswith("golden/x: dry-run json: stdout\n") and "-b" in found[0] and "+c" in found[0]
     assert found[1] == "golden/x: write tree: new: only in head"
+
+
+def test_ranges_that_follow_one_another_are_compared_by_their_ends() -> None:
+    pairs = [("a", "b"), ("b", "c"), ("x", "y"), ("c", "d")]
+    assert compare_behaviour.chains(pairs) == [("a", "c"), ("x", "y"), ("c", "d")]
