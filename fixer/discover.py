@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .formats import reader_for
+from .formats.base import TEMPLATE_SUFFIXES
 from .globs import ignored, match_path
 
-TEMPLATE_SUFFIXES = (".json", ".jsonc", ".bicep", ".bicepparam", ".tf")  # .tf: the Terraform reader
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__",
              ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".terraform"}
 # A Python virtual environment is known by this file, not by its folder's name: `env/`,
@@ -30,8 +31,9 @@ class Discovery:
 def is_parameter_file(path: Path) -> bool:
     """Parameter files are read through their template, never processed on their own."""
     name = path.name.lower()
-    if name.endswith(".tfvars"):   # Terraform (until formats.reader_for lands)
-        return True
+    reader = reader_for(path)
+    if reader is not None and reader.parameter_suffixes and name.endswith(reader.parameter_suffixes):
+        return True   # a .tfvars file
     return name.endswith(".bicepparam") or ".parameters." in name or name.startswith("parameters.") \
         or name.endswith(".parameters.json") or name.endswith(".parameters.jsonc")
 
@@ -169,9 +171,9 @@ _TEMPLATE_LINK = re.compile(r'"template"\s*:\s*"([^"\n]+)"')
 def template_of_parameter_file(path: Path) -> Path | None:
     """The template a parameter file belongs to: `using '...'` of a .bicepparam file;
     `<name>.parameters[.env].json` -> `<name>.json`/`.jsonc`, or its `metadata.template` link."""
-    if path.name.lower().endswith(".tfvars"):   # Terraform (until formats.reader_for lands)
-        from .formats.terraform import module_file_of_tfvars
-        return module_file_of_tfvars(path)
+    reader = reader_for(path)
+    if reader is not None and reader.parameter_suffixes and path.name.lower().endswith(reader.parameter_suffixes):
+        return reader.template_of_parameter_file(path)   # a .tfvars file: its module's .tf file
     try:
         head = path.read_bytes()[:65536].decode("utf-8", "replace")
     except OSError:
@@ -190,7 +192,7 @@ def template_of_parameter_file(path: Path) -> Path | None:
         if stem and (path.parent / f"{stem}{suffix}").is_file():
             return path.parent / f"{stem}{suffix}"
     if json_role(head.encode("utf-8", "replace")) == "parameters":
-        # `acr.params.json`, `staging-parameters.json`: see formats/arm.param_files_for
+        # `acr.params.json`, `staging-parameters.json`: see formats/arm/deployments.param_files_for
         templates, _, bicep = folder_roles(path.parent)
         return loose_owner(path, templates, bicep)
     return None

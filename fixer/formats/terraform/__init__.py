@@ -18,7 +18,7 @@ from .registries import find_registries
 from .syntax import file_data, parse_syntax
 from .values import TerraformDocument, top_keys
 
-__all__ = ["DIALECT", "READER", "TerraformDialect", "TerraformDocument", "parse", "find_registries", "handles",
+__all__ = ["DIALECT", "READER", "TerraformDialect", "TerraformDocument", "parse", "find_registries",
            "mentions_registry", "SUFFIXES"]
 
 SUFFIXES = (".tf", ".tfvars")
@@ -27,10 +27,6 @@ SUFFIXES = (".tf", ".tfvars")
 # resource type, the AVM module, or another registry module (reported as manual).
 _NEEDLES = (b"azurerm_container_registry", b"avm-res-containerregistry-registry", b"container-registry", b"/acr",
             b"containerregistry", b"container_registry")
-
-
-def handles(path: Path) -> bool:
-    return path.name.lower().endswith(SUFFIXES)
 
 
 def mentions_registry(lowered: bytes) -> bool:
@@ -75,7 +71,12 @@ class TerraformReader:
     # a .tf file deploys registries through the AVM module or another remote module
     calls_remote_modules = True
     parameter_files_by_content = False
+    filters_itself = True               # mentions_registry is its pre-filter (see formats._LazyReader)
+    parameter_suffixes = (".tfvars",)
     dialect = DIALECT
+
+    def template_of_parameter_file(self, path: Path) -> Path | None:
+        return module_file_of_tfvars(path)
 
     def parse(self, source: SourceFile, previous: object = None) -> TerraformDocument:
         return parse(source)
