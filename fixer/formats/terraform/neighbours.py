@@ -7,13 +7,11 @@ from __future__ import annotations
 import re
 
 from ...model import Node, Resolved
-from ..base import imports_images, registry_role_in
+from ..base import CHECKOV_SKIP, IGNORE_COMMENT, imports_images, registry_role_in
 from .syntax import Block
 from .values import Deployment, Module, TerraformDocument
 from .resolve import line_of
 
-_CHECKOV = re.compile(r"checkov:skip=CKV_AZURE_139(?::\s*(.*))?", re.I)
-_ACR_FIX_IGNORE = re.compile(r"acr-fix:\s*ignore\b[:\s]*(.*)", re.I)
 _SCANNER_IGNORE = re.compile(r"\b(trivy|tfsec):ignore:([A-Za-z0-9_.*-]+)", re.I)
 _REGISTRY_CHECK = re.compile(r"acr|container-?registry|containerregistry", re.I)
 
@@ -36,9 +34,9 @@ def suppressions(doc: TerraformDocument, block: Block) -> tuple[str | None, str 
     ignore = checkov = scanner = None
     for comment in above + inside:
         body = comment.lstrip("#/ ").strip()
-        if ignore is None and (m := _ACR_FIX_IGNORE.search(body)):
+        if ignore is None and (m := IGNORE_COMMENT.search(body)):
             ignore = m.group(1).strip() or "no reason given"
-        if checkov is None and comment in inside and (m := _CHECKOV.search(body)):
+        if checkov is None and comment in inside and (m := CHECKOV_SKIP.search(body)):
             checkov = (m.group(1) or "").strip() or "CKV_AZURE_139 skipped"
         for m in _SCANNER_IGNORE.finditer(body):
             if scanner is None and _REGISTRY_CHECK.search(m.group(2)):
