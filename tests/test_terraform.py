@@ -452,3 +452,13 @@ def test_fmt_alignment_runs_on_across_heredocs() -> None:
     text = 'a {\n  default     = null\n  description = <<EOT\n  free text = here\nEOT\n  sensitive   = true\n}\n'
     assert fmt_problems(text) == []
     assert fmt_problems(text.replace("sensitive   =", "sensitive =")) != []
+
+
+def test_a_private_endpoint_under_count_is_noted(tmp_path: Path) -> None:
+    endpoint = ('resource "azurerm_private_endpoint" "pe" {\n  count = var.private ? 1 : 0\n'
+                '  private_service_connection {\n'
+                '    private_connection_resource_id = azurerm_container_registry.acr.id\n  }\n}\n')
+    result = _run(tmp_path, {"main.tf": REGISTRY + endpoint})
+    plan, = _plans(result)
+    assert plan.strategy == "disable"
+    assert any("is created under count = var.private ? 1 : 0" in note for note in plan.notes)

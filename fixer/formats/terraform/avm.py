@@ -9,7 +9,7 @@ from typing import Any
 
 from ...model import Member, Node, Origin, Registry, Resolved
 from .dialect import InvertedBool, Target
-from .neighbours import base_notes, clients, sku_validation, suppressions
+from .neighbours import base_notes, clients, endpoint_note, sku_validation, suppressions
 from .resolve import absent, for_deployments, indent_of, module_default, resolved
 from .syntax import Block, Expr
 from .values import Deployment, Module, Source, TerraformDocument, node_of, sources
@@ -125,7 +125,11 @@ def avm_registry(doc: TerraformDocument, block: Block, module: Module, deploys: 
         else:
             shown, shown_expr = " ".join(name_attr.value.text.split()), True
     reference = f"module.{block.labels[0]}"
-    pullers, importers, pe = clients(doc, module, reference, block)
+    conditional: list[str] = []
+    pullers, importers, pe = clients(doc, module, reference, block, conditional)
+    note = endpoint_note(conditional)
+    if note:
+        notes.append(note)
     ignore, checkov, scanner = suppressions(doc, block)
     return Registry(
         doc=doc, name=name, node=root, line=doc.line(block.start), declared_at=block.start,

@@ -64,13 +64,24 @@ _PULLERS = {
 }
 
 
-def clients(home: TerraformDocument, module: Module, reference: str, registry_block: Block) -> tuple[list[str], list[str], bool]:
+def endpoint_note(found: list[str]) -> str | None:
+    """A note for private endpoints that exist only under count / for_each: a deployment without
+    them has no private way in once public access is off."""
+    if not found:
+        return None
+    return (f"{'; '.join(found)}: where it is not created, turning public network access off leaves the "
+            "registry's clients no way in")
+
+
+def clients(home: TerraformDocument, module: Module, reference: str, registry_block: Block,
+            conditional: list[str] | None = None) -> tuple[list[str], list[str], bool]:
     """(pullers, importers, has a private endpoint) among the module's resources that refer to
     the registry through ``reference`` (`azurerm_container_registry.acr`, `module.acr`)."""
     needle = re.compile(re.escape(reference) + r"(\[[^\]\n]*\])?\.")   # also `module.acr[0].` (count)
     pullers: list[str] = []
     importers: list[str] = []
     private = False
+    conditional = [] if conditional is None else conditional
     for doc, block in _references(module, needle, registry_block):
         kind = block.labels[0] if block.labels else block.type
         name = block.labels[1] if len(block.labels) > 1 else kind
@@ -78,7 +89,12 @@ def clients(home: TerraformDocument, module: Module, reference: str, registry_bl
         where = line_of(doc, block.start, home)
         if kind == "azurerm_private_endpoint":
             # only one that connects to the registry (not one that just reads its location)
-            private = private or re.search(r"private_connection_resource_id\s*=[^\n]*" + needle.pattern, text) is not None
+            connects = re.search(r"private_connection_resource_id\s*=[^\n]*" + needle.pattern, text) is not None
+            private = private or connects
+            meta = block.body.attribute("count") or block.body.attribute("for_each")
+            if connects and meta is not None:
+                conditional.append(f"{kind} '{name}' ({where}) is created under {meta.name} = "
+                                   f"{' '.join(meta.value.text.split())[:60]}")
         elif kind == "azurerm_role_assignment":
             role = registry_role_in(text.lower()) or next((r for r in ("AcrPull", "AcrPush") if f'"{r.lower()}"' in text.lower()), None)
             if role:

@@ -19,7 +19,8 @@ from typing import Any
 from ...model import Member, Node, Origin, Registry, Resolved
 from .avm import AVM_SOURCE, REGISTRY_MODULE, avm_registry, remote_module_registry
 from .dialect import InvertedBool, Target
-from .neighbours import base_notes, clients, clients_of_callers, provider_note, sku_validation, suppressions
+from .neighbours import (base_notes, clients, clients_of_callers, endpoint_note, provider_note, sku_validation,
+                         suppressions)
 from .resolve import absent, for_deployments, indent_of
 from .syntax import Block
 from .values import Deployment, Module, TerraformDocument, deployments, load_module, node_of
@@ -196,7 +197,11 @@ def _resource_registry(doc: TerraformDocument, block: Block, module: Module, dep
         else:
             shown, shown_expr = " ".join(name_attr.value.text.split()), True
     reference = f"{RESOURCE}.{block.labels[1]}"
-    pullers, importers, private = clients(doc, module, reference, block)
+    conditional: list[str] = []
+    pullers, importers, private = clients(doc, module, reference, block, conditional)
+    note = endpoint_note(conditional)
+    if note:
+        notes.append(note)
     through_calls, called_privately = clients_of_callers(doc, module, deploys)
     private = private or called_privately
     ignore, checkov, scanner = suppressions(doc, block)
