@@ -462,3 +462,10 @@ def test_a_private_endpoint_under_count_is_noted(tmp_path: Path) -> None:
     plan, = _plans(result)
     assert plan.strategy == "disable"
     assert any("is created under count = var.private ? 1 : 0" in note for note in plan.notes)
+
+
+def test_one_line_block_with_a_value_to_change(tmp_path: Path) -> None:
+    text = 'resource "azurerm_container_registry" "acr" { sku = "Basic" }\n'
+    result = _run(tmp_path, {"main.tf": text}, strategy="disable")
+    assert _new(result, "main.tf") == ('resource "azurerm_container_registry" "acr" {\n  sku = "Premium"\n\n'
+                                       '  public_network_access_enabled = false\n}\n')

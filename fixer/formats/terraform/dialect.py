@@ -261,7 +261,7 @@ class TerraformDialect:
         if not isinstance(target, Target):
             raise ValueError("not a place the Terraform reader gave")
         entries = [e for key, value in pairs for e in translate(target.kind, key, value)]
-        return [self._insert_into_body(doc, target, entries)]
+        return self._insert_into_body(doc, target, entries)
 
     def append_item(self, doc: Document, array: Node, value: Any) -> list[Edit]:
         target = array.value
@@ -277,8 +277,8 @@ class TerraformDialect:
             line_end = text.find("\n", target.after)
             at = len(text) if line_end < 0 else line_end + 1
             return [Edit(at, at, eol + "".join(render_block(block, inner, eol)))]
-        return [self._insert_into_body(doc, Target("nrs-block", target.open, target.close, target.indent, target.path),
-                                       [block])]
+        return self._insert_into_body(doc, Target("nrs-block", target.open, target.close, target.indent, target.path),
+                                      [block])
 
     def _append_to_list(self, doc: Document, array: Node, value: Any) -> list[Edit]:
         """Edits that add ``value`` to a list literal (`["Basic", "Standard"]`), on its line or,
@@ -299,23 +299,27 @@ class TerraformDialect:
         edits.append(Edit(line_start, line_start, f"{_indent(text, last.start)}{rendered},{eol}"))
         return edits
 
-    def _insert_into_body(self, doc: Document, target: Target, entries: list) -> Edit:
-        """One edit that adds ``entries`` at the end of the body, before its `}`."""
+    def _insert_into_body(self, doc: Document, target: Target, entries: list) -> list[Edit]:
+        """Edits that add ``entries`` at the end of the body, before its `}`."""
         text, eol = doc.source.text, doc.source.eol
         inner = target.indent + INDENT
         lines = render_entries(entries, inner, eol)
         line_start = _line_start(text, target.close)
         if text[line_start:target.close].strip():
             # a one-line block (`{ sku = "Premium" }`): its content goes on a line of its own
-            # (terraform fmt would align it with the new lines otherwise), then the new lines
-            inner_text = text[target.open:target.close].strip()
-            kept = f"{eol}{inner}{inner_text}{eol}{eol}" if inner_text else eol
-            return Edit(target.open, target.close, kept + "".join(lines) + target.indent)
+            # (terraform fmt would align it with the new lines otherwise), then the new lines;
+            # two edits around the content, so an edit of a value inside it still applies
+            content = text[target.open:target.close]
+            first = target.open + (len(content) - len(content.lstrip()))
+            last = target.open + len(content.rstrip())
+            if first >= last:
+                return [Edit(target.open, target.close, eol + "".join(lines) + target.indent)]
+            return [Edit(target.open, first, eol + inner),
+                    Edit(last, target.close, eol + eol + "".join(lines) + target.indent)]
         before = text[target.open:line_start]
         blank = ""
         if before.strip() and not before.endswith(("\n\n", "\n\r\n")):
             blank = eol  # a group of its own: the lines above keep their alignment
-        return Edit(line_start, line_start, blank + "".join(lines))
-
+        return [Edit(line_start, line_start, blank + "".join(lines))]
 
 DIALECT = TerraformDialect()
