@@ -469,3 +469,11 @@ def test_one_line_block_with_a_value_to_change(tmp_path: Path) -> None:
     result = _run(tmp_path, {"main.tf": text}, strategy="disable")
     assert _new(result, "main.tf") == ('resource "azurerm_container_registry" "acr" {\n  sku = "Premium"\n\n'
                                        '  public_network_access_enabled = false\n}\n')
+
+
+def test_optional_defaults_in_an_object_type_are_read_and_fixed(tmp_path: Path) -> None:
+    text = (REGISTRY.replace('"Premium"', "var.acr.sku")
+            + 'variable "acr" {\n  type = object({\n    name = string\n    sku  = optional(string, "Basic")\n  })\n}\n')
+    result = _run(tmp_path, {"main.tf": text, "terraform.tfvars": 'acr = {\n  name = "contosoacr"\n}\n'},
+                  strategy="disable")
+    assert 'sku  = optional(string, "Premium")' in _new(result, "main.tf")

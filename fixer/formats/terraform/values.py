@@ -315,7 +315,11 @@ def sources(expr: Expr, module: Module, doc: TerraformDocument, path: tuple, dep
         base = Expr("ref", expr.start, expr.end, ".".join(expr.parts[:2]), parts=expr.parts[:2])
         out = []
         for source in sources(base, module, doc, path, deployment, home, origin, detail, depth + 1):
-            out.append(_member_of(source, expr.parts[2:], expr, where))
+            member = _member_of(source, expr.parts[2:], expr, where)
+            if member.expr is None and member.origin == Origin.EXPRESSION and expr.parts[0] == "var" \
+                    and len(expr.parts) == 3:
+                member = _type_default(module, expr.parts[1], expr.parts[2], home) or member
+            out.append(member)
         return out
     if expr.kind == "ref" and len(expr.parts) == 2 and expr.parts[0] == "var":
         return variable_sources(expr.parts[1], module, deployment, home, depth)
@@ -333,6 +337,35 @@ def sources(expr: Expr, module: Module, doc: TerraformDocument, path: tuple, dep
                 source.shared = shared
         return out
     return [Source(expr, doc, path, Origin.EXPRESSION, f"the expression `{_short(expr.text)}` ({where})")]
+
+
+def _type_default(module: Module, variable: str, name: str,
+                  home: tuple[TerraformDocument, int, int] | None) -> Source | None:
+    """The default the variable's type gives a member the object leaves out
+    (`type = object({ sku = optional(string, "Basic") })`), where a fix can edit it."""
+    declared = module.variables.get(variable)
+    if declared is None:
+        return None
+    vdoc, block = declared
+    kind = block.body.attribute("type")
+    if kind is None:
+        return None
+    text = vdoc.source.text[kind.value.start:kind.value.end]
+    found = re.search(rf'(?<![\w-]){re.escape(name)}\s*=\s*optional\(\s*[\w()]+\s*,\s*'
+                      r'("(?:[^"\\\n]|\\.)*"|true|false|null)\s*\)', text)
+    if found is None:
+        return None
+    start = kind.value.start + found.start(1)
+    literal = found.group(1)
+    if literal.startswith('"'):
+        value = Expr("string", start, start + len(literal), literal, value=literal[1:-1])
+    elif literal == "null":
+        value = Expr("null", start, start + len(literal), literal, value=None)
+    else:
+        value = Expr("bool", start, start + len(literal), literal, value=literal == "true")
+    return Source(value, vdoc, (vdoc.key_of(block), "type"), Origin.PARAMETER_DEFAULT,
+                  f"default of {name} in the type of variable '{variable}'", variable,
+                  _other_uses(module, f"var.{variable}.{name}", home))
 
 
 def _member_of(source: Source, names: tuple[str, ...], expr: Expr, where: str) -> Source:
