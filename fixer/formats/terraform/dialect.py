@@ -191,6 +191,8 @@ _TERMS = [
     (re.compile(r"networkRuleBypassOptions"), "network_rule_bypass_option"),
     (re.compile(r"\bsku\.name\b"), "sku"),
     (re.compile(r"\bparameter '"), "variable '"),
+    (re.compile(r"\bthe template gives\b"), "the module gives"),
+    (re.compile(r"\bin this template\b"), "in this module"),
 ]
 _RULE_SET = re.compile(r"add network_rule_set = (\{.*\})(?=$|; )")
 
