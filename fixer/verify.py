@@ -9,6 +9,7 @@ the template's registries, re-read with all new texts in place, must now pass th
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,15 +33,35 @@ def semantic_data(doc: Document, text: str, reuse: bool = True) -> Any:
     return doc.data
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """``a == b`` with the types counted too, all the way down: Python's ``==`` calls
+    ``True`` and ``1`` (and ``1`` and ``1.0``) equal, which a template does not (a boolean
+    property set to ``1`` is a different deployment). Both checks run at C speed: ``==``
+    first, then the JSON encoder, which spells each type differently. Key order counts in
+    the second check only, so a reordered object comes out as not identical and is walked."""
+    if type(a) is not type(b) or a != b:
+        return False
+    if isinstance(a, (dict, list)):
+        try:
+            return _dumps(a) == _dumps(b)
+        except (TypeError, ValueError):  # not plain JSON data (a reader's own values): walk it
+            return False
+    return True
+
+
 def _differing_subtrees(old: Any, new: Any) -> list[tuple[list[Any], Any, Any]]:
-    """The smallest (path, old, new) pairs that differ. Equal subtrees are skipped with
-    Python's C-speed ``==`` so deepdiff only looks at what changed (templates can be MBs):
-    objects that gained or lost keys come out as the lost and gained keys only."""
+    """The smallest (path, old, new) pairs that differ, by value or by type. Identical
+    subtrees are skipped at C speed so deepdiff only looks at what changed (templates can be
+    MBs): objects that gained or lost keys come out as the lost and gained keys only."""
     out: list[tuple[list[Any], Any, Any]] = []
     work: list[tuple[list[Any], Any, Any]] = [([], old, new)]
     while work:
         path, a, b = work.pop()
-        if a == b and type(a) is type(b):
+        if _identical(a, b):
             continue
         if isinstance(a, dict) and isinstance(b, dict):
             work.extend((path + [k], a[k], b[k]) for k in a if k in b)
@@ -87,14 +108,37 @@ def _show_path(path: list[Any]) -> str:
     return out
 
 
-def _within(path: list[Any], old_value: Any, allowed: list[tuple]) -> bool:
+_END = object()  # marks, in a prefix tree, that an allowed path ends here
+
+
+def _prefix_tree(allowed: list[tuple]) -> dict:
+    """The allowed paths as nested dicts, so each changed path is checked in time
+    proportional to its length, not to the number of allowed paths (a file with thousands
+    of registries has thousands of each)."""
+    tree: dict = {}
     for prefix in allowed:
-        if len(path) >= len(prefix) and all(a == b for a, b in zip(path, prefix)):
-            return True
-        # deepdiff reports filling an empty object ({} -> {...}) at the object itself
-        if len(path) < len(prefix) and all(a == b for a, b in zip(path, prefix)) and old_value in ({}, [], None):
-            return True
-    return False
+        node = tree
+        for key in prefix:
+            node = node.setdefault(key, {})
+        node[_END] = True
+    return tree
+
+
+def _within(path: list[Any], old_value: Any, tree: dict) -> bool:
+    """Whether the change at ``path`` lies inside an allowed path of ``tree``."""
+    node = tree
+    for key in path:
+        if _END in node:
+            return True  # the change is inside an allowed path
+        try:
+            node = node.get(key)  # type: ignore[assignment]
+        except TypeError:  # an unhashable key cannot be planned
+            return False
+        if node is None:
+            return False
+    # The whole path was walked: it is an allowed path, or lies above one; deepdiff
+    # reports filling an empty object ({} -> {...}) at the object itself.
+    return _END in node or old_value in ({}, [], None)
 
 
 def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict[Path, str],
@@ -133,7 +177,8 @@ def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict
         changed = changed_paths(old_data, new_data)
         if changes_out is not None:
             changes_out[key] = sorted({_show_path(p) for p, _ in changed})
-        outside = [p for p, old_value in changed if not _within(p, old_value, allowed_paths[key])]
+        tree = _prefix_tree(allowed_paths[key])
+        outside = [p for p, old_value in changed if not _within(p, old_value, tree)]
         if outside:
             shown = ".".join(str(k) for k in outside[0])
             problems.append(f"the edit of {doc.path.name} would also change {shown}, which was not planned")
