@@ -151,7 +151,8 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
         if jobs > 1:
             import multiprocessing
 
-            import deepdiff  # noqa: F401  (imported once here rather than once per worker: it is slow to import)
+            # deepdiff is not imported here for the workers to inherit: a worker imports it
+            # when one of its files has edits to verify, and most runs fix few files
             if any(p.suffix.lower() == ".bicep" for p in files):
                 from .formats import bicep
                 bicep.prepare_workspace(shared)

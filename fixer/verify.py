@@ -75,6 +75,25 @@ def _differing_subtrees(old: Any, new: Any) -> list[tuple[list[Any], Any, Any]]:
     return out
 
 
+def _deepdiff() -> Any:
+    """deepdiff's DeepDiff, imported on first use: in the process that verifies, once a file
+    has edits (it is slow to import, and most runs fix nothing). deepdiff imports pydantic
+    when it is installed (typer needs it) only to recognise pydantic models, which template
+    data never holds; hidden during the import, it costs nothing (about 40 % of deepdiff's
+    import time, benchmarks/README.md)."""
+    import sys
+
+    hide = "pydantic" not in sys.modules and "deepdiff" not in sys.modules
+    if hide:
+        sys.modules["pydantic"] = None  # type: ignore[assignment]  # import pydantic... raises ImportError
+    try:
+        from deepdiff import DeepDiff
+    finally:
+        if hide:
+            del sys.modules["pydantic"]
+    return DeepDiff
+
+
 def changed_paths(old: Any, new: Any) -> list[tuple[list[Any], Any]]:
     """Every (path, old value) where ``new`` differs from ``old``; paths are key/index lists."""
     paths: list[tuple[list[Any], Any]] = []
@@ -85,7 +104,7 @@ def changed_paths(old: Any, new: Any) -> list[tuple[list[Any], Any]]:
         else:
             paths.append((prefix, a))  # a changed scalar (or type): the change is the whole value
     if containers:
-        from deepdiff import DeepDiff  # imported on first use: it is slow to import, and most runs fix nothing
+        DeepDiff = _deepdiff()
 
         # One DeepDiff for all of them (it has a high fixed cost per call): subtree i is key i.
         # threshold_to_diff_deeper=0: report each added or removed key, never a whole object
