@@ -189,3 +189,21 @@ def test_start_up_imports_only_what_the_run_needs():
                                   "samples/bicep/aca-app/modules/apps.bicep"])
     assert "multiprocessing.pool" in workers  # the workers ran
     assert "deepdiff" not in workers and "pydantic_core" not in workers
+
+
+def test_files_given_one_by_one_walk_the_tree_only_when_one_can_hold_a_registry(tmp_path, monkeypatch):
+    import fixer.run
+    from fixer.options import Options
+
+    walks = []
+    real_context_files = fixer.run.context_files
+    monkeypatch.setattr(fixer.run, "context_files", lambda *a, **k: walks.append(a) or real_context_files(*a, **k))
+    (tmp_path / "storage.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Storage/storageAccounts", "name": "s"}]}))
+    registry = json.loads((SAMPLES / "arm" / "compliant" / "registry.json").read_text())
+    (tmp_path / "registry.json").write_text(json.dumps(registry))
+    result = fixer.run.run([tmp_path / "storage.json"], Options(jobs=1), root=tmp_path)
+    assert walks == [] and result.scanned == 1 and not result.plans
+    result = fixer.run.run([tmp_path / "registry.json"], Options(jobs=1), root=tmp_path)
+    assert len(walks) == 1 and [p.status for _, p in result.plans] == ["pass"]
