@@ -397,6 +397,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
     edits: dict[Path, list[Edit]] = defaultdict(list)
     paths_allowed: dict[Path, list[tuple]] = defaultdict(list)
     touched_by: dict[Path, set[Path]] = defaultdict(set)
+    seen_edits: dict[Path, set[Edit]] = defaultdict(set)  # (a list's `in` was quadratic in the edits of a file)
     for file_result in outcome.files:
         for plan in file_result.plans:
             if plan.status != "fix" or plan.fix is None:
@@ -405,7 +406,8 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
                 key = file_key(change.doc.path)
                 targets[key] = change.doc
                 for edit in change.edits:
-                    if edit not in edits[key]:
+                    if edit not in seen_edits[key]:
+                        seen_edits[key].add(edit)
                         edits[key].append(edit)
                 paths_allowed[key].extend(change.paths)
                 touched_by[key].add(file_key(file_result.path))
