@@ -58,6 +58,7 @@ class Result:
     write_rss_mb: float | None = None
     changed_files: int | None = None
     checkov_s: float | None = None
+    checkov_cpu_s: float | None = None  # CPU is less skewed than wall-clock by a busy machine
     checkov_rc: int | None = None
     fixed_s: float | None = None   # a dry run over samples/: start-up and imports, almost no files
 
@@ -236,8 +237,9 @@ def measure(tree: Path, manifest: dict, args: argparse.Namespace, cmd: list[str]
     if checkov and not args.no_checkov and res.files <= args.checkov_max_files:
         ck = run_child([checkov, "-d", str(tree), "--framework", "arm", "bicep",
                         "--check", "CKV_AZURE_139", "--quiet"], timeout=args.checkov_timeout)
-        res.checkov_s, res.checkov_rc = ck.wall, ck.rc
-        log(f"  checkov {ck.wall:.1f}s (exit {ck.rc})")
+        res.checkov_s, res.checkov_rc, res.checkov_cpu_s = ck.wall, ck.rc, ck.cpu
+        log(f"  checkov {ck.wall:.1f}s, {ck.cpu:.1f}s CPU (exit {ck.rc}): {ck.cpu / res.dry_cpu_s:.0f}× the dry run's CPU"
+            if res.dry_cpu_s else f"  checkov {ck.wall:.1f}s (exit {ck.rc})")
     return res
 
 
