@@ -21,7 +21,7 @@ from .run import RunResult, run, write_fixes
 from .suppressions import add_psrule_suppression
 
 OutputFormat = Literal["text", "concise", "json", "sarif", "markdown"]
-COMMANDS = ("init", "suppress", "pr")
+COMMANDS = ("init", "suppress", "pr", "fleet")
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(add_completion=False, context_settings=HELP_OPTIONS,
@@ -193,11 +193,13 @@ def suppress(
 
 
 def _register_bot() -> None:
-    if any(info.name == "pr" for info in commands.registered_commands):
+    if any(info.name in ("pr", "fleet") for info in commands.registered_commands):
         return  # main() may run more than once in a process (tests, the bot's own callers)
     from .bot.cli import register
+    from .bot.fleet_cli import register as register_fleet
 
     register(commands)
+    register_fleet(commands)
 
 
 # A run allocates millions of small objects (syntax nodes, spans) that reference counting
@@ -213,13 +215,14 @@ def _commands_help() -> str:
     _register_bot()
     lines = ["Commands (acr-fix COMMAND --help for their options):", ""]
     listed: set[str] = set()
-    for info in commands.registered_commands:
+    for info in [*commands.registered_commands, *commands.registered_groups]:
         name = info.name or info.callback.__name__  # type: ignore[union-attr]
         if name in listed:
             continue
         listed.add(name)
-        summary = (info.help or (info.callback.__doc__ or "")).strip().split("\n")[0]  # type: ignore[union-attr]
-        lines.append(f"  acr-fix {name}: {summary}")
+        group_help = getattr(getattr(info, "typer_instance", None), "info", None)
+        text = info.help or getattr(group_help, "help", None) or (info.callback.__doc__ if info.callback else "") or ""
+        lines.append(f"  acr-fix {name}: {str(text).strip().splitlines()[0] if str(text).strip() else ''}")
     return "\n".join(lines)
 
 
@@ -237,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     for typer_app in (app, commands):
         typer_app.rich_markup_mode = None if os.environ.get("NO_COLOR") else RICH_MARKUP
     if args and args[0] in COMMANDS:
-        if args[0] == "pr":
+        if args[0] in ("pr", "fleet"):
             _register_bot()
         command = get_command(commands)
     else:

@@ -122,7 +122,10 @@ def install(command: Any) -> Any:
     """Give every parameter of ``command`` (a click command from ``typer.main.get_command``)
     and of its subcommands a pydantic-free converter where its type allows, and a plain
     help label; returns ``command``."""
-    for sub in [command, *getattr(command, "commands", {}).values()]:
+    everything = [command]
+    for sub in everything:  # the command, its subcommands, theirs (acr-fix fleet plan), ...
+        everything.extend(getattr(sub, "commands", {}).values())
+    for sub in everything:
         for param in sub.params:
             descriptor = getattr(param, "type_descriptor", None)
             if descriptor is None:

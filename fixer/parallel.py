@@ -153,12 +153,8 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
 
             # deepdiff is not imported here for the workers to inherit: a worker imports it
             # when one of its files has edits to verify, and most runs fix few files
-            if any(p.suffix.lower() == ".bicep" for p in files):
-                from .formats import bicep
-                bicep.prepare_workspace(shared)
-            if any(p.suffix.lower() in (".json", ".jsonc") for p in files):
-                from .formats import arm
-                arm.prepare_workspace(shared)   # which templates link which (templateLink)
+            from .formats import prepare_workspace
+            prepare_workspace(shared, files)   # who calls which template (modules, templateLink)
             _CHUNK_STATE.update(state)  # what the forked workers inherit
             # Everything the parent holds now (imported modules, the indexes) moves out of
             # reach of the workers' cycle collector: their collections only walk what they

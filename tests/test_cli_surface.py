@@ -37,14 +37,14 @@ def wide_plain_terminal(monkeypatch):
 def test_help_lists_the_commands_and_h_is_help(capsys):
     code, out, _ = _main(capsys, "--help")
     assert code == 0
-    for command in ("acr-fix init:", "acr-fix suppress:", "acr-fix pr:"):
+    for command in ("acr-fix init:", "acr-fix suppress:", "acr-fix pr:", "acr-fix fleet:"):
         assert command in out
     assert "Exit codes:" in out
     code, short, _ = _main(capsys, "-h")
     assert code == 0 and short == out
 
 
-@pytest.mark.parametrize("command", [[], ["pr"], ["suppress"], ["init"]])
+@pytest.mark.parametrize("command", [[], ["pr"], ["suppress"], ["init"], ["fleet", "plan"]])
 def test_help_shows_choices_and_no_type_labels(capsys, command):
     code, out, _ = _main(capsys, *command, "-h")
     assert code == 0
