@@ -36,7 +36,7 @@ import json5
 
 from .errors import ConfigError, WriteError
 from .globs import ignored
-from .source import replace_bytes
+from .write import replace_bytes
 
 if TYPE_CHECKING:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq

@@ -1,0 +1,79 @@
+"""Text from templates and file names, made safe for where it is shown.
+
+A registry or file name is data: it must never move the cursor, recolour a terminal, start
+a GitHub Actions workflow command, add a line (a forged trailer) to a commit message or
+turn into Markdown. Each function here returns text that shows the data and only the data.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 control characters, DEL, bidirectional overrides and isolates (which can make
+# a name read differently from what it is), line and paragraph separators, and the lone
+# surrogates Python uses for bytes of a file name that are not UTF-8 (surrogateescape).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"   # the byte of a non-UTF-8 name, as bytes show it
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def for_terminal(text: str, keep: str = "") -> str:
+    """``text`` with every control character (newline included, unless in ``keep``) and
+    every byte of a non-UTF-8 name written as ``\\xNN``; printable text unchanged."""
+    if not keep:
+        return _UNSAFE.sub(_escape_char, text)
+    return _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _escape_char(m), text)
+
+
+def for_report(text: str, color: bool = False) -> str:
+    """A rendered report (many lines, maybe coloured): control characters other than line
+    breaks, tabs and, when colour is on, the escape that starts acr-fix's own colours."""
+    return for_terminal(text, keep="\n\t" + ("\x1b" if color else ""))
+
+
+# The runner reads a line that starts with "::" (or the older "##[") as a command.
+_COMMAND_START = re.compile(r"^(::|##\[)", re.MULTILINE)
+
+
+def for_actions_log(text: str) -> str:
+    """Output for a GitHub Actions log: no line of it can start a workflow command."""
+    return _COMMAND_START.sub(lambda m: "\u200b" + m.group(), text)
+
+
+def workflow_data(text: str) -> str:
+    """The message of a workflow command, escaped as the runner unescapes it."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def workflow_property(text: str) -> str:
+    """A property value of a workflow command (``file=``, ``title=``), escaped as the runner
+    unescapes it."""
+    return workflow_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def workflow_command(command: str, message: str, **properties: str) -> str:
+    """``::command key=value,...::message`` with every part escaped."""
+    props = ",".join(f"{key}={workflow_property(value)}" for key, value in properties.items())
+    return f"::{command}{' ' + props if props else ''}::{workflow_data(message)}"
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&])")
+
+
+def for_markdown(text: str) -> str:
+    """Inline Markdown text showing ``text`` literally: control characters escaped first,
+    then every character Markdown (or HTML, such as ``<!-- -->``) gives a meaning."""
+    return _MARKDOWN.sub(r"\\\1", for_terminal(text))
+
+
+def for_commit_message(text: str) -> str:
+    """One line of a commit message: no line break, so no forged paragraph or trailer."""
+    return for_terminal(text)
