@@ -6,6 +6,7 @@ and ``acr-fix pr`` are separate commands (dispatched in ``main``).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -15,6 +16,7 @@ import typer
 from . import __version__, fix_flags
 from .config import write_starter_config
 from .errors import ConfigError, FixerError
+from .escape import for_actions_log, for_report, for_terminal
 from .report import render_json, render_text
 from .run import RunResult, run, write_fixes
 from .suppressions import add_psrule_suppression
@@ -38,8 +40,20 @@ def _version(value: bool) -> None:
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"acr-fix: error: {message}", err=True)
+    _stderr(f"acr-fix: error: {message}")
     raise typer.Exit(2)
+
+
+def _stderr(line: str) -> None:
+    """One message line on stderr, control characters escaped (names come from templates)."""
+    try:
+        typer.echo(_for_log(for_terminal(line)), err=True)
+    except OSError:
+        pass  # stderr itself is gone: nothing left to tell anyone
+
+
+def _for_log(text: str) -> str:
+    return for_actions_log(text) if os.environ.get("GITHUB_ACTIONS") == "true" else text
 
 
 @app.command(epilog=EXIT_HELP)
@@ -79,14 +93,15 @@ def check(
     show_progress = not quiet and sys.stderr.isatty()
     with _Progress(show_progress) as progress:
         result = run(list(paths or [Path(".")]), options, root=root, suppressions=suppressions,
-                     progress=progress.update if show_progress else None, keep_new_texts=write)
+                     progress=progress.update if show_progress else None, keep_new_texts=write,
+                     recover=write)
     if write:
         write_fixes(result)
     _emit(result, output_format, output, quiet, no_color, "write" if write else "dry-run")
     for warning in result.warnings:
-        typer.echo(f"acr-fix: warning: {warning}", err=True)
+        _stderr(f"acr-fix: warning: {warning}")
     for error in _errors(result):
-        typer.echo(f"acr-fix: {error}", err=True)
+        _stderr(f"acr-fix: {error}")
     raise typer.Exit(result.exit_code())
 
 
@@ -134,15 +149,23 @@ def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: 
         text = render_markdown(result)
     else:
         color = output is None and not no_color and sys.stdout.isatty()
-        text = render_text(result, color=color, quiet=quiet)
+        text = for_report(render_text(result, color=color, quiet=quiet), color)
     if output is not None:
         try:
-            output.write_text(text, encoding="utf-8")
+            output.write_text(text, encoding="utf-8", errors="backslashreplace")
         except OSError as exc:
             _fail(f"{output}: cannot write the report ({exc.strerror or exc})")
-    else:
-        sys.stdout.write(text)
+        return
+    try:
+        sys.stdout.write(_for_log(text) if output_format == "text" else text)
         sys.stdout.flush()
+    except UnicodeEncodeError:
+        sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _fail("cannot write the report to stdout (its reader has gone)")
+    except OSError as exc:
+        _fail(f"cannot write the report to stdout ({exc.strerror or exc})")
 
 
 @commands.command("init")
@@ -182,6 +205,7 @@ GC_THRESHOLD = 100_000
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The CLI (``fixer.launch.main`` is the installed command, with Ctrl-C and stdout guards)."""
     import gc
 
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])

@@ -33,10 +33,17 @@ def for_terminal(text: str, keep: str = "") -> str:
     return _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _escape_char(m), text)
 
 
+_UNSAFE_IN_REPORT = re.compile("\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\x9f"
+                               "\u2028\u2029\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
+_ESCAPE = re.compile("\x1b")
+
+
 def for_report(text: str, color: bool = False) -> str:
-    """A rendered report (many lines, maybe coloured): control characters other than line
-    breaks, tabs and, when colour is on, the escape that starts acr-fix's own colours."""
-    return for_terminal(text, keep="\n\t" + ("\x1b" if color else ""))
+    """A rendered report (many lines, maybe coloured, diffs of CRLF files): every control
+    character escaped but line breaks (LF, CRLF), tabs and, when colour is on, ESC (which
+    starts acr-fix's own colours; names reach the report escaped already)."""
+    text = _UNSAFE_IN_REPORT.sub(_escape_char, text)
+    return text if color else _ESCAPE.sub(_escape_char, text)
 
 
 # The runner reads a line that starts with "::" (or the older "##[") as a command.

@@ -19,6 +19,7 @@ from .diff import unified_diff
 from .discover import context_files, declared_role, discover, is_parameter_file, json_role, template_of_parameter_file
 from .globs import match_path
 from .edits import Edit, apply_edits
+from .escape import for_terminal
 from .errors import OverlappingEdits, ParseError, ReadError, WriteError
 from .formats import arm
 from .formats.module_refs import mentions_registry_module
@@ -478,7 +479,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
             by_path[key] = file_result
         file_result.source = doc.source
         file_result.new_text = text
-        file_result.diff = unified_diff(doc.source.text, text, file_result.display, edits=edits[key])
+        file_result.diff = unified_diff(doc.source.text, text, for_terminal(file_result.display), edits=edits[key])
         file_result.semantic_changes = semantic_changes.get(key, [])
     for template_path, message in failed_templates.items():
         file_result = by_path[template_path]

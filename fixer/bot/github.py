@@ -22,7 +22,8 @@ import httpx
 from .. import __version__
 from .errors import (AuthenticationFailed, ConfigurationError, GitHubError, NetworkError, NotFound,
                      PermissionDenied, RateLimited, Unprocessable)
-from .git import Redactor
+from ..escape import for_terminal
+from .git import Redactor, check_token, is_loopback_http
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -111,11 +112,17 @@ class GitHub:
         self.owner, self.name = parse_repository(repository)
         if not token:
             raise ConfigurationError("no GitHub token: set GITHUB_TOKEN or pass --token-env NAME")
+        self.redact = Redactor([token])
+        check_token(token)
         self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
         parts = urlsplit(self.api_url)
         if parts.scheme not in ("https", "http") or not parts.netloc:
-            raise ConfigurationError(f"GITHUB_API_URL {api_url!r} is not an http(s) URL")
-        self.redact = Redactor([token])
+            raise ConfigurationError(f"GITHUB_API_URL {for_terminal(self.redact(repr(api_url)))} is not an http(s) URL")
+        if parts.scheme == "http" and not is_loopback_http(self.api_url):
+            # (git refuses the same for a remote, see git.wants_token)
+            raise ConfigurationError(f"GITHUB_API_URL {for_terminal(self.redact(self.api_url))} is plain http: the "
+                                     "token would cross the network unencrypted; use https:// (plain http only "
+                                     "for 127.0.0.1 or localhost)")
         self.max_retries = max_retries
         self.max_wait = max_wait
         self.sleep = sleep

@@ -21,7 +21,7 @@ from ..edits import Edit, detect_indent_unit, insert_entries, line_start
 from .base import REGISTRY_ROLES, imports_images, registry_role_in
 from ..errors import ParseError
 from ..model import Document, Node, Origin, Registry, Resolved
-from ..source import SourceFile
+from ..source import SourceFile, open_regular
 from ..workspace import Workspace, file_key
 from . import armexpr, values
 from .jsonc import scan_with_values
@@ -957,11 +957,11 @@ def _param_file_paths(path: Path, workspace: Workspace) -> list[Path]:
         # metadata.template link (PSRule's convention; any file name, e.g. staging.json),
         # checked cheaply before parsing
         try:
-            with open(sibling, "rb") as handle:
+            with open_regular(sibling) as handle:
                 head = handle.read(4096)
         except OSError:
             continue
-        if path.name.encode() in head and b'"template"' in head and b"deploymentparameters" in head.lower():
+        if os.fsencode(path.name) in head and b'"template"' in head and b"deploymentparameters" in head.lower():
             other = workspace.document(sibling)
             meta = other.root.get("metadata") if other is not None else None
             link = meta.get("template") if meta is not None and meta.kind == "object" else None
