@@ -51,34 +51,10 @@ _COMMAND_START = re.compile(r"^(::|##\[)", re.MULTILINE)
 
 
 def for_actions_log(text: str) -> str:
-    """Output for a GitHub Actions log: no line of it can start a workflow command."""
+    """Output for a GitHub Actions log: no line of it can start a workflow command (names
+    reach it escaped already, so only a name at the start of a line could; a zero-width
+    space before it keeps the text and takes away the command)."""
     return _COMMAND_START.sub(lambda m: "\u200b" + m.group(), text)
-
-
-def workflow_data(text: str) -> str:
-    """The message of a workflow command, escaped as the runner unescapes it."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def workflow_property(text: str) -> str:
-    """A property value of a workflow command (``file=``, ``title=``), escaped as the runner
-    unescapes it."""
-    return workflow_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def workflow_command(command: str, message: str, **properties: str) -> str:
-    """``::command key=value,...::message`` with every part escaped."""
-    props = ",".join(f"{key}={workflow_property(value)}" for key, value in properties.items())
-    return f"::{command}{' ' + props if props else ''}::{workflow_data(message)}"
-
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&])")
-
-
-def for_markdown(text: str) -> str:
-    """Inline Markdown text showing ``text`` literally: control characters escaped first,
-    then every character Markdown (or HTML, such as ``<!-- -->``) gives a meaning."""
-    return _MARKDOWN.sub(r"\\\1", for_terminal(text))
 
 
 def for_commit_message(text: str) -> str:

@@ -369,7 +369,6 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
 
 
 def _display_escaped(path: Path, root: Path) -> str:
-    from .escape import for_terminal
     return for_terminal(display_path(path, root))
 
 

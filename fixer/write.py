@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol, Sequence
 
 from .errors import WriteError
+from .escape import for_terminal
 from .source import SourceFile, digest_of, file_kind
 from .workspace import file_key
 
@@ -87,7 +88,6 @@ class WriteScope:
 def escaped_path(path: "str | Path") -> str:
     """A path for a message: bytes that are not UTF-8 (surrogate escapes) and control
     characters written as \\xNN, so a name can neither break a line nor fail to print."""
-    from .escape import for_terminal
     return for_terminal(str(path))
 
 

@@ -513,3 +513,23 @@ def test_a_full_stdout_exits_2_with_one_line(tmp_path: Path, monkeypatch, capfd)
                                                           "(No space left on device)"]
     assert _fixed((root / "acr.json").read_bytes())   # written before the report
 
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sockets and devices as files")
+def test_sockets_and_devices_are_reported_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    import socket
+
+    root = _tree(tmp_path / "r", {"acr.json": TEMPLATE})
+    monkeypatch.chdir(root)
+    server = socket.socket(socket.AF_UNIX)
+    server.bind("s.json")
+    os.symlink("/dev/null", root / "null.json")
+    try:
+        result = _invoke("--write", "--no-color", ".")
+    finally:
+        server.close()
+    assert _fixed((root / "acr.json").read_bytes())
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert "acr-fix: ./s.json: a socket, not a regular file; skipped" in lines
+    assert "acr-fix: ./null.json: a character device, not a regular file; skipped" in lines

@@ -84,6 +84,7 @@ class PullRequest:
     state: str
     draft: bool = False
     merged: bool = False
+    author: str = ""          # login of the account that opened it (for the bot's: the bot)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "PullRequest":
@@ -92,7 +93,8 @@ class PullRequest:
                    head=str((data.get("head") or {}).get("ref") or ""),
                    base=str((data.get("base") or {}).get("ref") or ""),
                    state=str(data.get("state") or ""), draft=bool(data.get("draft")),
-                   merged=bool(data.get("merged_at") or data.get("merged")))
+                   merged=bool(data.get("merged_at") or data.get("merged")),
+                   author=str((data.get("user") or {}).get("login") or ""))
 
 
 class GitHub:
@@ -178,15 +180,17 @@ class GitHub:
         data = self._request("PATCH", f"repos/{self.owner}/{self.name}/pulls/{number}", json=fields)
         return PullRequest.from_json(data)
 
-    def comments(self, number: int) -> list[str]:
+    def comments(self, number: int, author: str | None = None) -> list[str]:
         """The bodies of the comments on the conversation of a pull request, oldest first
-        (every page: the API sorts them by ascending id)."""
+        (every page: the API sorts them by ascending id); with ``author``, only that
+        account's (none when it is "", an author the API did not say)."""
         bodies: list[str] = []
         page = 1
         while True:
             data = self._request("GET", f"repos/{self.owner}/{self.name}/issues/{number}/comments",
                                  params={"per_page": str(self.page_size), "page": str(page)})
-            bodies.extend(str(item.get("body") or "") for item in data)
+            bodies.extend(str(item.get("body") or "") for item in data
+                          if author is None or (author and str((item.get("user") or {}).get("login") or "") == author))
             if len(data) < self.page_size:
                 return bodies
             page += 1
