@@ -75,3 +75,22 @@ def test_a_real_ctrl_c_early_in_start_up_exits_130_quietly(delay: float, tmp_pat
         assert b"template file(s)" in out, (proc.returncode, out, err)
     else:
         assert proc.returncode == 130, (proc.returncode, err)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and fork")
+def test_ctrl_c_during_a_parallel_run_prints_no_worker_traceback(tmp_path: Path) -> None:
+    text = json.dumps({**TEMPLATE, "resources": [{**TEMPLATE["resources"][0], "name": "acr"}]}, indent=2)
+    for i in range(600):
+        (tmp_path / f"t{i:03}.json").write_text(text)
+    # Ctrl-C in a terminal signals the whole process group: the parent and its workers
+    proc = subprocess.Popen([sys.executable, "-m", "fixer", "--dry-run", "-q", "-j", "2", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(os.popen(f"pgrep -g {proc.pid}").read().split()) < 3:
+        time.sleep(0.05)   # until the workers run
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err and b"ForkPoolWorker" not in err, err[-2000:]
+    assert proc.returncode in (130, 1), proc.returncode
