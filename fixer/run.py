@@ -20,7 +20,7 @@ from .discover import context_files, declared_role, discover, is_parameter_file,
 from .globs import match_path
 from .edits import Edit, apply_edits
 from .escape import for_terminal
-from .errors import OverlappingEdits, ParseError, ReadError, WriteError
+from .errors import OverlappingEdits, ParseError, ReadError
 from .formats import arm
 from .formats.module_refs import mentions_registry_module
 from .model import Document, Registry
@@ -326,7 +326,8 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     outcome = RunResult(root=root, scope=WriteScope.of(paths, root))
     found = discover(paths, options.excludes, options.includes)
     outcome.errors.extend(found.errors)
-    leftovers = sorted(set(found.leftovers) | set(leftovers_in({p.parent for p in paths if p.is_file()})))
+    leftovers = list({os.path.realpath(p): p for p in
+                      [*found.leftovers, *leftovers_in({p.parent for p in paths if p.is_file()})]}.values())
     if leftovers:
         shown = functools.partial(_display_escaped, root=root)
         messages, problems = recover_leftovers(leftovers, outcome.scope, shown, dry_run=not recover)

@@ -15,11 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 import fixer.cli
-import fixer.write
+import fixer.write.stage
+import fixer.write.transaction
 from fixer.cli import app
 from fixer.options import Options
 from fixer.run import run, write_fixes
-from fixer.write import JOURNAL_SUFFIX, LEFTOVER_SUFFIXES, RECOVERY_SUFFIX, TMP_SUFFIX
+from fixer.write import LEFTOVER_SUFFIXES, RECOVERY_SUFFIX, TMP_SUFFIX
 
 TEMPLATE = b"""{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
@@ -125,7 +126,7 @@ def test_in_place_rewrite_checks_under_a_lock_and_keeps_the_other_save(tmp_path:
     os.link(root / "linked.json", tmp_path / "twin.json")
     monkeypatch.chdir(root)
     theirs = TEMPLATE.replace(b"westeurope", b"westus3")
-    real_lock = fixer.write._locked
+    real_lock = fixer.write.transaction._locked
     locked = []
 
     def lock(fd):
@@ -134,7 +135,7 @@ def test_in_place_rewrite_checks_under_a_lock_and_keeps_the_other_save(tmp_path:
         locked.append(fd)
         return real_lock(fd)
 
-    monkeypatch.setattr(fixer.write, "_locked", lock)
+    monkeypatch.setattr(fixer.write.transaction, "_locked", lock)
     result = _invoke("--write", "--no-color", ".")
     assert locked
     assert (root / "linked.json").read_bytes() == theirs == (tmp_path / "twin.json").read_bytes()
@@ -315,7 +316,7 @@ def test_killed_at_every_io_call_a_fresh_run_repairs_every_group(tmp_path: Path,
     write_fixes(run([reference], Options(), root=reference))
     fixed = {name: (reference / name).read_bytes() for name in ORIGINALS}
     assert all(fixed[n] != ORIGINALS[n] for n in ORIGINALS)
-    monkeypatch.setattr(fixer.write, "WRITE_THREADS", 1)
+    monkeypatch.setattr(fixer.write.stage, "WRITE_THREADS", 1)
     n, kills = 0, 0
     while True:
         n += 1
@@ -362,7 +363,7 @@ def test_a_run_after_a_kill_says_what_it_rolled_back(tmp_path: Path, monkeypatch
         return real_replace(src, dst, *args, **kwargs)
 
     monkeypatch.setattr(os, "replace", replace)
-    monkeypatch.setattr(fixer.write, "_roll_back", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+    monkeypatch.setattr(fixer.write.transaction, "_roll_back", lambda *a, **k: (_ for _ in ()).throw(Killed()))
     with pytest.raises(Killed):
         write_fixes(result)
     monkeypatch.undo()
@@ -419,7 +420,7 @@ def test_a_hard_linked_file_made_shorter_is_never_left_half_written(tmp_path: Pa
     changed.new_text = changed.new_text.replace(" " * 400, "")   # a fix that makes it shorter
     assert len(changed.new_text) < len(long)
     monkeypatch.setattr(os, "ftruncate", lambda fd, size: (_ for _ in ()).throw(Killed()))
-    monkeypatch.setattr(fixer.write, "_roll_back", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+    monkeypatch.setattr(fixer.write.transaction, "_roll_back", lambda *a, **k: (_ for _ in ()).throw(Killed()))
     with pytest.raises(Killed):
         write_fixes(result)
     monkeypatch.undo()
@@ -487,6 +488,22 @@ def test_a_file_name_that_is_not_utf8_is_fixed_and_printed_escaped(tmp_path: Pat
         assert _fixed(handle.read())
     assert "caf\\xe9-\\x1b[31m.json" in result.stdout
     assert "\x1b" not in result.stdout
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="needs a file system that takes any bytes")
+@pytest.mark.parametrize("output_format", ["json", "sarif", "markdown"])
+def test_every_report_format_takes_a_name_that_is_not_utf8(output_format: str, tmp_path: Path, monkeypatch) -> None:
+    with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.json"), "wb") as handle:
+        handle.write(TEMPLATE)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["--dry-run", "--format", output_format, "."], catch_exceptions=False)
+    assert result.exit_code == 1, result.stderr
+    if output_format == "json":   # JSON carries the name itself: the byte as an escaped surrogate
+        assert any(f["path"] == "caf\udce9.json" for f in json.loads(result.stdout)["files"])
+    elif output_format == "sarif":
+        assert "caf%E9.json" in result.stdout and json.loads(result.stdout)
+    else:
+        assert "caf\\xe9.json" in result.stdout
 
 
 def test_a_full_stdout_exits_2_with_one_line(tmp_path: Path, monkeypatch, capfd) -> None:
