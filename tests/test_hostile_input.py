@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 import fixer.cli
 import fixer.run
+import fixer.write.transaction
 from fixer.cli import app
 from fixer.write import RECOVERY_SUFFIX
 
@@ -700,6 +701,7 @@ def test_file_changed_between_read_and_write_is_refused(tmp_path: Path, monkeypa
 
 def test_failed_rename_leaves_the_original_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path, monkeypatch, {"target.json": GOOD_JSON})
+    monkeypatch.setattr(fixer.write.transaction, "exchange", lambda a, b: False)   # the os.replace path
     real_replace = os.replace
 
     def replace(src, dst, *args, **kwargs):

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import fixer.cli
+import fixer.write.disk
 import fixer.write.stage
 import fixer.write.transaction
 from fixer.cli import app
@@ -99,20 +100,65 @@ def test_a_save_landing_after_the_temporary_file_is_written_is_kept(tmp_path: Pa
     assert _leftovers(root) == []
 
 
-def test_a_save_into_the_old_file_during_the_rename_is_put_back(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("rename", ["exchange", "replace"])
+def test_a_save_into_the_old_file_during_the_rename_is_put_back(rename: str, tmp_path: Path, monkeypatch) -> None:
     root = _tree(tmp_path, {"busy.json": TEMPLATE})
     monkeypatch.chdir(root)
     theirs = TEMPLATE.replace(b"westeurope", b"eastus2")
-    real_replace = os.replace
 
-    def replace(src, dst, *args, **kwargs):
-        if str(dst).endswith("busy.json") and str(src).endswith(TMP_SUFFIX):
-            with open(root / "busy.json", "r+b") as handle:   # an in-place save, in the race window
-                handle.write(theirs)
-                handle.truncate()
-        return real_replace(src, dst, *args, **kwargs)
+    def save_in_place():
+        with open(root / "busy.json", "r+b") as handle:   # an in-place save, in the race window
+            handle.write(theirs)
+            handle.truncate()
 
-    monkeypatch.setattr(os, "replace", replace)
+    if rename == "exchange":
+        if not fixer.write.disk._renameat2():
+            pytest.skip("needs renameat2 (Linux)")
+        real_exchange = fixer.write.transaction.exchange
+
+        def exchange(a, b):
+            save_in_place()
+            return real_exchange(a, b)
+
+        monkeypatch.setattr(fixer.write.transaction, "exchange", exchange)
+    else:
+        _no_exchange(monkeypatch)
+        real_replace = os.replace
+
+        def replace(src, dst, *args, **kwargs):
+            if str(dst).endswith("busy.json") and str(src).endswith(TMP_SUFFIX):
+                save_in_place()
+            return real_replace(src, dst, *args, **kwargs)
+
+        monkeypatch.setattr(os, "replace", replace)
+    result = _invoke("--write", "--no-color", ".")
+    assert (root / "busy.json").read_bytes() == theirs
+    assert result.exit_code == 2
+    assert "changed on disk" in _one_line_errors(result, "busy.json")[0]
+    assert _leftovers(root) == []
+
+
+def _no_exchange(monkeypatch) -> None:
+    """Files are put in place with os.replace, as where renameat2 is missing."""
+    monkeypatch.setattr(fixer.write.transaction, "exchange", lambda a, b: False)
+
+
+@pytest.mark.skipif(not fixer.write.disk._renameat2(), reason="needs renameat2 (Linux)")
+def test_a_rename_style_save_right_after_the_last_check_is_kept(tmp_path: Path, monkeypatch) -> None:
+    """The window between the last comparison and the rename: an editor that saves by
+    renaming its own temporary file over the template lands there. The exchange that
+    replaces the file shows what it replaced; theirs is swapped back."""
+    root = _tree(tmp_path, {"busy.json": TEMPLATE})
+    monkeypatch.chdir(root)
+    theirs = TEMPLATE.replace(b"westeurope", b"swedencentral")
+    real_check = fixer.write.transaction._last_moment_check
+
+    def check_then_someone_saves(member, fd=None):
+        real_check(member, fd)
+        (root / "editor.swp").write_bytes(theirs)
+        os.replace(root / "editor.swp", root / "busy.json")
+
+    monkeypatch.setattr(fixer.write.transaction, "_last_moment_check", check_then_someone_saves)
     result = _invoke("--write", "--no-color", ".")
     assert (root / "busy.json").read_bytes() == theirs
     assert result.exit_code == 2
@@ -257,6 +303,7 @@ def test_enospc_on_the_second_file_leaves_the_pair_as_it_was(tmp_path: Path, mon
 def test_a_put_back_file_is_not_called_not_written(tmp_path: Path, monkeypatch) -> None:
     root = _pair_repo(tmp_path)
     monkeypatch.chdir(root)
+    _no_exchange(monkeypatch)
     real_replace = os.replace
 
     def replace(src, dst, *args, **kwargs):
@@ -294,6 +341,16 @@ def _kill_at(monkeypatch, n: int) -> list[int]:
             return _real(*args, **kwargs)
 
         monkeypatch.setattr(os, name, fake)
+    real_exchange = fixer.write.transaction.exchange
+
+    def exchange(*args):
+        count[0] += 1
+        if dead[0] or count[0] == n:
+            dead[0] = True
+            raise Killed
+        return real_exchange(*args)
+
+    monkeypatch.setattr(fixer.write.transaction, "exchange", exchange)
     return count
 
 
@@ -352,6 +409,7 @@ def test_a_run_after_a_kill_says_what_it_rolled_back(tmp_path: Path, monkeypatch
     root = _pair_repo(tmp_path)
     monkeypatch.chdir(root)
     result = run([root], Options(), root=root)
+    _no_exchange(monkeypatch)
     real_replace = os.replace
     renamed = []
 

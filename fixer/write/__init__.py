@@ -6,13 +6,16 @@ a recovery copy of its original (a hard link to it, or a copy for a hard-linked 
 temporary file with its new bytes are made and fsync'ed, with the free space checked first;
 so every step that can run out of space or fail comes before the first file changes. Each
 file is then compared with what was read (size, mtime, inode, content hash) at the last
-moment, right before its rename (or, for a file with several hard links, under an exclusive
-lock right before it is overwritten in place); a change refuses the file and puts the group
-back, keeping the other save. A later run that finds a journal (the process was killed)
+moment, right before its rename (on Linux an atomic exchange, which shows the file it
+replaced, so a save after that last look is swapped back too), or, for a file with several
+hard links, under an exclusive lock right before it is overwritten in place; a change refuses
+the file and puts the group back, keeping the other save. A later run that finds a journal (the process was killed)
 finishes or rolls back that group and says so (see ``recover``).
 
 Only files under the paths given (``WriteScope``) are ever written.
 """
+
+from __future__ import annotations
 
 from .disk import JOURNAL_SUFFIX, LEFTOVER_SUFFIXES, RECOVERY_SUFFIX, TMP_SUFFIX, check_writable, interrupt_deferred
 from .recover import leftovers_in, recover

@@ -4,13 +4,16 @@ them), and the checks a file must pass before it is replaced."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import os
 import signal
 import stat
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..errors import WriteError
 from ..source import SourceFile, digest_of, file_kind
@@ -171,6 +174,43 @@ def _keep_owner_and_mode(path: Path, st: os.stat_result) -> None:
             os.chown(path, st.st_uid, st.st_gid)  # keep the owner when root fixes a user's file
         except OSError:
             pass
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2() -> Any:
+    """Linux's renameat2(2) through the C library, or None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap the files named ``a`` and ``b`` in one atomic step (Linux, on file systems that
+    support it): afterwards ``a`` names what ``b`` held, so the file replaced can be looked
+    at, and swapped back, with nothing lost. False when not possible here: use os.replace."""
+    function = _renameat2()
+    if function is None:
+        return False
+    import ctypes
+
+    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EPERM):
+        return False   # this file system cannot; a plain rename still can
+    raise OSError(error, os.strerror(error), str(b))
 
 
 @contextlib.contextmanager

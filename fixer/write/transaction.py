@@ -13,8 +13,8 @@ from typing import Sequence
 
 from ..errors import WriteError
 from ..source import SourceFile, digest_of
-from .disk import (JOURNAL_SUFFIX, RECOVERY_SUFFIX, TMP_SUFFIX, _Expected, _changed_message, _create, _fsync_folder,
-                   _keep_owner_and_mode, _locked, _overwrite, _read_fd, _read_path, _remove, check_writable,
+from .disk import (JOURNAL_SUFFIX, RECOVERY_SUFFIX, TMP_SUFFIX, _changed_message, _create, _Expected, _fsync_folder,
+                   _keep_owner_and_mode, _locked, _overwrite, _read_fd, _read_path, _remove, check_writable, exchange,
                    interrupt_deferred)
 from .scope import WriteScope, escaped_path
 
@@ -171,7 +171,16 @@ def _apply(member: Member, members: Sequence[Member], journal: Path) -> None:
     assert member.temp is not None and member.orig is not None
     if not member.in_place:
         _last_moment_check(member)
-        os.replace(member.temp, member.path)
+        if exchange(member.temp, member.path):
+            # The temporary name now holds the file that was replaced: if another program
+            # saved by renaming its own file over this one since the check, that is its file,
+            # and it goes back, swapped in the same atomic step.
+            if not _is_the_original(member, member.temp):
+                exchange(member.temp, member.path)
+                raise _Refused(member, _changed_message(member.display))
+            _remove(member.temp)
+        else:
+            os.replace(member.temp, member.path)
         member.applied = True
         if member.linked:
             # A writer that saved into the old inode between the check and the rename saved
@@ -194,6 +203,16 @@ def _apply(member: Member, members: Sequence[Member], journal: Path) -> None:
             _overwrite(fd, _read_temp(member.temp))
     finally:
         os.close(fd)
+
+
+def _is_the_original(member: Member, path: Path) -> bool:
+    """True if ``path`` is the inode that was read, holding the bytes that were read."""
+    try:
+        st, data = _read_path(path)
+    except OSError:
+        return False
+    identity = member.expected.identity
+    return (identity is None or (st.st_dev, st.st_ino) == identity) and digest_of(data) == member.expected.digest
 
 
 def _read_temp(temp: Path) -> bytes:
