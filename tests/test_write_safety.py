@@ -490,6 +490,32 @@ def test_a_hard_linked_file_made_shorter_is_never_left_half_written(tmp_path: Pa
     assert _leftovers(root) == []
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="flock")
+def test_a_second_run_leaves_a_running_transaction_alone(tmp_path: Path, monkeypatch) -> None:
+    """pre-commit runs hooks in parallel: one run's recovery must not undo another's write."""
+    root = _pair_repo(tmp_path)
+    result = run([root], Options(), root=root)
+    monkeypatch.setattr(fixer.write.stage, "WRITE_THREADS", 1)   # one group at a time, to compare
+    seen = {}
+    real_apply = fixer.write.transaction._apply
+
+    def apply_while_another_run_starts(member, members, journal):
+        if not seen:
+            seen["leftovers"] = sorted(p.name for p in _leftovers(root))
+            other = run([root], Options(), root=root, recover=True)   # a second acr-fix, now
+            seen["messages"] = other.warnings
+            seen["after"] = sorted(p.name for p in _leftovers(root))
+        return real_apply(member, members, journal)
+
+    monkeypatch.setattr(fixer.write.transaction, "_apply", apply_while_another_run_starts)
+    write_fixes(result)
+    assert seen["leftovers"] and seen["after"] == seen["leftovers"]   # nothing undone or removed
+    assert any("another acr-fix run is writing there; left alone" in m for m in seen["messages"])
+    assert all(f.status == "fixed" for f in result.changed_files)
+    assert _fixed((root / "app.json").read_bytes()) and b"Premium" in (root / "app.parameters.json").read_bytes()
+    assert _leftovers(root) == []
+
+
 def test_a_planted_journal_cannot_write_outside_the_paths_given(tmp_path: Path, monkeypatch) -> None:
     victim = _tree(tmp_path / "victim", {"keep.json": b"mine"})
     root = _tree(tmp_path / "repo", {"acr.json": TEMPLATE, ".acr.json.1.acr-fix.orig": b"evil"})

@@ -13,7 +13,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from ..errors import WriteError
 from ..source import SourceFile, digest_of, file_kind
@@ -236,6 +236,41 @@ def _locked(fd: int) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
         except OSError:
             pass
+
+
+@contextlib.contextmanager
+def folders_locked(folders: "Iterable[Path]", exclusive: bool = False) -> Iterator[bool]:
+    """Advisory locks on folders, where the platform has them. A group being written holds a
+    shared lock on each of its folders (waiting, if need be, for a recovery to finish); a
+    recovery takes an exclusive one without waiting and yields False when a folder is busy:
+    two acr-fix runs at once (pre-commit runs hooks in parallel) never undo each other's
+    transaction or remove each other's temporary files."""
+    try:
+        import fcntl
+    except ImportError:
+        yield True
+        return
+    held: list[int] = []
+    try:
+        # one descriptor per folder (two on one folder would conflict with each other), in
+        # one order (no deadlock)
+        for folder in sorted({os.path.realpath(f) for f in folders}):
+            try:
+                fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            except OSError:
+                continue
+            held.append(fd)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
+            except BlockingIOError:
+                yield False
+                return
+            except OSError:
+                pass   # no locks on this file system
+        yield True
+    finally:
+        for fd in held:
+            os.close(fd)   # (closing the descriptor releases its lock)
 
 
 @contextlib.contextmanager

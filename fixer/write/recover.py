@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ..source import digest_of
-from .disk import JOURNAL_SUFFIX, LEFTOVER_SUFFIXES, RECOVERY_SUFFIX, TMP_SUFFIX, _overwrite, _read_path, _remove
+from .disk import (JOURNAL_SUFFIX, LEFTOVER_SUFFIXES, RECOVERY_SUFFIX, TMP_SUFFIX, _overwrite, _read_path, _remove,
+                   folders_locked)
 from .scope import WriteScope, escaped_path
 from .transaction import _JOURNAL_VERSION, _journal_temp
 
@@ -51,47 +52,62 @@ def recover(leftovers: Sequence[Path], scope: WriteScope, display: Any = escaped
     errors: list[str] = []
     claimed: set[str] = set()
     for journal in (p for p in leftovers if p.name.endswith(JOURNAL_SUFFIX)):
-        data = _load_journal(journal)
-        shown = display(journal)
-        if data is None:
-            errors.append(f"{shown}: not a journal acr-fix can read; left alone (delete it if no acr-fix runs)")
-            claimed.add(str(journal))
-            continue
-        entries = []
-        for entry in data["files"]:
-            path = Path(str(entry.get("path", "")))
-            if not path.is_absolute() or not _own_name(entry.get("temp"), TMP_SUFFIX) or \
-                    not _own_name(entry.get("orig"), RECOVERY_SUFFIX) or not scope.allows(path):
-                entries = None
-                break
-            entries.append((path, path.parent / entry["temp"], path.parent / entry["orig"], entry))
-        if entries is None:
-            errors.append(f"{shown}: names a file outside the paths given, or is not acr-fix's; left alone")
-            claimed.add(str(journal))
-            continue
         claimed.add(str(journal))
-        claimed.update(str(p) for _, temp, orig, _ in entries for p in (temp, orig))
-        claimed.add(str(_journal_temp(journal)))
-        names = ", ".join(display(p) for p, *_ in entries)
-        if dry_run:
-            verb = "finish" if data["state"] == "committed" else "roll back"
-            messages.append(f"an interrupted acr-fix run left {shown}: --write will {verb} its fix of {names}")
-            continue
-        problems = _recover_group(data["state"], entries, display)
-        _remove(_journal_temp(journal))
-        if problems:
-            errors.extend(problems)
-            continue
-        problem = _remove(journal)
-        if problem:
-            errors.append(f"{shown}: could not be removed ({problem}); delete it")
-        verb = "finished" if data["state"] == "committed" else "rolled back"
-        messages.append(f"{verb} the fix of {names} that an interrupted acr-fix run left (journal {shown})")
+        first = _load_journal(journal)
+        folders = {journal.parent, *(Path(str(e.get("path", ""))).parent for e in (first or {}).get("files", [])
+                                     if isinstance(e, dict))}
+        with folders_locked(folders, exclusive=True) as free:
+            if not free:   # a running acr-fix is writing there: its journal is live, not left over
+                messages.append(f"{display(journal)}: another acr-fix run is writing there; left alone")
+                continue
+            if not os.path.lexists(journal):
+                continue       # that run finished meanwhile
+            _recover_journal(journal, scope, display, dry_run, messages, errors, claimed)
     for leftover in leftovers:
         if str(leftover) in claimed or leftover.name.endswith(JOURNAL_SUFFIX) or not scope.allows(leftover):
             continue
-        messages.extend(_stale(leftover, display, dry_run, errors))
+        with folders_locked({leftover.parent}, exclusive=True) as free:
+            if free and os.path.lexists(leftover):
+                messages.extend(_stale(leftover, display, dry_run, errors))
     return messages, errors
+
+
+def _recover_journal(journal: Path, scope: WriteScope, display: Any, dry_run: bool, messages: list[str],
+                     errors: list[str], claimed: set[str]) -> None:
+    """Roll back or finish the group of one journal (its folders locked by the caller)."""
+    data = _load_journal(journal)
+    shown = display(journal)
+    if data is None:
+        errors.append(f"{shown}: not a journal acr-fix can read; left alone (delete it if no acr-fix runs)")
+        return
+    entries: list[tuple[Path, Path, Path, dict]] | None = []
+    for entry in data["files"]:
+        path = Path(str(entry.get("path", "")))
+        if not path.is_absolute() or not _own_name(entry.get("temp"), TMP_SUFFIX) or \
+                not _own_name(entry.get("orig"), RECOVERY_SUFFIX) or not scope.allows(path):
+            entries = None
+            break
+        entries.append((path, path.parent / entry["temp"], path.parent / entry["orig"], entry))
+    if entries is None:
+        errors.append(f"{shown}: names a file outside the paths given, or is not acr-fix's; left alone")
+        return
+    claimed.update(str(p) for _, temp, orig, _ in entries for p in (temp, orig))
+    claimed.add(str(_journal_temp(journal)))
+    names = ", ".join(display(p) for p, *_ in entries)
+    if dry_run:
+        verb = "finish" if data["state"] == "committed" else "roll back"
+        messages.append(f"an interrupted acr-fix run left {shown}: --write will {verb} its fix of {names}")
+        return
+    problems = _recover_group(data["state"], entries, display)
+    _remove(_journal_temp(journal))
+    if problems:
+        errors.extend(problems)
+        return
+    problem = _remove(journal)
+    if problem:
+        errors.append(f"{shown}: could not be removed ({problem}); delete it")
+    verb = "finished" if data["state"] == "committed" else "rolled back"
+    messages.append(f"{verb} the fix of {names} that an interrupted acr-fix run left (journal {shown})")
 
 
 def _digest_file(path: Path) -> bytes | None:

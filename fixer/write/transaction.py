@@ -15,7 +15,7 @@ from ..errors import WriteError
 from ..source import SourceFile, digest_of
 from .disk import (JOURNAL_SUFFIX, RECOVERY_SUFFIX, TMP_SUFFIX, _changed_message, _create, _Expected, _fsync_folder,
                    _keep_owner_and_mode, _locked, _overwrite, _read_fd, _read_path, _remove, check_writable, exchange,
-                   interrupt_deferred)
+                   folders_locked, interrupt_deferred)
 from .scope import WriteScope, escaped_path
 
 _JOURNAL_VERSION = 1
@@ -269,7 +269,7 @@ def write_group(members: list[Member]) -> GroupOutcome:
     txn = _new_txn()
     journal = _journal_path(members, txn)
     prepared = False
-    with interrupt_deferred():
+    with interrupt_deferred(), folders_locked({m.path.parent for m in members}):
         try:
             _check_space(members)
             prepared = True   # (from here on, what _prepare made is cleaned up on any failure)
