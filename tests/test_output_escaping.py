@@ -70,11 +70,12 @@ def test_a_real_ctrl_c_early_in_start_up_exits_130_quietly(delay: float, tmp_pat
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert b"Traceback" not in err
-    if proc.returncode in (0, -signal.SIGINT):
-        # it had finished before the signal (while Python shuts down, the default handler is back)
-        assert b"template file(s)" in out, (proc.returncode, out, err)
+    if proc.returncode == 0:   # it had finished before the signal
+        assert b"template file(s)" in out, (out, err)
     else:
-        assert proc.returncode == 130, (proc.returncode, err)
+        # 130, or killed by the signal itself (a shell shows 130 too) when it came before
+        # Python had installed its handler: nothing printed either way
+        assert proc.returncode in (130, -signal.SIGINT), (proc.returncode, err)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and fork")
