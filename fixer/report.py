@@ -127,7 +127,8 @@ def render_concise(result: RunResult, *, color: bool = False, quiet: bool = Fals
         for plan in file_result.plans:
             if (plan.status in NOT_FINDINGS or plan.suppressed) and not show_passing:
                 continue
-            out.append(for_terminal(_concise_line(file_result, plan, result.written, color), keep="\x1b" if color else ""))
+            line = _concise_line(file_result, plan, result.written, color)
+            out.append(for_terminal(line, keep="\x1b" if color else ""))   # names cannot add a line
     if not quiet:
         counts = summary_counts(result)
         findings = counts["fix"] + counts["failed"] + counts["manual"]
