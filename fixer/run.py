@@ -299,6 +299,39 @@ def _plan_registries(doc: Document, workspace: Workspace, options: Options, disp
     return plans
 
 
+_TEMPLATE_LINK_SPELLINGS = (b"mplateLink", b"mplatelink")  # [Tt]emplateLink, templatelink
+
+
+def templates_deployed_by(path: Path, max_file_size: int) -> list[Path]:
+    """The local files a Bicep file's modules or an ARM template's linked deployments
+    (`templateLink`) deploy, that exist; [] for any other file or one that cannot be read
+    (the file's own analysis reports why)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".bicep", ".json", ".jsonc"):
+        return []
+    try:
+        raw = read_limited(path, max_file_size)
+    except OSError:
+        return []
+    if len(raw) > max_file_size:
+        return []
+    if suffix == ".bicep":
+        if b"module" not in raw:
+            return []
+        from .formats import bicep
+        return [p for p in bicep.local_modules(raw, path.parent) if p.is_file()]
+    if not any(spelling in raw for spelling in _TEMPLATE_LINK_SPELLINGS):
+        return []
+    try:
+        doc = load_document(read_source(path, max_file_size, raw=raw))
+    except (ReadError, ParseError, RecursionError):
+        return []
+    if doc is None or doc.kind != "arm":
+        return []
+    return [p for p in arm.linked_templates(doc, Workspace(loader=load_document, max_file_size=max_file_size))
+            if p.is_file()]
+
+
 def run(paths: list[Path], options: Options, *, root: Path | None = None,
         suppressor: Suppressor | None = None, suppressions: Any = None,
         progress: Callable[[int, int, int], None] | None = None, keep_new_texts: bool = True) -> RunResult:
@@ -325,12 +358,23 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
         # parameter file brings in its template, and parameter files and module callers are
         # looked up in the whole tree under the root, not only among the files given.
         seen = {os.path.abspath(t) for t in templates}
+        given = {os.path.abspath(p) for p in paths if p.is_file()}
+        pending = [t for t in templates if os.path.abspath(t) in given]
         for path in found.files:
             template = template_of_parameter_file(path) \
                 if is_parameter_file(path) or _linked_parameter_file(path) else None
             if template is not None and os.path.abspath(template) not in seen:
                 seen.add(os.path.abspath(template))
                 templates.append(template)
+                pending.append(template)
+        # A staged module caller or linked-template caller brings in what it deploys (and so
+        # on down), or the hook would pass on a change that opens a registry in a module.
+        while pending:
+            for deployed in templates_deployed_by(pending.pop(), options.max_file_size):
+                if os.path.abspath(deployed) not in seen and not is_parameter_file(deployed):
+                    seen.add(os.path.abspath(deployed))
+                    templates.append(deployed)
+                    pending.append(deployed)
         context = context_files(root, found.files + templates, options.excludes)
     from .parallel import choose_jobs, run_in_chunks
     chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
