@@ -53,6 +53,8 @@ def check(
     no_sku_upgrade: bool = fix_flags.no_sku_upgrade(),
     premium_only: bool = fix_flags.premium_only(),
     exclude: List[str] = fix_flags.exclude(),
+    extend_exclude: List[str] = fix_flags.extend_exclude(),
+    no_gitignore: bool = fix_flags.no_gitignore(),
     config: Optional[Path] = fix_flags.config(),
     output_format: str = typer.Option("text", "--format", help="text | json | sarif | markdown."),
     output: Optional[Path] = typer.Option(None, "--output", help="Write the report to this file instead of stdout."),
@@ -71,15 +73,20 @@ def check(
     root = Path.cwd()
     cli_values = fix_flags.values(strategy=strategy, ip_rule=ip_rule, no_trusted_services=no_trusted_services,
                                   no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, exclude=exclude,
-                                  max_file_size=max_file_size, jobs=jobs, unsafe_fixes=unsafe_fixes)
+                                  max_file_size=max_file_size, jobs=jobs, unsafe_fixes=unsafe_fixes,
+                                  extend_exclude=extend_exclude)
     try:
-        options, suppressions = fix_flags.settings(root, cli_values, config)
+        settings = fix_flags.found_settings(root, cli_values, config, gitignore=not no_gitignore)
+        options = settings.options_in(str(root))
     except ConfigError as exc:
         _fail(str(exc))
     show_progress = not quiet and sys.stderr.isatty()
     with _Progress(show_progress) as progress:
-        result = run(list(paths or [Path(".")]), options, root=root, suppressions=suppressions,
-                     progress=progress.update if show_progress else None, keep_new_texts=write)
+        try:
+            result = run(list(paths or [Path(".")]), options, root=root, settings=settings,
+                         progress=progress.update if show_progress else None, keep_new_texts=write)
+        except ConfigError as exc:   # a settings file found on the way (acr-fix.yaml, ps-rule.yaml)
+            _fail(str(exc))
     if write:
         write_fixes(result)
     _emit(result, output_format, output, quiet, no_color, "write" if write else "dry-run")

@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .diff import unified_diff
 from .discover import context_files, declared_role, discover, is_parameter_file, json_role, template_of_parameter_file
@@ -30,6 +30,9 @@ from .rule import Verdict, evaluate
 from .source import SourceFile, check_writable, read_source, write_atomic
 from .verify import verify_documents
 from .workspace import Workspace, clear_file_keys, file_key
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 # A file can only hold a registry if this text is in it (any case). Checked on raw bytes so
 # files without it are never parsed: the fast path of large repositories.
@@ -193,6 +196,13 @@ def _override_for(registry: Registry, rel: str, overrides: Iterable[RegistryOver
     return None
 
 
+def _config_relative(path: Path, display: str, options: Options) -> str:
+    """``path`` as the config file's globs see it: relative to the config's folder, else as shown."""
+    if options.config_folder is None:
+        return display
+    return Path(os.path.relpath(os.path.abspath(path), options.config_folder)).as_posix()
+
+
 def _might_hold_registry(raw: bytes, bicep: bool = True) -> bool:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff",):
         return True  # UTF-16/32: decode first, then look
@@ -319,7 +329,8 @@ def _plan_registries(doc: Document, workspace: Workspace, options: Options, disp
     plans: list[Plan] = []
     registries = find_registries(doc, workspace)
     for registry in registries:
-        override = _override_for(registry, display, options.overrides)
+        override = _override_for(registry, _config_relative(doc.path, display, options), options.overrides) \
+            if options.overrides else None
         reason = None
         if registry.inline_ignore:
             reason = f"inline 'acr-fix: ignore' comment: {registry.inline_ignore}"
@@ -376,20 +387,33 @@ def templates_deployed_by(path: Path, max_file_size: int) -> list[Path]:
 
 def run(paths: list[Path], options: Options, *, root: Path | None = None,
         suppressor: Suppressor | None = None, suppressions: Any = None,
-        progress: Callable[[int, int, int], None] | None = None, keep_new_texts: bool = True) -> RunResult:
+        progress: Callable[[int, int, int], None] | None = None, keep_new_texts: bool = True,
+        settings: "Settings | None" = None) -> RunResult:
     """Analyse ``paths`` and compute (but do not write) every fix.
 
     ``keep_new_texts=False`` (a preview that will not be written): results keep the diffs but
     not the new texts, so a big run holds half as much; write_fixes then refuses the result.
 
     ``suppressions`` (fixer.suppressions.Suppressions) skips PSRule's ignored paths and
-    marks suppressed registries; ``suppressor`` is the bare per-registry hook."""
+    marks suppressed registries; ``suppressor`` is the bare per-registry hook.
+
+    ``settings`` (fixer.settings.Settings): each file gets the options and PSRule suppressions
+    found nearest to it, and the walk honours .gitignore and the excludes found per folder;
+    ``options`` then only gives the run's own settings (jobs, file size) and ``suppressions``
+    is not used. Raises ConfigError for a bad settings file found on the way."""
     root = root or Path.cwd()
     clear_file_keys()  # a long-lived process (tests, the bot) may see files move between runs
     outcome = RunResult(root=root)
-    found = discover(paths, options.excludes, options.includes)
+    skip = settings.skip if settings is not None else None
+    if settings is not None:
+        found = discover(paths, skip=skip)
+        found.files = [p for p in found.files if not settings.path_ignored(p)]
+        suppressor = suppressor or settings.suppressor()
+        suppressions = settings
+    else:
+        found = discover(paths, options.excludes, options.includes)
     outcome.errors.extend(found.errors)
-    if suppressions is not None:
+    if suppressions is not None and settings is None:
         if getattr(suppressions, "path_ignore", True):
             found.files = [p for p in found.files if not suppressions.path_ignored(display_path(p, root))]
         suppressor = suppressor or suppressions.suppressor()
@@ -417,17 +441,19 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
                     seen.add(os.path.abspath(deployed))
                     templates.append(deployed)
                     pending.append(deployed)
-        context = context_files(root, found.files + templates, options.excludes)
+        context = context_files(root, found.files + templates, options.excludes if skip is None else (), skip)
+    if settings is not None:
+        settings.prepare(templates)
     bicep_sources = {file_key(t) for t in templates if t.suffix.lower() == ".bicep"}
     if bicep_sources and any(t.suffix.lower() in (".json", ".jsonc") for t in templates):
         suppressor = _skipping_generated(suppressor, bicep_sources)
     from .parallel import choose_jobs, run_in_chunks
     chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
-                            choose_jobs(options.jobs, len(templates)), progress, keep_new_texts)
+                            choose_jobs(options.jobs, len(templates)), progress, keep_new_texts, settings=settings)
     if chunked is None:
         # chunks still disagree about a file after being merged (not expected): one chunk
         chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions, 1, progress,
-                                keep_new_texts, at_once=True)
+                                keep_new_texts, at_once=True, settings=settings)
     assert chunked is not None  # one chunk cannot disagree with itself
     files, warnings, parameter_files = chunked
     # Files taken for templates that turn out to be parameter files (linked to their template
@@ -463,8 +489,10 @@ def _release_parse_state(outcome: RunResult, keep_new_texts: bool = True) -> Non
                     bicep.release(doc)
 
 
-def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options, root: Path) -> None:
-    """Merge the planned edits per file, apply them, verify, and record new texts and diffs."""
+def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options, root: Path,
+                      options_for: Callable[[Path], Options] | None = None) -> None:
+    """Merge the planned edits per file, apply them, verify, and record new texts and diffs.
+    ``options_for`` gives a template's own options (see fixer.settings), else ``options``."""
     by_path: dict[Path, FileResult] = {file_key(f.path): f for f in outcome.files}
     # target file -> (document, edits); which template results touch which target
     targets: dict[Path, Document] = {}
@@ -515,7 +543,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
             new_texts={k: new_texts[k] for k in involved},
             allowed_paths={k: paths_allowed[k] for k in involved},
             workspace=workspace,
-            options=options,
+            options=options_for(template_path) if options_for is not None else options,
             find=find_registries,
             load=load_document,
             edits={k: edits[k] for k in involved},

@@ -1,0 +1,307 @@
+"""Settings for each file, found the way ruff and git find theirs.
+
+For a file, acr-fix uses the nearest ``acr-fix.yaml``, the nearest PSRule options file
+(``ps-rule.yaml``) and the nearest ``.ps-rule/`` folder: each looked for in the file's folder,
+then its parents, up to the repository root (``git rev-parse --show-toplevel``, or the nearest
+folder holding ``.git``; the filesystem root outside a repository). ``--config`` wins over every
+``acr-fix.yaml``. Paths in a file found this way are relative to its folder, as PSRule and ruff
+read theirs; paths in ``--config`` and on the command line are relative to the current directory.
+
+Which files are read:
+
+- ``.gitignore`` files (nested ones too, each relative to its folder, a deeper one winning) and
+  ``.git/info/exclude``, unless ``gitignore=False`` (``--no-gitignore``); a path given on the
+  command line is read even when ignored (as ruff does);
+- ``exclude`` of the nearest acr-fix.yaml, or ``--exclude``, which replaces it; the file's
+  ``extend_exclude`` and ``--extend-exclude`` add to whichever is used; ``include`` keeps only
+  the files it matches; PSRule's ``input.pathIgnore`` skips files too.
+
+Every lookup is cached per folder: a run costs one ``git rev-parse`` and a few ``stat`` calls
+per folder, none per file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable
+
+from .config import CONFIG_NAMES, ConfigFile, load_config, merge_options
+from .globs import ignored, verdict
+from .options import Options
+from .suppressions import GROUPS_FOLDER, OPTIONS_NAMES, Suppressions, read_suppressions
+
+_Chain = tuple[tuple[str, tuple[str, ...]], ...]   # (folder, its gitignore patterns), outermost first
+
+
+def git_toplevel(folder: str) -> str | None:
+    """``git rev-parse --show-toplevel`` run in ``folder`` (real path), or None outside a
+    repository or without git."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True,
+                              text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    top = done.stdout.strip()
+    return os.path.realpath(top) if done.returncode == 0 and top else None
+
+
+class Settings:
+    """Options, PSRule suppressions and ignore rules for any file of a run (see module docstring).
+
+    ``cli_values`` are the flags as ``merge_options`` takes them. Raises ConfigError (``file:line:
+    message``) for a bad ``config``; the files found are read when first needed (``prepare``
+    reads them for a list of files, so their errors surface before the analysis starts)."""
+
+    def __init__(self, cwd: Path, cli_values: dict[str, Any], config: Path | None = None, *,
+                 gitignore: bool = True, now: dt.datetime | None = None) -> None:
+        self.cwd = os.path.realpath(cwd)
+        self.cli_values = dict(cli_values)
+        self.cli_excludes = tuple(self.cli_values.get("excludes") or ())
+        self.cli_extend = tuple(self.cli_values.get("extend_excludes") or ())
+        self.gitignore = gitignore
+        self.now = now
+        self.explicit: ConfigFile | None = load_config(Path(self.cwd), config) if config is not None else None
+        self._git_top = git_toplevel(self.cwd)
+        self._real: dict[str, str] = {}
+        self._top: dict[str, str] = {}
+        self._nearest: dict[tuple[str, str], str | None] = {}
+        self._configs: dict[str, ConfigFile] = {}
+        self._options: dict[str | None, Options] = {}
+        self._suppressions: dict[tuple[str | None, str | None], Suppressions] = {}
+        self._suppressors: dict[tuple[str | None, str | None], Callable[[Any, str], str | None]] = {}
+        self._chains: dict[str, _Chain] = {}
+        self._given_ignored: dict[str, bool] = {}
+
+    # --- where things are -------------------------------------------------------------------
+
+    def real_folder(self, folder: str) -> str:
+        real = self._real.get(folder)
+        if real is None:
+            real = self._real[folder] = os.path.realpath(folder)
+        return real
+
+    def _folder_of(self, path: Path | str) -> str:
+        return self.real_folder(os.path.dirname(os.path.abspath(path)))
+
+    def top(self, folder: str) -> str:
+        """The repository root above real ``folder`` (the filesystem root outside a repository)."""
+        walked: list[str] = []
+        current = folder
+        while True:
+            known = self._top.get(current)
+            if known is not None:
+                break
+            walked.append(current)
+            parent = os.path.dirname(current)
+            if current == self._git_top or os.path.exists(os.path.join(current, ".git")) or parent == current:
+                known = current
+                break
+            current = parent
+        for seen in walked:
+            self._top[seen] = known
+        return known
+
+    def _find(self, folder: str, kind: str) -> str | None:
+        """The nearest ``kind`` ("config", "psrule", "groups") at or above real ``folder``."""
+        walked: list[str] = []
+        current = folder
+        found: str | None = None
+        top = self.top(folder)
+        while True:
+            key = (current, kind)
+            if key in self._nearest:
+                found = self._nearest[key]
+                break
+            walked.append(current)
+            found = _probe(current, kind)
+            parent = os.path.dirname(current)
+            if found is not None or current == top or parent == current:
+                break
+            current = parent
+        for seen in walked:
+            self._nearest[(seen, kind)] = found
+        return found
+
+    def shown(self, path: Path | str) -> str:
+        """``path`` as messages name it: relative to the current directory."""
+        return Path(os.path.relpath(os.path.abspath(path), self.cwd)).as_posix()
+
+    # --- options ----------------------------------------------------------------------------
+
+    def _config(self, folder: str) -> tuple[ConfigFile, str | None]:
+        """The config that applies in real ``folder`` and the folder its paths are relative to
+        (None: the current directory)."""
+        if self.explicit is not None:
+            return self.explicit, None
+        found = self._find(folder, "config")
+        if found is None:
+            return ConfigFile(), None
+        config = self._configs.get(found)
+        if config is None:
+            config = self._configs[found] = load_config(Path(self.cwd), Path(found))
+        return config, os.path.dirname(found)
+
+    def options_for(self, path: Path | str) -> Options:
+        """The options for the file at ``path``: defaults < its acr-fix.yaml < the flags."""
+        return self.options_in(self._folder_of(path))
+
+    def options_in(self, folder: str) -> Options:
+        """The options for the files of ``folder``."""
+        real = self.real_folder(os.path.abspath(folder))
+        config, base = self._config(real)
+        key = str(config.path) if config.path is not None else None
+        options = self._options.get(key)
+        if options is None:
+            options = merge_options(config, self.cli_values)
+            if base is not None and base != self.cwd:
+                options = replace(options, config_folder=base)
+            self._options[key] = options
+        return options
+
+    # --- PSRule's files ---------------------------------------------------------------------
+
+    def suppressions_for(self, path: Path | str) -> Suppressions:
+        return self._suppressions_in(self._folder_of(path))
+
+    def _suppressions_in(self, folder: str) -> Suppressions:
+        key = (self._find(folder, "psrule"), self._find(folder, "groups"))
+        found = self._suppressions.get(key)
+        if found is None:
+            options_file, group_dir = key
+            found = read_suppressions(Path(options_file) if options_file else None,
+                                      Path(group_dir) if group_dir else None, self.now, shown=self.shown)
+            self._suppressions[key] = found
+        return found
+
+    def path_ignored(self, path: Path | str) -> bool:
+        """True if the nearest PSRule options file's ``input.pathIgnore`` skips ``path``."""
+        folder = self._folder_of(path)
+        suppressions = self._suppressions_in(folder)
+        options_file = self._find(folder, "psrule")
+        if not suppressions.path_ignore or options_file is None:
+            return False
+        rel = _relative(os.path.join(folder, os.path.basename(path)), os.path.dirname(options_file))
+        return rel is not None and suppressions.path_ignored(rel)
+
+    def suppressor(self) -> Callable[[Any, str], str | None]:
+        """A ``run(..., suppressor=...)`` hook that asks the PSRule files nearest the registry's file."""
+
+        def check(registry: Any, file_rel: str) -> str | None:
+            folder = self._folder_of(registry.doc.path)
+            key = (self._find(folder, "psrule"), self._find(folder, "groups"))
+            hook = self._suppressors.get(key)
+            if hook is None:
+                hook = self._suppressors[key] = self._suppressions_in(folder).suppressor()
+            return hook(registry, file_rel)
+
+        return check
+
+    @property
+    def warnings(self) -> list[str]:
+        """What reading PSRule's files (and matching their groups) warned about, in order."""
+        seen: dict[str, None] = {}
+        for suppressions in self._suppressions.values():
+            seen.update(dict.fromkeys(suppressions.warnings))
+        return list(seen)
+
+    def prepare(self, paths: list[Path]) -> None:
+        """Read the settings of the folders of ``paths`` now (ConfigError for a bad file), so a
+        run's workers inherit them and a bad file stops the run before it starts."""
+        for folder in dict.fromkeys(self._folder_of(p) for p in paths):
+            self.options_in(folder)
+            self._suppressions_in(folder)
+
+    # --- which files are read ---------------------------------------------------------------
+
+    def skip(self, given: str, path: str, rel: str, is_dir: bool) -> bool:
+        """True if the walk of ``given`` (a folder named on the command line) leaves out ``path``
+        (``rel``: relative to ``given``): gitignored, excluded, or not included."""
+        real = os.path.join(self.real_folder(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+        folder = os.path.dirname(real)
+        config, base = self._config(folder)
+        suffix = "/" if is_dir else ""
+        here = [rel + suffix]
+        from_cwd = _relative(real, self.cwd)
+        if from_cwd is not None and from_cwd != rel:
+            here.append(from_cwd + suffix)
+        if base is None:
+            config_rel = here
+        else:
+            relative = _relative(real, base)
+            config_rel = [relative + suffix] if relative is not None else []
+        if self.cli_excludes:
+            if any(ignored(self.cli_excludes, name) for name in here):
+                return True
+        elif config.excludes and any(ignored(config.excludes, name) for name in config_rel):
+            return True
+        if config.extend_excludes and any(ignored(config.extend_excludes, name) for name in config_rel):
+            return True
+        if self.cli_extend and any(ignored(self.cli_extend, name) for name in here):
+            return True
+        if not is_dir and config.includes and not any(ignored(config.includes, name) for name in config_rel):
+            return True
+        return self.gitignore and not self._given_is_ignored(given) and self.git_ignored(real, is_dir)
+
+    def _given_is_ignored(self, given: str) -> bool:
+        known = self._given_ignored.get(given)
+        if known is None:
+            real = os.path.realpath(given)
+            known = self._given_ignored[given] = os.path.isdir(real) and self.git_ignored(real, True)
+        return known
+
+    def git_ignored(self, real: str, is_dir: bool) -> bool:
+        """True if the .gitignore files (and .git/info/exclude) above real path ``real`` ignore it."""
+        for base, patterns in reversed(self._chain(os.path.dirname(real))):
+            rel = _relative(real, base)
+            if rel is None:
+                continue
+            said = verdict(patterns, rel + ("/" if is_dir else ""))
+            if said is not None:
+                return said
+        return False
+
+    def _chain(self, folder: str) -> _Chain:
+        chain = self._chains.get(folder)
+        if chain is not None:
+            return chain
+        own = _read_lines(os.path.join(folder, ".gitignore"))
+        if folder == self.top(folder) or os.path.dirname(folder) == folder:
+            info = _read_lines(os.path.join(folder, ".git", "info", "exclude"))
+            chain = tuple((folder, lines) for lines in (info, own) if lines)
+        else:
+            chain = self._chain(os.path.dirname(folder)) + (((folder, own),) if own else ())
+        self._chains[folder] = chain
+        return chain
+
+
+def _probe(folder: str, kind: str) -> str | None:
+    if kind == "groups":
+        candidate = os.path.join(folder, GROUPS_FOLDER)
+        return candidate if os.path.isdir(candidate) else None
+    for name in CONFIG_NAMES if kind == "config" else OPTIONS_NAMES:
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def _relative(path: str, base: str) -> str | None:
+    """``path`` relative to ``base`` with ``/``, or None when it is not below ``base``."""
+    if path == base:
+        return None
+    prefix = base.rstrip(os.sep) + os.sep
+    if not path.startswith(prefix):
+        return None
+    return path[len(prefix):].replace(os.sep, "/")
+
+
+def _read_lines(path: str) -> tuple[str, ...]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return tuple(line.rstrip("\r\n") for line in handle)
+    except OSError:
+        return ()
