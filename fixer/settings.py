@@ -75,6 +75,7 @@ class Settings:
         self._suppressors: dict[tuple[str | None, str | None], Callable[[Any, str], str | None]] = {}
         self._chains: dict[str, _Chain] = {}
         self._given_ignored: dict[str, bool] = {}
+        self._walked: dict[str, tuple[str, ConfigFile, str | None, _Chain]] = {}
 
     # --- where things are -------------------------------------------------------------------
 
@@ -220,10 +221,39 @@ class Settings:
     def skip(self, given: str, path: str, rel: str, is_dir: bool) -> bool:
         """True if the walk of ``given`` (a folder named on the command line) leaves out ``path``
         (``rel``: relative to ``given``): gitignored, excluded, or not included."""
-        real = os.path.join(self.real_folder(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
-        folder = os.path.dirname(real)
-        config, base = self._config(folder)
+        cut = path.rfind(os.sep)
+        spelled, name = (path[:cut] or os.sep, path[cut + 1:]) if cut >= 0 else (".", path)
+        folder = self._walked.get(spelled)
+        if folder is None:
+            folder = self._walked[spelled] = self._walked_folder(spelled)
+        real_folder, config, base, chain = folder
+        real = real_folder.rstrip(os.sep) + os.sep + name
         suffix = "/" if is_dir else ""
+        if self.cli_excludes or self.cli_extend or config.excludes or config.extend_excludes or config.includes:
+            if self._excluded(real, rel, suffix, is_dir, config, base):
+                return True
+        if not chain or not self.gitignore or self._given_is_ignored(given):
+            return False
+        for level, patterns in reversed(chain):
+            relative = _relative(real, level)
+            said = verdict(patterns, relative + suffix) if relative is not None else None
+            if said is not None:
+                return said
+        return False
+
+    def _walked_folder(self, spelled: str) -> tuple[str, ConfigFile, str | None, _Chain]:
+        """What ``skip`` needs for the entries of one folder: its real path, config (and the
+        folder the config's paths are relative to) and .gitignore chain."""
+        cut = spelled.rfind(os.sep)
+        parent = self._walked.get(spelled[:cut]) if cut > 0 else None
+        if parent is not None and not os.path.islink(spelled):
+            real = parent[0].rstrip(os.sep) + os.sep + spelled[cut + 1:]   # (one lstat, not a realpath)
+        else:
+            real = self.real_folder(os.path.abspath(spelled))
+        config, base = self._config(real)
+        return real, config, base, self._chain(real) if self.gitignore else ()
+
+    def _excluded(self, real: str, rel: str, suffix: str, is_dir: bool, config: ConfigFile, base: str | None) -> bool:
         here = [rel + suffix]
         from_cwd = _relative(real, self.cwd)
         if from_cwd is not None and from_cwd != rel:
@@ -242,9 +272,7 @@ class Settings:
             return True
         if self.cli_extend and any(ignored(self.cli_extend, name) for name in here):
             return True
-        if not is_dir and config.includes and not any(ignored(config.includes, name) for name in config_rel):
-            return True
-        return self.gitignore and not self._given_is_ignored(given) and self.git_ignored(real, is_dir)
+        return not is_dir and bool(config.includes) and not any(ignored(config.includes, name) for name in config_rel)
 
     def _given_is_ignored(self, given: str) -> bool:
         known = self._given_ignored.get(given)
@@ -300,8 +328,10 @@ def _relative(path: str, base: str) -> str | None:
 
 
 def _read_lines(path: str) -> tuple[str, ...]:
+    """The patterns of an ignore file (none for a missing file or one with only comments)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            return tuple(line.rstrip("\r\n") for line in handle)
+            lines = tuple(line.rstrip("\r\n") for line in handle)
     except OSError:
         return ()
+    return lines if any(line.strip() and not line.startswith("#") for line in lines) else ()
