@@ -6,6 +6,7 @@ and ``acr-fix pr`` are separate commands (dispatched in ``main``).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -17,6 +18,7 @@ from .config import write_starter_config
 from .errors import ConfigError, FixerError
 from .report import render_json, render_text
 from .run import RunResult, run, write_fixes
+from .settings import Settings
 from .suppressions import add_psrule_suppression
 
 FORMATS = ("text", "json", "sarif", "markdown")
@@ -169,10 +171,10 @@ def suppress(
 ) -> None:
     """Add a registry to ps-rule.yaml's Azure.ACR.Firewall suppression list (keeps comments)."""
     try:
-        path = add_psrule_suppression(Path.cwd(), name, reason)
+        path = add_psrule_suppression(Settings(Path.cwd(), {}).psrule_folder(), name, reason)
     except (ConfigError, FixerError) as exc:
         _fail(str(exc))
-    typer.echo(f"{path.name}: registry '{name}' is suppressed for Azure.ACR.Firewall ({reason})")
+    typer.echo(f"{os.path.relpath(path)}: registry '{name}' is suppressed for Azure.ACR.Firewall ({reason})")
 
 
 def _register_bot() -> None:

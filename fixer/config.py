@@ -424,7 +424,8 @@ def _show(value: Any) -> str:
 
 
 def _display(root: Path, path: Path) -> str:
+    """``path`` relative to ``root`` (``../acr-fix.yaml`` for one found above it), else as given."""
     try:
-        return str(path.resolve().relative_to(root.resolve()))
+        return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
     except (ValueError, OSError):
         return str(path)

@@ -14,10 +14,9 @@ from typing import Any
 
 import typer
 
-from .config import flag_values, load_config, merge_options
+from .config import flag_values
 from .options import Options
 from .settings import Settings
-from .suppressions import Suppressions, load_suppressions
 
 
 def strategy(help: str = "auto | deny | disable (default auto).") -> Any:
@@ -72,10 +71,12 @@ def values(*, strategy: str | None, ip_rule: list[str], no_trusted_services: boo
                        extend_excludes=extend_exclude)
 
 
-def settings(root: Path, cli_values: dict[str, Any], config: Path | None) -> tuple[Options, Suppressions]:
-    """Options (defaults < acr-fix.yaml or ``config`` < flags) and PSRule suppressions for the
-    checkout at ``root``. Raises ConfigError."""
-    return merge_options(load_config(root, config), cli_values), load_suppressions(root)
+def settings(root: Path, cli_values: dict[str, Any], config: Path | None) -> tuple[Options, Settings]:
+    """The run's options (defaults < the acr-fix.yaml nearest ``root``, or ``config`` < flags) and
+    the settings found per file (``run`` takes them as ``suppressions``) for the checkout at
+    ``root``, as the check command finds them, .gitignore honoured. Raises ConfigError."""
+    found = found_settings(root, cli_values, config)
+    return found.options_in(str(root)), found
 
 
 def found_settings(cwd: Path, cli_values: dict[str, Any], config: Path | None, gitignore: bool = True) -> Settings:

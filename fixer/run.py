@@ -395,12 +395,17 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     not the new texts, so a big run holds half as much; write_fixes then refuses the result.
 
     ``suppressions`` (fixer.suppressions.Suppressions) skips PSRule's ignored paths and
-    marks suppressed registries; ``suppressor`` is the bare per-registry hook.
+    marks suppressed registries; ``suppressor`` is the bare per-registry hook. A Settings
+    given as ``suppressions`` (fixer.fix_flags.settings gives one) is taken as ``settings``.
 
     ``settings`` (fixer.settings.Settings): each file gets the options and PSRule suppressions
     found nearest to it, and the walk honours .gitignore and the excludes found per folder;
     ``options`` then only gives the run's own settings (jobs, file size) and ``suppressions``
     is not used. Raises ConfigError for a bad settings file found on the way."""
+    from .settings import Settings
+
+    if settings is None and isinstance(suppressions, Settings):
+        settings, suppressions = suppressions, None   # what fix_flags.settings gives (the bot passes it on)
     root = root or Path.cwd()
     clear_file_keys()  # a long-lived process (tests, the bot) may see files move between runs
     outcome = RunResult(root=root)

@@ -216,6 +216,17 @@ class Settings:
             self.options_in(folder)
             self._suppressions_in(folder)
 
+    def psrule_folder(self) -> Path:
+        """Where ``acr-fix suppress`` writes: the folder of the PSRule options file nearest the
+        current directory (up to the repository root), else the repository root, else (outside
+        a repository) the current directory. A new ps-rule.yaml in a subfolder would hide the
+        repository's own from the files below it."""
+        found = self._find(self.cwd, "psrule")
+        if found is not None:
+            return Path(os.path.dirname(found))
+        top = self.top(self.cwd)
+        return Path(top if top == self._git_top or os.path.exists(os.path.join(top, ".git")) else self.cwd)
+
     # --- which files are read ---------------------------------------------------------------
 
     def skip(self, given: str, path: str, rel: str, is_dir: bool) -> bool:

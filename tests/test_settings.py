@@ -98,6 +98,10 @@ def test_a_bad_acr_fix_yaml_found_on_the_way_is_a_usage_error_naming_file_and_li
     result = invoke("--dry-run", ".")
     assert result.exit_code == 2
     assert "infra/acr-fix.yaml:2: unknown key 'strategie'" in result.stderr
+    monkeypatch.chdir(repo / "infra")
+    (repo / "infra" / "acr-fix.yaml").rename(repo / "acr-fix.yaml")
+    result = invoke("--dry-run", ".")
+    assert result.exit_code == 2 and "../acr-fix.yaml:2: unknown key 'strategie'" in result.stderr
 
 
 def test_gitignore_files_are_honoured_nested_and_negated(repo, monkeypatch):
@@ -166,3 +170,27 @@ def test_settings_are_found_once_per_folder_with_one_git_call(repo, monkeypatch)
         assert found.suppressions_for(repo / "infra" / f"r{index}.bicep") is found.suppressions_for(repo / "infra" / "team.bicep")
         found.options_for(repo / "infra" / f"r{index}.bicep")
     assert calls == [["git", "rev-parse", "--show-toplevel"]]
+
+
+def _suppress(name: str) -> int:
+    from fixer.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["suppress", name, "--reason", "public on purpose"])
+    return exc.value.code
+
+
+def test_suppress_from_a_subfolder_adds_to_the_repositorys_ps_rule_yaml(repo, monkeypatch):
+    monkeypatch.chdir(repo / "infra")
+    assert _suppress("teamacr") == 0
+    assert not (repo / "infra" / "ps-rule.yaml").exists()   # it would hide the root's from infra/
+    text = (repo / "ps-rule.yaml").read_text()
+    assert "- publicdist" in text and "- teamacr  # public on purpose" in text
+    assert report(".")["teamacr"]["status"] == "suppressed"
+
+
+def test_suppress_without_a_ps_rule_yaml_creates_one_at_the_repository_root(repo, monkeypatch):
+    (repo / "ps-rule.yaml").unlink()
+    monkeypatch.chdir(repo / "infra")
+    assert _suppress("teamacr") == 0
+    assert "teamacr" in (repo / "ps-rule.yaml").read_text()
