@@ -333,7 +333,14 @@ def check_ip_rule(text: str, where: _Where | None = None) -> str:
 
 
 def _globs(value: Any, where: _Where) -> tuple[str, ...]:
-    return tuple(text for text, _ in _string_list(value, where, "glob patterns"))
+    from .globs import invalid_pattern
+
+    items = _string_list(value, where, "glob patterns")
+    for index, (text, line) in enumerate(items):
+        problem = invalid_pattern(text)
+        if problem is not None:
+            raise where.at(line).error(f"{where.key}[{index}]: '{text}' is not a valid glob ({problem})")
+    return tuple(text for text, _ in items)
 
 
 def _overrides(value: Any, where: _Where) -> tuple[RegistryOverride, ...]:

@@ -16,6 +16,7 @@ Paths are relative to that folder, with ``/`` separators; a folder is written wi
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from pathspec import GitIgnoreSpec
@@ -23,8 +24,23 @@ from pathspec import GitIgnoreSpec
 
 @lru_cache(maxsize=512)
 def compile_patterns(patterns: tuple[str, ...]) -> GitIgnoreSpec:
-    """The patterns of one list (blank lines and ``#`` comments are skipped, as in .gitignore)."""
-    return GitIgnoreSpec.from_lines(pattern.strip() for pattern in patterns)
+    """The patterns of one list (blank lines and ``#`` comments are skipped, as in .gitignore).
+    A pattern that is not valid (``x\\``, ``[z-a]``) matches nothing, as git treats it; the
+    config file reader reports one (see ``invalid_pattern``)."""
+    lines = [pattern.strip() for pattern in patterns]
+    try:
+        return GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):
+        return GitIgnoreSpec.from_lines(line for line in lines if invalid_pattern(line) is None)
+
+
+def invalid_pattern(pattern: str) -> str | None:
+    """Why ``pattern`` is not a valid gitignore-style glob, or None when it is."""
+    try:
+        GitIgnoreSpec.from_lines([pattern.strip()])
+    except (ValueError, re.error) as exc:
+        return str(exc)
+    return None
 
 
 def match_path(pattern: str, rel_path: str) -> bool:

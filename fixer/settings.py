@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import CONFIG_NAMES, ConfigFile, load_config, merge_options
-from .globs import ignored, verdict
+from .errors import ConfigError
+from .globs import ignored, invalid_pattern, verdict
 from .options import Options
 from .suppressions import GROUPS_FOLDER, OPTIONS_NAMES, Suppressions, read_suppressions
 
@@ -53,7 +54,7 @@ class Settings:
     """Options, PSRule suppressions and ignore rules for any file of a run (see module docstring).
 
     ``cli_values`` are the flags as ``merge_options`` takes them. Raises ConfigError (``file:line:
-    message``) for a bad ``config``; the files found are read when first needed (``prepare``
+    message``) for a bad ``config`` or an invalid ``--exclude`` glob; the files found are read when first needed (``prepare``
     reads them for a list of files, so their errors surface before the analysis starts)."""
 
     def __init__(self, cwd: Path, cli_values: dict[str, Any], config: Path | None = None, *,
@@ -64,6 +65,11 @@ class Settings:
         self.cli_extend = tuple(self.cli_values.get("extend_excludes") or ())
         self.gitignore = gitignore
         self.now = now
+        for flag, patterns in (("--exclude", self.cli_excludes), ("--extend-exclude", self.cli_extend)):
+            for pattern in patterns:
+                problem = invalid_pattern(pattern)
+                if problem is not None:
+                    raise ConfigError(f"{flag}: '{pattern}' is not a valid glob ({problem})")
         self.explicit: ConfigFile | None = load_config(Path(self.cwd), config) if config is not None else None
         self._git_top = git_toplevel(self.cwd)
         self._real: dict[str, str] = {}

@@ -194,3 +194,18 @@ def test_suppress_without_a_ps_rule_yaml_creates_one_at_the_repository_root(repo
     monkeypatch.chdir(repo / "infra")
     assert _suppress("teamacr") == 0
     assert "teamacr" in (repo / "ps-rule.yaml").read_text()
+
+
+def test_invalid_globs_in_gitignore_are_skipped_as_git_skips_them(repo, monkeypatch):
+    (repo / ".gitignore").write_text("x\\\\\n[z-a]\n!\ninfra/team.bicep\n")
+    monkeypatch.chdir(repo)
+    assert sorted(report(".")) == ["publicdist"]
+
+
+def test_invalid_globs_in_the_config_or_on_the_command_line_are_usage_errors(repo, monkeypatch):
+    monkeypatch.chdir(repo)
+    result = invoke("--dry-run", "--exclude", "[z-a]", ".")
+    assert result.exit_code == 2 and "--exclude: '[z-a]' is not a valid glob" in result.stderr
+    (repo / "infra" / "acr-fix.yaml").write_text("exclude:\n  - ok/*.json\n  - 'bad\\'\n")
+    result = invoke("--dry-run", ".")
+    assert result.exit_code == 2 and "infra/acr-fix.yaml:3: exclude[1]: 'bad\\' is not a valid glob" in result.stderr
