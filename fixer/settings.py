@@ -346,6 +346,8 @@ def _relative(path: str, base: str) -> str | None:
 
 def _read_lines(path: str) -> tuple[str, ...]:
     """The patterns of an ignore file (none for a missing file or one with only comments)."""
+    if not os.path.isfile(path):   # (a FIFO would block open())
+        return ()
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             lines = tuple(line.rstrip("\r\n") for line in handle)

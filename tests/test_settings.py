@@ -209,3 +209,12 @@ def test_invalid_globs_in_the_config_or_on_the_command_line_are_usage_errors(rep
     (repo / "infra" / "acr-fix.yaml").write_text("exclude:\n  - ok/*.json\n  - 'bad\\'\n")
     result = invoke("--dry-run", ".")
     assert result.exit_code == 2 and "infra/acr-fix.yaml:3: exclude[1]: 'bad\\' is not a valid glob" in result.stderr
+
+
+def test_a_fifo_or_folder_named_gitignore_is_not_read(repo, monkeypatch):
+    import os
+
+    os.mkfifo(repo / ".gitignore")
+    (repo / "infra" / ".gitignore").mkdir()
+    monkeypatch.chdir(repo)
+    assert sorted(report(".")) == ["publicdist", "teamacr"]
