@@ -57,6 +57,7 @@ def check(
     exclude: List[str] = fix_flags.exclude(),
     extend_exclude: List[str] = fix_flags.extend_exclude(),
     no_gitignore: bool = fix_flags.no_gitignore(),
+    force_exclude: bool = fix_flags.force_exclude(),
     config: Optional[Path] = fix_flags.config(),
     output_format: str = typer.Option("text", "--format", help="text | json | sarif | markdown."),
     output: Optional[Path] = typer.Option(None, "--output", help="Write the report to this file instead of stdout."),
@@ -78,7 +79,8 @@ def check(
                                   max_file_size=max_file_size, jobs=jobs, unsafe_fixes=unsafe_fixes,
                                   extend_exclude=extend_exclude)
     try:
-        settings = fix_flags.found_settings(root, cli_values, config, gitignore=not no_gitignore)
+        settings = fix_flags.found_settings(root, cli_values, config, gitignore=not no_gitignore,
+                                            force_exclude=force_exclude)
         options = settings.options_in(str(root))
     except ConfigError as exc:
         _fail(str(exc))

@@ -51,6 +51,11 @@ def no_gitignore(help: str = "Read files that .gitignore or .git/info/exclude ig
     return typer.Option(False, "--no-gitignore", help=help)
 
 
+def force_exclude(help: str = "Apply the exclude lists to files named on the command line too "
+                               "(the pre-commit hooks pass it).") -> Any:
+    return typer.Option(False, "--force-exclude", help=help)
+
+
 def config(help: str = "Configuration file for every file (default: the acr-fix.yaml nearest each file, "
                        "up to the repository root).") -> Any:
     return typer.Option(None, "--config", help=help)
@@ -79,8 +84,9 @@ def settings(root: Path, cli_values: dict[str, Any], config: Path | None) -> tup
     return found.options_in(str(root)), found
 
 
-def found_settings(cwd: Path, cli_values: dict[str, Any], config: Path | None, gitignore: bool = True) -> Settings:
+def found_settings(cwd: Path, cli_values: dict[str, Any], config: Path | None, gitignore: bool = True,
+                   force_exclude: bool = False) -> Settings:
     """Settings found per file (the nearest acr-fix.yaml, ps-rule.yaml and .ps-rule/, up to the
     repository root; ``config`` wins), with .gitignore honoured unless ``gitignore`` is False.
     Raises ConfigError for a bad ``config``."""
-    return Settings(cwd, cli_values, config, gitignore=gitignore)
+    return Settings(cwd, cli_values, config, gitignore=gitignore, force_exclude=force_exclude)

@@ -412,7 +412,9 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     skip = settings.skip if settings is not None else None
     if settings is not None:
         found = discover(paths, skip=skip)
-        found.files = [p for p in found.files if not settings.path_ignored(p)]
+        named = {os.path.abspath(p) for p in paths if p.is_file()} if settings.force_exclude else set()
+        found.files = [p for p in found.files if not settings.path_ignored(p)
+                       and not (named and os.path.abspath(p) in named and settings.excluded(p))]
         suppressor = suppressor or settings.suppressor()
         suppressions = settings
     else:

@@ -14,7 +14,9 @@ Which files are read:
   command line is read even when ignored (as ruff does);
 - ``exclude`` of the nearest acr-fix.yaml, or ``--exclude``, which replaces it; the file's
   ``extend_exclude`` and ``--extend-exclude`` add to whichever is used; ``include`` keeps only
-  the files it matches; PSRule's ``input.pathIgnore`` skips files too.
+  the files it matches; PSRule's ``input.pathIgnore`` skips files too. These lists apply to
+  files named on the command line only with ``force_exclude`` (``--force-exclude``, which the
+  pre-commit hooks pass, as ruff's do).
 
 Every lookup is cached per folder: a run costs one ``git rev-parse`` and a few ``stat`` calls
 per folder, none per file.
@@ -58,12 +60,13 @@ class Settings:
     reads them for a list of files, so their errors surface before the analysis starts)."""
 
     def __init__(self, cwd: Path, cli_values: dict[str, Any], config: Path | None = None, *,
-                 gitignore: bool = True, now: dt.datetime | None = None) -> None:
+                 gitignore: bool = True, force_exclude: bool = False, now: dt.datetime | None = None) -> None:
         self.cwd = os.path.realpath(cwd)
         self.cli_values = dict(cli_values)
         self.cli_excludes = tuple(self.cli_values.get("excludes") or ())
         self.cli_extend = tuple(self.cli_values.get("extend_excludes") or ())
         self.gitignore = gitignore
+        self.force_exclude = force_exclude
         self.now = now
         for flag, patterns in (("--exclude", self.cli_excludes), ("--extend-exclude", self.cli_extend)):
             for pattern in patterns:
@@ -290,6 +293,15 @@ class Settings:
         if self.cli_extend and any(ignored(self.cli_extend, name) for name in here):
             return True
         return not is_dir and bool(config.includes) and not any(ignored(config.includes, name) for name in config_rel)
+
+    def excluded(self, path: Path | str) -> bool:
+        """True if the exclude and include lists (not .gitignore) leave out the file at ``path``,
+        matched as if it had been found by walking the current directory: what ``--force-exclude``
+        applies to the files named on the command line (a pre-commit hook names them all)."""
+        real = os.path.join(self._folder_of(path), os.path.basename(path))
+        config, base = self._config(os.path.dirname(real))
+        rel = _relative(real, self.cwd) or Path(path).as_posix()
+        return self._excluded(real, rel, "", False, config, base)
 
     def _given_is_ignored(self, given: str) -> bool:
         known = self._given_ignored.get(given)

@@ -218,3 +218,13 @@ def test_a_fifo_or_folder_named_gitignore_is_not_read(repo, monkeypatch):
     (repo / "infra" / ".gitignore").mkdir()
     monkeypatch.chdir(repo)
     assert sorted(report(".")) == ["publicdist", "teamacr"]
+
+
+def test_force_exclude_applies_the_exclude_lists_to_files_named_on_the_command_line(repo, monkeypatch):
+    (repo / "infra" / "acr-fix.yaml").write_text("exclude: [team.bicep]\n")
+    monkeypatch.chdir(repo)
+    assert sorted(report("infra/team.bicep")) == ["teamacr"]   # named: read, as ruff does
+    assert sorted(report("--force-exclude", "infra/team.bicep", "infra/public.bicep")) == ["publicdist"]
+    assert sorted(report("--force-exclude", "--exclude", "public.bicep", "infra/public.bicep")) == []
+    hooks = (Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml").read_text()
+    assert "entry: acr-fix --dry-run --force-exclude" in hooks and "entry: acr-fix --write --force-exclude" in hooks
