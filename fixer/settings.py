@@ -56,8 +56,9 @@ class Settings:
     """Options, PSRule suppressions and ignore rules for any file of a run (see module docstring).
 
     ``cli_values`` are the flags as ``merge_options`` takes them. Raises ConfigError (``file:line:
-    message``) for a bad ``config`` or an invalid ``--exclude`` glob; the files found are read when first needed (``prepare``
-    reads them for a list of files, so their errors surface before the analysis starts)."""
+    message``) for a bad ``config`` or an invalid ``--exclude`` glob. The files found are read
+    when first needed (``prepare`` reads those of a list of files, so their errors surface
+    before the analysis starts)."""
 
     def __init__(self, cwd: Path, cli_values: dict[str, Any], config: Path | None = None, *,
                  gitignore: bool = True, force_exclude: bool = False, now: dt.datetime | None = None) -> None:
