@@ -286,8 +286,8 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
 
 def compiled_from_bicep(doc: Document) -> bool:
     """True for an ARM template that `bicep build` wrote: `metadata._generator.name` is 'bicep'."""
-    if doc.kind != "arm" or doc.root is None or doc.root.kind != "object":
-        return False
+    if doc.kind != "arm" or doc.root is None or doc.root.kind != "object" or "_generator" not in doc.source.text:
+        return False  # (the text search first: a lookup in the tree may expand its lazy parts)
     metadata = doc.root.get("metadata")
     generator = metadata.get("_generator") if metadata is not None and metadata.kind == "object" else None
     name = generator.get("name") if generator is not None and generator.kind == "object" else None

@@ -76,13 +76,16 @@ class Settings:
                     raise ConfigError(f"{flag}: '{pattern}' is not a valid glob ({problem})")
         self.explicit: ConfigFile | None = load_config(Path(self.cwd), config) if config is not None else None
         self._git_top = git_toplevel(self.cwd)
-        self._real: dict[str, str] = {}
+        self._real: dict[str, str] = {}      # absolute folder -> real folder
+        self._spelled: dict[str, str] = {}   # folder as a path names it -> real folder
         self._top: dict[str, str] = {}
         self._nearest: dict[tuple[str, str], str | None] = {}
         self._configs: dict[str, ConfigFile] = {}
         self._options: dict[str | None, Options] = {}
         self._suppressions: dict[tuple[str | None, str | None], Suppressions] = {}
-        self._suppressors: dict[tuple[str | None, str | None], Callable[[Any, str], str | None]] = {}
+        self._suppressors: dict[int, Callable[[Any, str], str | None]] = {}   # id(Suppressions) -> hook
+        self._folder_options: dict[str, Options] = {}
+        self._folder_suppressions: dict[str, Suppressions] = {}
         self._chains: dict[str, _Chain] = {}
         self._given_ignored: dict[str, bool] = {}
         self._walked: dict[str, tuple[str, ConfigFile, str | None, _Chain]] = {}
@@ -96,7 +99,13 @@ class Settings:
         return real
 
     def _folder_of(self, path: Path | str) -> str:
-        return self.real_folder(os.path.dirname(os.path.abspath(path)))
+        """The real folder of ``path``, cached by the folder as spelled (the current directory
+        does not change during a run): no abspath() or realpath() per file."""
+        spelled = os.path.dirname(path)
+        real = self._spelled.get(spelled)
+        if real is None:
+            real = self._spelled[spelled] = self.real_folder(os.path.abspath(spelled or "."))
+        return real
 
     def top(self, folder: str) -> str:
         """The repository root above real ``folder`` (the filesystem root outside a repository)."""
@@ -118,6 +127,9 @@ class Settings:
 
     def _find(self, folder: str, kind: str) -> str | None:
         """The nearest ``kind`` ("config", "psrule", "groups") at or above real ``folder``."""
+        cached = self._nearest.get((folder, kind), self)
+        if cached is not self:
+            return cached  # type: ignore[return-value]
         walked: list[str] = []
         current = folder
         found: str | None = None
@@ -163,6 +175,12 @@ class Settings:
     def options_in(self, folder: str) -> Options:
         """The options for the files of ``folder``."""
         real = self.real_folder(os.path.abspath(folder))
+        known = self._folder_options.get(real)
+        if known is None:
+            known = self._folder_options[real] = self._options_of(real)
+        return known
+
+    def _options_of(self, real: str) -> Options:
         config, base = self._config(real)
         key = str(config.path) if config.path is not None else None
         options = self._options.get(key)
@@ -179,6 +197,12 @@ class Settings:
         return self._suppressions_in(self._folder_of(path))
 
     def _suppressions_in(self, folder: str) -> Suppressions:
+        known = self._folder_suppressions.get(folder)
+        if known is None:
+            known = self._folder_suppressions[folder] = self._suppressions_of(folder)
+        return known
+
+    def _suppressions_of(self, folder: str) -> Suppressions:
         key = (self._find(folder, "psrule"), self._find(folder, "groups"))
         found = self._suppressions.get(key)
         if found is None:
@@ -202,11 +226,10 @@ class Settings:
         """A ``run(..., suppressor=...)`` hook that asks the PSRule files nearest the registry's file."""
 
         def check(registry: Any, file_rel: str) -> str | None:
-            folder = self._folder_of(registry.doc.path)
-            key = (self._find(folder, "psrule"), self._find(folder, "groups"))
-            hook = self._suppressors.get(key)
+            suppressions = self._suppressions_in(self._folder_of(registry.doc.path))
+            hook = self._suppressors.get(id(suppressions))
             if hook is None:
-                hook = self._suppressors[key] = self._suppressions_in(folder).suppressor()
+                hook = self._suppressors[id(suppressions)] = suppressions.suppressor()
             return hook(registry, file_rel)
 
         return check
@@ -271,6 +294,7 @@ class Settings:
             real = parent[0].rstrip(os.sep) + os.sep + spelled[cut + 1:]   # (one lstat, not a realpath)
         else:
             real = self.real_folder(os.path.abspath(spelled))
+        self._real.setdefault(os.path.abspath(spelled), real)   # the found files' folders, for _folder_of
         config, base = self._config(real)
         return real, config, base, self._chain(real) if self.gitignore else ()
 
