@@ -477,3 +477,12 @@ def test_optional_defaults_in_an_object_type_are_read_and_fixed(tmp_path: Path) 
     result = _run(tmp_path, {"main.tf": text, "terraform.tfvars": 'acr = {\n  name = "contosoacr"\n}\n'},
                   strategy="disable")
     assert 'sku  = optional(string, "Premium")' in _new(result, "main.tf")
+
+
+def test_a_caller_given_alone_brings_the_module_it_calls(tmp_path: Path) -> None:
+    module = REGISTRY.replace('"Premium"', "var.sku") + 'variable "sku" {\n  default = "Premium"\n}\n'
+    (tmp_path / "modules" / "acr").mkdir(parents=True)
+    (tmp_path / "modules" / "acr" / "main.tf").write_text(module)
+    (tmp_path / "main.tf").write_text('module "acr" {\n  source = "./modules/acr"\n  sku    = "Basic"\n}\n')
+    result = run([tmp_path / "main.tf"], Options(jobs=1, strategy="disable"), root=tmp_path)
+    assert 'sku    = "Premium"' in _new(result, "main.tf")

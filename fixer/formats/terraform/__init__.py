@@ -78,6 +78,30 @@ class TerraformReader:
     def template_of_parameter_file(self, path: Path) -> Path | None:
         return module_file_of_tfvars(path)
 
+    def deployed_templates(self, source: SourceFile, workspace: object) -> list[Path]:
+        """The .tf files that mention a registry in the folders a file's local module calls
+        name (`source = "./modules/acr"`), found in its bytes: no parse."""
+        import re
+
+        raw = source.raw or source.text.encode("utf-8", "replace")
+        if b"module" not in raw:
+            return []
+        found: list[Path] = []
+        for match in re.finditer(rb'source\s*=\s*"(\.\.?(?:/[^"\n]*)?)"', raw):
+            folder = source.path.parent / match.group(1).decode("utf-8", "replace")
+            try:
+                names = sorted(n for n in os.listdir(folder) if n.endswith(".tf"))
+            except OSError:
+                continue
+            for name in names:
+                try:
+                    with open(folder / name, "rb") as handle:
+                        if mentions_registry(handle.read().lower()):
+                            found.append(folder / name)
+                except OSError:
+                    continue
+        return found
+
     def parse(self, source: SourceFile, previous: object = None) -> TerraformDocument:
         return parse(source)
 
