@@ -176,6 +176,52 @@ def test_grammar_gaps_still_parse() -> None:
     assert len(bicep.find_registries(doc, Workspace(loader=_load))) == 1
 
 
+def test_comment_openers_inside_strings_are_no_comments() -> None:
+    # `'a\\'//b'` and `c ? x : '//'` make tree-sitter-bicep 1.1 start a line comment
+    text = ("param id string = ''\n"
+            "var escaped = '@replace(variables(\\'x\\'),\\'//\\',\\'/\\')'\n"
+            "var parts = split((!empty(id) ? id : '////'), '/')[4]\n"
+            f"resource acr {ACR} = {{\n  name: 'acr'\n}}\n")
+    doc = _parse(text)
+    assert doc.data["var"]["escaped"] == "@replace(variables('x'),'//','/')"
+    assert doc.data["var"]["parts"] == "split((!empty(id) ? id : '////'), '/')[4]"
+    assert len(bicep.find_registries(doc, Workspace(loader=_load))) == 1
+
+
+def test_object_types_the_grammar_does_not_know() -> None:
+    # a union with a leading `|` inside an object type, `}?` ending a statement, `{ *: string }?`
+    text = ("param storage {\n  skuName: (\n    | 'Standard_LRS'\n    | 'Standard_GRS')\n"
+            "  publicAccess: ('Disabled' | 'Enabled')\n}?\n"
+            "param tags { *: string }?\n"
+            "param location string = 'westus'\n"
+            f"resource acr {ACR} = {{\n  name: 'acr'\n  location: location\n  tags: tags\n}}\n")
+    doc = _parse(text)
+    assert doc.data["param"]["tags"]["type"] == "{ *: string }"
+    assert doc.data["param"]["location"]["default"] == "westus"
+    assert set(doc.data["param"]) == {"storage", "tags", "location"}
+
+
+def test_nested_existing_if_child_in_an_existing_if_parent() -> None:
+    text = ("param vnetId string = ''\nparam a bool = true\nparam b bool = true\n\n"
+            "resource vnet 'Microsoft.Network/virtualNetworks@2023-04-01' existing = if (!empty(vnetId)) {\n"
+            "  name: last(split(vnetId, '/'))\n"
+            "  scope: resourceGroup(\n    split(vnetId, '/')[2],\n    split((!empty(vnetId) ? vnetId : '////'), '/')[4]\n  )\n\n"
+            "  resource subnet 'subnets@2023-04-01' existing = if (a && b) {\n    name: 'default'\n  }\n}\n")
+    doc = _parse(text)
+    assert doc.data["resource_type"] == {"vnet": "Microsoft.Network/virtualNetworks@2023-04-01"}
+    assert "existing = if (a && b)" in doc.data["resource"]["vnet"]
+
+
+def test_parse_error_names_the_first_error_node() -> None:
+    # tree-sitter wraps the statements before the error in an ERROR node that starts at line 1
+    text = ("metadata name = 'x'\nparam a string = 'b'\n\n" + "".join(f"param p{i} string\n" for i in range(5))
+            + "\nvar broken = split((!empty(a) ? a : 'x'), '/')[2] +++ )\nparam z string\n")
+    with pytest.raises(ParseError) as info:
+        _parse(text)
+    assert (info.value.line, info.value.column, info.value.unexpected) == (10, 52, "+")
+    assert str(info.value) == "main.bicep:10:52: invalid Bicep: unexpected `+`"
+
+
 def test_bicepparam_data() -> None:
     doc = _parse("using './main.bicep'\n\n// production\nparam sku = 'Standard'\nparam ips = [\n  '1.2.3.4'\n]\n"
                  "var region = 'westeurope'\nparam where = region\n", "prod.bicepparam")

@@ -49,6 +49,7 @@ _USING_WITH = re.compile(r"[ \t]*using[ \t]+'[^'\n]*'[ \t]*(with)\b")
 _TYPE_DECLARATION = re.compile(r"[ \t]*type[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*")
 _UNION_CONTINUES = re.compile(r"[ \t]*\r?\n[ \t]*\|")
 _EXISTING_IF = re.compile(r"\bexisting[ \t]*=[ \t]*(if)[ \t]*\(")
+_LEADING_PIPE = re.compile(r"[ \t\r\n]*\|(?!\|)")  # `(` then `|`: a union's leading pipe, never `||`
 _TYPE_ARGUMENT = re.compile(r"'[^'\n]*'>")  # resourceInput<'Type@version'>: only a type, never a value
 _IDENT_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -195,6 +196,11 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
         elif token in "{([":
             depth += 1
             openers.append(token)
+            if token == "(":
+                leading_pipe = _LEADING_PIPE.match(text, pos)
+                if leading_pipe is not None:
+                    # `(\n | 'A'\n | 'B')`: a union whose first member has a leading `|`
+                    spans.append((leading_pipe.end() - 1, leading_pipe.end(), " "))
         else:
             if interpolations and interpolations[-1] == depth:
                 interpolations.pop()
@@ -211,6 +217,10 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
             depth = max(0, depth - 1)
             if openers:
                 openers.pop()
+            if depth == 0 and token == "}" and text.startswith("?", pos) and not text.startswith(("?.", "??"), pos):
+                # `param x {\n ...\n}?`: an optional object type at the end of a statement; the
+                # grammar then reads the next line as part of it (the reader never needs the `?`)
+                spans.append((pos, pos + 1, " "))
     if not spans and not whole:
         return text, param_keywords
     # Spans may overlap (a masked type holding a masked `resourceInput<...>`); every
@@ -235,14 +245,17 @@ def _skip_string(text: str, pos: int, interpolations: list[int], depth: int,
     """Offset after the single-quoted string whose body starts at ``pos``; the negated
     offset after ``${`` when an interpolation starts (the caller tracks it).
 
-    The grammar lexes ``/*`` inside a string as the start of a comment (`routePattern:
-    '/*'`), so the star is masked in the text it parses."""
+    The grammar lexes ``/*`` (and in some places ``//``) inside a string as the start of a
+    comment (`routePattern: '/*'`), so the second character is masked in the text it parses."""
     match = _STRING_BODY.match(text, pos)
     end = match.end() if match else pos
-    comment_open = text.find("/*", pos, end)
-    while comment_open != -1:
-        spans.append((comment_open + 1, comment_open + 2, " "))
-        comment_open = text.find("/*", comment_open + 2, end)
+    for opener in ("/*", "//"):
+        # `//` too: after an escaped quote (`'a\'//b'`) or in a ternary (`c ? x : '//'`) the
+        # grammar starts a line comment inside the string
+        comment_open = text.find(opener, pos, end)
+        while comment_open != -1:
+            spans.append((comment_open + 1, comment_open + 2, " "))
+            comment_open = text.find(opener, comment_open + 2, end)
     if text.startswith("${", end):
         return -(end + 2)
     if end < len(text) and text[end] == "'":

@@ -70,13 +70,15 @@ def parse(source: SourceFile, previous: "tuple[Document, list[Edit]] | None" = N
     tree = None
     param_keywords: set[int] = set()
     masked_types: dict[str, tuple[int, int]] = {}
-    if kind == "bicep" and previous is not None:
+    as_is = kind == "bicep" and "/*" not in text and not _COMMENT_IN_STRING.search(text)
+    if as_is and previous is not None:
         old_syntax = _SYNTAX.get(previous[0])
-        if old_syntax is not None and old_syntax.tree is not None and "/*" not in text:
+        if old_syntax is not None and old_syntax.tree is not None:
             tree = _reparse(old_syntax, text, previous[1])
-    if tree is None and kind == "bicep" and "/*" not in text:
+    if tree is None and as_is:
         # Most files need none of the rewrites below: try the text as it is first. ('/*' in
-        # a string parses as a comment without an error, so such files always get masked.)
+        # a string, and '//' at a string's start or after an escaped quote, can parse as a
+        # comment without an error, so such files always get masked.)
         tree = _parser().parse(text.encode("utf-8"))
         if tree.root_node.has_error:
             tree = None
@@ -160,6 +162,8 @@ def parse(source: SourceFile, previous: "tuple[Document, list[Edit]] | None" = N
     return doc
 
 
+_COMMENT_IN_STRING = re.compile(r"'//|\\'[^'\n]*//")
+
 # `(cond) ? a : b`: tree-sitter-bicep reads `(cond)?` as a nullable type and `a : b` as
 # another property, without an error. Without the parentheses (a ternary binds loosest, so
 # they change nothing) it reads the ternary.
@@ -203,25 +207,43 @@ def _unparen_conditions(text: str, opened: dict[int, int] | None = None) -> str:
     return _PAREN_CONDITION.sub(blank, text)
 
 
-def _raise_first_error(source: SourceFile, root: SyntaxNode, offsets: _Offsets) -> None:
-    cursor = root.walk()
+def _first_error(root: SyntaxNode) -> SyntaxNode | None:
+    """The syntax node where the first grammar error is: the innermost ERROR (or MISSING)
+    node, in file order. tree-sitter often wraps whole statements that parsed well in an
+    outer ERROR (starting at line 1); inside it, the first nested error or, if there is none,
+    the first child that is not a whole statement is where the text stops making sense."""
+    node = root
     while True:
-        node = cursor.node
-        if node.is_error or node.is_missing:
-            start = offsets.char(node.start_byte)
-            line = source.line_of(start)
-            if node.is_missing:
-                problem = f"missing `{node.type}`"
-            else:
-                snippet = source.text[start:offsets.char(node.end_byte)].strip().splitlines()
-                shown = snippet[0][:40] if snippet else ""
-                problem = f"unexpected `{shown}`" if shown else "unexpected end of file"
-            raise ParseError(f"{source.path}:{line}: invalid Bicep: {problem}", line)
-        if node.has_error and cursor.goto_first_child():
+        if node.is_missing:
+            return node
+        flawed = next((c for c in node.children if c.is_error or c.is_missing or c.has_error), None)
+        if flawed is not None:
+            node = flawed
             continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
-                raise ParseError(f"{source.path}:1: invalid Bicep", 1)
+        if not node.is_error:
+            return None
+        for child in node.children:
+            if not (child.type.endswith("_declaration") or child.type in ("decorators", "comment")):
+                return child
+        return node
+
+
+def _error_at(text: str, root: SyntaxNode, offsets: _Offsets) -> tuple[int, str]:
+    """(character offset, description) of the first grammar error under ``root``."""
+    node = _first_error(root) or root
+    start = offsets.char(node.start_byte)
+    if node.is_missing:
+        return start, f"missing `{node.type}`"
+    snippet = text[start:offsets.char(node.end_byte)].strip().splitlines()
+    shown = snippet[0][:40] if snippet else ""
+    return start, (f"unexpected `{shown}`" if shown else "unexpected end of file")
+
+
+def _raise_first_error(source: SourceFile, root: SyntaxNode, offsets: _Offsets) -> None:
+    start, problem = _error_at(source.text, root, offsets)
+    line, column = source.line_of(start), source.column_of(start)
+    unexpected = problem.split("`")[1] if "`" in problem else None
+    raise ParseError(f"{source.path}:{line}:{column}: invalid Bicep: {problem}", line, column, unexpected)
 
 
 _IMPORTED_NAME = re.compile(r"(?:\bas\s+)?\b([A-Za-z_][A-Za-z0-9_]*)\b(?!\s+as\b)")
