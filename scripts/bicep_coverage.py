@@ -2,8 +2,9 @@
 """How much of a folder's Bicep acr-fix can read.
 
 Parses every ``.bicep`` / ``.bicepparam`` file under each folder given with acr-fix's own
-reader (the grammar-gap masks included) and prints the rate, then each file it could not
-read with the line, column and unexpected text of the first error. A file that declares a
+reader (the grammar-gap masks and the tolerance of unrelated gaps included) and prints the
+rate, each file read without some statements (where and what their first error is), and
+each file it could not read with the line, column and unexpected text of the first error. A file that declares a
 registry or calls a registry module is marked ``[registry]``: those must never be lost.
 
     python scripts/bicep_coverage.py FOLDER... [--json]
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from fixer.errors import FixerError, ParseError
 from fixer.formats import reader_for
+from fixer.formats.bicep import grammar_gaps
 from fixer.source import read_source
 
 _REGISTRY = re.compile(r"Microsoft\.ContainerRegistry/registries|container-?registry", re.I)
@@ -38,11 +40,18 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Tolerated:
+    path: str
+    gaps: list[str]          # "line 9, column 56: unexpected `+`" for each statement left out
+    registry: bool
+
+
+@dataclass(frozen=True)
 class Coverage:
     folder: str
     files: int
     read: int
-    tolerated: int           # read although an unrelated statement has a grammar gap
+    tolerated: list[Tolerated]   # read, leaving out statements the grammar cannot read
     failures: list[Failure]
 
     @property
@@ -55,7 +64,8 @@ def bicep_files(folder: Path) -> list[Path]:
 
 
 def measure(folder: Path) -> Coverage:
-    read = tolerated = 0
+    read = 0
+    tolerated: list[Tolerated] = []
     failures: list[Failure] = []
     files = bicep_files(folder)
     for path in files:
@@ -73,8 +83,10 @@ def measure(folder: Path) -> Coverage:
             failures.append(Failure(str(path.relative_to(folder)), None, None, None, str(exc), False))
             continue
         read += 1
-        if getattr(doc, "syntax_gaps", ()):
-            tolerated += 1
+        gaps = grammar_gaps(doc)
+        if gaps:
+            tolerated.append(Tolerated(str(path.relative_to(folder)), [gap.where() for gap in gaps],
+                                       bool(_REGISTRY.search(source.text))))
         reader.release(doc)
     return Coverage(str(folder), len(files), read, tolerated, failures)
 
@@ -95,12 +107,15 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({**asdict(coverage), "rate": round(coverage.rate, 3)}))
             continue
         print(f"{coverage.folder}: {coverage.read}/{coverage.files} read ({coverage.rate:.2f} %), "
-              f"{coverage.tolerated} with tolerated gaps, {len(coverage.failures)} lost")
+              f"{len(coverage.tolerated)} of them with statements left out, {len(coverage.failures)} lost")
+        for tolerated in coverage.tolerated:
+            mark = " [registry]" if tolerated.registry else ""
+            print(f"  read without {len(tolerated.gaps)} statement(s): {tolerated.path}{mark}: {'; '.join(tolerated.gaps)}")
         for failure in coverage.failures:
             where = f"{failure.line}:{failure.column}" if failure.line else "-"
             mark = " [registry]" if failure.registry else ""
             found = f" `{failure.unexpected}`" if failure.unexpected else ""
-            print(f"  {failure.path}:{where}{mark}{found}  {failure.message}")
+            print(f"  lost: {failure.path}:{where}{mark}{found}  {failure.message}")
     return 1 if lost else 0
 
 

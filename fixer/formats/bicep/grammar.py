@@ -49,6 +49,8 @@ _USING_WITH = re.compile(r"[ \t]*using[ \t]+'[^'\n]*'[ \t]*(with)\b")
 _TYPE_DECLARATION = re.compile(r"[ \t]*type[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*")
 _UNION_CONTINUES = re.compile(r"[ \t]*\r?\n[ \t]*\|")
 _EXISTING_IF = re.compile(r"\bexisting[ \t]*=[ \t]*(if)[ \t]*\(")
+_OPTIONAL_OBJECT_END = re.compile(r"\?[ \t]*(?:\)|\r?\n|//|\Z)")  # after `}`: `}?` then `)` or the line's end
+_NULLABLE_PAREN = re.compile(r"\)\?(?=[ \t]*\r?\n)")  # in a type: `(...)?` at a line's end
 _LEADING_PIPE = re.compile(r"[ \t\r\n]*\|(?!\|)")  # `(` then `|`: a union's leading pipe, never `||`
 _TYPE_ARGUMENT = re.compile(r"'[^'\n]*'>")  # resourceInput<'Type@version'>: only a type, never a value
 _IDENT_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -114,6 +116,13 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
         type_start = match.end()
         if type_start == match.end(2):
             return  # no space before the type: not a declaration we need to help with
+        if text.startswith("(", type_start):
+            _unparen_object_type(text, type_start, spans)
+        if "?" in text[type_start:_statement_end(text, type_start)]:
+            type_region_end = _statement_end(text, type_start, stop_at_equals=True)
+            for nullable in _NULLABLE_PAREN.finditer(text, type_start, type_region_end):
+                # `name: ('stage')?` then a line `c: string`: read as a ternary `(..) ? c : string`
+                spans.append((nullable.end() - 1, nullable.end(), " "))
         type_end = _type_end(text, type_start)
         if type_end is None:
             return
@@ -217,9 +226,10 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
             depth = max(0, depth - 1)
             if openers:
                 openers.pop()
-            if depth == 0 and token == "}" and text.startswith("?", pos) and not text.startswith(("?.", "??"), pos):
-                # `param x {\n ...\n}?`: an optional object type at the end of a statement; the
-                # grammar then reads the next line as part of it (the reader never needs the `?`)
+            if token == "}" and _OPTIONAL_OBJECT_END.match(text, pos):
+                # `param x {\n ...\n}?` and `({ ... }?)`: an optional object type that ends a
+                # statement or a parenthesized type; the grammar reads on past it (the reader
+                # never needs the `?`)
                 spans.append((pos, pos + 1, " "))
     if not spans and not whole:
         return text, param_keywords
@@ -238,6 +248,24 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
         last = position + 1
     out.append(text[last:])
     return "".join(out), param_keywords
+
+
+def _unparen_object_type(text: str, open_at: int, spans: list[tuple[int, int, str]]) -> None:
+    """`param x ({\n  a: string?\n})`: the grammar reads no nullable member types inside a
+    parenthesized object type; parentheses around one object type change nothing, so they
+    are blanked."""
+    close = _matching_paren(text, open_at)
+    if close is None:
+        return
+    inner = text[open_at + 1:close]
+    brace = open_at + 1 + (len(inner) - len(inner.lstrip()))
+    if not text.startswith("{", brace):
+        return
+    end = _matching_paren(text, brace, "{", "}")
+    if end is None or text[end + 1:close].strip() not in ("", "?"):
+        return
+    spans.append((open_at, open_at + 1, " "))
+    spans.append((close, close + 1, " "))
 
 
 def _skip_string(text: str, pos: int, interpolations: list[int], depth: int,
@@ -330,7 +358,7 @@ def _after_string(text: str, i: int) -> int:
     return n
 
 
-def _matching_paren(text: str, open_at: int) -> int | None:
+def _matching_paren(text: str, open_at: int, opener: str = "(", closer: str = ")") -> int | None:
     """Offset of the `)` that closes the `(` at ``open_at`` (strings skipped), or None."""
     depth = 0
     i = open_at
@@ -340,9 +368,9 @@ def _matching_paren(text: str, open_at: int) -> int | None:
         if ch == "'":
             i = _after_string(text, i)
             continue
-        if ch == "(":
+        if ch == opener:
             depth += 1
-        elif ch == ")":
+        elif ch == closer:
             depth -= 1
             if depth == 0:
                 return i
@@ -350,10 +378,11 @@ def _matching_paren(text: str, open_at: int) -> int | None:
     return None
 
 
-def _statement_end(text: str, pos: int, angles: bool = False) -> int:
+def _statement_end(text: str, pos: int, angles: bool = False, stop_at_equals: bool = False) -> int:
     """End of a top-level statement starting at ``pos``: the end of its line, or of the
     line where its braces close (`extension x with {` ... `} as y`). With ``angles``, `<`
-    and `>` pair up too (type expressions such as `resourceInput<` on several lines)."""
+    and `>` pair up too (type expressions such as `resourceInput<` on several lines). With
+    ``stop_at_equals``, a `=` outside brackets ends it too (a parameter's type, before its default)."""
     depth = 0
     i = pos
     n = len(text)
@@ -377,6 +406,8 @@ def _statement_end(text: str, pos: int, angles: bool = False) -> int:
         elif ch in closing:
             depth -= 1
         elif ch == "\n" and depth <= 0:
+            return i
+        elif stop_at_equals and ch == "=" and depth <= 0:
             return i
         i += 1
     return n

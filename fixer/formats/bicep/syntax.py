@@ -16,6 +16,7 @@ from .dialect import DIALECT
 from .grammar import _LANGUAGE, _imported_names, _imports, _mask_for_grammar, _parser
 from .nodes import (
     _SYNTAX,
+    Gap,
     _Builder,
     _Offsets,
     _Span,
@@ -98,11 +99,22 @@ def parse(source: SourceFile, previous: "tuple[Document, list[Edit]] | None" = N
             retry = _parser().parse(_unparen_conditions(joined, joined_opened).encode("utf-8"))
             if not retry.root_node.has_error:
                 tree, param_keywords, masked_types, opened = retry, joined_keywords, joined_types, joined_opened
+            else:
+                tree, param_keywords, masked_types, opened = retry, joined_keywords, joined_types, joined_opened
+                masked = _unparen_conditions(joined, {})
     root_syntax = tree.root_node
     offsets = _Offsets(text)
+    gaps: list[Gap] = []
     if root_syntax.has_error:
-        _raise_first_error(source, root_syntax, offsets)
-    syntax = _Syntax(offsets=offsets, text=text, tree=as_written, opened=opened)
+        if kind != "bicep":
+            _raise_first_error(source, root_syntax, offsets)
+        tree, gaps = _tolerate(source, masked, tree, offsets)
+        root_syntax = tree.root_node
+        masked_types = {name: span for name, span in masked_types.items()
+                        if not any(g.start <= span[0] < g.end for g in gaps)}
+    if previous is not None:
+        _check_gaps_kept(source, previous, gaps)
+    syntax = _Syntax(offsets=offsets, text=text, tree=as_written, opened=opened, gaps=gaps)
     builder = _Builder(source, syntax)
     data: dict[str, Any] = {}
     members: list[Member] = []
@@ -205,6 +217,124 @@ def _unparen_conditions(text: str, opened: dict[int, int] | None = None) -> str:
             opened[match.start(1) + len(inner) - len(inner.lstrip())] = match.start()
         return " " + match.group(1) + " "
     return _PAREN_CONDITION.sub(blank, text)
+
+
+# --------------------------------------------------------------------------- tolerance
+#
+# tree-sitter recovers locally: a statement it cannot read leaves the statements around it
+# intact. When that happens, the statement is left out (blanked as a comment in the text the
+# grammar parses, offsets kept) and recorded as a Gap; the registries say whether anything
+# they depend on is in one (then the registry is a check by hand), and a re-parse of an
+# edited text must find the same gaps with the same text (see _check_gaps_kept).
+
+MAX_GAPS = 8
+# a line that starts a top-level statement (decorators included), at column 0
+_STATEMENT_START = re.compile(r"(?:@|(?:param|var|resource|module|output|type|func|import|metadata|targetScope|"
+                              r"using|extension|provider|assert)\b)")
+_DECLARES = re.compile(r"^(?:param|var|type|resource|module|func|output)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.M)
+_REGISTRY_MENTION = re.compile(r"Microsoft\.ContainerRegistry/registries|container-?registry", re.I)
+
+
+def _tolerate(source: SourceFile, masked: str, tree: Tree, offsets: _Offsets) -> tuple[Tree, list["Gap"]]:
+    """The tree of ``masked`` with every top-level statement holding a grammar error blanked,
+    and those statements as Gaps. Raises the first error's ParseError when that does not
+    give a clean tree."""
+    text = source.text
+    gaps: list[Gap] = []
+    first = tree
+    while tree.root_node.has_error:
+        at, problem = _error_at(text, tree.root_node, offsets)
+        span = _statement_around(text, at)
+        blanked = _blank(masked, *span) if span is not None and len(gaps) < MAX_GAPS else None
+        if blanked is None or any(g.start <= at < g.end for g in gaps):
+            _raise_first_error(source, first.root_node, offsets)
+        start, end = span  # type: ignore[misc]
+        statement = text[start:end]
+        gaps.append(Gap(start=start, end=end, line=source.line_of(at), column=source.column_of(at), problem=problem,
+                        declares=frozenset(_DECLARES.findall(statement)),
+                        mentions_registry=bool(_REGISTRY_MENTION.search(statement))))
+        masked = blanked
+        tree = _parser().parse(masked.encode("utf-8"))
+    return tree, sorted(gaps, key=lambda g: g.start)
+
+
+def _line_start(text: str, offset: int) -> int:
+    return text.rfind("\n", 0, offset) + 1
+
+
+def _statement_around(text: str, offset: int) -> tuple[int, int] | None:
+    """(start, end) of the top-level statement holding ``offset``: from its first decorator
+    to the line where the next statement starts. None when no statement start is found."""
+    start = _line_start(text, offset)
+    while not _STATEMENT_START.match(text, start):
+        if start == 0:
+            return None
+        start = _line_start(text, start - 1)
+    # decorators above it belong to it (a blank line or another statement ends them)
+    above = start
+    while above > 0:
+        above = _line_start(text, above - 1)
+        line = text[above:text.find("\n", above)].strip()
+        if not line or (_STATEMENT_START.match(text, above) and not line.startswith("@")):
+            break
+        if line.startswith("@"):
+            start = above
+    # the end: the next statement start after its declaration line and after the error
+    declaration = start
+    while text.startswith("@", declaration) or not _STATEMENT_START.match(text, declaration):
+        newline = text.find("\n", declaration)
+        if newline == -1:
+            return start, len(text)
+        declaration = newline + 1
+    line = _line_start(text, max(declaration, offset))
+    while True:
+        newline = text.find("\n", line)
+        if newline == -1 or newline + 1 >= len(text):
+            return start, len(text)
+        line = newline + 1
+        if _STATEMENT_START.match(text, line):
+            return start, line
+
+
+def _blank(masked: str, start: int, end: int) -> str | None:
+    """``masked`` with [start, end) turned into a block comment of the same length (line
+    breaks and non-ASCII characters kept, so offsets stay valid); None if it cannot be."""
+    chars = list(masked[start:end])
+    ascii_at = [i for i, ch in enumerate(chars) if ch < "\x80" and ch not in "\r\n"]
+    for i in ascii_at:
+        chars[i] = " "
+    pairs = [i for i, j in zip(ascii_at, ascii_at[1:]) if j == i + 1]   # two ASCII characters side by side
+    if len(pairs) < 2 or pairs[-1] < pairs[0] + 2:
+        return None
+    chars[pairs[0]], chars[pairs[0] + 1] = "/", "*"
+    chars[pairs[-1]], chars[pairs[-1] + 1] = "*", "/"
+    return masked[:start] + "".join(chars) + masked[end:]
+
+
+def _check_gaps_kept(source: SourceFile, previous: "tuple[Document, list[Edit]]", gaps: list["Gap"]) -> None:
+    """An edited text must keep the statements the grammar cannot read exactly as they were:
+    no edit inside one, and the same statements (by text) before and after."""
+    old_syntax = _SYNTAX.get(previous[0])
+    old_gaps = old_syntax.gaps if old_syntax is not None else []
+    if not old_gaps and not gaps:
+        return
+    old_text = previous[0].source.text
+    for edit in previous[1]:
+        for gap in old_gaps:
+            if edit.start < gap.end and gap.start < edit.end:
+                raise ParseError(f"{source.path}:{gap.line}: an edit touches a statement the grammar cannot read "
+                                 f"({gap.where()})", gap.line)
+    before = [old_text[g.start:g.end] for g in old_gaps]
+    after = [source.text[g.start:g.end] for g in gaps]
+    if before != after:
+        line = gaps[0].line if gaps else old_gaps[0].line
+        raise ParseError(f"{source.path}:{line}: the statements the grammar cannot read changed with the edit", line)
+
+
+def grammar_gaps(doc: Document) -> list[Gap]:
+    """The statements of ``doc`` the grammar could not read (left out of it), in file order."""
+    syntax = _SYNTAX.get(doc)
+    return list(syntax.gaps) if syntax is not None else []
 
 
 def _first_error(root: SyntaxNode) -> SyntaxNode | None:
