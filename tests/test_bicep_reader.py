@@ -202,6 +202,19 @@ def test_object_types_the_grammar_does_not_know() -> None:
     assert set(doc.data["param"]) == {"storage", "tags", "location"}
 
 
+def test_parameter_and_variable_types_the_grammar_does_not_know() -> None:
+    # `({ ... })` with `(...)?` members, a typed variable over several lines, `[?^1]`
+    text = ("param slot ({\n  name: ('stage')?\n  appSettings: ({ name: string, value: string })[]?\n}) = {}\n"
+            "param thumbprint string?\n"
+            "var diagnostics {\n  workspaceId: string\n}[] = [\n  { workspaceId: 'w' }\n]\n"
+            "var last = diagnostics[?^1]\n"
+            f"resource acr {ACR} = {{\n  name: 'acr'\n}}\n")
+    doc = _parse(text)
+    assert bicep.grammar_gaps(doc) == []
+    assert doc.data["var"] == {"diagnostics": [{"workspaceId": "w"}], "last": "diagnostics[?^1]"}
+    assert set(doc.data["param"]) == {"slot", "thumbprint"}
+
+
 def test_nested_existing_if_child_in_an_existing_if_parent() -> None:
     text = ("param vnetId string = ''\nparam a bool = true\nparam b bool = true\n\n"
             "resource vnet 'Microsoft.Network/virtualNetworks@2023-04-01' existing = if (!empty(vnetId)) {\n"

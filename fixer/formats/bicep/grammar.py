@@ -51,6 +51,7 @@ _UNION_CONTINUES = re.compile(r"[ \t]*\r?\n[ \t]*\|")
 _EXISTING_IF = re.compile(r"\bexisting[ \t]*=[ \t]*(if)[ \t]*\(")
 _OPTIONAL_OBJECT_END = re.compile(r"\?[ \t]*(?:\)|\r?\n|//|\Z)")  # after `}`: `}?` then `)` or the line's end
 _NULLABLE_PAREN = re.compile(r"\)\?(?=[ \t]*\r?\n)")  # in a type: `(...)?` at a line's end
+_TYPE_SUFFIX_THEN_EQUALS = re.compile(r"((?:\[\]|\?)*)[ \t]*=(?!=)")  # after a type: `[]`, `?`, then `=`
 _LEADING_PIPE = re.compile(r"[ \t\r\n]*\|(?!\|)")  # `(` then `|`: a union's leading pipe, never `||`
 _TYPE_ARGUMENT = re.compile(r"'[^'\n]*'>")  # resourceInput<'Type@version'>: only a type, never a value
 _IDENT_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -102,7 +103,16 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
             return
         if match.group(1) == "var":
             # `var name type = value` (typed variables): the grammar wants no type; drop it.
-            if match.end() > match.end(2):
+            if match.end() > match.end(2) and text.startswith(("{", "("), match.end()):
+                # `var x {\n  a: string\n} = {...}`: a type over several lines
+                opener = text[match.end()]
+                close = _matching_paren(text, match.end(), opener, "}" if opener == "{" else ")")
+                after = _TYPE_SUFFIX_THEN_EQUALS.match(text, close + 1) if close is not None else None
+                if after is not None:
+                    type_end = after.end(1)
+                    spans.append((match.end(), type_end,
+                                  "".join(ch if ch in "\r\n" else " " for ch in text[match.end():type_end])))
+            elif match.end() > match.end(2):
                 type_end = _type_end(text, match.end())
                 declared = text[match.end():type_end].rstrip(" \t") if type_end is not None else ""
                 if declared:
@@ -190,8 +200,8 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
                 if start > 0 and text[start - 1] == "\r":
                     spans.append((start - 1, start, " "))
         elif token == "^":
-            if start > 0 and text[start - 1] == "[":
-                spans.append((start, pos, " "))  # `[^1]`: an index from the end
+            if start > 0 and (text[start - 1] == "[" or text[max(0, start - 2):start] == "[?"):
+                spans.append((start, pos, " "))  # `[^1]`, `[?^1]`: an index from the end
         elif token == "$'''":
             # an interpolated multi-line string: parsed as a plain one (the reader values it as an expression)
             spans.append((start, start + 1, " "))

@@ -15,6 +15,19 @@ param location string = resourceGroup().location
 
 param tags { *: string }?
 
+param slot ({
+  name: ('stage')?
+  appSettings: ({ name: string, value: string })[]?
+}) = {}
+
+@description('A typed variable whose type spans lines.')
+var diagnostics {
+  workspaceId: string
+  retentionDays: int
+}[] = []
+
+var lastDiagnostics = diagnostics[?^1]
+
 param vnetId string = ''
 param useSubnet bool = true
 

@@ -1,13 +1,7 @@
 param location string = resourceGroup().location
 
-@description('A typed variable whose type spans lines: tree-sitter-bicep 1.1 cannot read it.')
-var diagnostics {
-  workspaceId: string
-  retentionDays: int
-} = {
-  workspaceId: ''
-  retentionDays: 30
-}
+@description('A multi-dollar string: tree-sitter-bicep 1.1 cannot read it.')
+var script = $$'echo ${HOME} in $${location}'
 
 @allowed([
   'Basic'
@@ -27,4 +21,4 @@ resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   }
 }
 
-output retention int = diagnostics.retentionDays
+output script string = script
