@@ -255,6 +255,10 @@ def test_a_statement_the_grammar_cannot_read_is_left_out() -> None:
     assert text[gap.start:gap.end] == "@description('left out with it')\n" + GAP + "\n"
     [registry] = bicep.find_registries(doc, Workspace(loader=_load))
     assert registry.manual_reason is None and registry.name == "acr"
+    # a key or a property named like the left-out variable is no use of it
+    keyed = text.replace("  location: a\n", "  location: a\n  tags: {\n    broken: 'no'\n    x: a.broken\n  }\n")
+    [registry] = _registries(keyed)
+    assert registry.manual_reason is None
 
 
 def test_a_registry_that_depends_on_a_left_out_statement_is_manual() -> None:

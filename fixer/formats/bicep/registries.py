@@ -63,7 +63,6 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     return registries
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _GAP_REGISTRY_NAME = re.compile(r"(?:resource|module)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -92,11 +91,17 @@ def _statement_of(syntax: _Syntax, offset: int) -> tuple[int, int] | None:
 def _mark_gap_dependencies(doc: Document, syntax: _Syntax, registries: list[Registry]) -> None:
     """A registry whose declaration, or a declaration its values depend on (followed through
     the names each one's text uses), names something declared in a statement the grammar
-    cannot read is a check by hand: acr-fix cannot know that value."""
+    cannot read is a check by hand: acr-fix cannot know that value. (A name used as an
+    object key or after a dot is no use of a symbol.)"""
     in_gap = {name: gap for gap in syntax.gaps for name in gap.declares}
     if not in_gap:
         return
     declarations = _top_level_spans(syntax)
+    uses = _symbol_uses(doc)   # names used as values (not keys, not `.property`), and where
+
+    def names_in(start: int, end: int) -> list[str]:
+        return [name for name, offsets in uses.items() if any(start <= offset < end for offset in offsets)]
+
     for registry in registries:
         span = _statement_of(syntax, registry.node.start if registry.declared_at is None else registry.declared_at)
         if span is None:
@@ -106,7 +111,7 @@ def _mark_gap_dependencies(doc: Document, syntax: _Syntax, registries: list[Regi
         found = None
         while pending and found is None:
             start, end = pending.pop()
-            for word in _WORD.findall(syntax.text[start:end]):
+            for word in names_in(start, end):
                 if word in seen:
                     continue
                 seen.add(word)
