@@ -413,6 +413,8 @@ class _Builder:
         name = self.syntax.source_text(name_syntax)
         type_syntax = _first(declaration, "type")
         type_text = self.syntax.source_text(type_syntax) if type_syntax is not None else ""
+        if type_syntax is not None and self.syntax.text.startswith("?", self.syntax.offsets.char(type_syntax.end_byte)):
+            type_text += "?"   # an optional object type's `?`, masked for the grammar (`param x {...}?`)
         entry: dict[str, Any] = {"type": type_text}
         value_syntax = _value_after_equals(declaration)
         default = self.node(value_syntax, ("param", name, "default")) if value_syntax is not None else None
