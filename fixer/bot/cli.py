@@ -47,6 +47,7 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
         draft: bool = typer.Option(False, "--draft", help="Open the pull request as a draft."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Print branch, commit message and pull request; change nothing."),
         allow_dirty: bool = typer.Option(False, "--allow-dirty", help="Run even with uncommitted changes (they are not part of the fix)."),
+        split: str = typer.Option("none", "--split", help="One pull request per part: none | folder (top-level folder) | codeowners (CODEOWNERS owner); each on the branch --branch plus '-' and the part."),
         keep_branch: bool = typer.Option(False, "--keep-branch", help="When nothing is left to fix, close the bot's pull request but keep its branch (default: delete it)."),
         token_env: str = typer.Option("GITHUB_TOKEN", "--token-env", help="Environment variable that holds the GitHub token."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Log GitHub API calls to stderr (the token is never shown)."),
@@ -70,7 +71,8 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
             request = PrRequest(
                 paths=tuple(paths or ()), branch=branch, base=base, remote=remote,
                 author=Author.parse(author) if author else None, labels=tuple(label), reviewers=tuple(reviewer),
-                draft=draft, dry_run=dry_run, allow_dirty=allow_dirty, keep_branch=keep_branch, token=env["token"],
+                draft=draft, dry_run=dry_run, allow_dirty=allow_dirty, keep_branch=keep_branch, split=split,
+                token=env["token"],
                 repository=env["repository"], api_url=env["api_url"] or "https://api.github.com")
             config_path = config if config is None or config.is_absolute() else cwd / config
 
