@@ -19,7 +19,7 @@ from .report import render_json, render_text
 from .run import RunResult, run, write_fixes
 from .suppressions import add_psrule_suppression
 
-FORMATS = ("text", "json", "sarif", "markdown")
+FORMATS = ("text", "json", "sarif", "markdown", "github", "github-output", "github-summary")
 COMMANDS = ("init", "suppress", "pr")
 
 app = typer.Typer(add_completion=False, help="Find and fix Azure Container Registries open to the internet "
@@ -54,8 +54,10 @@ def check(
     premium_only: bool = fix_flags.premium_only(),
     exclude: List[str] = fix_flags.exclude(),
     config: Optional[Path] = fix_flags.config(),
-    output_format: str = typer.Option("text", "--format", help="text | json | sarif | markdown."),
+    output_format: str = typer.Option("text", "--format", help="text | json | sarif | markdown | github (workflow annotations) | github-output | github-summary."),
     output: Optional[Path] = typer.Option(None, "--output", help="Write the report to this file instead of stdout."),
+    report: List[str] = typer.Option([], "--report", metavar="FORMAT=FILE", help="Also write a report in FORMAT to FILE, from the same run (repeatable)."),
+    annotation_level: str = typer.Option("error", "--annotation-level", help="error | warning | notice: the level of --format github annotations for open registries."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and errors; no diff, summary or progress."),
     no_color: bool = typer.Option(False, "--no-color", help="No colour (colour is only used on a terminal anyway)."),
     max_file_size: Optional[int] = fix_flags.max_file_size(),
@@ -68,6 +70,10 @@ def check(
         _fail("give exactly one of --dry-run or --write")
     if output_format not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
+    reports = [_parse_report(value) for value in report]
+    from .workflow import LEVELS
+    if annotation_level not in LEVELS:
+        _fail(f"--annotation-level must be one of {', '.join(LEVELS)}, not {annotation_level!r}")
     root = Path.cwd()
     cli_values = fix_flags.values(strategy=strategy, ip_rule=ip_rule, no_trusted_services=no_trusted_services,
                                   no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, exclude=exclude,
@@ -82,7 +88,12 @@ def check(
                      progress=progress.update if show_progress else None, keep_new_texts=write)
     if write:
         write_fixes(result)
-    _emit(result, output_format, output, quiet, no_color, "write" if write else "dry-run")
+    mode = "write" if write else "dry-run"
+    sarif_file = next((str(path) for fmt, path in reports if fmt == "sarif"),
+                      str(output) if output_format == "sarif" and output is not None else None)
+    for fmt, path in reports:
+        _write_report(path, _render(result, fmt, mode, annotation_level, sarif_file))
+    _emit(result, output_format, output, quiet, no_color, mode, annotation_level, sarif_file)
     for warning in result.warnings:
         typer.echo(f"acr-fix: warning: {warning}", err=True)
     for error in _errors(result):
@@ -123,23 +134,50 @@ def _errors(result: RunResult) -> list[str]:
     return list(result.errors) + [f.error for f in result.files if f.error and f.status in ("failed", "skipped")]
 
 
-def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: bool, no_color: bool, mode: str) -> None:
+def _parse_report(value: str) -> tuple[str, Path]:
+    fmt, sep, path = value.partition("=")
+    if not sep or not path:
+        _fail(f"--report {value!r}: give FORMAT=FILE, e.g. --report sarif=acr-fix.sarif")
+    if fmt not in FORMATS or fmt == "text":
+        _fail(f"--report {value!r}: FORMAT must be one of {', '.join(f for f in FORMATS if f != 'text')}")
+    return fmt, Path(path)
+
+
+def _render(result: RunResult, output_format: str, mode: str, annotation_level: str = "error",
+            sarif_file: str | None = None) -> str:
+    """The report in ``output_format`` (any but text)."""
     if output_format == "json":
-        text = render_json(result, mode)
-    elif output_format == "sarif":
+        return render_json(result, mode)
+    if output_format == "sarif":
         from .sarif import render_sarif
-        text = render_sarif(result)
-    elif output_format == "markdown":
+        return render_sarif(result)
+    if output_format == "markdown":
         from .markdown import render_markdown
-        text = render_markdown(result)
-    else:
+        return render_markdown(result)
+    from . import workflow
+    if output_format == "github":
+        return workflow.render_github(result, annotation_level)
+    if output_format == "github-output":
+        return workflow.render_github_output(result, sarif_file)
+    return workflow.render_step_summary(result)
+
+
+def _write_report(output: Path, text: str) -> None:
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{output}: cannot write the report ({exc.strerror or exc})")
+
+
+def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: bool, no_color: bool, mode: str,
+          annotation_level: str = "error", sarif_file: str | None = None) -> None:
+    if output_format == "text":
         color = output is None and not no_color and sys.stdout.isatty()
         text = render_text(result, color=color, quiet=quiet)
+    else:
+        text = _render(result, output_format, mode, annotation_level, sarif_file)
     if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            _fail(f"{output}: cannot write the report ({exc.strerror or exc})")
+        _write_report(output, text)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

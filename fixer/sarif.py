@@ -119,7 +119,7 @@ def _result(result: RunResult, file_result: FileResult, plan: Any, occurrence: i
     registry = plan.registry
     uri = file_result.display
     level = "warning" if plan.verdict.value == "unknown" else "error"
-    text = _headline(plan)
+    text = headline(plan)
     if status == "fix" and plan.fix is not None:
         text += f" Fix: {plan.fix.message}."
     elif status == "manual" and plan.manual:
@@ -137,7 +137,7 @@ def _result(result: RunResult, file_result: FileResult, plan: Any, occurrence: i
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
-                "region": _region(registry),
+                "region": declaration_region(registry),
             },
             "logicalLocations": [{"name": registry.display_name, "kind": "resource"}],
         }],
@@ -151,7 +151,7 @@ def _result(result: RunResult, file_result: FileResult, plan: Any, occurrence: i
     return entry
 
 
-def _region(registry: Any) -> dict[str, int]:
+def declaration_region(registry: Any) -> dict[str, int]:
     """The declaration's span: from where reports point (the ``resource`` keyword in Bicep,
     the object's brace in ARM) to the end of the resource."""
     source = registry.doc.source
@@ -161,7 +161,7 @@ def _region(registry: Any) -> dict[str, int]:
             "endLine": source.line_of(end), "endColumn": source.column_of(end)}
 
 
-def _headline(plan: Any) -> str:
+def headline(plan: Any) -> str:
     """The result's first sentence, worded for its verdict (a suppressed registry's plan has
     no problem text: it is read from the registry)."""
     registry = plan.registry
