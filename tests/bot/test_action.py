@@ -229,6 +229,43 @@ def test_unknown_mode_is_an_error(action: dict[str, Any], tmp_path: Path) -> Non
     assert code == 2 and argv == [] and "must be 'check' or 'pr'" in out
 
 
+def readme_yaml_blocks(heading: str) -> list[Any]:
+    """The ```yaml blocks of the README section that starts with ``heading``."""
+    text = (ROOT / "README.md").read_text()
+    start = text.index(heading)
+    ends = [i for i in (text.find("\n## ", start + 1), text.find("\n### ", start + 1)) if i != -1]
+    section = text[start:min(ends) if ends else None]
+    return [YAML(typ="safe").load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+
+
+def test_readme_action_snippets_use_real_inputs_outputs_and_a_commit(action: dict[str, Any]) -> None:
+    workflows = readme_yaml_blocks("### GitHub Action")
+    assert len(workflows) == 2
+    for workflow in workflows:
+        for job in workflow["jobs"].values():
+            steps = job["steps"]
+            ours = [s for s in steps if "acr-fix@" in s.get("uses", "")]
+            assert ours
+            for step in ours:
+                ref = step["uses"].split("@", 1)[1]
+                assert ref == "COMMIT_SHA", ref          # no tag exists yet: the README says to pin a commit
+                assert set(step.get("with", {})) <= set(action["inputs"]), step["with"]
+            for step in steps:
+                for value in (step.get("with") or {}).values():
+                    for output in re.findall(r"steps\.acr\.outputs\.([\w-]+)", str(value)):
+                        assert output in action["outputs"], output
+    text = (ROOT / "README.md").read_text()
+    assert "@v1" not in text and "rev: v0.1.0" not in text
+
+
+def test_readme_pre_commit_snippet_names_real_hooks() -> None:
+    (config,) = readme_yaml_blocks("### pre-commit")
+    (repo,) = config["repos"]
+    assert repo["rev"] == "COMMIT_SHA"
+    hooks = {h["id"] for h in load(".pre-commit-hooks.yaml")}
+    assert {h["id"] for h in repo["hooks"]} <= hooks
+
+
 # -- pre-commit -------------------------------------------------------------------------------
 
 
