@@ -151,6 +151,8 @@ def open_or_update_pr(request: PrRequest, settings: Settings | None = None, *, c
     with a fake clock.
     """
     cwd = Path(cwd or Path.cwd())
+    if request.split not in SPLITS:
+        raise ConfigurationError(f"--split must be one of {', '.join(SPLITS)}, not {request.split!r}")
     settings = settings or (lambda root: (Options(), None))
     log: list[str] = []
     git = Git(cwd, token=request.token, env=git_env)
@@ -186,8 +188,6 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
     git.check_branch_name(base)
     if base == request.branch:
         raise ConfigurationError(f"--branch {request.branch!r} is the base branch; choose another branch name")
-    if request.split not in SPLITS:
-        raise ConfigurationError(f"--split must be one of {', '.join(SPLITS)}, not {request.split!r}")
 
     if request.dry_run:
         # Touch nothing: preview from what this clone last fetched.
@@ -249,16 +249,24 @@ def _publish_parts(context: _Context, result: RunResult, warnings: list[str]) ->
                 wanted[branch] = Part("", f"branch {branch}", "", empty)
     outcomes: list[PrResult] = []
     errors = list(context.errors)
+    notes: list[str] = []
     for branch in sorted(wanted):
         part = wanted[branch]
         try:
             outcome = _publish(context, branch, part.scope, part.result, [])
+        except ForeignChanges as exc:
+            if part.result.files:
+                errors.append(f"{branch}: {exc}")
+            else:   # a branch that only shares the prefix, not one of the bot's parts
+                notes.append(f"left branch {branch} alone: acr-fix did not make it")
+            continue
         except BotError as exc:
             errors.append(f"{branch}: {exc}")
             continue
         outcomes.append(outcome)
     lines = [f"{o.branch}: {o.message}" for o in outcomes] or [f"nothing to fix on {context.base}; no branch, "
                                                                 "commit or pull request made"]
+    lines.extend(notes)
     files = tuple(f for o in outcomes for f in o.files)
     action = "dry-run" if request.dry_run and files else "split"
     return PrResult(action, "\n".join(lines), branch=request.branch, base=context.base, files=files,

@@ -179,3 +179,28 @@ def test_split_dry_run_previews_each_part(repo: Repo, github: FakeGitHub) -> Non
     assert [p.branch for p in result.parts] == [f"{DEFAULT_BRANCH}-{f}" for f in FOLDERS]
     assert all(len(p.body) <= BODY_LIMIT for p in result.parts)
     assert github.requests == []
+
+
+def test_a_human_branch_with_the_prefix_is_left_alone(repo: Repo, github: FakeGitHub) -> None:
+    git(repo.work, "push", "-q", "origin", f"HEAD:refs/heads/{DEFAULT_BRANCH}-notes")   # someone's own branch
+    result = bot(repo, github, split="folder")
+    assert result.exit_code() == 0, result.errors
+    assert f"left branch {DEFAULT_BRANCH}-notes alone: acr-fix did not make it" in result.message
+    assert repo.remote_sha(f"{DEFAULT_BRANCH}-notes") is not None and len(github.pulls) == 4
+
+
+def test_an_unknown_split_is_a_one_line_error(repo: Repo, github: FakeGitHub) -> None:
+    from fixer.bot.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="--split must be one of none, folder, codeowners, not 'team'"):
+        bot(repo, github, split="team")
+    assert github.requests == []
+
+
+def test_codeowners_split_without_a_codeowners_file_says_where_it_looked(tmp_path: Path, github: FakeGitHub) -> None:
+    from fixer.bot.errors import ConfigurationError
+
+    files = {k: v for k, v in big_files().items() if not k.endswith("CODEOWNERS") and k.startswith("apps/svc00")}
+    small = make_repo(tmp_path / "small", files)
+    with pytest.raises(ConfigurationError, match="no CODEOWNERS file in .github/, the repository root or docs/"):
+        bot(small, github, split="codeowners")
