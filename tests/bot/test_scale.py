@@ -42,15 +42,22 @@ def template(folder: str, index: int) -> str:
                        "contentVersion": "1.0.0.0", "resources": resources}, indent=2) + "\n"
 
 
-def big_files() -> dict[str, str]:
-    files = {f"{folder}/svc{i:03d}/registry.json": template(folder, i) for folder in FOLDERS for i in range(PER_FOLDER)}
+def big_files(per_folder: int = PER_FOLDER) -> dict[str, str]:
+    files = {f"{folder}/svc{i:03d}/registry.json": template(folder, i) for folder in FOLDERS for i in range(per_folder)}
     files[".github/CODEOWNERS"] = "* @contoso/platform\n/apps/ @contoso/apps @alice\n/data/ @contoso/data\n"
     return files
 
 
+SMALL = 4   # files per folder where the size does not matter, only the parts
+
+
 @pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    return make_repo(tmp_path, big_files())
+def repo(tmp_path: Path, request: pytest.FixtureRequest) -> Repo:
+    """The big repository; ``parametrize("repo", [SMALL], indirect=True)`` makes a small one."""
+    return make_repo(tmp_path, big_files(getattr(request, "param", PER_FOLDER)))
+
+
+small = pytest.mark.parametrize("repo", [SMALL], indirect=True, ids=["small"])
 
 
 def pulls_fit(github: FakeGitHub) -> None:
@@ -141,10 +148,11 @@ def test_split_by_folder_opens_one_fitting_pull_request_per_folder(repo: Repo, g
     assert {p.action for p in third.parts} == {"unchanged"}, third.message
 
 
+@small
 def test_a_folder_with_nothing_left_to_fix_closes_its_stale_pull_request(repo: Repo, github: FakeGitHub) -> None:
     bot(repo, github, split="folder")
     # Someone fixes shared/ by hand on main (not through the bot's pull request).
-    for i in range(PER_FOLDER):
+    for i in range(SMALL):
         rel = f"shared/svc{i:03d}/registry.json"
         repo.write(rel, (repo.work / rel).read_text().replace('"adminUserEnabled": false',
                                                                '"publicNetworkAccess": "Disabled"'))
@@ -173,6 +181,7 @@ def test_split_by_codeowners_gives_each_owner_its_files(repo: Repo, github: Fake
     assert {p.action for p in again.parts} == {"unchanged"}, again.message
 
 
+@small
 def test_split_dry_run_previews_each_part(repo: Repo, github: FakeGitHub) -> None:
     result = bot(repo, github, split="folder", dry_run=True)
     assert result.action == "dry-run" and result.exit_code() == 1
@@ -181,6 +190,7 @@ def test_split_dry_run_previews_each_part(repo: Repo, github: FakeGitHub) -> Non
     assert github.requests == []
 
 
+@small
 def test_a_human_branch_with_the_prefix_is_left_alone(repo: Repo, github: FakeGitHub) -> None:
     git(repo.work, "push", "-q", "origin", f"HEAD:refs/heads/{DEFAULT_BRANCH}-notes")   # someone's own branch
     result = bot(repo, github, split="folder")
@@ -189,6 +199,7 @@ def test_a_human_branch_with_the_prefix_is_left_alone(repo: Repo, github: FakeGi
     assert repo.remote_sha(f"{DEFAULT_BRANCH}-notes") is not None and len(github.pulls) == 4
 
 
+@small
 def test_an_unknown_split_is_a_one_line_error(repo: Repo, github: FakeGitHub) -> None:
     from fixer.bot.errors import ConfigurationError
 
@@ -197,6 +208,7 @@ def test_an_unknown_split_is_a_one_line_error(repo: Repo, github: FakeGitHub) ->
     assert github.requests == []
 
 
+@small
 def test_codeowners_split_without_a_codeowners_file_says_where_it_looked(tmp_path: Path, github: FakeGitHub) -> None:
     from fixer.bot.errors import ConfigurationError
 
