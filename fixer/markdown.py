@@ -16,7 +16,7 @@ by path, registries by line; nothing depends on time or machine paths.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import RULE_ID
@@ -24,6 +24,8 @@ from .run import FileResult, RunResult, display_path
 from .sarif import HELP_URI
 
 COST_NOTE = "Premium costs more than Basic/Standard"
+# A report about this many files or fewer shows their details unfolded.
+OPEN_UP_TO = 3
 _SHOWN = ("fix", "manual", "suppressed")
 # Where to see what a capped report leaves out.
 REST_HINT = ("Run `acr-fix --dry-run` on these files to see everything, or open the SARIF or JSON report "
@@ -45,6 +47,8 @@ def render_markdown(result: RunResult, max_length: int | None = None) -> str:
     docstring for what is left out first)."""
     blocks = [b for b in (_file_block(result, f) for f in sorted(result.files, key=lambda f: f.display))
               if b is not None]
+    if len(blocks) <= OPEN_UP_TO:
+        blocks = [replace(b, details=b.details.replace("<details>", "<details open>", 1)) for b in blocks]
     notes = _notes(result)
     head = _head(result)
     footer = f"Rule: [{RULE_ID}]({HELP_URI}) (PSRule for Azure).\n"

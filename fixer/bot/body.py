@@ -24,6 +24,8 @@ GITHUB_BODY_LIMIT = 65_536
 MAX_BODY = 65_000
 # git's and GitHub's convention: a subject that fits a one-line log and a PR list.
 MAX_SUBJECT = 72
+# GitHub refuses longer pull request titles.
+MAX_TITLE = 256
 # The commit body lists registries while it stays this short; the pull request has the rest.
 MAX_COMMIT_BODY = 2_000
 
@@ -42,8 +44,11 @@ def title(result: RunResult, scope: str | None = None) -> str:
     """The pull request title; ``scope``: the part of the repository a split pull request
     covers (a folder or an owner)."""
     count, noun = _count(result)
-    where = f" in {scope}" if scope else ""
-    return f"Restrict network access of {count} container {noun}{where} ({RULE_ID})"
+    text = f"Restrict network access of {count} container {noun}"
+    if scope:
+        room = MAX_TITLE - len(text) - len(f" in  ({RULE_ID})")
+        text += " in " + (scope if len(scope) <= room else scope[:room - 1] + "…")
+    return f"{text} ({RULE_ID})"
 
 
 def subject(result: RunResult, scope: str | None = None) -> str:

@@ -62,3 +62,9 @@ def test_a_long_scope_is_shortened_in_the_subject_only(result) -> None:
     assert len(message.split("\n", 1)[0]) <= MAX_SUBJECT and message.split("\n", 1)[0].endswith("…")
     assert title(result, scope).endswith(f"in {scope} (Azure.ACR.Firewall)")
     assert f"This pull request covers {scope}" in body(result, scope)
+
+
+def test_a_very_long_scope_keeps_the_title_within_githubs_limit(result) -> None:
+    scope = "the files owned by " + " ".join(f"@contoso/team-{i}" for i in range(40))
+    text = title(result, scope)
+    assert len(text) == 256 and text.endswith("… (Azure.ACR.Firewall)")

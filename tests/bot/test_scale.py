@@ -16,7 +16,7 @@ from fixer.bot.github import GitHub
 from fixer.bot.pr import DEFAULT_BRANCH, PrResult
 
 from .conftest import BODY_LIMIT, NAME, OWNER, TOKEN, FakeGitHub, Repo, git, make_repo
-from .test_pr import bot
+from .test_pr import bot, invoke
 
 FOLDERS = ("apps", "data", "platform", "shared")
 PER_FOLDER = 40
@@ -216,3 +216,16 @@ def test_codeowners_split_without_a_codeowners_file_says_where_it_looked(tmp_pat
     small = make_repo(tmp_path / "small", files)
     with pytest.raises(ConfigurationError, match="no CODEOWNERS file in .github/, the repository root or docs/"):
         bot(small, github, split="codeowners")
+
+
+@small
+def test_cli_split_dry_run_prints_each_part(repo: Repo, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = invoke(repo, ["--dry-run", "--split", "folder"], {}, monkeypatch)
+    assert result.exit_code == 1, result.output
+    out = result.stdout
+    for folder in FOLDERS:
+        assert f"branch: {DEFAULT_BRANCH}-{folder} (from main)" in out
+        assert f"pull request title: Restrict network access of {SMALL * PER_FILE} container registries in `{folder}/`" in out
+    assert github.requests == []
+    bad = invoke(repo, ["--dry-run", "--split", "teams"], {}, monkeypatch)
+    assert bad.exit_code == 2 and "--split must be one of none, folder, codeowners" in bad.stderr
