@@ -135,6 +135,7 @@ def test_a_bicep_registry_is_located_at_its_declaration(tmp_path: Path) -> None:
     (result,) = log["runs"][0]["results"]
     region = result["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"]) == (4, 3)   # `resource`, not the body's `{`
+    assert (region["endLine"], region["endColumn"]) == (8, 2)       # just after the body's `}`
 
 
 def test_each_verdict_gets_a_sentence_of_its_own(repo: Path) -> None:

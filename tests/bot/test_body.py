@@ -68,3 +68,19 @@ def test_a_very_long_scope_keeps_the_title_within_githubs_limit(result) -> None:
     scope = "the files owned by " + " ".join(f"@contoso/team-{i}" for i in range(40))
     text = title(result, scope)
     assert len(text) == 256 and text.endswith("… (Azure.ACR.Firewall)")
+
+
+def test_an_unsafe_fix_note_reaches_the_body(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "main.json").write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0", "parameters": {"tier": {"type": "string", "defaultValue": "Standard"}},
+        "resources": [
+            {"type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01", "name": "sharedacr",
+             "location": "westus", "sku": {"name": "[parameters('tier')]"}, "properties": {}},
+            {"type": "Microsoft.ServiceBus/namespaces", "apiVersion": "2022-10-01-preview", "name": "bus",
+             "location": "westus", "sku": {"name": "[parameters('tier')]"}}]}, indent=2))
+    result = run([tmp_path], Options(unsafe_fixes=True), root=tmp_path)
+    [note] = [n for _, p in result.plans for n in p.notes if "--unsafe-fixes" in n]
+    assert squash(note) in squash(body(result))
