@@ -89,10 +89,11 @@ def check(
     if write:
         write_fixes(result)
     mode = "write" if write else "dry-run"
+    # --report: more reports from this one run (the Action: SARIF, outputs, job summary).
     sarif_file = next((str(path) for fmt, path in reports if fmt == "sarif"),
                       str(output) if output_format == "sarif" and output is not None else None)
     for fmt, path in reports:
-        _write_report(path, _render(result, fmt, mode, annotation_level, sarif_file))
+        _emit(result, fmt, path, quiet, no_color, mode, annotation_level, sarif_file)
     _emit(result, output_format, output, quiet, no_color, mode, annotation_level, sarif_file)
     for warning in result.warnings:
         typer.echo(f"acr-fix: warning: {warning}", err=True)
@@ -134,27 +135,34 @@ def _errors(result: RunResult) -> list[str]:
     return list(result.errors) + [f.error for f in result.files if f.error and f.status in ("failed", "skipped")]
 
 
-def _parse_report(value: str) -> tuple[str, Path]:
-    fmt, sep, path = value.partition("=")
-    if not sep or not path:
-        _fail(f"--report {value!r}: give FORMAT=FILE, e.g. --report sarif=acr-fix.sarif")
-    if fmt not in FORMATS or fmt == "text":
-        _fail(f"--report {value!r}: FORMAT must be one of {', '.join(f for f in FORMATS if f != 'text')}")
-    return fmt, Path(path)
-
-
-def _render(result: RunResult, output_format: str, mode: str, annotation_level: str = "error",
-            sarif_file: str | None = None) -> str:
-    """The report in ``output_format`` (any but text)."""
+def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: bool, no_color: bool, mode: str,
+          annotation_level: str = "error", sarif_file: str | None = None) -> None:
     if output_format == "json":
-        return render_json(result, mode)
-    if output_format == "sarif":
+        text = render_json(result, mode)
+    elif output_format == "sarif":
         from .sarif import render_sarif
-        return render_sarif(result)
-    if output_format == "markdown":
+        text = render_sarif(result)
+    elif output_format == "markdown":
         from .markdown import render_markdown
-        return render_markdown(result)
+        text = render_markdown(result)
+    elif output_format.startswith("github"):
+        text = _github_report(result, output_format, annotation_level, sarif_file)
+    else:
+        color = output is None and not no_color and sys.stdout.isatty()
+        text = render_text(result, color=color, quiet=quiet)
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{output}: cannot write the report ({exc.strerror or exc})")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _github_report(result: RunResult, output_format: str, annotation_level: str, sarif_file: str | None) -> str:
     from . import workflow
+
     if output_format == "github":
         return workflow.render_github(result, annotation_level)
     if output_format == "github-output":
@@ -162,25 +170,14 @@ def _render(result: RunResult, output_format: str, mode: str, annotation_level: 
     return workflow.render_step_summary(result)
 
 
-def _write_report(output: Path, text: str) -> None:
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        _fail(f"{output}: cannot write the report ({exc.strerror or exc})")
-
-
-def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: bool, no_color: bool, mode: str,
-          annotation_level: str = "error", sarif_file: str | None = None) -> None:
-    if output_format == "text":
-        color = output is None and not no_color and sys.stdout.isatty()
-        text = render_text(result, color=color, quiet=quiet)
-    else:
-        text = _render(result, output_format, mode, annotation_level, sarif_file)
-    if output is not None:
-        _write_report(output, text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+def _parse_report(value: str) -> tuple[str, Path]:
+    """``--report FORMAT=FILE`` -> (format, path); a one-line error (exit 2) otherwise."""
+    fmt, sep, path = value.partition("=")
+    if not sep or not path:
+        _fail(f"--report {value!r}: give FORMAT=FILE, e.g. --report sarif=acr-fix.sarif")
+    if fmt not in FORMATS or fmt == "text":
+        _fail(f"--report {value!r}: FORMAT must be one of {', '.join(f for f in FORMATS if f != 'text')}")
+    return fmt, Path(path)
 
 
 @commands.command("init")
