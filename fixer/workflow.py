@@ -41,12 +41,20 @@ def command(kind: str, message: str, **properties: Any) -> str:
 
 
 def render_github(result: RunResult, level: str = "error") -> str:
-    """One annotation per open registry (``level`` for registries that fail the rule;
-    "warning" for those whose access cannot be read), a notice per suppressed one, then the
-    run's warnings and errors. Registries this run fixed (``--write``) are not annotated."""
+    """A one-line count first (GitHub shows only the first few annotations of a step on the
+    pull request), then one annotation per open registry (``level`` for registries that fail
+    the rule; "warning" for those whose access cannot be read), a notice per suppressed one,
+    then the run's warnings and errors. Registries this run fixed (``--write``) are not
+    annotated."""
     if level not in LEVELS:
         raise ValueError(f"annotation level must be one of {', '.join(LEVELS)}, not {level!r}")
     lines: list[str] = []
+    counts = summary_counts(result)
+    open_ = (0 if result.written else counts["fix"]) + counts["manual"] + counts.get("failed", 0)
+    if open_:
+        lines.append(command(level, f"{open_} container registr{'y is' if open_ == 1 else 'ies are'} open to the "
+                             f"internet ({counts['manual']} need a manual fix): each is annotated at its file; "
+                             "see the job summary or code scanning, or run `acr-fix --dry-run`", title="acr-fix"))
     for file_result in sorted(result.files, key=lambda f: f.display):
         for plan in sorted(file_result.plans, key=lambda p: (p.registry.line, p.registry.name)):
             line = _annotation(result, file_result, plan, level)

@@ -41,8 +41,9 @@ def test_escaping_follows_the_workflow_command_format() -> None:
 
 def test_one_annotation_per_open_registry(repo: Path) -> None:
     lines = render_github(analyse(repo)).splitlines()
-    assert [line.split(" ", 1)[0] for line in lines] == ["::error", "::notice", "::warning"]
-    fix, suppressed, unknown = lines
+    assert [line.split(" ", 1)[0] for line in lines] == ["::error", "::error", "::notice", "::warning"]
+    count, fix, suppressed, unknown = lines
+    assert count.startswith("::error title=acr-fix::2 container registries are open to the internet (1 need a manual fix)")
     assert fix.startswith("::error title=Azure.ACR.Firewall,file=infra/main.json,line=10,endLine=21::"
                           "Registry 'buildacr' is open to the internet")
     assert "%0AFix: set sku.name to 'Premium' (was 'Basic')" in fix
@@ -50,7 +51,7 @@ def test_one_annotation_per_open_registry(repo: Path) -> None:
     assert "Suppressed: ps-rule.yaml suppression: serves public base images" in suppressed
     assert unknown.startswith("::warning title=Azure.ACR.Firewall,file=infra/main.json,line=34,")
     # fail-on-findings: false makes them warnings
-    assert render_github(analyse(repo), "warning").splitlines()[0].startswith("::warning title=Azure.ACR.Firewall,")
+    assert render_github(analyse(repo), "warning").splitlines()[1].startswith("::warning title=Azure.ACR.Firewall,")
 
 
 def test_hostile_names_cannot_break_out_of_the_annotation(tmp_path: Path) -> None:
@@ -63,7 +64,7 @@ def test_hostile_names_cannot_break_out_of_the_annotation(tmp_path: Path) -> Non
                        "name": "acr%0A::error::pwned\n::warning::x", "location": "westeurope",
                        "sku": {"name": "Premium"}}]}))
     text = render_github(run([tmp_path], Options(), root=tmp_path))
-    [line] = text.splitlines()
+    [_count, line] = text.splitlines()
     assert line.startswith("::error title=Azure.ACR.Firewall,file=odd%2Cdir%3Ax/main.json,line=")
     assert "acr%250A::error::pwned%0A::warning::x" in line
 
@@ -81,7 +82,7 @@ def test_cli_writes_several_reports_from_one_run(repo: Path, monkeypatch: pytest
     result = CliRunner().invoke(app, ["--dry-run", "--format", "github", "--report", "sarif=r.sarif",
                                       "--report", "github-output=out.txt", "--report", "markdown=r.md", "."])
     assert result.exit_code == 1, result.output
-    assert result.stdout.startswith("::error title=Azure.ACR.Firewall,file=infra/main.json,line=10,")
+    assert result.stdout.splitlines()[1].startswith("::error title=Azure.ACR.Firewall,file=infra/main.json,line=10,")
     assert json.loads((repo / "r.sarif").read_text())["version"] == "2.1.0"
     assert "sarif-file=r.sarif\n" in (repo / "out.txt").read_text()
     assert (repo / "r.md").read_text().startswith("## acr-fix")

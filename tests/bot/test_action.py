@@ -191,7 +191,9 @@ def test_check_mode_end_to_end_annotates_summarises_and_sets_outputs(action: dic
                                      acr_fix=real_acr_fix(tmp_path))
     level = "error" if fail == "true" else "warning"
     assert code == (1 if fail == "true" else 0), out
-    annotation = next(line for line in out.splitlines() if line.startswith("::"))
+    count, annotation = [line for line in out.splitlines() if line.startswith("::")]
+    assert count == f"::{level} title=acr-fix::1 container registry is open to the internet (0 need a manual fix): " \
+        "each is annotated at its file; see the job summary or code scanning, or run `acr-fix --dry-run`"
     assert annotation.startswith(f"::{level} title=Azure.ACR.Firewall,file=infra/acr.json,line=5,endLine=12::"
                                  "Registry 'hookacr' is open to the internet"), annotation
     assert "%0AFix: add networkRuleBypassOptions" in annotation
