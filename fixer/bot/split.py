@@ -21,7 +21,7 @@ SPLITS = ("none", "folder", "codeowners")
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 NO_OWNER = ""
 ROOT_FOLDER = "."
-_SAFE = re.compile(r"[^a-z0-9._-]+")
+_SAFE = re.compile(r"[^a-z0-9_-]+")   # no dots: git refuses "..", ".lock"
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def slug(by: str, key: str) -> str:
         return "root"
     if by == "codeowners" and not key:
         return "no-owner"
-    text = _SAFE.sub("-", key.lower().replace("@", "")).strip("-.")[:50] or "part"
+    text = _SAFE.sub("-", key.lower().replace("@", "")).strip("-")[:50] or "part"
     if text != key:
         text += "-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:6]
     return text

@@ -229,3 +229,19 @@ def test_cli_split_dry_run_prints_each_part(repo: Repo, github: FakeGitHub, monk
     assert github.requests == []
     bad = invoke(repo, ["--dry-run", "--split", "teams"], {}, monkeypatch)
     assert bad.exit_code == 2 and "--split must be one of none, folder, codeowners" in bad.stderr
+
+
+def test_part_slugs_are_stable_distinct_and_valid_branch_names(tmp_path: Path) -> None:
+    import subprocess
+
+    from fixer.bot.split import slug
+
+    keys = [("folder", "infra"), ("folder", "Infra"), ("folder", "x.lock"), ("folder", "a..b"), ("folder", "."),
+            ("codeowners", "@contoso/platform"), ("codeowners", "@contoso/platform @alice"), ("codeowners", "")]
+    slugs = [slug(by, key) for by, key in keys]
+    assert slugs[0] == "infra" and slugs[4] == "root" and slugs[7] == "no-owner"
+    assert len(set(slugs)) == len(slugs)
+    assert slugs == [slug(by, key) for by, key in keys]        # the same key gives the same branch every run
+    for value in slugs:
+        branch = f"{DEFAULT_BRANCH}-{value}"
+        assert subprocess.run(["git", "check-ref-format", "--branch", branch], capture_output=True).returncode == 0
