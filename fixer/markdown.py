@@ -44,23 +44,48 @@ class FileBlock:
 
 def render_markdown(result: RunResult, max_length: int | None = None) -> str:
     """The Markdown report; with ``max_length``, at most that many characters (see the module
-    docstring for what is left out first)."""
-    blocks = [b for b in (_file_block(result, f) for f in sorted(result.files, key=lambda f: f.display))
-              if b is not None]
-    if len(blocks) <= OPEN_UP_TO:
-        blocks = [replace(b, details=b.details.replace("<details>", "<details open>", 1)) for b in blocks]
+    docstring for what is left out first).
+
+    When the full text does not fit, it is also tried with the fixes' reasons (the tables'
+    "Why" column, mostly the same few sentences) given once in a numbered list and cited by
+    number; whichever shows more files' details (then diffs) is returned."""
+    files = sorted(result.files, key=lambda f: f.display)
     notes = _notes(result)
     head = _head(result)
     footer = f"Rule: [{RULE_ID}]({HELP_URI}) (PSRule for Azure).\n"
-    full = _assemble(head, blocks, notes, [True] * len(blocks), [True] * len(blocks), len(notes), footer, "")
+    blocks = _blocks(result, files, None)
+    full = _assemble(head, blocks, notes, [True] * len(blocks), [True] * len(blocks), len(notes), footer, "", "")
     if max_length is None or len(full) <= max_length:
         return full
+    inline = _fit(head, blocks, notes, footer, "", max_length)
+    reasons = _reasons(result, files)
+    cited = _fit(head, _blocks(result, files, reasons), notes, footer, _legend(reasons), max_length) if reasons else None
+    best = inline if cited is None or cited[1:] <= inline[1:] else cited
+    text = best[0]
+    if len(text) > max_length:   # only when max_length is smaller than the head itself
+        cut = max(0, max_length - 2)
+        text = text[:cut].rstrip() + "\n"
+    return text
+
+
+def _blocks(result: RunResult, files: list[FileResult], reasons: dict[str, int] | None) -> list[FileBlock]:
+    blocks = [b for b in (_file_block(result, f, reasons) for f in files) if b is not None]
+    if len(blocks) <= OPEN_UP_TO:
+        blocks = [replace(b, details=b.details.replace("<details>", "<details open>", 1)) for b in blocks]
+    return blocks
+
+
+def _fit(head: str, blocks: list[FileBlock], notes: list[str], footer: str, legend: str,
+         max_length: int) -> tuple[str, int, int]:
+    """(text within ``max_length``, files with details, diffs shown). The legend of cited
+    reasons is paid for with the first file's details."""
     # Room for the closing note at its longest (every kind of part left out, counts at most).
     note_room = len(_left_out(len(blocks), len(notes), len(blocks), len(blocks)))
     room = max_length - len(head) - len(footer) - note_room
     rows, room = _take(blocks, lambda b: len(b.row) + 1, room, extra=len(_TABLE_HEAD))
     shown_notes, room = _take(notes, lambda n: len(n) + 1, room, extra=len(_NOTES_HEAD))
-    details_count, room = _take(blocks[:rows], lambda b: len(b.details) + len(_DETAILS_END), room)
+    details_count, room = _take(blocks[:rows], lambda b: len(b.details) + len(_DETAILS_END), room,
+                                extra=len(legend))
     with_details = [i < details_count for i in range(len(blocks))]
     diffs_count, room = _take([b for b in blocks[:details_count] if b.diff], lambda b: len(b.diff), room)
     with_diff: list[bool] = []
@@ -71,11 +96,32 @@ def render_markdown(result: RunResult, max_length: int | None = None) -> str:
         with_diff.append(has)
     left_out = _left_out(len(blocks) - rows, len(notes) - shown_notes, len(blocks) - details_count,
                          sum(1 for b in blocks if b.diff) - sum(with_diff))
-    text = _assemble(head, blocks[:rows], notes[:shown_notes], with_details, with_diff, shown_notes, footer, left_out)
-    if len(text) > max_length:   # only when max_length is smaller than the head itself
-        cut = max(0, max_length - 2)
-        text = text[:cut].rstrip() + "\n"
-    return text
+    text = _assemble(head, blocks[:rows], notes[:shown_notes], with_details, with_diff, shown_notes, footer,
+                     left_out, legend if details_count else "")
+    return text, details_count, diffs_count
+
+
+def _reasons(result: RunResult, files: list[FileResult]) -> dict[str, int]:
+    """Each distinct reason of a fix's change (the "Why" column) -> its number, in order of
+    first use."""
+    numbers: dict[str, int] = {}
+    for file_result in files:
+        for plan in sorted(file_result.plans, key=lambda p: (p.registry.line, p.registry.name)):
+            if plan.status == "fix" and plan.fix is not None:
+                for change in plan.fix.changes:
+                    for why in _split_why(change.why):
+                        numbers.setdefault(why, len(numbers) + 1)
+    return numbers
+
+
+def _split_why(why: str) -> list[str]:
+    return [_inline(part) for part in (why or "").split("; ") if part.strip()]
+
+
+def _legend(reasons: dict[str, int]) -> str:
+    lines = ["### Why these changes", "", "The tables below cite these reasons by number.", ""]
+    lines.extend(f"{number}. {_inline(text)}" for text, number in reasons.items())
+    return "\n".join(lines) + "\n\n"
 
 
 _TABLE_HEAD = "| File | To fix | Manual | Suppressed |\n| --- | ---: | ---: | ---: |\n"
@@ -97,7 +143,7 @@ def _take(items: list[Any], size: Any, room: int, extra: int = 0) -> tuple[int, 
 
 
 def _assemble(head: str, blocks: list[FileBlock], notes: list[str], with_details: list[bool],
-              with_diff: list[bool], shown_notes: int, footer: str, left_out: str) -> str:
+              with_diff: list[bool], shown_notes: int, footer: str, left_out: str, legend: str) -> str:
     out = [head]
     if blocks:
         out.append(_TABLE_HEAD)
@@ -107,6 +153,7 @@ def _assemble(head: str, blocks: list[FileBlock], notes: list[str], with_details
         out.append(_NOTES_HEAD)
         out.extend(n + "\n" for n in notes[:shown_notes])
         out.append("\n")
+    out.append(legend)
     for block, details, diff in zip(blocks, with_details, with_diff):
         if details:
             out.append(block.details)
@@ -178,7 +225,7 @@ def _notes(result: RunResult) -> list[str]:
 _REFS = 10
 
 
-def _file_block(result: RunResult, file_result: FileResult) -> FileBlock | None:
+def _file_block(result: RunResult, file_result: FileResult, reasons: dict[str, int] | None = None) -> FileBlock | None:
     plans = sorted((p for p in file_result.plans if p.status in _SHOWN),
                    key=lambda p: (p.registry.line, p.registry.name))
     if not plans and not file_result.diff and file_result.status != "failed":
@@ -202,7 +249,7 @@ def _file_block(result: RunResult, file_result: FileResult) -> FileBlock | None:
         lines.append("| Registry | Line | Problem | Fix | Why | Cost |")
         lines.append("| --- | --- | --- | --- | --- | --- |")
         for plan in table:
-            lines.append("| " + " | ".join(_row(result, file_result, plan)) + " |")
+            lines.append("| " + " | ".join(_row(result, file_result, plan, reasons)) + " |")
         lines.append("")
     suppressed = [p for p in plans if p.status == "suppressed"]
     if suppressed:
@@ -230,7 +277,7 @@ def _file_block(result: RunResult, file_result: FileResult) -> FileBlock | None:
     return FileBlock(file_result.display, row, "\n".join(lines) + "\n", diff)
 
 
-def _row(result: RunResult, file_result: FileResult, plan: Any) -> list[str]:
+def _row(result: RunResult, file_result: FileResult, plan: Any, reasons: dict[str, int] | None = None) -> list[str]:
     registry = plan.registry
     whats: list[str] = []
     whys: list[str] = []
@@ -244,6 +291,8 @@ def _row(result: RunResult, file_result: FileResult, plan: Any) -> list[str]:
                 whys.append(change.why)
     fix = "; ".join(whats) or (plan.fix.message if plan.fix is not None else "")
     why = "; ".join(dict.fromkeys(whys))
+    if reasons is not None:     # cited by number (see _legend)
+        why = ", ".join(f"({reasons[w]})" for w in dict.fromkeys(p for w in whys for p in _split_why(w)))
     cost = COST_NOTE if plan.sku_upgrade else ""
     return [_name(registry), str(registry.line), _cell(plan.problem or ""), _cell(fix), _cell(why), cost]
 

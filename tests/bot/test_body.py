@@ -53,7 +53,23 @@ def test_a_smaller_limit_is_kept_and_says_what_is_left_out(result, share: float)
     limit = int(len(body(result)) * share)
     text = body(result, max_length=limit)
     assert len(text) <= limit
-    assert "Left out to keep this text within GitHub's size limit" in text and "acr-fix --dry-run" in text
+    if "Left out to keep this text within GitHub's size limit" in text:
+        assert "acr-fix --dry-run" in text
+    else:   # everything fits once the reasons are given once and cited by number
+        assert "### Why these changes" in text
+        assert text.count("```diff") == sum(1 for f in result.files if f.diff)
+
+
+def test_reasons_are_cited_by_number_only_when_that_fits_more(result) -> None:
+    full = body(result)
+    assert "### Why these changes" not in full           # it fits: reasons stay in the table
+    cited = body(result, max_length=int(len(full) * 0.8))
+    assert "### Why these changes" in cited
+    legend = dict(re.findall(r"^(\d+)\. (.*)$", cited[cited.index("### Why these changes"):], re.M))
+    cells = re.findall(r"\| ((?:\(\d+\)(?:, )?)+) \|", cited)
+    assert cells and all(n in legend for cell in cells for n in re.findall(r"\((\d+)\)", cell))
+    for why in legend.values():
+        assert why in squash(full)                        # the same sentences as the full table's
 
 
 def test_a_long_scope_is_shortened_in_the_subject_only(result) -> None:
