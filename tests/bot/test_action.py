@@ -311,3 +311,24 @@ def test_hooks_run_the_real_cli(tmp_path: Path) -> None:
     assert '"defaultAction": "Deny"' in template.read_text()
     again = run_hook("acr-fix", [template], tmp_path)
     assert again.returncode == 0, again.stdout
+
+
+def test_cache_key_step_keys_on_os_python_and_constraints(action: dict[str, Any], tmp_path: Path) -> None:
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "cache-key")
+    output = tmp_path / "out"
+
+    def key(constraints: str) -> str:
+        root = tmp_path / "action-path"
+        (root / "action").mkdir(parents=True, exist_ok=True)
+        (root / "action" / "constraints.txt").write_text(constraints)
+        output.write_text("")
+        env = {"PATH": os.environ["PATH"], "PYTHON": sys.executable, "GITHUB_ACTION_PATH": str(root),
+               "GITHUB_OUTPUT": str(output), "RUNNER_OS": "Linux"}
+        proc = subprocess.run(["bash", "-c", step["run"]], env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        [line] = output.read_text().splitlines()
+        return line.removeprefix("key=")
+
+    first = key("typer==0.29.3\n")
+    assert re.fullmatch(rf"acr-fix-pip-Linux-{sys.version_info[0]}\.{sys.version_info[1]}-[0-9a-f]{{16}}", first)
+    assert key("typer==0.29.3\n") == first and key("typer==0.30.0\n") != first
