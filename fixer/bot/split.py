@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,17 +51,18 @@ def find_codeowners(root: Path) -> tuple[str, str]:
     raise ConfigurationError("--split codeowners: no CODEOWNERS file in .github/, the repository root or docs/")
 
 
-def owners_of(codeowners_text: str):
-    """A function path -> owners (as written, in the file's order) for a CODEOWNERS text; the
-    last matching pattern wins, as on GitHub (the ``codeowners`` library's matcher)."""
+def owners_key(codeowners_text: str) -> Callable[[str], str]:
+    """A function path -> its owners as written, space-separated ("" when none), for a
+    CODEOWNERS text; the last matching pattern wins, as on GitHub (the ``codeowners``
+    library's matcher)."""
     from codeowners import CodeOwners
 
     owners = CodeOwners(codeowners_text)
 
-    def of(path: str) -> tuple[str, ...]:
-        return tuple(name for _kind, name in owners.of(path))
+    def key(path: str) -> str:
+        return " ".join(name for _kind, name in owners.of(path))
 
-    return of
+    return key
 
 
 def split_result(result: RunResult, by: str, codeowners_text: str | None = None) -> list[Part]:
@@ -71,8 +73,7 @@ def split_result(result: RunResult, by: str, codeowners_text: str | None = None)
     elif by == "codeowners":
         if codeowners_text is None:
             raise ConfigurationError("--split codeowners needs a CODEOWNERS file")
-        of = owners_of(codeowners_text)
-        key_of = lambda display: " ".join(of(display))   # noqa: E731
+        key_of = owners_key(codeowners_text)
     else:
         raise ConfigurationError(f"--split must be one of {', '.join(SPLITS)}, not {by!r}")
     group = _linked_files(result)

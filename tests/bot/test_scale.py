@@ -245,3 +245,24 @@ def test_part_slugs_are_stable_distinct_and_valid_branch_names(tmp_path: Path) -
     for value in slugs:
         branch = f"{DEFAULT_BRANCH}-{value}"
         assert subprocess.run(["git", "check-ref-format", "--branch", branch], capture_output=True).returncode == 0
+
+
+def test_a_fix_that_edits_two_folders_stays_in_one_part(tmp_path: Path) -> None:
+    from fixer.options import Options
+    from fixer.run import run
+    from fixer.bot.split import split_result
+
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "modules" / "acr.bicep").write_text(
+        "param sku string\nresource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n"
+        "  name: 'linkedacr'\n  location: 'westeurope'\n  sku: { name: sku }\n  properties: {}\n}\n")
+    (tmp_path / "apps" / "main.bicep").write_text(
+        "module acr '../modules/acr.bicep' = {\n  name: 'acr'\n  params: {\n    sku: 'Basic'\n  }\n}\n")
+    result = run([tmp_path], Options(), root=tmp_path)
+    assert {f.display for f in result.changed_files} == {"apps/main.bicep", "modules/acr.bicep"}
+    [part] = split_result(result, "folder")
+    assert part.key == "apps"         # the first of the linked files by path
+    assert {f.display for f in part.result.changed_files} == {"apps/main.bicep", "modules/acr.bicep"}
+    [owned] = split_result(result, "codeowners", "/modules/ @contoso/platform\n/apps/ @contoso/apps\n")
+    assert owned.key == "@contoso/apps" and len(owned.result.changed_files) == 2
