@@ -290,6 +290,8 @@ def _row(result: RunResult, file_result: FileResult, plan: Any, reasons: dict[st
             if change.why:
                 whys.append(change.why)
     fix = "; ".join(whats) or (plan.fix.message if plan.fix is not None else "")
+    if plan.fix is not None and plan.fix.applicability.name == "UNSAFE":
+        fix = f"**unsafe** (--unsafe-fixes): {fix}"    # a reviewer would not expect it from the defaults
     why = "; ".join(dict.fromkeys(whys))
     if reasons is not None:     # cited by number (see _legend)
         why = ", ".join(f"({reasons[w]})" for w in dict.fromkeys(p for w in whys for p in _split_why(w)))

@@ -184,7 +184,8 @@ def _fix(result: RunResult, fix: Any) -> dict[str, Any]:
         doc, edits = by_doc[uri]
         replacements = [_replacement(doc.source, edit) for edit in sorted(edits, key=lambda e: (e.start, e.end))]
         changes.append({"artifactLocation": {"uri": uri, "uriBaseId": SRCROOT}, "replacements": replacements})
-    return {"description": {"text": fix.message}, "artifactChanges": changes}
+    return {"description": {"text": fix.message}, "artifactChanges": changes,
+            "properties": {"applicability": fix.applicability.name.lower().replace("_", "-")}}
 
 
 def _replacement(source: Any, edit: Any) -> dict[str, Any]:

@@ -234,3 +234,10 @@ def test_notes_reach_the_message(repo: Path) -> None:
     text = entry["message"]["text"]
     assert "Before you merge: SKU upgraded from 'Basic' to Premium" in text
     assert "Microsoft.Web/sites 'web' (line 3) pulls from this registry." in entry["message"]["text"]
+
+
+def test_a_fix_says_how_safe_it_is(repo: Path) -> None:
+    log = json.loads(render_sarif(analyse(repo)))
+    validate(log)
+    [fixed] = [r for r in log["runs"][0]["results"] if "fixes" in r]
+    assert fixed["fixes"][0]["properties"] == {"applicability": "safe"}

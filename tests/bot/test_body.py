@@ -99,4 +99,7 @@ def test_an_unsafe_fix_note_reaches_the_body(tmp_path: Path) -> None:
              "location": "westus", "sku": {"name": "[parameters('tier')]"}}]}, indent=2))
     result = run([tmp_path], Options(unsafe_fixes=True), root=tmp_path)
     [note] = [n for _, p in result.plans for n in p.notes if "--unsafe-fixes" in n]
-    assert squash(note) in squash(body(result))
+    text = body(result)
+    assert squash(note) in squash(text)
+    [row] = [line for line in text.splitlines() if line.startswith("| `sharedacr` |")]
+    assert "| **unsafe** (--unsafe-fixes): set sku.name" in row
