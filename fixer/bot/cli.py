@@ -18,7 +18,7 @@ from ..errors import FixerError
 from ..options import Options
 from ..suppressions import Suppressions
 from .git import Author
-from .pr import DEFAULT_BRANCH, PrRequest, format_preview, open_or_update_pr, settings_from_env
+from .pr import DEFAULT_BRANCH, PrRequest, format_preview, format_summary, open_or_update_pr, settings_from_env
 
 # (root of the checkout being fixed, CLI values as merge_options takes them, --config path
 # mapped into that checkout) -> (options, PSRule suppressions). The default is the check
@@ -50,6 +50,7 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
         split: str = typer.Option("none", "--split", help="One pull request per part: none | folder (top-level folder) | codeowners (CODEOWNERS owner); each on the branch --branch plus '-' and the part."),
         keep_branch: bool = typer.Option(False, "--keep-branch", help="When nothing is left to fix, close the bot's pull request but keep its branch (default: delete it)."),
         token_env: str = typer.Option("GITHUB_TOKEN", "--token-env", help="Environment variable that holds the GitHub token."),
+        summary: Optional[Path] = typer.Option(None, "--summary", help="Also write what was done as Markdown to this file (the Action: the job summary)."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Log GitHub API calls to stderr (the token is never shown)."),
         config: Optional[Path] = fix_flags.config("Configuration file (default: acr-fix.yaml at the repository root)."),
         strategy: Optional[str] = fix_flags.strategy("auto | deny | disable."),
@@ -86,6 +87,12 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
         if dry_run and result.action == "dry-run":
             sys.stdout.write(format_preview(result))
         typer.echo(result.message)
+        if summary is not None:
+            try:
+                summary.write_text(format_summary(result), encoding="utf-8")
+            except OSError as exc:
+                typer.echo(f"acr-fix: error: {summary}: cannot write the summary ({exc.strerror or exc})", err=True)
+                raise typer.Exit(2)
         for warning in result.warnings:
             typer.echo(f"acr-fix: warning: {warning}", err=True)
         for error in result.errors:

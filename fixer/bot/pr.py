@@ -428,6 +428,16 @@ def _inside(top: Path, path: Path) -> Path:
         raise ConfigurationError(f"{path}: outside the git repository at {top}; the bot only fixes files in it") from None
 
 
+def format_summary(result: PrResult) -> str:
+    """Markdown for a job summary: what the run did, one item per line of its message (with
+    each pull request's link), then its warnings and errors."""
+    lines = ["### acr-fix pr", ""]
+    lines.extend(f"- {' '.join(line.split())}" for line in result.message.splitlines() if line.strip())
+    lines.extend(f"- warning: {' '.join(w.split())}" for w in result.warnings)
+    lines.extend(f"- error: {' '.join(e.split())}" for e in result.errors)
+    return "\n".join(lines) + "\n"
+
+
 def format_preview(result: PrResult) -> str:
     """The dry-run text: branch, commit message, pull request title and body (for each
     part of a split run)."""
@@ -440,4 +450,4 @@ def format_preview(result: PrResult) -> str:
 
 
 __all__: Sequence[str] = ("DEFAULT_BRANCH", "PrRequest", "PrResult", "Cleanup", "plan_cleanup", "preview_cleanup",
-                          "open_or_update_pr", "settings_from_env", "format_preview")
+                          "open_or_update_pr", "settings_from_env", "format_preview", "format_summary")

@@ -213,11 +213,14 @@ def test_pr_mode_passes_bot_flags(action: dict[str, Any], tmp_path: Path) -> Non
         "mode": "pr", "labels": "security, needs review", "reviewers": "alice\ncontoso/platform", "draft": "true",
         "base": "develop", "ip-rules": "203.0.113.0/24", "split": "codeowners"})
     assert code == 0 and outputs == {"exit-code": "0"}
+    [call] = argv
+    summary = call[call.index("--summary") + 1]
+    assert summary.startswith(str(tmp_path / "runner_temp" / "acr-fix-reports.")) and summary.endswith("/summary.md")
     assert argv == [["pr", "--branch", "acr-fix/restrict-registry-network-access",
                      "--author", "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>",
                      "--base", "develop", "--label", "security", "--label", "needs review",
                      "--reviewer", "alice", "--reviewer", "contoso/platform", "--draft", "--split", "codeowners",
-                     "--ip-rule", "203.0.113.0/24", "--", "."]]
+                     "--summary", summary, "--ip-rule", "203.0.113.0/24", "--", "."]]
 
 
 def test_inputs_cannot_inject_commands(action: dict[str, Any], tmp_path: Path) -> None:

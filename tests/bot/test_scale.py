@@ -266,3 +266,18 @@ def test_a_fix_that_edits_two_folders_stays_in_one_part(tmp_path: Path) -> None:
     assert {f.display for f in part.result.changed_files} == {"apps/main.bicep", "modules/acr.bicep"}
     [owned] = split_result(result, "codeowners", "/modules/ @contoso/platform\n/apps/ @contoso/apps\n")
     assert owned.key == "@contoso/apps" and len(owned.result.changed_files) == 2
+
+
+@small
+def test_cli_summary_lists_each_pull_request(repo: Repo, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": f"{OWNER}/{NAME}", "GITHUB_API_URL": github.url}
+    result = invoke(repo, ["--split", "folder", "--author", "acr-fix bot <bot@example.com>", "--summary", str(summary)],
+                    env, monkeypatch)
+    assert result.exit_code == 0, result.output
+    lines = summary.read_text().splitlines()
+    assert lines[:2] == ["### acr-fix pr", ""]
+    assert sorted(lines[2:]) == sorted(f"- {DEFAULT_BRANCH}-{f}: opened pull request #{n}: "
+                                       f"https://github.test/{OWNER}/{NAME}/pull/{n}"
+                                       for n, f in enumerate(FOLDERS, start=1))
