@@ -5,8 +5,9 @@ One result per registry that fails Azure.ACR.Firewall and is still open after th
 its declaration (start and end), and the planned fix as a SARIF ``fixes`` entry whose
 replacements carry both character offsets and line/column regions. The message ends with the
 registry's notes (pullers a fix may cut off, costs, ...). Suppressed registries are results
-too, with a suppression whose status is "accepted" (SARIF 2.1.0 §3.35.3) and the team's justification, so code
-scanning shows them as dismissed rather than open. The rule carries what code scanning reads:
+too, with a suppression whose status is "accepted" (SARIF 2.1.0 §3.35.3) and the team's
+justification, so code scanning shows them as dismissed rather than open. The rule carries
+what code scanning reads:
 ``security-severity`` and tags, Markdown help, a default level. Fingerprints depend on the
 file and the registry's name, not on its line or its place among the file's registries, so
 an alert stays the same alert when the template changes around it. Pure: returns a string.

@@ -18,9 +18,8 @@ CLOSED_MARKER = "<!-- acr-fix:closed-as-stale -->"
 # bot's branch: a run that finds its own comment for that tip does not post it again.
 CLOSING_MARKER = "<!-- acr-fix:closing {tip} -->"
 TRAILER = "Generated-by: acr-fix"
-# GitHub refuses pull request bodies longer than 65,536 characters; the margin covers the
-# marker, callouts and footer added around the report, and counting differences.
-GITHUB_BODY_LIMIT = 65_536
+# GitHub refuses pull request bodies longer than 65,536 characters; the margin allows for any
+# difference in how characters are counted.
 MAX_BODY = 65_000
 # git's and GitHub's convention: a subject that fits a one-line log and a PR list.
 MAX_SUBJECT = 72
