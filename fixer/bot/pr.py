@@ -296,6 +296,7 @@ def _publish(context: _Context, branch: str, scope: str | None, result: RunResul
         extra = f"; {manual} registr{'y needs' if manual == 1 else 'ies need'} manual action" if manual else ""
         lines = [f"nothing to fix on {base}{extra}; no branch, commit or pull request made"]
         action = "nothing-to-fix"
+        stale: PullRequest | None = None      # the pull request closed as stale, for reports
         if request.dry_run:
             lines.append(preview_cleanup(branch, errors, request.keep_branch))
         # Without the branch no pull request from it can be open (GitHub closes a pull
@@ -304,12 +305,12 @@ def _publish(context: _Context, branch: str, scope: str | None, result: RunResul
             assert client is not None
             cleanup = plan_cleanup(client.pulls_from(branch), branch, base, errors, request.keep_branch)
             if cleanup.close is not None:
-                action = "closed"
+                action, stale = "closed", cleanup.close
                 lines = _close_stale(cleanup, client, git, request, branch, base, base_sha, remote_sha, manual,
                                      extra, warnings)
             lines.extend(cleanup.notes)
-        return PrResult(action, "\n".join(lines), warnings=tuple(warnings), errors=errors, log=tuple(log),
-                        run=result, **common)
+        return PrResult(action, "\n".join(lines), pull=stale, warnings=tuple(warnings), errors=errors,
+                        log=tuple(log), run=result, **common)
 
     if request.dry_run:
         files = tuple(f.display for f in result.changed_files)
