@@ -53,7 +53,7 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
         summary: Optional[Path] = typer.Option(None, "--summary", help="Also write what was done as Markdown to this file (the Action: the job summary)."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Log GitHub API calls to stderr (the token is never shown)."),
         config: Optional[Path] = fix_flags.config("Configuration file (default: acr-fix.yaml at the repository root)."),
-        strategy: Optional[str] = fix_flags.strategy("auto | deny | disable."),
+        strategy: Optional[fix_flags.Strategy] = fix_flags.strategy(),
         ip_rule: List[str] = fix_flags.ip_rule("CIDR to allow through the firewall (repeatable)."),
         no_trusted_services: bool = fix_flags.no_trusted_services(),
         no_sku_upgrade: bool = fix_flags.no_sku_upgrade("Never upgrade the SKU to Premium; report it instead."),
