@@ -16,10 +16,12 @@ by path, registries by line; nothing depends on time or machine paths.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
 from . import RULE_ID
+from .escape import for_terminal
 from .run import FileResult, RunResult, display_path
 from .sarif import HELP_URI
 
@@ -310,8 +312,11 @@ def _cell(text: str) -> str:
 
 
 def _inline(text: str) -> str:
-    return " ".join(str(text).split())
+    """One line of text that Markdown shows as it is: control characters escaped, and no
+    HTML (a template's `<!-- -->` or `<img>` stays text)."""
+    text = for_terminal(" ".join(str(text).split()))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _code(text: str) -> str:
-    return str(text).replace("`", "'").replace("|", "\\|")
+    return for_terminal(str(text)).replace("`", "'").replace("|", "\\|")
