@@ -14,7 +14,7 @@ from .run import FileResult, RunResult, display_path
 from .sarif import HELP_URI
 
 COST_NOTE = "Premium costs more than Basic/Standard"
-_SHOWN = ("fix", "manual", "suppressed")
+_SHOWN = ("fix", "unsafe", "manual", "suppressed")
 
 
 def render_markdown(result: RunResult, max_length: int | None = None) -> str:
@@ -59,7 +59,7 @@ def _assemble(result: RunResult, sections: list[dict[str, Any]], dropped: int) -
 
 
 def _counts(result: RunResult) -> dict[str, int]:
-    counts = {"fix": 0, "manual": 0, "suppressed": 0, "pass": 0}
+    counts = {"fix": 0, "unsafe": 0, "manual": 0, "suppressed": 0, "pass": 0}
     for file_result in result.files:
         for plan in file_result.plans:
             status = plan.status
@@ -72,7 +72,9 @@ def _summary(result: RunResult, counts: dict[str, int]) -> str:
     verb = "fixed" if result.written else "to fix"
     files = sum(1 for f in result.files if f.diff)
     return (f"{counts['fix']} registr{'y' if counts['fix'] == 1 else 'ies'} {verb} in {files} file(s), "
-            f"{counts['manual']} need{'s' if counts['manual'] == 1 else ''} a manual fix, "
+            + (f"{counts['unsafe']} unsafe fix{'es' if counts['unsafe'] != 1 else ''} not applied, "
+               if counts["unsafe"] else "")
+            + f"{counts['manual']} need{'s' if counts['manual'] == 1 else ''} a manual fix, "
             f"{counts['suppressed']} suppressed, {counts['pass']} already restricted.")
 
 
@@ -95,6 +97,10 @@ def _file_section(result: RunResult, file_result: FileResult) -> dict[str, Any] 
         for plan in table:
             lines.append("| " + " | ".join(_row(result, file_result, plan)) + " |")
         lines.append("")
+    lines.extend(_unsafe_held(plans))
+    for plan in plans:
+        if plan.cut_off and plan.status in ("fix", "unsafe"):
+            lines.extend(_before_you_merge(result, plan))
     suppressed = [p for p in plans if p.status == "suppressed"]
     if suppressed:
         lines.append("Left alone on purpose (suppressed):")
@@ -113,6 +119,31 @@ def _file_section(result: RunResult, file_result: FileResult) -> dict[str, Any] 
         lines.append("")
     diff = file_result.diff.replace("\r\n", "\n") if file_result.diff else None
     return {"lines": lines, "diff": diff}
+
+
+def _unsafe_held(plans: list[Any]) -> list[str]:
+    """The unsafe fixes left out of this change (they cut off consumers; --unsafe-fixes applies them)."""
+    held = [p for p in plans if p.status == "unsafe"]
+    if not held:
+        return []
+    lines = ["Not applied, unsafe (the fix cuts off consumers of the registry; `--unsafe-fixes` applies it):", ""]
+    for plan in held:
+        fix = plan.fix.message if plan.fix is not None else ""
+        lines.append(f"- {_name(plan.registry)} (line {plan.registry.line}): {_inline(fix)}")
+    lines.append("")
+    return lines
+
+
+def _before_you_merge(result: RunResult, plan: Any) -> list[str]:
+    """A checklist for an unsafe fix: each consumer it cuts off, and what that consumer needs."""
+    lines = [f"**Before you merge** the fix of {_name(plan.registry)}: it cuts off these consumers.", ""]
+    for lost in plan.cut_off:
+        consumer = lost.consumer
+        where = f"`{_code(display_path(consumer.path, result.root))}` line {consumer.line}"
+        lines.append(f"- [ ] {consumer.kind.value}: {_inline(consumer.what)} ({where}), {consumer.verb} "
+                     f"{_inline(consumer.how)}. Give it {_inline(lost.needs)}.")
+    lines.append("")
+    return lines
 
 
 def _row(result: RunResult, file_result: FileResult, plan: Any) -> list[str]:

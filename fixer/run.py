@@ -122,8 +122,8 @@ class RunResult:
         """0 nothing left to do; 1 changes proposed (dry run) or manual findings; 2 errors."""
         if self.errors or any(f.status in ("failed", "skipped") for f in self.files):
             return 2
-        if any(p.status == "manual" for _, p in self.plans):
-            return 1
+        if any(p.status in ("manual", "unsafe") for _, p in self.plans):
+            return 1  # (an unsafe fix left out: the finding remains)
         if not self.written and any(p.status == "fix" for _, p in self.plans):
             return 1
         return 0
@@ -294,7 +294,8 @@ def _plan_registries(doc: Document, workspace: Workspace, options: Options, disp
         else:
             plan = plan_registry(registry, options,
                                  strategy=override.strategy if override else None,
-                                 ip_rules=override.ip_rules if override else None)
+                                 ip_rules=override.ip_rules if override else None,
+                                 allow_unsafe=bool(override and override.unsafe_fixes))
         plans.append(plan)
     return plans
 
@@ -475,7 +476,7 @@ def _settle_status(file_result: FileResult, outcome: RunResult) -> None:
         return
     if file_result.changed:
         file_result.status = "would-fix"
-    elif any(p.status == "manual" for p in file_result.plans):
+    elif any(p.status in ("manual", "unsafe") for p in file_result.plans):
         file_result.status = "manual"
     else:
         file_result.status = "unchanged"

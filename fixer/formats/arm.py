@@ -19,6 +19,8 @@ from typing import Any
 from .. import REGISTRY_TYPE, discover
 from ..edits import Edit, detect_indent_unit, insert_entries, line_start
 from .base import REGISTRY_ROLES, imports_images, registry_role_in
+from .. import consumers
+from ..consumers import Consumer
 from ..errors import ParseError
 from ..model import Document, Node, Origin, Registry, Resolved
 from ..source import SourceFile
@@ -1047,7 +1049,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
         registry.index = index
         registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets,
                                                               sum(1 for r in registries if not r.existing))
-        registry.clients, registry.importers = _clients(
+        registry.consumers, registry.importers = _clients(
             doc, registry, [r for r, s in pulling if s is scopes.get(id(registry.node))],
             lowered, sum(1 for r in registries if not r.existing), role_vars)
     _mark_shared_definitions(doc, registries, deployments)
@@ -1579,7 +1581,7 @@ def readable_expression(text: str, scope: Scope | None = None, depth: int = 0) -
 
 
 def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: str,
-             registry_count: int, role_vars: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+             registry_count: int, role_vars: dict[str, str] | None = None) -> tuple[list[Consumer], list[str]]:
     """The resources among ``pulling`` (they read a login server or registry credentials, or
     run `az acr import`, in the registry's own scope: a name expression means another thing
     in another nested template) that name this registry (by type, with one registry in the
@@ -1597,15 +1599,30 @@ def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: st
         start, end = resource.start, resource.end
         if any(name and lowered.find(name, start, end) >= 0 for name in names) or \
                 (registry_count == 1 and lowered.find("containerregistry/registries", start, end) >= 0):
-            label = _role_holder(doc, resource, role_vars or {}) or _resource_label(doc, resource)
             if imports_images(lowered, start, end):
-                importing.append((resource, label))
+                importing.append((resource, _role_holder(doc, resource, role_vars or {}) or _resource_label(doc, resource)))
             else:
-                found.append(label)
+                found.append(_consumer(doc, resource, role_vars or {}))
     # a deployment that holds the importing script (outer scope) is the same importer: the script names it
     importers = [label for resource, label in importing
                  if not any(o is not resource and resource.start <= o.start and o.end <= resource.end for o, _ in importing)]
     return found, importers
+
+
+def _consumer(doc: Document, resource: Node, role_vars: dict[str, str]) -> Consumer:
+    """The resource as a consumer of the registry: its kind, where it is, how it pulls (an
+    AcrPull / AcrPush role assignment: its principal pulls, the assignment says which)."""
+    kind = resource.get("type")
+    rtype = kind.value if kind is not None and kind.kind == "string" else ""
+    text = doc.source.text[resource.start:resource.end]
+    holder = _role_holder(doc, resource, role_vars)
+    if holder is None:
+        what = _resource_label(doc, resource).rsplit(" (line ", 1)[0]
+        return consumers.of_resource(rtype, what, doc.path, doc.line(resource), text)
+    role = holder.split(" role assignment", 1)[0].rsplit(" ", 1)[-1]   # "the principal of an AcrPull ..."
+    principal = holder.split(": ", 1)[1][:-1] if ": " in holder else ""
+    what = f"{role} role assignment" + (f" to {principal}" if principal else "")
+    return consumers.of_resource(rtype, what, doc.path, doc.line(resource), text, f"the {role} role")
 
 
 def _resource_label(doc: Document, resource: Node) -> str:

@@ -44,6 +44,8 @@ from .module_refs import AVM_REGISTRY, CLASSIC_REGISTRY, PATTERN_REGISTRY, deplo
 from . import values
 from .values import Known
 from .base import imports_images, registry_role_in
+from .. import consumers
+from ..consumers import Consumer
 
 MAX_DEPTH = 200            # object/array nesting; deeper input is refused, not recursed into
 _MAX_RESOLVE_DEPTH = 12    # parameter -> variable -> caller hops before we give up
@@ -2343,7 +2345,7 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
     name_node = body.get("name")
     name = name_node.value if name_node is not None and name_node.kind == "string" else resource.symbolic
     shown_name, shown_is_expression = _shown_name(doc, resolver, name_node, resource.symbolic)
-    clients, importers = _clients(doc, syntax, resource, name_node)
+    pullers, importers = _clients(doc, syntax, resource, name_node)
 
     api_version, api_edit = _api_version(doc, resource)
     comments = _comments_of(doc, syntax, resource)
@@ -2376,7 +2378,7 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
         symbolic=resource.symbolic,
         existing=resource.existing,
         has_private_endpoint=_has_private_endpoint(syntax, resource, endpoints),
-        clients=clients,
+        consumers=pullers,
         importers=importers,
         condition_text=_condition_text(syntax, resource.syntax),
         property_keys=frozenset(m.key.lower() for m in props_obj.members or ()) if props_obj is not None else frozenset(),
@@ -2504,7 +2506,7 @@ def _shown_name(doc: Document, resolver: _Resolver, name_node: Node | None, symb
 
 
 def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
-             name_node: Node | None = None) -> tuple[list[str], list[str]]:
+             name_node: Node | None = None) -> tuple[list[Consumer], list[str]]:
     """Other declarations of the file that use this registry, described for a note: (those
     that pull from it: they read its login server or its credentials,
     `acr.properties.loginServer`, `acr.listCredentials()`; those that import images with
@@ -2518,26 +2520,26 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
     name_symbol = str(name_node.value).strip() if name_node is not None and name_node.kind == "expr" else ""
     name_symbol = name_symbol if _IDENTIFIER.match(name_symbol) else ""
     text = syntax.text
-    found: list[str] = []
+    found: list[Consumer] = []
     importers: list[str] = []
-    declarations: list[tuple[str, int, int, bool]] = []
+    declarations: list[tuple[str, int, int, bool, str]] = []
     for r in syntax.resources:
         if r is registry or "::" in r.symbolic:
             continue
         kind = r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'
         script = kind.lower() == "microsoft.resources/deploymentscripts" \
             and imports_images(text[r.start:r.end].lower())
-        declarations.append((f"{kind} '{r.symbolic}'", r.start, r.end, script))
+        declarations.append((f"{kind} '{r.symbolic}'", r.start, r.end, script, kind))
     for m in syntax.modules:
         path = (m.path or "").lower()
         declarations.append((f"module '{m.symbolic}'", m.start, m.end,
-                             "import-acr" in path or "import-image-to-acr" in path))
+                             "import-acr" in path or "import-image-to-acr" in path, "module"))
     aliases = _registry_aliases(syntax, registry, name_node)
     granted = {r.start: r for r in syntax.resources if r is not registry and _registry_role(syntax, r, aliases)}
     # the registry's name in a login server string: `'${acr.name}.azurecr.io'`, `'${acrName}.azurecr.io'`
     literals = [f"{a}.name" for a in sorted(aliases)] + ([name_symbol] if name_symbol else [])
     name_use = re.compile(rf"(?<![A-Za-z0-9_.])(?:{'|'.join(map(re.escape, literals))})(?![A-Za-z0-9_])")
-    for label, start, end, imports in sorted(declarations, key=lambda d: d[1]):
+    for label, start, end, imports, rtype in sorted(declarations, key=lambda d: d[1]):
         if registry.start <= start < registry.end:
             continue
         if imports:
@@ -2550,7 +2552,7 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
         at = text.find(needle, start, end)  # a literal first: this runs for every declaration
         while at >= 0:
             if (at == 0 or text[at - 1] not in _IDENT_OR_DOT) and _PULLS_FROM.match(text, at + len(needle)):
-                found.append(f"{label} (line {doc.line(start)})")
+                found.append(_declaration_consumer(doc, rtype, label, start, end))
                 break
             at = text.find(needle, at + 1, end)
         else:
@@ -2559,8 +2561,15 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
             if any(text.find(literal, start, end) >= 0 for literal in literals) and \
                     any(_pulls_by_name(_line_at(text, m.start()), re.escape(m.group(0)))
                         for m in name_use.finditer(text, start, end)):
-                found.append(f"{label} (line {doc.line(start)})")
+                found.append(_declaration_consumer(doc, rtype, label, start, end, "a login server built from its name"))
     return found, importers
+
+
+def _declaration_consumer(doc: Document, rtype: str, label: str, start: int, end: int,
+                          how: str | None = None) -> Consumer:
+    """A declaration (resource or module call) of ``doc`` that uses a registry, as a consumer."""
+    kind = consumers.ConsumerKind.MODULE if rtype == "module" else None
+    return consumers.of_resource(rtype, label, doc.path, doc.line(start), doc.source.text[start:end], how, kind)
 
 
 
@@ -2635,7 +2644,7 @@ _USER_IDENTITY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\.properties\.principalId"
 _OWN_IDENTITY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\.identity\.principalId")
 
 
-def _role_client(doc: Document, syntax: _Syntax, assignment: _Resource) -> str:
+def _role_client(doc: Document, syntax: _Syntax, assignment: _Resource) -> Consumer:
     """A role assignment on the registry, described by the identity it gives the role to when
     its principalId says which: "the kubelet identity of AKS cluster 'aks' (AcrPull, role
     assignment 'acrPull', line 33)"; else "the principal of role assignment 'acrPull' (AcrPull,
@@ -2656,10 +2665,10 @@ def _role_client(doc: Document, syntax: _Syntax, assignment: _Resource) -> str:
         if match is not None:
             who = describe(match.group(1))
             break
-    line = doc.line(assignment.start)
-    if who is not None:
-        return f"{who} ({role}, role assignment '{assignment.symbolic}', line {line})"
-    return f"the principal of role assignment '{assignment.symbolic}' ({role}, line {line}: {_short(expression, 60)})"
+    what = f"{who} (role assignment '{assignment.symbolic}')" if who is not None else \
+        f"role assignment '{assignment.symbolic}' to {_short(expression, 60)}"
+    return consumers.of_resource("Microsoft.Authorization/roleAssignments", what, doc.path, doc.line(assignment.start),
+                                 text, f"the {role} role")
 
 
 def _mentions(text: str, word: str, start: int, end: int, whole: bool = False) -> bool:
@@ -2918,8 +2927,7 @@ _PATTERNS: dict[str, _Pattern] = {
                                          "acrSku", "Standard", None, None),
     "azd/aks": _Pattern("an AKS cluster and a registry", "containerRegistryName", "acrSku", "Standard",
                         "publicNetworkAccess", "Enabled", (0, 1, 1), "the AKS cluster's public network access",
-                        pullers=("the AKS cluster the pattern deploys (its kubelet identity gets AcrPull on the "
-                                 "registry)",)),
+                        pullers=("the AKS cluster the pattern deploys",)),
     "azd/ml-hub-dependencies": _Pattern("an Azure ML hub's dependencies (a registry among them)",
                                         "containerRegistryName", "registryAcrSku", "Basic",
                                         "registryPublicNetworkAccess", "Enabled", optional=True),
@@ -2967,7 +2975,9 @@ def _pattern_registry(doc: Document, syntax: _Syntax, module: _Module, resolver:
         default_action=Resolved(Origin.ABSENT, doc=doc),
         bypass=Resolved(Origin.EXPRESSION, value="AzureServices", doc=doc, detail="the registry module's default"),
         ip_rules=None,
-        clients=list(pattern.pullers),
+        consumers=[consumers.of_resource("Microsoft.ContainerService/managedClusters", puller, doc.path,
+                                         doc.line(module.start), "", "the AcrPull role of its kubelet identity")
+                   for puller in pattern.pullers],
         notes=[f"deployed by the Azure Verified Module pattern {module.path}, which deploys {pattern.what} and "
                f"passes its {passes} to the registry module", *notes],
         flavor="pattern-module",
@@ -3080,8 +3090,8 @@ def _add_output_clients(doc: Document, syntax: _Syntax, registries: list[Registr
         if registry.existing or registry.symbolic is None:
             continue
         if registry.flavor in ("avm-module", "classic-module"):
-            registry.output_clients = _output_users(doc, doc, registry.symbolic, _MODULE_PULL_OUTPUTS,
-                                                    _MODULE_NAME_OUTPUTS, resolver, 0, set())
+            registry.consumers = consumers.merge(registry.consumers, _output_users(
+                doc, doc, registry.symbolic, _MODULE_PULL_OUTPUTS, _MODULE_NAME_OUTPUTS, resolver, 0, set()))
         elif registry.flavor == "resource":
             resource = next((r for r in syntax.resources if r.symbolic == registry.symbolic), None)
             if resource is None or resource.loop:
@@ -3089,13 +3099,12 @@ def _add_output_clients(doc: Document, syntax: _Syntax, registries: list[Registr
             pull, named = _outputs_from(syntax, rf"{re.escape(registry.symbolic)}\.",
                                         r"properties\.loginServer\b|listCredentials\(", r"(?:name|id)\b")
             if pull or named:
-                registry.output_clients = _callers_using(doc, doc, pull, named, resolver, 1, {file_key(doc.path)})
-            for label in _name_param_clients(doc, syntax, resource, resolver):
-                if label not in registry.output_clients:
-                    registry.output_clients.append(label)
+                registry.consumers = consumers.merge(registry.consumers, _callers_using(
+                    doc, doc, pull, named, resolver, 1, {file_key(doc.path)}))
+            registry.consumers = consumers.merge(registry.consumers, _name_param_clients(doc, syntax, resource, resolver))
 
 
-def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Resolver) -> list[str]:
+def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Resolver) -> list[Consumer]:
     """Pullers in the files that deploy ``doc`` as a module, when the registry's name is a
     parameter (`name: name`): declarations there that build a login server from the value they
     pass for it (`'${acrName}.azurecr.io'`), or pass it to a module that pulls with it (an
@@ -3104,7 +3113,7 @@ def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, res
     param = str(name_node.value).strip() if name_node is not None and name_node.kind == "expr" else ""
     if param not in syntax.params:
         return []
-    found: list[str] = []
+    found: list[Consumer] = []
     for caller_doc, module in resolver.callers(doc):
         params = module.body.get("params") if module.body is not None else None
         passed = params.get(param) if params is not None and params.kind == "object" else None
@@ -3113,14 +3122,14 @@ def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, res
             continue
         caller = _syntax_of(caller_doc)
         word = _symbol_uses_pattern(expression)
-        where = doc.path_to(caller_doc)
         for r in caller.resources:
             if r.existing or "::" in r.symbolic:
                 continue
             if any(_pulls_by_name(_line_at(caller.text, m.start()), re.escape(expression))
                    for m in word.finditer(caller.text, r.start, r.end)):
                 kind = r.type_node.value.split("@", 1)[0] if r.type_node.kind == "string" else "resource"
-                found.append(f"{kind} '{r.symbolic}' ({where} line {caller_doc.line(r.start)})")
+                found.append(_declaration_consumer(caller_doc, kind, f"{kind} '{r.symbolic}'", r.start, r.end,
+                                                   "a login server built from the name it passes"))
         for inner in caller.modules:
             if inner is module or inner.body is None:
                 continue
@@ -3128,7 +3137,8 @@ def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, res
             for member in (inner_params.members or ()) if inner_params is not None and inner_params.kind == "object" else ():
                 if member.value.kind == "expr" and str(member.value.value).strip() == expression \
                         and _module_param_pulls(resolver, caller_doc, inner, member.key, 1, set()):
-                    found.append(f"module '{inner.symbolic}' ({where} line {caller_doc.line(inner.start)})")
+                    found.append(_declaration_consumer(caller_doc, "module", f"module '{inner.symbolic}'", inner.start,
+                                                       inner.end, "the registry name it is passed"))
                     break
     return found
 
@@ -3154,26 +3164,27 @@ def _outputs_from(syntax: _Syntax, prefix: str, pulls: str, names: str) -> tuple
 
 
 def _output_users(home: Document, doc: Document, symbol: str, pull: frozenset[str] | set[str],
-                  named: frozenset[str] | set[str], resolver: _Resolver, hops: int, seen: set) -> list[str]:
+                  named: frozenset[str] | set[str], resolver: _Resolver, hops: int, seen: set) -> list[Consumer]:
     """Declarations of ``doc`` that pull through module ``symbol``'s outputs ``pull`` (any use)
     or ``named`` (in a login server string or a listCredentials call), then, through ``doc``'s
     own outputs that pass those on, the same in the files that call ``doc``."""
     syntax = _syntax_of(doc)
     text = syntax.text
     use = _symbol_uses_pattern(symbol, r"\.outputs\.([A-Za-z_][A-Za-z0-9_]*)")
-    where = "line" if doc is home else f"{home.path_to(doc)} line"
     declarations = [(f"{r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'} "
                      f"'{r.symbolic}'", r.start, r.end) for r in syntax.resources if "::" not in r.symbolic]
     declarations += [(f"module '{m.symbolic}'", m.start, m.end) for m in syntax.modules if m.symbolic != symbol]
     modules = {m.start: m for m in syntax.modules}
-    found: list[str] = []
+    found: list[Consumer] = []
     for label, start, end in sorted(declarations, key=lambda d: d[1]):
         for match in use.finditer(text, start, end):
             output = match.group(1)
             if output in pull or output in named and (
                     _pulls_by_name(_line_at(text, match.start()), re.escape(match.group(0)))
                     or start in modules and _passes_to_puller(resolver, doc, modules[start], match.group(0), seen)):
-                found.append(f"{label} ({where} {doc.line(start)})")
+                rtype = "module" if start in modules else label.rsplit(" '", 1)[0]
+                found.append(_declaration_consumer(doc, rtype, label, start, end,
+                                                   f"the {output} output of module '{symbol}'"))
                 break
     if hops < _MAX_OUTPUT_HOPS:
         names = "|".join(re.escape(n) for n in sorted(named)) or "(?!)"
@@ -3196,15 +3207,13 @@ def _passes_to_puller(resolver: _Resolver, doc: Document, module: _Module, expre
 
 
 def _callers_using(home: Document, doc: Document, pull: set[str], named: set[str], resolver: _Resolver,
-                   hops: int, seen: set) -> list[str]:
+                   hops: int, seen: set) -> list[Consumer]:
     """The pullers, in the files that deploy ``doc`` as a module, of ``doc``'s outputs."""
-    found: list[str] = []
+    found: list[Consumer] = []
     for caller_doc, module in resolver.callers(doc):
         if file_key(caller_doc.path) in seen:
             continue
-        for label in _output_users(home, caller_doc, module.symbolic, pull, named, resolver, hops, seen):
-            if label not in found:
-                found.append(label)
+        found = consumers.merge(found, _output_users(home, caller_doc, module.symbolic, pull, named, resolver, hops, seen))
     return found
 
 
