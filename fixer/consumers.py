@@ -115,6 +115,7 @@ class Consumer:
     trusted: bool = False
     in_azure: bool = True
     pushes: bool = False
+    needs_instead: str = ""   # what it needs, when not what its kind needs (`az acr build`: ACR Tasks)
 
     def where(self, home: Path | None = None) -> str:
         """"line 13" in ``home`` itself, else "../main.bicep line 17"."""
@@ -134,10 +135,14 @@ class Consumer:
 
     @property
     def verb(self) -> str:
-        return "pushes with" if self.pushes else "pulls with"
+        if self.pushes:
+            return "pushes with"
+        return "logs in with" if self.kind in (ConsumerKind.CI, ConsumerKind.AZD) else "pulls with"
 
     def needs(self, strategy: str) -> str:
         """What this consumer needs to keep reaching the registry after a fix of ``strategy``."""
+        if self.needs_instead:
+            return self.needs_instead
         private, firewall = _NEEDS[self.kind]
         if strategy == "disable" or self.kind == ConsumerKind.ML:
             return private
@@ -228,7 +233,10 @@ def cut_off(consumers: list[Consumer], reach: Reach) -> tuple[list[CutOff], list
     kept: list[str] = []
     for consumer in consumers:
         if consumer.trusted and reach.trusted:
-            continue  # a trusted service passes a Deny firewall and disabled public access alike
+            # a trusted service passes a Deny firewall and disabled public access alike
+            kept.append(f"{consumer.what} keeps access as a trusted Azure service ({consumer.kind.value}, "
+                        "networkRuleBypassOptions 'AzureServices')")
+            continue
         if reach.private_endpoint and consumer.in_azure:
             kept.append(f"{consumer.what} keeps access through the registry's private endpoint if it runs in a "
                         "virtual network that reaches it and resolves privatelink.azurecr.io")

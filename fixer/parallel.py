@@ -75,7 +75,8 @@ def _run_chunk(chunk: list[Path], state: dict[str, Any],
     partial = RunResult(root=state["root"])
     parameter_files: list[str] = []
     for path in chunk:
-        file_result = analyse_file(path, workspace, state["options"], state["root"], state["suppressor"])
+        file_result = analyse_file(path, workspace, state["options"], state["root"], state["suppressor"],
+                                   state.get("external"))
         if file_result.plans or file_result.error:
             partial.files.append(file_result)
         if file_result.role == "parameters":
@@ -119,7 +120,8 @@ def _conflicts(per_chunk: list[list[Any]]) -> list[list[int]]:
 def run_in_chunks(templates: list[Path], files: list[Path], options: Options, root: Path,
                   suppressor: Any, suppressions: Any, jobs: int,
                   progress: Callable[[int, int, int], None] | None,
-                  keep_new_texts: bool = True, at_once: bool = False) -> tuple[list[Any], list[str], set[str]] | None:
+                  keep_new_texts: bool = True, at_once: bool = False,
+                  external: Any = None) -> tuple[list[Any], list[str], set[str]] | None:
     """Run the pipeline chunk by chunk, in ``jobs`` worker processes (or in this one when
     ``jobs`` is 1), so memory follows a chunk, not the repository. Chunks that changed the
     same file are run again together, so their edits are merged and verified as one. None
@@ -135,7 +137,8 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
     chunks = [ordered] if at_once else _chunks(ordered, _chunk_target(len(ordered), jobs))
     jobs = 1 if at_once else jobs
     state = dict(chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
-                 suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts)
+                 suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts,
+                 external=external)  # azd services and CI pipelines of the repository (fixer/pipelines.py)
     per_chunk: list[list[FileResult]] = []
     warnings: list[str] = []
     parameter_files: set[str] = set()

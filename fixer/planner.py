@@ -18,7 +18,7 @@ from .consumers import CutOff, Reach, cut_off
 from .edits import Applicability, Change, Edit, Fix, detect_indent_unit, indent_at
 from .model import Document, Node, Origin, Registry, Resolved
 from .options import Options
-from .rule import Verdict, evaluate, problem, refused_by_azure, undetermined
+from .rule import Verdict, evaluate, never_deployed, problem, refused_by_azure, undetermined
 
 COST_NOTE = ("Premium costs more than Basic or Standard "
              "(https://azure.microsoft.com/pricing/details/container-registry/)")
@@ -46,6 +46,7 @@ class Plan:
     # Why Azure would refuse to deploy the registry although the rule passes (a firewall on
     # a Basic SKU...): the plan then fixes that.
     refused: str | None = None
+    never_deployed: bool = False   # not applicable because its condition is the literal false
 
     @property
     def status(self) -> str:
@@ -353,6 +354,7 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
         refused = refused_by_azure(registry)
         return result if refused is None else _plan_deployable(registry, options, result, refused)
     if verdict in (Verdict.NOT_APPLICABLE, Verdict.EXISTING):
+        result.never_deployed = verdict == Verdict.NOT_APPLICABLE and never_deployed(registry)
         return result
     result.problem = problem(registry) if verdict == Verdict.FAIL else \
         f"network access cannot be determined: {undetermined(registry)}"

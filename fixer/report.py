@@ -8,7 +8,6 @@ from typing import Any
 
 from . import RULE_ID, __version__
 from .planner import Plan
-from .rule import never_deployed
 from .run import FileResult, RunResult, display_path
 
 JSON_VERSION = 1
@@ -41,7 +40,7 @@ def _status_word(plan: Plan, written: bool, failed: bool = False) -> tuple[str, 
         return "passes", "green"
     if status == "existing":
         return "existing reference, not checked", "dim"
-    if never_deployed(plan.registry):
+    if plan.never_deployed:
         return "not applicable: its condition is the literal false, it is never deployed", "dim"
     return "not in scope (not Premium, --premium-only)", "dim"
 
@@ -54,6 +53,8 @@ def summary_counts(result: RunResult) -> dict[str, int]:
         counts["registries"] += 1
         # a fix that was refused or could not be written is not counted as fixed
         key = "failed" if plan.status == "fix" and file_result.status == "failed" else plan.status.replace("-", "_")
+        if key == "not_applicable" and plan.never_deployed:
+            key = "never_deployed"
         counts[key] = counts.get(key, 0) + 1
     counts["errors"] = len(result.errors) + sum(1 for f in result.files if f.status == "failed")
     counts["files_changed"] = len(result.changed_files)
@@ -92,6 +93,8 @@ def _not_checked(counts: dict[str, int]) -> str:
         parts.append(f"{counts['existing']} existing reference{'s' if counts['existing'] != 1 else ''}")
     if counts.get("not_applicable"):
         parts.append(f"{counts['not_applicable']} not Premium (--premium-only)")
+    if counts.get("never_deployed"):
+        parts.append(f"{counts['never_deployed']} never deployed (condition false)")
     return "".join(f", {part}" for part in parts)
 
 

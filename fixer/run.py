@@ -25,6 +25,8 @@ from .formats import arm
 from .formats.module_refs import mentions_registry_module
 from .model import Document, Registry
 from .options import Options, RegistryOverride
+from .consumers import merge as merge_consumers
+from .pipelines import RepositoryConsumers, find_repository_consumers
 from .planner import Plan, plan_registry
 from .rule import Verdict, evaluate
 from .source import SourceFile, check_writable, read_source, write_atomic
@@ -213,7 +215,7 @@ def read_limited(path: Path, limit: int) -> bytes:
 
 
 def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
-                 suppressor: Suppressor | None = None) -> FileResult:
+                 suppressor: Suppressor | None = None, external: RepositoryConsumers | None = None) -> FileResult:
     """Read, parse and plan one file. Never raises for bad input: errors go in the result."""
     display = display_path(path, root)
     result = FileResult(path=path, display=display)
@@ -263,7 +265,7 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
     try:
         # Lazily parsed subtrees (and parameter files) are only read here, so errors in
         # them surface here too: they fail this file, not the run.
-        result.plans = _plan_registries(doc, workspace, options, display, suppressor)
+        result.plans = _plan_registries(doc, workspace, options, display, suppressor, external)
     except ParseError as exc:
         result.plans = []
         message = str(exc).replace(str(path), display, 1)
@@ -275,10 +277,14 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
 
 
 def _plan_registries(doc: Document, workspace: Workspace, options: Options, display: str,
-                     suppressor: Suppressor | None) -> list[Plan]:
+                     suppressor: Suppressor | None, external: RepositoryConsumers | None = None) -> list[Plan]:
     plans: list[Plan] = []
     registries = find_registries(doc, workspace)
     for registry in registries:
+        if external is not None and not registry.existing:
+            # azd services and CI pipelines of the repository that use it (fixer/pipelines.py)
+            registry.consumers = merge_consumers(registry.consumers,
+                                                 external.for_registry(_names_to_match(registry), doc.path))
         override = _override_for(registry, display, options.overrides)
         reason = None
         if registry.inline_ignore:
@@ -334,12 +340,13 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
                 templates.append(template)
         context = context_files(root, found.files + templates, options.excludes)
     from .parallel import choose_jobs, run_in_chunks
+    external = find_repository_consumers(root) if templates else None
     chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
-                            choose_jobs(options.jobs, len(templates)), progress, keep_new_texts)
+                            choose_jobs(options.jobs, len(templates)), progress, keep_new_texts, external=external)
     if chunked is None:
         # chunks still disagree about a file after being merged (not expected): one chunk
         chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions, 1, progress,
-                                keep_new_texts, at_once=True)
+                                keep_new_texts, at_once=True, external=external)
     assert chunked is not None  # one chunk cannot disagree with itself
     files, warnings, parameter_files = chunked
     # Files taken for templates that turn out to be parameter files (linked to their template
