@@ -26,7 +26,7 @@ from .formats.module_refs import mentions_registry_module
 from .model import Document, Registry
 from .options import Options, RegistryOverride
 from .consumers import merge as merge_consumers
-from .pipelines import RepositoryConsumers, find_repository_consumers
+from .pipelines import RepositoryConsumer, RepositoryConsumers, find_repository_consumers
 from .planner import Plan, plan_registry
 from .rule import Verdict, evaluate
 from .source import SourceFile, check_writable, read_source, write_atomic
@@ -340,21 +340,62 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
                 templates.append(template)
         context = context_files(root, found.files + templates, options.excludes)
     from .parallel import choose_jobs, run_in_chunks
+
+    def pipeline(external: RepositoryConsumers | None) -> tuple[list[FileResult], list[str], set[str]]:
+        chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
+                                choose_jobs(options.jobs, len(templates)), progress, keep_new_texts, external=external)
+        if chunked is None:
+            # chunks still disagree about a file after being merged (not expected): one chunk
+            chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions, 1, progress,
+                                    keep_new_texts, at_once=True, external=external)
+        assert chunked is not None  # one chunk cannot disagree with itself
+        return chunked
+
     external = find_repository_consumers(root) if templates else None
-    chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
-                            choose_jobs(options.jobs, len(templates)), progress, keep_new_texts, external=external)
-    if chunked is None:
-        # chunks still disagree about a file after being merged (not expected): one chunk
-        chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions, 1, progress,
-                                keep_new_texts, at_once=True, external=external)
-    assert chunked is not None  # one chunk cannot disagree with itself
-    files, warnings, parameter_files = chunked
+    files, warnings, parameter_files = pipeline(external)
+    through_existing = _consumers_of_existing(files)
+    if external is not None and _adds_consumers(files, through_existing):
+        # `existing` references elsewhere (another module, another template) name a registry
+        # this run deploys, and their consumers are that registry's: plan again knowing them,
+        # so a fix that cuts them off is unsafe (only repositories where this happens pay)
+        external = RepositoryConsumers(external.found + through_existing)
+        files, warnings, parameter_files = pipeline(external)
     # Files taken for templates that turn out to be parameter files (linked to their template
     # by `metadata.template`, not by name) are not counted as templates.
     outcome.scanned = len(templates) - len(parameter_files)
     outcome.files = sorted(files, key=lambda f: f.display)
     outcome.warnings.extend(w for w in warnings if w not in outcome.warnings)
     return outcome
+
+
+def _consumers_of_existing(files: list[FileResult]) -> list[RepositoryConsumer]:
+    """The consumers of `existing` registry references, keyed by the name they reference (a
+    literal, or the value a caller or parameter gives it; never a name expression)."""
+    found: list[RepositoryConsumer] = []
+    for file_result in files:
+        for plan in file_result.plans:
+            registry = plan.registry
+            if registry.existing and registry.consumers and not registry.shown_is_expression:
+                names = frozenset(n.lower() for n in _names_to_match(registry) if n != registry.symbolic)
+                found.extend(RepositoryConsumer(c, names) for c in registry.consumers if names)
+    return found
+
+
+def _adds_consumers(files: list[FileResult], through_existing: list[RepositoryConsumer]) -> bool:
+    """Whether a registry the run deploys gets a consumer it did not know from ``through_existing``."""
+    if not through_existing:
+        return False
+    index = RepositoryConsumers(through_existing)
+    for file_result in files:
+        for plan in file_result.plans:
+            registry = plan.registry
+            if registry.existing or plan.fix is None:
+                continue
+            known = {(os.path.abspath(c.path), c.line) for c in registry.consumers}
+            for consumer in index.for_registry(_names_to_match(registry), registry.doc.path):
+                if (os.path.abspath(consumer.path), consumer.line) not in known:
+                    return True
+    return False
 
 
 def _release_parse_state(outcome: RunResult, keep_new_texts: bool = True) -> None:

@@ -2667,8 +2667,13 @@ def _role_client(doc: Document, syntax: _Syntax, assignment: _Resource) -> Consu
             break
     what = f"{who} (role assignment '{assignment.symbolic}')" if who is not None else \
         f"role assignment '{assignment.symbolic}' to {_short(expression, 60)}"
+    # a resource's own identity pulls for that resource: its kind is the consumer's
+    owner = _OWN_IDENTITY.fullmatch(expression)
+    owner_type = types.get(owner.group(1), "") if owner is not None else ""
+    kind = consumers.kind_of(owner_type) if owner_type else None
     return consumers.of_resource("Microsoft.Authorization/roleAssignments", what, doc.path, doc.line(assignment.start),
-                                 text, f"the {role} role")
+                                 text, f"the {role} role",
+                                 kind if kind is not None and kind != consumers.ConsumerKind.LOGIN_SERVER else None)
 
 
 def _mentions(text: str, word: str, start: int, end: int, whole: bool = False) -> bool:
