@@ -160,8 +160,9 @@ def refused_by_azure(registry: Registry) -> str | None:
     """Why Azure would refuse to deploy a registry that passes the rule (None: it deploys):
     publicNetworkAccess 'Disabled' (DisablingPublicNetworkAccessNotSupported) or a Deny
     firewall on a Basic or Standard SKU, or an apiVersion older than a property it sets.
-    Only for registries declared as resources (a module writes what its own version takes)."""
-    if registry.flavor != "resource" or registry.existing:
+    For registries declared as resources and those the Azure Verified Module deploys (from the
+    params it is given); other modules write what their own version takes."""
+    if registry.flavor not in ("resource", "avm-module") or registry.existing:
         return None
     from .api_versions import supports
 

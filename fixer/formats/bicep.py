@@ -522,6 +522,13 @@ class _Param:
     type_name: str | None = None       # the alias the parameter's type names, if any
 
 
+def _deployable_alone(doc: Document) -> bool:
+    """Whether a Bicep file can be deployed on its own: every parameter has a default or is
+    nullable (`string?`), so `az deployment group create -f` needs no value."""
+    params = _syntax_of(doc).params.values()
+    return bool(params) and all(p.default is not None or p.type_text.rstrip().endswith("?") for p in params)
+
+
 @dataclass(eq=False)
 class _Span:
     start: int
@@ -1702,16 +1709,21 @@ class _Resolver:
                 if inner.allowed_type is None and not keys:
                     inner.allowed_type = _allowed_type(doc, declared)
                 deployments.append(inner)
-            if len(passing) < len(callers) and declared.default is not None:
+            if (len(passing) < len(callers) or not file_places and _deployable_alone(doc)) \
+                    and declared.default is not None:
+                # the default is deployed by a call that passes nothing, and by the file
+                # deployed on its own when every parameter has a default
                 default = self._default(doc, name, declared, what, depth, keys)
                 if not default.known:
                     return default
-                if unreadable:  # say who deploys the default
+                if unreadable and len(passing) < len(callers):  # say who deploys the default
                     given = {id(module) for _, module, _ in passing}
                     default.detail += ", which " + _calls([f"module '{module.symbolic}' in {doc.path_to(caller_doc)}"
                                                           for caller_doc, module in callers
                                                           if id(module) not in given]) + " leave" + \
                         ("s" if len(callers) - len(passing) == 1 else "") + " unset"
+                elif unreadable:
+                    default.detail += ", deployed when the file is deployed on its own"
                 deployments.append(default)
             if not deployments:
                 return unreadable[0][0]
