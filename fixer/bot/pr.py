@@ -210,7 +210,7 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
         errors = tuple(list(result.errors) + [f.error for f in result.files
                                               if f.error and f.status in ("failed", "skipped")])
         if not result.changed_files:
-            manual = sum(1 for _, p in result.plans if p.status == "manual")
+            manual = sum(1 for _, p in result.plans if p.status in ("manual", "unsafe"))  # (unsafe: held back)
             extra = f"; {manual} registr{'y needs' if manual == 1 else 'ies need'} manual action" if manual else ""
             lines = [f"nothing to fix on {base}{extra}; no branch, commit or pull request made"]
             action = "nothing-to-fix"
