@@ -329,3 +329,40 @@ def _names_in(text: str, scope: dict[str, str], bare: bool = False) -> frozenset
     if bare and not names:
         names.add(expanded.strip().lower())
     return frozenset(n for n in names if _NAME.fullmatch(n))
+
+
+# --------------------------------------------------------------------------- login servers in other files
+
+_LITERAL_LOGIN_SERVER = re.compile(rb"([a-z0-9]{5,50})\.azurecr\.io", re.IGNORECASE)
+
+
+def login_server_consumers(paths: list[Path], names: dict[str, list[Path]],
+                           max_bytes: int = MAX_PIPELINE_BYTES * 8) -> list[RepositoryConsumer]:
+    """Literal login servers (`contosoacr.azurecr.io`) of registries called one of ``names``
+    in other files of the run: a parameter file that hands it to a container app, an image
+    reference in another template. ``names`` maps a lower-case registry name to the files
+    that declare it, whose own pullers the readers already found (they are skipped)."""
+    found: list[RepositoryConsumer] = []
+    if not names:
+        return found
+    for path in paths:
+        try:
+            if path.stat().st_size > max_bytes:
+                continue
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        if b".azurecr.io" not in raw.lower():
+            continue
+        seen: set[str] = set()
+        for match in _LITERAL_LOGIN_SERVER.finditer(raw):
+            name = match.group(1).decode("ascii").lower()
+            homes = names.get(name)
+            if homes is None or name in seen or any(os.path.abspath(h) == os.path.abspath(path) for h in homes):
+                continue
+            seen.add(name)  # one consumer per file and registry: its first mention
+            line = raw.count(b"\n", 0, match.start()) + 1
+            consumer = Consumer(kind=ConsumerKind.LOGIN_SERVER, what=f"{path.name} names {name}.azurecr.io",
+                                path=path, line=line, how="its literal login server")
+            found.append(RepositoryConsumer(consumer, frozenset({name})))
+    return found

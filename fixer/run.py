@@ -26,7 +26,7 @@ from .formats.module_refs import mentions_registry_module
 from .model import Document, Registry
 from .options import Options, RegistryOverride
 from .consumers import merge as merge_consumers
-from .pipelines import RepositoryConsumer, RepositoryConsumers, find_repository_consumers
+from .pipelines import RepositoryConsumer, RepositoryConsumers, find_repository_consumers, login_server_consumers
 from .planner import Plan, plan_registry
 from .rule import Verdict, evaluate
 from .source import SourceFile, check_writable, read_source, write_atomic
@@ -353,10 +353,11 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
 
     external = find_repository_consumers(root) if templates else None
     files, warnings, parameter_files = pipeline(external)
-    through_existing = _consumers_of_existing(files)
+    through_existing = _consumers_of_existing(files) + login_server_consumers(context, _fixed_names(files))
     if external is not None and _adds_consumers(files, through_existing):
-        # `existing` references elsewhere (another module, another template) name a registry
-        # this run deploys, and their consumers are that registry's: plan again knowing them,
+        # `existing` references elsewhere (another module, another template), or literal login
+        # servers in other files, name a registry this run deploys, and their consumers are
+        # that registry's: plan again knowing them,
         # so a fix that cuts them off is unsafe (only repositories where this happens pay)
         external = RepositoryConsumers(external.found + through_existing)
         files, warnings, parameter_files = pipeline(external)
@@ -379,6 +380,20 @@ def _consumers_of_existing(files: list[FileResult]) -> list[RepositoryConsumer]:
                 names = frozenset(n.lower() for n in _names_to_match(registry) if n != registry.symbolic)
                 found.extend(RepositoryConsumer(c, names) for c in registry.consumers if names)
     return found
+
+
+def _fixed_names(files: list[FileResult]) -> dict[str, list[Path]]:
+    """The literal names of the registries this run would fix, with the files declaring them."""
+    names: dict[str, list[Path]] = {}
+    for file_result in files:
+        for plan in file_result.plans:
+            registry = plan.registry
+            if plan.fix is None or registry.existing or registry.shown_is_expression:
+                continue
+            for name in _names_to_match(registry):
+                if name != registry.symbolic:
+                    names.setdefault(name.lower(), []).append(registry.doc.path)
+    return names
 
 
 def _adds_consumers(files: list[FileResult], through_existing: list[RepositoryConsumer]) -> bool:

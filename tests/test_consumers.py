@@ -220,3 +220,17 @@ def test_an_override_opts_one_registry_in_to_unsafe_fixes(tmp_path, monkeypatch)
     applied = CliRunner().invoke(app, ["--write", "."])
     assert applied.exit_code == 0, applied.stdout
     assert "networkRuleSet" in (root / "main.json").read_text()
+
+
+def test_literal_login_servers_in_other_files_are_consumers(tmp_path):
+    from fixer.pipelines import login_server_consumers
+
+    home = tmp_path / "acr.json"
+    home.write_text('{"name": "contosolit", "x": "contosolit.azurecr.io"}')
+    other = tmp_path / "app.parameters.json"
+    other.write_text('{\n  "image": "ContosoLit.azurecr.io/web:1",\n  "again": "contosolit.azurecr.io/api:2"\n}')
+    unrelated = tmp_path / "b.bicep"
+    unrelated.write_text("param image string = 'someoneelse.azurecr.io/x:1'\n")
+    (found,) = login_server_consumers([home, other, unrelated], {"contosolit": [home]})
+    assert found.names == {"contosolit"}
+    assert (found.consumer.path, found.consumer.line, found.consumer.kind) == (other, 2, ConsumerKind.LOGIN_SERVER)
