@@ -333,7 +333,22 @@ def _names_in(text: str, scope: dict[str, str], bare: bool = False) -> frozenset
 
 # --------------------------------------------------------------------------- login servers in other files
 
-_LITERAL_LOGIN_SERVER = re.compile(rb"([a-z0-9]{5,50})\.azurecr\.io", re.IGNORECASE)
+_NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def _login_servers(raw: bytes) -> Iterator[tuple[int, str]]:
+    """(offset, lower-case name) of each `<name>.azurecr.io` in ``raw``: the domain is found
+    by plain searches and the name read backwards from it (a pattern that starts with the
+    name tries every offset of the file)."""
+    for domain in (b".azurecr.io", b".AZURECR.IO"):
+        at = raw.find(domain)
+        while at >= 0:
+            begin = at
+            while begin > 0 and raw[begin - 1] in _NAME_BYTES and at - begin < 51:
+                begin -= 1
+            if 5 <= at - begin <= 50:
+                yield begin, raw[begin:at].decode("ascii").lower()
+            at = raw.find(domain, at + len(domain))
 
 
 def login_server_consumers(paths: list[Path], names: dict[str, list[Path]],
@@ -347,21 +362,24 @@ def login_server_consumers(paths: list[Path], names: dict[str, list[Path]],
         return found
     for path in paths:
         try:
-            if path.stat().st_size > max_bytes:
-                continue
-            raw = path.read_bytes()
+            with open(path, "rb") as handle:
+                # (sized by fstat: read(n) allocates n bytes whatever the file holds)
+                if os.fstat(handle.fileno()).st_size > max_bytes:
+                    continue
+                raw = handle.read()
         except OSError:
             continue
-        if b".azurecr.io" not in raw.lower():
+        # (plain searches first: lower-casing every file of a big run cost more than the rest;
+        # the domain is written in lower case, or all in capitals)
+        if b"azurecr" not in raw and b"AZURECR" not in raw:
             continue
         seen: set[str] = set()
-        for match in _LITERAL_LOGIN_SERVER.finditer(raw):
-            name = match.group(1).decode("ascii").lower()
+        for start, name in _login_servers(raw):
             homes = names.get(name)
             if homes is None or name in seen or any(os.path.abspath(h) == os.path.abspath(path) for h in homes):
                 continue
             seen.add(name)  # one consumer per file and registry: its first mention
-            line = raw.count(b"\n", 0, match.start()) + 1
+            line = raw.count(b"\n", 0, start) + 1
             consumer = Consumer(kind=ConsumerKind.LOGIN_SERVER, what=f"{path.name} names {name}.azurecr.io",
                                 path=path, line=line, how="its literal login server")
             found.append(RepositoryConsumer(consumer, frozenset({name})))
