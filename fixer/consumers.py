@@ -35,6 +35,8 @@ class ConsumerKind(str, Enum):
     MODULE = "module"
 
 
+ML_WORKSPACE_TYPE = "microsoft.machinelearningservices/workspaces"
+
 # Resource type (lower-case, without the apiVersion) -> kind. Child types (sites/config,
 # sites/slots, batchAccounts/pools, Spring/apps) count as their parent's.
 _KINDS = {
@@ -187,6 +189,8 @@ def of_resource(resource_type: str, what: str, path: Path, line: int, text: str,
     """The Consumer for a template resource (or module call) that uses a registry; ``text``
     is its declaration's text (its kind, its credentials, a managed identity)."""
     kind = kind or kind_of(resource_type, text)
+    if how is None and kind == ConsumerKind.ML and re.search(r"containerRegistry", text, re.IGNORECASE):
+        how = "its containerRegistry (the workspace identity)"
     trusted = kind in _TRUSTED or (kind == ConsumerKind.ACI and _IDENTITY_PULL.search(text) is not None)
     how = how or how_it_pulls(text)
     return Consumer(kind=kind, what=what, path=Path(path), line=line, how=how, trusted=trusted,

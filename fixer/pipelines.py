@@ -30,6 +30,8 @@ _ACR_COMMAND = re.compile(r"\baz\s+acr\s+(login|build|import|run|task)\b([^\n;&|
 _REGISTRY_OPTION = re.compile(r"(?:--name|-n|--registry|-r)(?:\s+|=)[\"']?([^\s\"']+)")
 _LOGIN_SERVER = re.compile(r"([A-Za-z0-9$({})._-]+?)\.azurecr\.io", re.IGNORECASE)
 _DOCKER_PUSH = re.compile(r"\b(?:docker|podman)\s+(?:image\s+)?push\b", re.IGNORECASE)
+_ATTACH_ACR = re.compile(r"\baz\s+aks\s+(?:create|update)\b[^\n;&|]*?--attach-acr(?:\s+|=)[\"']?([^\s\"']+)",
+                         re.IGNORECASE)
 _DOCKER_LOGIN = re.compile(r"\b(?:docker|podman)\s+login\b", re.IGNORECASE)
 # ${{ env.NAME }} / ${{ vars.NAME }} (GitHub), $(NAME) (Azure Pipelines), $NAME / ${NAME} (shell)
 _VARIABLE = re.compile(r"\$\{\{\s*(?:env|vars)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\(([A-Za-z_][A-Za-z0-9_.]*)\)"
@@ -185,6 +187,14 @@ def pipeline_consumers(path: Path, data: Any, flavour: str) -> list[RepositoryCo
                     if how not in hows:
                         hows.append(how)
         for names, (line, hows) in uses.items():
+            if "az aks --attach-acr" in hows:
+                # the cluster pulls (its kubelet identity gets AcrPull), not the job
+                hows.remove("az aks --attach-acr")
+                out.append(RepositoryConsumer(Consumer(
+                    kind=ConsumerKind.AKS, what=f"the AKS cluster that {label} job '{job_name}' attaches",
+                    path=path, line=line, how="AcrPull from `az aks --attach-acr`"), names))
+                if not hows:
+                    continue
             consumer = Consumer(
                 kind=ConsumerKind.CI, what=f"{label} job '{job_name}'" + (" (self-hosted runner)" if self_hosted else ""),
                 path=path, line=line, how=", ".join(hows), in_azure=self_hosted,
@@ -300,6 +310,9 @@ def _script_uses(script: str, scope: dict[str, str]) -> list[tuple[str, frozense
         option = _REGISTRY_OPTION.search(command.group(2))
         if option is not None:
             uses.append((f"az acr {command.group(1).lower()}", _names_in(option.group(1), local, bare=True)))
+    for attach in _ATTACH_ACR.finditer(script):
+        # `az aks create/update --attach-acr x`: the cluster's kubelet identity gets AcrPull
+        uses.append(("az aks --attach-acr", _names_in(attach.group(1), local, bare=True)))
     for line in script.splitlines():
         if _DOCKER_PUSH.search(line):
             uses.append(("docker push", _names_in(line, local)))

@@ -234,3 +234,11 @@ def test_literal_login_servers_in_other_files_are_consumers(tmp_path):
     (found,) = login_server_consumers([home, other, unrelated], {"contosolit": [home]})
     assert found.names == {"contosolit"}
     assert (found.consumer.path, found.consumer.line, found.consumer.kind) == (other, 2, ConsumerKind.LOGIN_SERVER)
+
+
+def test_a_cluster_attached_in_a_pipeline_is_an_aks_consumer(tmp_path):
+    data = _load("jobs:\n  infra:\n    runs-on: ubuntu-latest\n    steps:\n"
+                 "      - run: az aks update -g rg -n aks --attach-acr contosoapps\n")
+    (found,) = pipeline_consumers(tmp_path / "infra.yml", data, "github")
+    assert found.consumer.kind == ConsumerKind.AKS and not found.consumer.pushes and found.consumer.in_azure
+    assert found.names == {"contosoapps"}

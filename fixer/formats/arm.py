@@ -1030,7 +1030,9 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     for symbolic, resource, rtype, scope in _walk(root_scope, every=True):
         if lowered.find("loginserver", resource.start, resource.end) >= 0 or \
                 lowered.find("listcredentials(", resource.start, resource.end) >= 0 or \
-                imports_images(lowered, resource.start, resource.end):
+                imports_images(lowered, resource.start, resource.end) or \
+                (rtype == consumers.ML_WORKSPACE_TYPE and lowered.find('"containerregistry"', resource.start, resource.end) >= 0):
+            # (an ML workspace or AI hub names its registry in containerRegistry, by id)
             pulling.append((resource, scope))
         elif (any(lowered.find(n, resource.start, resource.end) >= 0 for n in _PULL_NEEDLES)
               or any(lowered.find(use, resource.start, resource.end) >= 0 for use in role_uses)) \

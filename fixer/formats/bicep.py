@@ -2561,6 +2561,11 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
         if start in granted:
             found.append(_role_client(doc, syntax, granted[start]))
             continue
+        if rtype.lower() == consumers.ML_WORKSPACE_TYPE and \
+                re.search(rf"containerRegistry\s*:\s*{re.escape(needle)}id\b", text[start:end]):
+            # an ML workspace or AI hub names its registry by id (it pulls as a trusted service)
+            found.append(_declaration_consumer(doc, rtype, label, start, end, "its containerRegistry (the workspace identity)"))
+            continue
         at = text.find(needle, start, end)  # a literal first: this runs for every declaration
         while at >= 0:
             if (at == 0 or text[at - 1] not in _IDENT_OR_DOT) and _PULLS_FROM.match(text, at + len(needle)):
