@@ -20,11 +20,11 @@ from .run import RunResult, run, write_fixes
 from .suppressions import add_psrule_suppression
 
 FORMATS = ("text", "json", "sarif", "markdown")
-COMMANDS = ("init", "suppress", "pr")
+COMMANDS = ("init", "suppress", "pr", "fleet")
 
 app = typer.Typer(add_completion=False, help="Find and fix Azure Container Registries open to the internet "
                   "(PSRule Azure.ACR.Firewall) in ARM JSON and Bicep templates. Other commands: "
-                  "acr-fix init | suppress NAME | pr.")
+                  "acr-fix init | suppress NAME | pr | fleet.")
 commands = typer.Typer(add_completion=False, help="acr-fix commands.")
 
 EXIT_HELP = """Exit codes: 0 nothing left to do; 1 changes proposed (dry run) or findings that need
@@ -170,8 +170,10 @@ def suppress(
 
 def _register_bot() -> None:
     from .bot.cli import register
+    from .bot.fleet_cli import register as register_fleet
 
     register(commands)
+    register_fleet(commands)
 
 
 # A run allocates millions of small objects (syntax nodes, spans) that reference counting
@@ -187,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in COMMANDS:
-        if args[0] == "pr":
+        if args[0] in ("pr", "fleet"):
             _register_bot()
         commands(args=args, prog_name="acr-fix")
     else:

@@ -58,6 +58,7 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
         premium_only: bool = fix_flags.premium_only("Check only Premium registries, as PSRule does."),
         exclude: List[str] = fix_flags.exclude(),
         max_file_size: Optional[int] = fix_flags.max_file_size("Skip files larger than this many MB."),
+        result_file: Optional[Path] = typer.Option(None, "--result-file", help="Also write the outcome as JSON (the result acr-fix fleet summary reads)."),
     ) -> None:
         """Fix the templates on a branch and open (or update) a pull request on GitHub."""
         env = settings_from_env(token_env=token_env)
@@ -80,7 +81,11 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
             result = open_or_update_pr(request, build, cwd=cwd, github=_client_factory(log_sink))
         except FixerError as exc:
             typer.echo(f"acr-fix: error: {exc}", err=True)
+            if result_file is not None:
+                _write_result(result_file, env["repository"], remote, cwd, None, exc)
             raise typer.Exit(2)
+        if result_file is not None:
+            _write_result(result_file, env["repository"], remote, cwd, result, None)
         if dry_run and result.action == "dry-run":
             sys.stdout.write(format_preview(result))
         typer.echo(result.message)
@@ -89,6 +94,25 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
         for error in result.errors:
             typer.echo(f"acr-fix: {error}", err=True)
         raise typer.Exit(result.exit_code())
+
+
+def _write_result(path: Path, repository: str | None, remote: str, cwd: Path, result: Any,
+                  error: FixerError | None) -> None:
+    """The fleet's per-repository JSON (``fixer.bot.campaign.RepoResult``) for this run."""
+    from .campaign import repository_result, write_result
+    from .github import repository_from_remote
+
+    if not repository:
+        try:
+            from .git import Git
+            repository = repository_from_remote(Git(cwd).remote_url(remote, push=False))
+        except FixerError:
+            repository = None
+    try:
+        write_result(path, repository_result(repository or str(cwd.name), result, error))
+    except (OSError, FixerError) as exc:
+        typer.echo(f"acr-fix: error: {path}: cannot write the result ({exc})", err=True)
+        raise typer.Exit(2)
 
 
 def _client_factory(log_sink: Callable[[str], None] | None):

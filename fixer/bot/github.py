@@ -11,8 +11,9 @@ from __future__ import annotations
 import email.utils
 import os
 import re
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -94,6 +95,29 @@ class PullRequest:
                    merged=bool(data.get("merged_at") or data.get("merged")))
 
 
+class Pacer:
+    """Spaces the requests that change something (POST, PATCH, PUT, DELETE) at least
+    ``interval`` seconds apart, across every client that shares it: GitHub asks for a second
+    between them, or it answers with its secondary rate limit. ``acr-fix fleet run`` shares one
+    between the repositories it works on at once."""
+
+    def __init__(self, interval: float = 1.0, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.sleep = sleep
+        self.clock = clock
+        self._next = float("-inf")
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:   # held while sleeping: the next writer waits its turn
+            now = self.clock()
+            if now < self._next:
+                self.sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval
+
+
 class GitHub:
     """REST calls against one repository.
 
@@ -104,11 +128,14 @@ class GitHub:
 
     page_size = 100    # items per page of a listing (GitHub's maximum)
 
-    def __init__(self, repository: str, token: str, api_url: str = DEFAULT_API_URL, *,
+    def __init__(self, repository: str | None, token: str, api_url: str = DEFAULT_API_URL, *,
                  timeout: float = 30.0, max_retries: int = 3, max_wait: float = 300.0,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
-                 log: Callable[[str], None] | None = None, transport: httpx.BaseTransport | None = None) -> None:
-        self.owner, self.name = parse_repository(repository)
+                 log: Callable[[str], None] | None = None, transport: httpx.BaseTransport | None = None,
+                 pacer: Pacer | None = None) -> None:
+        # None: a client for calls about an account (listing an organisation's repositories,
+        # code search), as ``acr-fix fleet`` makes; see ``for_account``.
+        self.owner, self.name = parse_repository(repository) if repository is not None else ("", "")
         if not token:
             raise ConfigurationError("no GitHub token: set GITHUB_TOKEN or pass --token-env NAME")
         self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
@@ -121,10 +148,16 @@ class GitHub:
         self.sleep = sleep
         self.clock = clock
         self._log = log or (lambda line: None)
+        self.pacer = pacer
         self._client = httpx.Client(
             base_url=self.api_url + "/", timeout=timeout, transport=transport, follow_redirects=False,
             headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION,
                      "User-Agent": f"acr-fix/{__version__}", "Authorization": f"Bearer {token}"})
+
+    @classmethod
+    def for_account(cls, token: str, api_url: str = DEFAULT_API_URL, **kwargs: Any) -> "GitHub":
+        """A client not bound to one repository: the listing and search calls below."""
+        return cls(None, token, api_url, **kwargs)
 
     def close(self) -> None:
         self._client.close()
@@ -201,19 +234,83 @@ class GitHub:
             self._request("POST", f"repos/{self.owner}/{self.name}/pulls/{number}/requested_reviewers",
                           json={"reviewers": users, "team_reviewers": teams})
 
+    # -- calls about an account (acr-fix fleet) ----------------------------------------------
+
+    def paginate(self, path: str, params: Mapping[str, str] | None = None, items: str | None = None) -> Iterator[Any]:
+        """Every item of a listing, page after page, following the ``Link: rel="next"`` header
+        GitHub sends (the only pagination its docs promise). ``items``: the key that holds the
+        list when a page is an object (``repositories``, ``items``) rather than a list. A next
+        link to another host is refused: the token must not follow it there."""
+        url: str = path
+        query: dict[str, str] | None = {"per_page": str(self.page_size), **(params or {})}
+        while True:
+            response = self._response("GET", url, params=query)
+            data = response.json() if response.content else []
+            page = data.get(items) if items and isinstance(data, dict) else data
+            if not isinstance(page, list):
+                raise GitHubError(f"GET /{path}: expected a list{f' under {items!r}' if items else ''} from GitHub")
+            yield from page
+            following = response.links.get("next", {}).get("url")
+            if not following:
+                return
+            if urlsplit(following).netloc != urlsplit(self.api_url).netloc:
+                raise GitHubError(self.redact(f"GET /{path}: the next page is on another host ({urlsplit(following).netloc}); "
+                                              "not sending the token there"))
+            url, query = following, None   # the next link carries the query itself
+
+    def account_type(self, owner: str) -> str:
+        """``Organization`` or ``User``. Raises NotFound for an unknown account."""
+        return str(self._request("GET", f"users/{owner}").get("type") or "User")
+
+    def account_repositories(self, owner: str) -> Iterator[dict[str, Any]]:
+        """The repositories of an organisation (all the token can see) or of a user: all of
+        them when the token is that user's own, else the public ones (GitHub lists no more of
+        another account, nor to an installation token, which cannot ask who it is)."""
+        if self.account_type(owner) == "Organization":
+            return self.paginate(f"orgs/{owner}/repos", {"type": "all"})
+        try:
+            login = str(self._request("GET", "user").get("login") or "")
+        except (PermissionDenied, NotFound, AuthenticationFailed):
+            login = ""
+        if login.lower() == owner.lower():
+            return self.paginate("user/repos", {"affiliation": "owner"})
+        return self.paginate(f"users/{owner}/repos", {"type": "owner"})
+
+    def installation_repositories(self) -> Iterator[dict[str, Any]]:
+        """The repositories a GitHub App installation token was granted."""
+        return self.paginate("installation/repositories", items="repositories")
+
+    def tree_paths(self, repository: str, ref: str) -> tuple[list[str], bool]:
+        """(paths of the files at ``ref``, truncated) from the git trees API: one call, no clone.
+        GitHub answers 409 for an empty repository (raised as GitHubError with that status)."""
+        data = self._request("GET", f"repos/{repository}/git/trees/{ref}", params={"recursive": "1"})
+        paths = [str(item.get("path") or "") for item in data.get("tree") or () if item.get("type") == "blob"]
+        return paths, bool(data.get("truncated"))
+
+    def search_code(self, query: str) -> Iterator[dict[str, Any]]:
+        """Code search results (``items``) for ``query``; GitHub allows few of these a minute."""
+        return self.paginate("search/code", {"q": query}, items="items")
+
     # -- transport ------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._response(method, path, **kwargs)
+        return response.json() if response.content else None
+
+    def _response(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The successful response to a request, after waiting out rate limits."""
         what = f"{method} /{path}"
         attempt = 0
         while True:
+            if self.pacer is not None and method != "GET":
+                self.pacer.wait()
             try:
                 response = self._client.request(method, path, **kwargs)
             except httpx.TransportError as exc:
                 raise NetworkError(self.redact(f"{what}: cannot reach {self.api_url} ({type(exc).__name__}: {exc}); "
                                                "check the network or GITHUB_API_URL")) from None
             self.log(f"{what} -> {response.status_code}")
-            wait = self._rate_limit_wait(response)
+            wait = self._rate_limit_wait(response, attempt)
             if wait is not None:
                 if attempt >= self.max_retries:
                     raise RateLimited(f"{what}: GitHub rate limit still reached after {attempt} retries; run again later",
@@ -232,10 +329,24 @@ class GitHub:
                 self.sleep(float(attempt))
                 continue
             if response.is_success:
-                return response.json() if response.content else None
+                self._pause_when_exhausted(response, what)
+                return response
             raise self._error(what, response)
 
-    def _rate_limit_wait(self, response: httpx.Response) -> float | None:
+    def _pause_when_exhausted(self, response: httpx.Response, what: str) -> None:
+        """After the last request of the hour's quota (``x-ratelimit-remaining: 0``) wait for
+        ``x-ratelimit-reset`` before the next one, as GitHub asks, rather than be refused and
+        risk a ban; a wait longer than ``max_wait`` is left to the next request to report."""
+        headers = response.headers
+        reset = headers.get("x-ratelimit-reset") or ""
+        if headers.get("x-ratelimit-remaining") != "0" or not reset.isdigit():
+            return
+        wait = max(0.0, float(reset) - self.clock()) + 1.0
+        if wait <= self.max_wait:
+            self.log(f"{what}: rate limit quota used up; waiting {wait:g} s for it to reset")
+            self.sleep(wait)
+
+    def _rate_limit_wait(self, response: httpx.Response, attempt: int = 0) -> float | None:
         """Seconds to wait before retrying, or None when the response is not a rate limit."""
         if response.status_code not in (403, 429):
             return None
@@ -252,8 +363,9 @@ class GitHub:
         reset = headers.get("x-ratelimit-reset")
         if remaining == "0" and reset and reset.isdigit():
             return max(0.0, float(reset) - self.clock()) + 1.0
-        # Secondary limits without headers: GitHub asks to wait at least a minute.
-        return 60.0
+        # Secondary limits without headers: GitHub asks to wait at least a minute, then
+        # longer each time; the wait doubles per retry, capped at max_wait.
+        return min(60.0 * 2 ** attempt, max(60.0, self.max_wait))
 
     def _error(self, what: str, response: httpx.Response) -> GitHubError:
         detail = _github_message(response)

@@ -214,6 +214,7 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
             extra = f"; {manual} registr{'y needs' if manual == 1 else 'ies need'} manual action" if manual else ""
             lines = [f"nothing to fix on {base}{extra}; no branch, commit or pull request made"]
             action = "nothing-to-fix"
+            stale: PullRequest | None = None      # the pull request closed as stale, for reports
             if request.dry_run:
                 lines.append(preview_cleanup(request.branch, errors, request.keep_branch))
             # Without the branch no pull request from it can be open (GitHub closes a pull
@@ -223,12 +224,12 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
                 cleanup = plan_cleanup(client.pulls_from(request.branch), request.branch, base, errors,
                                        request.keep_branch)
                 if cleanup.close is not None:
-                    action = "closed"
+                    action, stale = "closed", cleanup.close
                     lines = _close_stale(cleanup, client, git, request, base, base_sha, remote_sha, manual, extra,
                                          warnings)
                 lines.extend(cleanup.notes)
-            return PrResult(action, "\n".join(lines), warnings=tuple(warnings), errors=errors, log=tuple(log),
-                            run=result, **common)
+            return PrResult(action, "\n".join(lines), pull=stale, warnings=tuple(warnings), errors=errors,
+                            log=tuple(log), run=result, **common)
 
         title = words.title(result)
         message = words.commit_message(result)

@@ -132,7 +132,8 @@ class FakeGitHub:
     GitHub does, so a PR opened before the push would fail the test.
     """
 
-    def __init__(self, origin: Path | None, token: str = TOKEN, owner: str = OWNER, name: str = NAME) -> None:
+    def __init__(self, origin: Path | None, token: str = TOKEN, owner: str = OWNER, name: str = NAME,
+                 serve: bool = True) -> None:
         self.origin = origin
         self.token = token
         self.owner, self.name = owner, name
@@ -144,8 +145,9 @@ class FakeGitHub:
         self.comments: dict[int, list[str]] = {}
         self.default_branch = "main"
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        if serve:  # False: the state of one repository, routed to by a server of many (test_fleet)
+            self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+            self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -196,8 +198,9 @@ class FakeGitHub:
                             return self._send(injection.status, injection.body, injection.headers)
                     if self.headers.get("Authorization") != f"Bearer {fake.token}":
                         return self._send(401, {"message": "Bad credentials"})
-                    status, out = fake.route(self.command, parts.path, parse_qs(parts.query), body)
-                self._send(status, out)
+                    # route gives (status, body) or (status, body, headers), e.g. a Link header
+                    status, out, *headers = fake.route(self.command, parts.path, parse_qs(parts.query), body)
+                self._send(status, out, headers[0] if headers else None)
 
             do_GET = do_POST = do_PATCH = do_DELETE = _handle
 
