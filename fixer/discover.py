@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .formats.base import TEMPLATE_SUFFIXES
 from .globs import ignored, match_path
 
-TEMPLATE_SUFFIXES = (".json", ".jsonc", ".bicep", ".bicepparam")
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__",
              ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".terraform"}
 # A Python virtual environment is known by this file, not by its folder's name: `env/`,
@@ -185,7 +185,7 @@ def template_of_parameter_file(path: Path) -> Path | None:
         if stem and (path.parent / f"{stem}{suffix}").is_file():
             return path.parent / f"{stem}{suffix}"
     if json_role(head.encode("utf-8", "replace")) == "parameters":
-        # `acr.params.json`, `staging-parameters.json`: see formats/arm.param_files_for
+        # `acr.params.json`, `staging-parameters.json`: see formats/arm/deployments.param_files_for
         templates, _, bicep = folder_roles(path.parent)
         return loose_owner(path, templates, bicep)
     return None

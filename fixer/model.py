@@ -1,6 +1,6 @@
 """Plain data shared by every stage: syntax nodes, documents, resolved values, registries.
 
-Both readers (ARM JSON in ``formats/arm.py`` and Bicep in ``formats/bicep.py``) produce the
+Both readers (ARM JSON in ``formats/arm/`` and Bicep in ``formats/bicep/``) produce the
 same shapes, so the rule, the planner and the writer never look at a format's syntax.
 """
 

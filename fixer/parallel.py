@@ -155,12 +155,8 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
             import multiprocessing
 
             import deepdiff  # noqa: F401  (imported once here rather than once per worker: it is slow to import)
-            if any(p.suffix.lower() == ".bicep" for p in files):
-                from .formats import bicep
-                bicep.prepare_workspace(shared)
-            if any(p.suffix.lower() in (".json", ".jsonc") for p in files):
-                from .formats import arm
-                arm.prepare_workspace(shared)   # which templates link which (templateLink)
+            from .formats import prepare_workspace
+            prepare_workspace(shared, files)   # who calls which template (modules, templateLink)
             _CHUNK_STATE.update(state)  # what the forked workers inherit
             # Everything the parent holds now (imported modules, the indexes) moves out of
             # reach of the workers' cycle collector: their collections only walk what they

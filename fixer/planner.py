@@ -16,6 +16,7 @@ from . import RULE_ID
 from .api_versions import needed_bump, oldest_supporting, supports
 from .consumers import CutOff, Reach, cut_off
 from .edits import Applicability, Change, Edit, Fix, detect_indent_unit, indent_at
+from .formats import reader_of
 from .model import Document, Node, Origin, Registry, Resolved
 from .options import Options
 from .rule import Verdict, evaluate, never_deployed, problem, refused_by_azure, undetermined
@@ -803,9 +804,7 @@ def _condition_uses(registry: Registry, parameter: str) -> bool:
         text = str(condition.value) if condition is not None and condition.kind in ("string", "expr") else None
     if text is None:
         return False
-    if registry.doc.kind == "bicep":
-        return re.search(rf"(?<![A-Za-z0-9_.]){re.escape(parameter)}(?![A-Za-z0-9_])", text) is not None
-    return f"parameters('{parameter.lower()}')" in text.lower().replace(" ", "")
+    return reader_of(registry.doc).condition_reads(text, parameter)
 
 
 def _plan_api_version(builder: _Builder, registry: Registry) -> str | None:

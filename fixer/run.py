@@ -10,18 +10,17 @@ import dataclasses
 import fnmatch
 import functools
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .diff import unified_diff
-from .discover import context_files, declared_role, discover, is_parameter_file, json_role, template_of_parameter_file
+from .discover import context_files, discover, is_parameter_file, template_of_parameter_file
 from .globs import match_path
 from .edits import Edit, apply_edits
 from .errors import OverlappingEdits, ParseError, ReadError, WriteError
-from .formats import arm
+from .formats import reader_for, reader_of
 from .formats.module_refs import mentions_registry_module
 from .model import Document, Registry
 from .options import Options, RegistryOverride
@@ -45,32 +44,19 @@ def _mentions_registry(lowered: bytes, bicep: bool = True) -> bool:
     return any(needle in lowered for needle in _NEEDLES) or (bicep and mentions_registry_module(lowered))
 
 
-# A JSON parameter file that is not named like one (`staging.json`) tells by its schema (see
-# discover.json_role), or by a `metadata.template` link to its template and no resources of its own.
-_TEMPLATE_LINK = re.compile(rb'"template"\s*:\s*"[^"\n]+"')
-
-
 def _linked_parameter_file(path: Path) -> bool:
     """A .json file named like a template that is a parameter file by its content
     (`staging.json` with `metadata.template`)."""
-    if path.suffix.lower() not in (".json", ".jsonc"):
+    reader = reader_for(path)
+    if reader is None or not reader.parameter_files_by_content:
         return False
     try:
         with open(path, "rb") as handle:
             head = handle.read(65536)
     except OSError:
         return False
-    return _looks_like_parameter_file(head)
+    return reader.looks_like_parameter_file(head)
 
-
-def _looks_like_parameter_file(raw: bytes) -> bool:
-    # (this runs for every .json file: the usual answer comes from the $schema in the first lines)
-    declared = declared_role(raw)
-    if declared is not None:
-        return declared == "parameters"
-    if json_role(raw) == "parameters":   # a schema further down, or `contentVersion` and values
-        return True
-    return _TEMPLATE_LINK.search(raw[:8192]) is not None and b'"resources"' not in raw
 
 Suppressor = Callable[[Registry, str], "str | None"]
 
@@ -134,20 +120,12 @@ class RunResult:
 def load_document(source: SourceFile, previous: tuple[Document, list[Edit]] | None = None) -> Document | None:
     """Parse a file with the reader for its extension (None for files of no known kind).
     ``previous``: the document ``source`` was made from by these edits (see bicep.parse)."""
-    suffix = source.path.suffix.lower()
-    if suffix in (".bicep", ".bicepparam"):
-        from .formats import bicep
-        return bicep.parse(source, previous)
-    if suffix in (".json", ".jsonc"):
-        return arm.parse(source)
-    return None
+    reader = reader_for(source.path)
+    return reader.parse(source, previous) if reader is not None else None
 
 
 def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
-    if doc.kind in ("bicep", "bicepparam"):
-        from .formats import bicep
-        return bicep.find_registries(doc, workspace) if doc.kind == "bicep" else []
-    return arm.find_registries(doc, workspace)
+    return reader_of(doc).find_registries(doc, workspace)
 
 
 @functools.lru_cache(maxsize=16)
@@ -232,13 +210,14 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
         result.error = f"{display}: larger than --max-file-size ({options.max_file_size // (1024 * 1024)} MB); skipped"
         return result
     raw = head
-    bicep = path.suffix.lower() in (".bicep", ".bicepparam")
-    if not _might_hold_registry(raw, bicep):
+    reader = reader_for(path)
+    calls_modules = reader is not None and reader.calls_remote_modules
+    if not _might_hold_registry(raw, calls_modules):
         if b"\x00" in raw[:8192] and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
             result.status, result.error = "failed", f"{display}: binary data (NUL bytes) in a template file; skipped"
         else:
             result.status = "unchanged"
-            if path.suffix.lower() in (".json", ".jsonc") and _looks_like_parameter_file(raw):
+            if reader is not None and reader.parameter_files_by_content and reader.looks_like_parameter_file(raw):
                 result.role = "parameters"
         return result
     try:
@@ -247,7 +226,7 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
         result.status, result.error = "failed", str(exc).replace(str(path), display, 1)
         return result
     result.source = source
-    if not _mentions_registry(source.text.lower().encode("utf-8", "replace"), bicep):
+    if not _mentions_registry(source.text.lower().encode("utf-8", "replace"), calls_modules):
         return result
     try:
         doc = load_document(source)
@@ -259,7 +238,7 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
         return result
     if doc is None:
         return result
-    if doc.kind in ("arm-params", "bicepparam"):
+    if reader_of(doc).is_parameters(doc):
         result.role = "parameters"
     workspace.add(doc)
     try:
@@ -417,9 +396,6 @@ def _release_parse_state(outcome: RunResult, keep_new_texts: bool = True) -> Non
     """Drop what only parsing, planning and verifying needed (syntax trees, plain data, the
     bytes read: a fingerprint of them is kept for files to be written), so memory follows the
     findings, not the repository. Reports and write_fixes need none of it."""
-    import sys
-
-    bicep = sys.modules.get("fixer.formats.bicep")
     for file_result in outcome.files:
         if file_result.source is not None:
             if file_result.changed:
@@ -434,8 +410,7 @@ def _release_parse_state(outcome: RunResult, keep_new_texts: bool = True) -> Non
             for doc in {registry.doc, *(c.doc for c in (plan.fix.changes if plan.fix else ()))}:
                 doc.data = None
                 doc.__dict__.pop("_old_data", None)
-                if bicep is not None:
-                    bicep.release(doc)
+                reader_of(doc).release(doc)
 
 
 def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options, root: Path) -> None:
@@ -531,7 +506,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
 
 
 def _role(doc: Document) -> str:
-    return "parameters" if doc.kind in ("arm-params", "bicepparam") else "caller"
+    return "parameters" if reader_of(doc).is_parameters(doc) else "caller"
 
 
 def _settle_status(file_result: FileResult, outcome: RunResult) -> None:

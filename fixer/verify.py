@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 
 from .errors import FixerError
-from .formats.jsonc import load_values
+from .formats import reader_of
 from .model import Document
 from .options import Options
 from .rule import Verdict, evaluate, refused_by_azure
@@ -25,11 +25,7 @@ def semantic_data(doc: Document, text: str, reuse: bool = True) -> Any:
     """Plain data of ``text`` read as ``doc``'s format, by an independent parser where one
     exists. ``reuse``: the values the reader collected while parsing may stand in (they come
     from the standard library's decoder too, below the top level)."""
-    if doc.kind in ("arm", "arm-params", "json"):
-        if reuse and doc.data is not None and text is doc.source.text:
-            return doc.data
-        return load_values(text, getattr(doc, "strict", False))
-    return doc.data
+    return reader_of(doc).semantic_data(doc, text, reuse)
 
 
 def _differing_subtrees(old: Any, new: Any) -> list[tuple[list[Any], Any, Any]]:

@@ -565,12 +565,12 @@ def test_insert_several_members_at_once() -> None:
 def test_append_to_allowed_list_and_single_line_array() -> None:
     text = "@allowed([\n  'Basic'\n  'Standard' // cheapest that geo-replicates\n])\nparam sku string = 'Basic'\nvar ips = ['1.1.1.1', '2.2.2.2']\n"
     doc = _parse(text)
-    allowed = bicep._syntax_of(doc).params["sku"].allowed
+    allowed = bicep.nodes._syntax_of(doc).params["sku"].allowed
     assert allowed is not None
     new_text = apply_edits(text, bicep.DIALECT.append_item(doc, allowed, "Premium"))
     assert new_text == text.replace("geo-replicates\n", "geo-replicates\n  'Premium'\n")
     assert _parse(new_text).data["param"]["sku"]["allowed"] == ["Basic", "Standard", "Premium"]
-    ips = bicep._syntax_of(doc).variables["ips"]
+    ips = bicep.nodes._syntax_of(doc).variables["ips"]
     new_text = apply_edits(text, bicep.DIALECT.append_item(doc, ips, "3.3.3.3"))
     assert "var ips = ['1.1.1.1', '2.2.2.2', '3.3.3.3']" in new_text
 
@@ -691,7 +691,7 @@ def test_syntax_the_grammar_lacks_is_read(tmp_path):
 def test_a_symbol_named_once_outside_the_registry_has_no_other_user():
     """The text pre-check before walking the tree for uses of a parameter: it may only say
     "no other user" when that is certain (the one occurrence left is the declaration)."""
-    from fixer.formats.bicep import _named_at_most_once_outside
+    from fixer.formats.bicep.registries import _named_at_most_once_outside
 
     text = "param sku string\nresource r 'x' = {\n  sku: { name: sku }\n}\n"
     registry = (text.index("resource"), len(text))
@@ -703,7 +703,7 @@ def test_a_symbol_named_once_outside_the_registry_has_no_other_user():
 
 
 def test_imported_names_come_from_import_statements_at_the_start_of_a_line():
-    from fixer.formats.bicep import _imported_names
+    from fixer.formats.bicep.grammar import _imported_names
 
     text = ("import {a, b as c} from 'x.bicep'\n  import { d } from 'y.bicep'\n"
             "var x = 'import {e}'\nfooimport {f}\nvar y = import {g\nimport {h} from 'z.bicep'\n")
@@ -718,7 +718,7 @@ def test_imported_names_come_from_import_statements_at_the_start_of_a_line():
     ("br/public:avm/res/storage/storage-account:0.9.0", None),
 ])
 def test_the_avm_module_version_comes_from_the_reference(path, version):
-    from fixer.formats.bicep import _avm_version
+    from fixer.formats.bicep.modules import _avm_version
 
     assert _avm_version(path) == version
 

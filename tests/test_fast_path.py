@@ -36,7 +36,7 @@ def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
     original = jsonc.scan_with_values
     monkeypatch.setattr(jsonc, "scan_with_values", lambda text, lazy=True: original(text, lazy=False))
     import fixer.formats.arm as arm
-    monkeypatch.setattr(arm, "scan_with_values", lambda text, lazy=True: original(text, lazy=False))
+    monkeypatch.setattr(arm.syntax, "scan_with_values", lambda text, lazy=True: original(text, lazy=False))
 
 
 @pytest.mark.parametrize("tree", ["goldens", "corpus"])
@@ -63,11 +63,11 @@ def test_incremental_reparse_gives_the_tree_of_a_full_parse(tree, tmp_path, monk
     if not root.is_dir():
         pytest.skip("corpus not available")
     compared = []
-    original = bicep._reparse
+    original = bicep.syntax._reparse
 
     def checked(previous, text, edits):
         reparsed = original(previous, text, edits)
-        full = bicep._parser().parse(text.encode("utf-8"))
+        full = bicep.grammar._parser().parse(text.encode("utf-8"))
         if reparsed is not None:
             assert str(reparsed.root_node) == str(full.root_node)
             compared.append(text)
@@ -75,7 +75,7 @@ def test_incremental_reparse_gives_the_tree_of_a_full_parse(tree, tmp_path, monk
             assert full.root_node.has_error
         return reparsed
 
-    monkeypatch.setattr(bicep, "_reparse", checked)
+    monkeypatch.setattr(bicep.syntax, "_reparse", checked)
     _report(root)
     assert compared, "no Bicep fix was re-parsed incrementally"
 
@@ -93,7 +93,7 @@ def test_incremental_reparse_sees_a_broken_edit(tmp_path):
     at = text.index("'Basic'")
     broken = Edit(at, at + len("'Basic'"), "'Premium")  # unterminated string
     new_text = text[:at] + broken.text + text[broken.end:]
-    assert bicep._reparse(bicep._syntax_of(doc), new_text, [broken]) is None
+    assert bicep.syntax._reparse(bicep.nodes._syntax_of(doc), new_text, [broken]) is None
     fixed = Edit(at, at + len("'Basic'"), "'Premium'")
-    good = bicep._reparse(bicep._syntax_of(doc), text[:at] + "'Premium'" + text[fixed.end:], [fixed])
+    good = bicep.syntax._reparse(bicep.nodes._syntax_of(doc), text[:at] + "'Premium'" + text[fixed.end:], [fixed])
     assert good is not None and "Premium" in good.root_node.text.decode()

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..formats.base import TEMPLATE_SUFFIXES
 from .errors import ConfigurationError, DirtyTree, GitError, NotARepository, PushRejected
 
-TEMPLATE_SUFFIXES = (".json", ".jsonc", ".bicep", ".bicepparam")
 # Config files whose uncommitted state would change what the bot fixes.
 CONFIG_NAMES = ("acr-fix.yaml", "acr-fix.yml", "ps-rule.yaml", "ps-rule.yml")
 

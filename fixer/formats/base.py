@@ -1,19 +1,24 @@
-"""The contract every format reader (ARM JSON, Bicep) fulfils.
+"""The contract every format reader (ARM JSON, Bicep) fulfils, and what they share.
 
-A format module provides:
+A reader (``formats.reader_for(path)``, ``formats.reader_of(doc)``) provides:
 
-``parse(source: SourceFile) -> Document``
+``parse(source, previous=None) -> Document``
     Parse the text into generic ``Node``s (char offsets into ``source.text``), with
     ``Document.data`` the plain-Python view used for semantic diffs and each ``Node.path``
     its path inside that data. Raises ``ParseError`` (one line, with a line number).
+    ``previous``: the document ``source`` was made from, and the edits that made it (a
+    reader may reparse incrementally).
 
-``find_registries(doc: Document, workspace: Workspace) -> list[Registry]``
+``find_registries(doc, workspace) -> list[Registry]``
     Every ``Microsoft.ContainerRegistry/registries`` resource in the document, each value
     that matters resolved to a ``Resolved`` that says where it is defined (a literal in
     the resource, a parameter default, a parameter file, a variable, a module caller) or
     why it cannot be known. ``workspace.document(path)`` loads parameter files and callers.
 
-``DIALECT``
+``semantic_data(doc, text, reuse)``
+    Plain data of ``text`` read as ``doc``'s format, for verification.
+
+``dialect``
     A ``Dialect``: how to spell a literal, insert an object member, append an array item.
     Edits are built only through it, so the planner never knows the syntax.
 """
@@ -21,17 +26,45 @@ A format module provides:
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..model import Document, Registry
-from ..source import SourceFile
-from ..workspace import Workspace
+if TYPE_CHECKING:
+    from ..edits import Edit
+    from ..model import Document, Registry
+    from ..source import SourceFile
+    from ..workspace import Workspace
+
+PRIVATE_ENDPOINT_TYPE = "microsoft.network/privateendpoints"
+# Comments that keep a registry as it is: `acr-fix: ignore <reason>`, checkov's skip of its rule.
+IGNORE_COMMENT = re.compile(r"acr-fix:\s*ignore\b[ \t:=-]*([^\n*]*)", re.IGNORECASE)
+CHECKOV_SKIP = re.compile(r"checkov:skip=CKV_AZURE_139\b[ \t:]*([^\n*]*)", re.IGNORECASE)
+
+# The files the readers read (what discovery looks for).
+TEMPLATE_SUFFIXES = (".json", ".jsonc", ".bicep", ".bicepparam")
 
 
-class FormatReader(Protocol):
-    def parse(self, source: SourceFile) -> Document: ...
+class Reader(Protocol):
+    name: str                          # "arm", "bicep"
+    suffixes: tuple[str, ...]          # lower-case file suffixes it reads
+    calls_remote_modules: bool         # whether a file can deploy a registry through a remote module
+    parameter_files_by_content: bool   # whether a file named like a template can be a parameter file
+    dialect: Any
+
+    def parse(self, source: SourceFile, previous: tuple[Document, list[Edit]] | None = None) -> Document: ...
 
     def find_registries(self, doc: Document, workspace: Workspace) -> list[Registry]: ...
+
+    def prepare_workspace(self, workspace: Workspace) -> None: ...
+
+    def is_parameters(self, doc: Document) -> bool: ...
+
+    def looks_like_parameter_file(self, raw: bytes) -> bool: ...
+
+    def semantic_data(self, doc: Document, text: str, reuse: bool = True) -> Any: ...
+
+    def condition_reads(self, condition: str, parameter: str) -> bool: ...
+
+    def release(self, doc: Document) -> None: ...
 
 
 _ACR_BEFORE = re.compile(r"(?:^|[^a-z0-9_])acr\s+$")
