@@ -49,6 +49,8 @@ _KINDS = {
     "microsoft.batch/batchaccounts": ConsumerKind.BATCH,
     "microsoft.appplatform/spring": ConsumerKind.SPRING_APPS,
     "microsoft.authorization/roleassignments": ConsumerKind.ROLE,
+    # a nested or linked deployment handed the login server: what it deploys pulls
+    "microsoft.resources/deployments": ConsumerKind.MODULE,
 }
 
 # The trusted services of Azure Container Registry that its consumers can be

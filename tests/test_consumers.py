@@ -242,3 +242,7 @@ def test_a_cluster_attached_in_a_pipeline_is_an_aks_consumer(tmp_path):
     (found,) = pipeline_consumers(tmp_path / "infra.yml", data, "github")
     assert found.consumer.kind == ConsumerKind.AKS and not found.consumer.pushes and found.consumer.in_azure
     assert found.names == {"contosoapps"}
+
+
+def test_a_deployment_handed_the_login_server_is_a_module_consumer():
+    assert kind_of("Microsoft.Resources/deployments") == ConsumerKind.MODULE
