@@ -215,7 +215,11 @@ class _Resolver(_ValueResolver):
                     default.detail += ", deployed when the file is deployed on its own"
                 deployments.append(default)
             if not deployments:
-                return unreadable[0][0]
+                # every value comes from callers, and none can be read: say whose they are
+                first = unreadable[0][0]
+                first.detail = (f"{what} depends on the caller{'s' if len(unreadable) > 1 else ''} "
+                                f"({_calls([call for _, call in unreadable])}): {first.detail}")
+                return first
             for inner, call in unreadable:
                 inner.detail = f"{call} passes a value acr-fix cannot read ({inner.detail})"
             # one flat list: a caller that is itself deployed several ways brings its own; a
@@ -239,7 +243,7 @@ class _Resolver(_ValueResolver):
                 nobody = "nothing in the scanned files sets it"
             return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
                             detail=f"{what} comes from parameter '{name}', which has no default value and {nobody} "
-                                   f"(line {declared_line})")
+                                   f"({self._where(doc, declared.start)})")
         return self._default(doc, name, declared, what, depth, keys)
 
     def _default(self, doc: Document, name: str, declared: "_Param", what: str, depth: int,
