@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+from .escape import for_terminal
 from .formats.base import TEMPLATE_SUFFIXES
 from .globs import ignored, match_path
+from .source import file_kind, open_regular
 
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__",
              ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".terraform"}
@@ -26,6 +30,27 @@ def _is_virtual_environment(entries: list[os.DirEntry]) -> bool:
 class Discovery:
     files: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # temporary files, recovery copies and journals an interrupted write left (fixer.write)
+    leftovers: list[Path] = field(default_factory=list)
+
+
+LEFTOVER_SUFFIXES = (".acr-fix.tmp", ".acr-fix.orig", ".acr-fix.journal")   # see fixer.write
+
+
+def _special_kind(path: str) -> str | None:
+    """"a named pipe (FIFO)", "a socket", ... for a path (or a link to one) that is neither a
+    regular file nor a folder; None otherwise. Never opens it: a FIFO would block."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return file_kind(mode)
+
+
+def _shown(path: "str | Path") -> str:
+    return for_terminal(str(path))
 
 
 def is_parameter_file(path: Path) -> bool:
@@ -40,10 +65,17 @@ def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
     return bool(patterns) and ignored(patterns, rel)
 
 
-def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[str, ...] = ()) -> Discovery:
+# (folder given, entry's path, entry's path relative to the folder given, is it a folder) ->
+# leave the entry out (fixer.settings.Settings.skip: .gitignore, excludes found per folder)
+Skip = Callable[[str, str, str, bool], bool]
+
+
+def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[str, ...] = (),
+             skip: Skip | None = None) -> Discovery:
     """Template files (.json, .jsonc, .bicep and their parameter files) under ``paths``.
 
-    Directories are walked recursively, skipping VCS folders, node_modules and virtualenvs.
+    Directories are walked recursively, skipping VCS folders, node_modules and virtualenvs,
+    and the folders and files ``skip`` leaves out (files named in ``paths`` are always read).
     Symlinks are followed only when they point inside one of the given roots; symlink loops
     are detected. Hard links to one file are one file (found under its first path). Missing
     paths become errors; the walk goes on."""
@@ -94,6 +126,10 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
         if not given.exists() and not given.is_symlink():
             result.errors.append(f"{given}: no such file or directory")
             continue
+        kind = _special_kind(str(given))
+        if kind is not None:
+            result.errors.append(f"{_shown(given)}: {kind}, not a regular file; skipped")
+            continue
         if given.is_file():
             real = os.path.realpath(given)
             if real not in seen and not another_link(given):
@@ -138,18 +174,26 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
                         continue
                     if real in visited:
                         continue  # a symlink back to a folder already walked: a loop, or a duplicate
+                    if skip is not None and skip(str(given), entry.path, rel, True):
+                        continue
                     visited.add(real)
                     subfolders.append((entry.path, real, rel + "/"))
                     continue
-                if not name.lower().endswith(TEMPLATE_SUFFIXES) or not wanted(rel, entry.path):
+                if not name.lower().endswith(TEMPLATE_SUFFIXES) or not wanted(rel, entry.path) \
+                        or (skip is not None and skip(str(given), entry.path, rel, False)):
+                    if name.endswith(LEFTOVER_SUFFIXES) and not link:
+                        result.leftovers.append(Path(entry.path))
                     continue
                 try:
                     is_file = entry.is_file()
                 except OSError:
                     is_file = False
                 if not is_file:
-                    if link:
-                        result.errors.append(f"{entry.path}: broken symlink or symlink loop; skipped")
+                    kind = _special_kind(entry.path)
+                    if kind is not None:
+                        result.errors.append(f"{_shown(entry.path)}: {kind}, not a regular file; skipped")
+                    elif link:
+                        result.errors.append(f"{_shown(entry.path)}: broken symlink or symlink loop; skipped")
                     continue
                 real = os.path.realpath(entry.path) if link else os.path.join(real_folder, name)
                 if link and not inside_roots(real):
@@ -171,7 +215,8 @@ def template_of_parameter_file(path: Path) -> Path | None:
     """The template a parameter file belongs to: `using '...'` of a .bicepparam file;
     `<name>.parameters[.env].json` -> `<name>.json`/`.jsonc`, or its `metadata.template` link."""
     try:
-        head = path.read_bytes()[:65536].decode("utf-8", "replace")
+        with open_regular(path) as handle:
+            head = handle.read(65536).decode("utf-8", "replace")
     except OSError:
         return None
     name = path.name
@@ -263,7 +308,7 @@ def folder_roles(folder: Path) -> tuple[list[Path], list[Path], int]:
         if not name.endswith((".json", ".jsonc")) or not path.is_file():
             continue
         try:
-            with open(path, "rb") as handle:
+            with open_regular(path) as handle:
                 role = json_role(handle.read(_HEAD))
         except OSError:
             continue
@@ -286,14 +331,14 @@ def loose_owner(parameter_file: Path, templates: list[Path], bicep: int = 0) -> 
     return None
 
 
-def context_files(root: Path, given: list[Path], excludes: tuple[str, ...] = ()) -> list[Path]:
+def context_files(root: Path, given: list[Path], excludes: tuple[str, ...] = (), skip: Skip | None = None) -> list[Path]:
     """Every template file under ``root`` (for parameter-file and module-caller lookups),
     plus the files given; just the given files when they do not lie under ``root``."""
     real_root = os.path.realpath(root)
     real_given = {os.path.realpath(p): p for p in given}
     if not all(real.startswith(real_root.rstrip(os.sep) + os.sep) for real in real_given):
         return list(given)
-    walked = discover([root], excludes).files
+    walked = discover([root], excludes, skip=skip).files
     # The walk lists plain entries under ``root`` as spelled there and symlinked ones by their
     # real path: map the first kind onto the real root instead of a realpath() per file.
     spelled_root = os.path.abspath(root).rstrip(os.sep) + os.sep

@@ -74,8 +74,10 @@ def _run_chunk(chunk: list[Path], state: dict[str, Any],
                           cache=state["cache"])
     partial = RunResult(root=state["root"])
     parameter_files: list[str] = []
+    settings = state.get("settings")  # fixer.settings.Settings: each file's own options
     for path in chunk:
-        file_result = analyse_file(path, workspace, state["options"], state["root"], state["suppressor"],
+        options = settings.options_for(path) if settings is not None else state["options"]
+        file_result = analyse_file(path, workspace, options, state["root"], state["suppressor"],
                                    state.get("external"))
         if file_result.plans or file_result.error:
             partial.files.append(file_result)
@@ -83,7 +85,8 @@ def _run_chunk(chunk: list[Path], state: dict[str, Any],
             parameter_files.append(os.path.abspath(path))
         if on_file is not None:
             on_file(file_result)
-    _apply_and_verify(partial, workspace, state["options"], state["root"])
+    _apply_and_verify(partial, workspace, state["options"], state["root"],
+                      settings.options_for if settings is not None else None)
     _release_parse_state(partial, state["keep_new_texts"])  # what the reports do not need is not kept (or sent back)
     suppressions = state["suppressions"]
     return partial.files, list(suppressions.warnings) if suppressions is not None else [], parameter_files
@@ -121,7 +124,7 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
                   suppressor: Any, suppressions: Any, jobs: int,
                   progress: Callable[[int, int, int], None] | None,
                   keep_new_texts: bool = True, at_once: bool = False,
-                  external: Any = None) -> tuple[list[Any], list[str], set[str]] | None:
+                  settings: Any = None, external: Any = None) -> tuple[list[Any], list[str], set[str]] | None:
     """Run the pipeline chunk by chunk, in ``jobs`` worker processes (or in this one when
     ``jobs`` is 1), so memory follows a chunk, not the repository. Chunks that changed the
     same file are run again together, so their edits are merged and verified as one. None
@@ -137,7 +140,7 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
     chunks = [ordered] if at_once else _chunks(ordered, _chunk_target(len(ordered), jobs))
     jobs = 1 if at_once else jobs
     state = dict(chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
-                 suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts,
+                 suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts, settings=settings,
                  external=external)  # azd services and CI pipelines of the repository (fixer/pipelines.py)
     per_chunk: list[list[FileResult]] = []
     warnings: list[str] = []
@@ -165,7 +168,7 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
             frozen = gc.get_freeze_count() == 0  # the host process may freeze objects of its own
             if frozen:
                 gc.freeze()
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_ignores_ctrl_c) as pool:
                 for index, (chunk_files, chunk_warnings, chunk_parameter_files) in \
                         enumerate(pool.imap(_chunk_worker, range(len(chunks)))):
                     collect(chunk_files, chunk_warnings, chunk_parameter_files)
@@ -211,3 +214,11 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
         elif previous.changed and not file_result.changed:
             previous.plans = previous.plans or file_result.plans
     return list(merged.values()), warnings, parameter_files
+
+
+def _worker_ignores_ctrl_c() -> None:
+    """Ctrl-C reaches every process of the terminal's group: the parent stops the pool (and
+    exits 130); a worker that took it too would print a traceback of its own."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -6,20 +6,20 @@ template files. The CLI and the bot are thin layers over these two functions.
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import functools
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .diff import unified_diff
 from .discover import context_files, discover, is_parameter_file, template_of_parameter_file
 from .globs import match_path
 from .edits import Edit, apply_edits
-from .errors import OverlappingEdits, ParseError, ReadError, WriteError
+from .errors import OverlappingEdits, ParseError, ReadError
+from .escape import for_terminal
 from .formats import reader_for, reader_of
 from .formats.module_refs import mentions_registry_module
 from .model import Document, Registry
@@ -28,9 +28,13 @@ from .consumers import merge as merge_consumers
 from .pipelines import RepositoryConsumer, RepositoryConsumers, find_repository_consumers, login_server_consumers
 from .planner import Plan, plan_registry
 from .rule import Verdict, evaluate
-from .source import SourceFile, check_writable, read_source, write_atomic
+from .source import NotRegularFile, SourceFile, open_regular, read_source
 from .verify import verify_documents
 from .workspace import Workspace, clear_file_keys, file_key
+from .write import WriteScope, leftovers_in, recover as recover_leftovers, refuse_outside, write_results
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 # A file can only hold a registry if this text is in it (any case). Checked on raw bytes so
 # files without it are never parsed: the fast path of large repositories.
@@ -51,7 +55,7 @@ def _linked_parameter_file(path: Path) -> bool:
     if reader is None or not reader.parameter_files_by_content:
         return False
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             head = handle.read(65536)
     except OSError:
         return False
@@ -97,6 +101,8 @@ class RunResult:
     written: bool = False
     root: Path = field(default_factory=Path.cwd)
     scanned: int = 0
+    # where write_fixes may write: under the paths given (see fixer.write.WriteScope)
+    scope: WriteScope = field(default_factory=WriteScope)
 
     @property
     def plans(self) -> list[tuple[FileResult, Plan]]:
@@ -173,6 +179,13 @@ def _override_for(registry: Registry, rel: str, overrides: Iterable[RegistryOver
     return None
 
 
+def _config_relative(path: Path, display: str, options: Options) -> str:
+    """``path`` as the config file's globs see it: relative to the config's folder, else as shown."""
+    if options.config_folder is None:
+        return display
+    return Path(os.path.relpath(os.path.abspath(path), options.config_folder)).as_posix()
+
+
 def _might_hold_registry(raw: bytes, bicep: bool = True) -> bool:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff",):
         return True  # UTF-16/32: decode first, then look
@@ -182,7 +195,7 @@ def _might_hold_registry(raw: bytes, bicep: bool = True) -> bool:
 def read_limited(path: Path, limit: int) -> bytes:
     """The file's bytes, or its first ``limit + 1`` bytes when it is larger (so the caller
     can tell). Sized by fstat first: read(n) with a huge n would allocate n bytes per file."""
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         size = os.fstat(handle.fileno()).st_size
         if size > limit:
             return handle.read(limit + 1)
@@ -209,6 +222,9 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
     result = FileResult(path=path, display=display)
     try:
         head = read_limited(path, options.max_file_size)
+    except NotRegularFile as exc:
+        result.status, result.error = "skipped", f"{display}: {exc.kind}, not a regular file; skipped"
+        return result
     except PermissionError:
         result.status, result.error = "failed", f"{display}: permission denied while reading"
         return result
@@ -265,6 +281,46 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
     return result
 
 
+def compiled_from_bicep(doc: Document) -> bool:
+    """True for an ARM template that `bicep build` wrote: `metadata._generator.name` is 'bicep'."""
+    if doc.kind != "arm" or doc.root is None or doc.root.kind != "object" or "_generator" not in doc.source.text:
+        return False  # (the text search first: a lookup in the tree may expand its lazy parts)
+    metadata = doc.root.get("metadata")
+    generator = metadata.get("_generator") if metadata is not None and metadata.kind == "object" else None
+    name = generator.get("name") if generator is not None and generator.kind == "object" else None
+    return name is not None and name.kind == "string" and str(name.value).lower() == "bicep"
+
+
+def bicep_source_of(doc: Document) -> Path | None:
+    """The `.bicep` file a compiled template sits beside (`main.json` <- `main.bicep`), if any."""
+    if not compiled_from_bicep(doc):
+        return None
+    source = doc.path.with_suffix(".bicep")
+    return source if source.is_file() else None
+
+
+def _generated_note(doc: Document) -> str:
+    source = bicep_source_of(doc)
+    where = f"{source.name}, which is not part of this run" if source is not None else "a Bicep file not found beside it"
+    return (f"{doc.path.name} is generated: `bicep build` wrote it (metadata._generator.name: bicep) from {where}; "
+            "the next build overwrites any change made here, so make it in the Bicep source too")
+
+
+def _skipping_generated(suppressor: Suppressor | None, sources: set[Path]) -> Suppressor:
+    """``suppressor``, and before it: a registry of a compiled template whose Bicep source is
+    among ``sources`` (the run's templates) is reported as generated and never edited; the
+    source carries the finding and the fix."""
+
+    def check(registry: Registry, display: str) -> str | None:
+        source = bicep_source_of(registry.doc) if registry.doc.path.suffix.lower() in (".json", ".jsonc") else None
+        if source is not None and file_key(source) in sources:
+            return (f"its Bicep source: {registry.doc.path.name} is generated from {source.name} by `bicep build` "
+                    f"(metadata._generator.name: bicep), so it is never edited; fix {source.name}, then build again")
+        return suppressor(registry, display) if suppressor is not None else None
+
+    return check
+
+
 def _plan_registries(doc: Document, workspace: Workspace, options: Options, display: str,
                      suppressor: Suppressor | None, external: RepositoryConsumers | None = None) -> list[Plan]:
     plans: list[Plan] = []
@@ -274,7 +330,8 @@ def _plan_registries(doc: Document, workspace: Workspace, options: Options, disp
             # azd services and CI pipelines of the repository that use it (fixer/pipelines.py)
             registry.consumers = merge_consumers(registry.consumers,
                                                  external.for_registry(_names_to_match(registry), doc.path))
-        override = _override_for(registry, display, options.overrides)
+        override = _override_for(registry, _config_relative(doc.path, display, options), options.overrides) \
+            if options.overrides else None
         reason = None
         if registry.inline_ignore:
             reason = f"inline 'acr-fix: ignore' comment: {registry.inline_ignore}"
@@ -291,26 +348,78 @@ def _plan_registries(doc: Document, workspace: Workspace, options: Options, disp
                                  strategy=override.strategy if override else None,
                                  ip_rules=override.ip_rules if override else None,
                                  allow_unsafe=bool(override and override.unsafe_fixes))
+            if plan.status in ("fix", "manual") and compiled_from_bicep(registry.doc):
+                plan.notes.append(_generated_note(registry.doc))
         plans.append(plan)
     return plans
 
 
+def templates_deployed_by(path: Path, max_file_size: int) -> list[Path]:
+    """The existing local files a template deploys (Bicep modules, ARM linked templates: see
+    Reader.deployed_templates); [] for any other file or one that cannot be read (the file's
+    own analysis reports why)."""
+    reader = reader_for(path)
+    if reader is None:
+        return []
+    try:
+        raw = read_limited(path, max_file_size)
+        if len(raw) > max_file_size:
+            return []
+        source = read_source(path, max_file_size, raw=raw)
+    except (OSError, ReadError):
+        return []
+    deployed = reader.deployed_templates(source, Workspace(loader=load_document, max_file_size=max_file_size))
+    return [p for p in deployed if p.is_file()]
+
+
 def run(paths: list[Path], options: Options, *, root: Path | None = None,
         suppressor: Suppressor | None = None, suppressions: Any = None,
-        progress: Callable[[int, int, int], None] | None = None, keep_new_texts: bool = True) -> RunResult:
+        progress: Callable[[int, int, int], None] | None = None, keep_new_texts: bool = True,
+        settings: "Settings | None" = None, recover: bool = False) -> RunResult:
     """Analyse ``paths`` and compute (but do not write) every fix.
 
     ``keep_new_texts=False`` (a preview that will not be written): results keep the diffs but
     not the new texts, so a big run holds half as much; write_fixes then refuses the result.
 
     ``suppressions`` (fixer.suppressions.Suppressions) skips PSRule's ignored paths and
-    marks suppressed registries; ``suppressor`` is the bare per-registry hook."""
+    marks suppressed registries; ``suppressor`` is the bare per-registry hook. A Settings
+    given as ``suppressions`` (fixer.fix_flags.settings gives one) is taken as ``settings``.
+
+    ``settings`` (fixer.settings.Settings): each file gets the options and PSRule suppressions
+    found nearest to it, and the walk honours .gitignore and the excludes found per folder;
+    ``options`` then only gives the run's own settings (jobs, file size) and ``suppressions``
+    is not used. Raises ConfigError for a bad settings file found on the way.
+
+    Only files under ``paths`` (for a file named alone, under the current folder) are ever
+    written; a fix that needs another file is refused here already. Leftovers of an
+    interrupted write are reported, or with ``recover`` (a run that will write) finished or
+    rolled back before anything is read."""
+    from .settings import Settings
+
+    if settings is None and isinstance(suppressions, Settings):
+        settings, suppressions = suppressions, None   # what fix_flags.settings gives (the bot passes it on)
     root = root or Path.cwd()
     clear_file_keys()  # a long-lived process (tests, the bot) may see files move between runs
-    outcome = RunResult(root=root)
-    found = discover(paths, options.excludes, options.includes)
+    outcome = RunResult(root=root, scope=WriteScope.of(paths, root))
+    skip = settings.skip if settings is not None else None
+    if settings is not None:
+        found = discover(paths, skip=skip)
+        named = {os.path.abspath(p) for p in paths if p.is_file()} if settings.force_exclude else set()
+        found.files = [p for p in found.files if not settings.path_ignored(p)
+                       and not (named and os.path.abspath(p) in named and settings.excluded(p))]
+        suppressor = suppressor or settings.suppressor()
+        suppressions = settings
+    else:
+        found = discover(paths, options.excludes, options.includes)
     outcome.errors.extend(found.errors)
-    if suppressions is not None:
+    leftovers = list({os.path.realpath(p): p for p in
+                      [*found.leftovers, *leftovers_in({p.parent for p in paths if p.is_file()})]}.values())
+    if leftovers:
+        shown = functools.partial(_display_escaped, root=root)
+        messages, problems = recover_leftovers(leftovers, outcome.scope, shown, dry_run=not recover)
+        outcome.warnings.extend(messages)
+        outcome.errors.extend(problems)
+    if suppressions is not None and settings is None:
         if getattr(suppressions, "path_ignore", True):
             found.files = [p for p in found.files if not suppressions.path_ignored(display_path(p, root))]
         suppressor = suppressor or suppressions.suppressor()
@@ -321,27 +430,44 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
         # parameter file brings in its template, and parameter files and module callers are
         # looked up in the whole tree under the root, not only among the files given.
         seen = {os.path.abspath(t) for t in templates}
+        given = {os.path.abspath(p) for p in paths if p.is_file()}
+        pending = [t for t in templates if os.path.abspath(t) in given]
         for path in found.files:
             template = template_of_parameter_file(path) \
                 if is_parameter_file(path) or _linked_parameter_file(path) else None
             if template is not None and os.path.abspath(template) not in seen:
                 seen.add(os.path.abspath(template))
                 templates.append(template)
+                pending.append(template)
+        # A staged module caller or linked-template caller brings in what it deploys (and so
+        # on down), or the hook would pass on a change that opens a registry in a module.
+        while pending:
+            for deployed in templates_deployed_by(pending.pop(), options.max_file_size):
+                if os.path.abspath(deployed) not in seen and not is_parameter_file(deployed):
+                    seen.add(os.path.abspath(deployed))
+                    templates.append(deployed)
+                    pending.append(deployed)
         if any(_may_hold_registry_file(t, options.max_file_size) for t in templates):
-            context = context_files(root, found.files + templates, options.excludes)
+            context = context_files(root, found.files + templates, options.excludes if skip is None else (), skip)
         else:
             # No file to read can hold a registry: nothing to look up, so the tree under the
             # root is not walked (a pre-commit hook on a commit that touches no registry).
             context = found.files + [t for t in templates if t not in found.files]
+    if settings is not None:
+        settings.prepare(templates)
+    bicep_sources = {file_key(t) for t in templates if t.suffix.lower() == ".bicep"}
+    if bicep_sources and any(t.suffix.lower() in (".json", ".jsonc") for t in templates):
+        suppressor = _skipping_generated(suppressor, bicep_sources)
     from .parallel import choose_jobs, run_in_chunks
 
     def pipeline(external: RepositoryConsumers | None) -> tuple[list[FileResult], list[str], set[str]]:
         chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
-                                choose_jobs(options.jobs, len(templates)), progress, keep_new_texts, external=external)
+                                choose_jobs(options.jobs, len(templates)), progress, keep_new_texts, settings=settings,
+                                external=external)
         if chunked is None:
             # chunks still disagree about a file after being merged (not expected): one chunk
             chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions, 1, progress,
-                                    keep_new_texts, at_once=True, external=external)
+                                    keep_new_texts, at_once=True, settings=settings, external=external)
         assert chunked is not None  # one chunk cannot disagree with itself
         return chunked
 
@@ -360,6 +486,7 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     outcome.scanned = len(templates) - len(parameter_files)
     outcome.files = sorted(files, key=lambda f: f.display)
     outcome.warnings.extend(w for w in warnings if w not in outcome.warnings)
+    refuse_outside(outcome.files, outcome.scope)
     return outcome
 
 
@@ -407,6 +534,10 @@ def _adds_consumers(files: list[FileResult], through_existing: list[RepositoryCo
     return False
 
 
+def _display_escaped(path: Path, root: Path) -> str:
+    return for_terminal(display_path(path, root))
+
+
 def _release_parse_state(outcome: RunResult, keep_new_texts: bool = True) -> None:
     """Drop what only parsing, planning and verifying needed (syntax trees, plain data, the
     bytes read: a fingerprint of them is kept for files to be written), so memory follows the
@@ -428,8 +559,10 @@ def _release_parse_state(outcome: RunResult, keep_new_texts: bool = True) -> Non
                 reader_of(doc).release(doc)
 
 
-def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options, root: Path) -> None:
-    """Merge the planned edits per file, apply them, verify, and record new texts and diffs."""
+def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options, root: Path,
+                      options_for: Callable[[Path], Options] | None = None) -> None:
+    """Merge the planned edits per file, apply them, verify, and record new texts and diffs.
+    ``options_for`` gives a template's own options (see fixer.settings), else ``options``."""
     by_path: dict[Path, FileResult] = {file_key(f.path): f for f in outcome.files}
     # target file -> (document, edits); which template results touch which target
     targets: dict[Path, Document] = {}
@@ -482,7 +615,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
             new_texts={k: new_texts[k] for k in involved},
             allowed_paths={k: paths_allowed[k] for k in involved},
             workspace=workspace,
-            options=options,
+            options=options_for(template_path) if options_for is not None else options,
             find=find_registries,
             load=load_document,
             edits={k: edits[k] for k in involved},
@@ -511,7 +644,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
             by_path[key] = file_result
         file_result.source = doc.source
         file_result.new_text = text
-        file_result.diff = unified_diff(doc.source.text, text, file_result.display, edits=edits[key])
+        file_result.diff = unified_diff(doc.source.text, text, for_terminal(file_result.display), edits=edits[key])
         file_result.semantic_changes = semantic_changes.get(key, [])
     for template_path, message in failed_templates.items():
         file_result = by_path[template_path]
@@ -537,131 +670,13 @@ def _settle_status(file_result: FileResult, outcome: RunResult) -> None:
         file_result.status = "unchanged"
 
 
-def _write_groups(pending: list[FileResult], result: RunResult) -> list[list[FileResult]]:
-    """``pending`` split into the sets of files that one fix spans (a template with its
-    parameter file or module caller, transitively): each set is written whole or not at all."""
-    index = {file_key(f.path): f for f in pending}
-    parent = {key: key for key in index}
-
-    def find(key: Path) -> Path:
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for file_result in result.files:
-        for plan in file_result.plans:
-            if plan.status != "fix" or plan.fix is None:
-                continue
-            keys = [k for k in {file_key(file_result.path), *(file_key(c.doc.path) for c in plan.fix.changes)} if k in index]
-            for other in keys[1:]:
-                parent[find(other)] = find(keys[0])
-    groups: dict[Path, list[FileResult]] = defaultdict(list)
-    for f in pending:
-        groups[find(file_key(f.path))].append(f)
-    return list(groups.values())
-
-
-def _refuse(group: list[FileResult], culprit: FileResult, error: str) -> None:
-    for file_result in group:
-        file_result.status = "failed"
-        file_result.error = error if file_result is culprit else \
-            f"{file_result.display}: not written, because {culprit.display}, which the same fix edits, could not be written"
-
-
-def _put_back(written: list[FileResult]) -> list[str]:
-    """Restore the original bytes of files this run has just written; returns problems."""
-    problems = []
-    for file_result in written:
-        source = file_result.source
-        assert source is not None
-        try:
-            write_atomic(dataclasses.replace(source, raw=source.encode(file_result.new_text or ""), digest=b""), source.text)
-        except WriteError as exc:
-            problems.append(f"{file_result.display} was written but could not be put back ({exc})")
-    return problems
-
-
-# Writing a file waits on the disk (temporary file, fsync, rename), not on Python, so a few
-# threads overlap those waits; each fix (a group of files) is still written by one thread.
-WRITE_THREADS = 8
-
-
 def write_fixes(result: RunResult) -> RunResult:
-    """Write every verified new text atomically. Files that one fix spans are checked first
-    and written together: if one of them cannot be written, none is (and any already
-    written is put back). A file that fails is reported and the others are still written.
-    On Ctrl-C, the fixes being written are finished and no other one is started."""
-    pending = [f for f in result.files if f.status == "would-fix" and f.changed and f.source is not None]
-    if any(f.new_text is None for f in pending):
-        raise ValueError("write_fixes needs a result made with run(..., keep_new_texts=True)")
-    for file_result in pending:
-        file_result.source = _at_real_location(file_result.source, result.root)  # type: ignore[arg-type]
-    groups = _write_groups(pending, result)
-    if len(groups) <= 1:
-        for group in groups:
-            _write_group(group)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=min(WRITE_THREADS, len(groups))) as pool:
-            futures = [pool.submit(_write_group, group) for group in groups]
-            try:
-                for future in futures:
-                    future.result()
-            except BaseException:
-                for future in futures:
-                    future.cancel()  # not started yet: left as it was
-                raise
+    """Write every verified new text (see fixer.write: one transaction per fix, only inside
+    the paths given). A file that fails is reported and the others are still written."""
+    notes: list[str] = []
+    try:
+        write_results(result.files, result.root, result.scope, notes)
+    finally:
+        result.warnings.extend(n for n in notes if n not in result.warnings)
     result.written = True
     return result
-
-
-def _at_real_location(source: SourceFile, root: Path) -> SourceFile:
-    """A parameter file or module that a template names through a symbolic link is written
-    where the link points, when that lies under the run's root (as discovery does for the
-    templates themselves); the link stays as it is. A link that points elsewhere is left as
-    read: check_writable refuses it."""
-    if not os.path.islink(source.path):
-        return source
-    try:
-        real = os.path.realpath(source.path, strict=True)
-    except (OSError, RuntimeError):
-        return source
-    real_root = _real_root(str(root)).rstrip(os.sep) + os.sep
-    return dataclasses.replace(source, path=Path(real)) if real.startswith(real_root) else source
-
-
-def _write_group(group: list[FileResult]) -> None:
-    """Write the files of one fix, all or none."""
-    culprit: FileResult | None = None
-    error = ""
-    for file_result in group:
-        try:
-            check_writable(file_result.source)  # type: ignore[arg-type]
-        except WriteError as exc:
-            culprit, error = file_result, str(exc).replace(str(file_result.path), file_result.display, 1)
-            break
-    if culprit is not None:
-        _refuse(group, culprit, error)
-        return
-    written: list[FileResult] = []
-    try:
-        for file_result in group:
-            try:
-                write_atomic(file_result.source, file_result.new_text or "")  # type: ignore[arg-type]
-                written.append(file_result)
-            except WriteError as exc:
-                culprit, error = file_result, str(exc).replace(str(file_result.path), file_result.display, 1)
-                break
-    except BaseException:
-        _put_back(written)  # Ctrl-C between two files of one fix: no half-applied fix
-        raise
-    if culprit is None:
-        for file_result in group:
-            file_result.status = "fixed"
-        return
-    for problem in _put_back(written):
-        error += f"; {problem}"
-    _refuse(group, culprit, error)
-

@@ -350,6 +350,17 @@ def _reference_at(raw: bytes, match: re.Match[bytes]) -> bool:
     return start == 0 or raw[start - 1] not in _WORD_BYTES
 
 
+def local_modules(raw: bytes, folder: Path) -> list[Path]:
+    """The local files a Bicep file's `module x '...'` declarations deploy (remote `br:` and
+    `ts:` modules left out), resolved against ``folder``, in file order."""
+    found: list[Path] = []
+    for match in _MODULE_REF.finditer(raw):
+        target = match.group(1).decode("utf-8", "replace")
+        if _reference_at(raw, match) and not _REMOTE_MODULE.match(target) and folder / target not in found:
+            found.append(folder / target)
+    return found
+
+
 def _plain_key(path: Path) -> str:
     return os.path.normcase(os.path.normpath(os.path.abspath(path)))
 
