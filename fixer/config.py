@@ -33,7 +33,7 @@ _TOP_LEVEL: dict[str, tuple[str, str]] = {
     "extend_exclude": ("globs", "extend_excludes"),
     "overrides": ("overrides", "overrides"),
 }
-_OVERRIDE_KEYS = ("name", "path", "strategy", "ip_rules", "skip", "reason")
+_OVERRIDE_KEYS = ("name", "path", "strategy", "ip_rules", "skip", "reason", "unsafe_fixes")
 
 
 @dataclass(frozen=True)
@@ -234,6 +234,8 @@ overrides: []
 #  - path: "infra/prod/**"
 #    strategy: deny
 #    ip_rules: [198.51.100.7]
+#  - name: appsacr             # its pullers get a private endpoint in the same change
+#    unsafe_fixes: true        # apply the fix even though it cuts off known consumers
 """
 
 
@@ -374,7 +376,7 @@ def _overrides(value: Any, where: _Where) -> tuple[RegistryOverride, ...]:
         if "name" not in fields_ and "path" not in fields_:
             raise where.at(line).error(f"{label}: needs 'name' (registry name) or 'path' (template glob) to say which registries it applies to")
         if len(fields_.keys() - {"name", "path", "reason"}) == 0:
-            raise where.at(line).error(f"{label}: sets nothing; add strategy, ip_rules or skip")
+            raise where.at(line).error(f"{label}: sets nothing; add strategy, ip_rules, skip or unsafe_fixes")
         result.append(RegistryOverride(**fields_))
     return tuple(result)
 

@@ -28,7 +28,7 @@ from .sarif import HELP_URI
 COST_NOTE = "Premium costs more than Basic/Standard"
 # A report about this many files or fewer shows their details unfolded.
 OPEN_UP_TO = 3
-_SHOWN = ("fix", "manual", "suppressed")
+_SHOWN = ("fix", "unsafe", "manual", "suppressed")
 # Where to see what a capped report leaves out.
 REST_HINT = ("Run `acr-fix --dry-run` on these files to see everything, or open the SARIF or JSON report "
              "(`acr-fix --format sarif` / `--format json`) that a check job uploads")
@@ -188,7 +188,7 @@ def _head(result: RunResult) -> str:
 
 
 def _counts(result: RunResult) -> dict[str, int]:
-    counts = {"fix": 0, "manual": 0, "suppressed": 0, "pass": 0}
+    counts = {"fix": 0, "unsafe": 0, "manual": 0, "suppressed": 0, "pass": 0}
     for file_result in result.files:
         for plan in file_result.plans:
             status = plan.status
@@ -201,7 +201,9 @@ def _summary(result: RunResult, counts: dict[str, int]) -> str:
     verb = "fixed" if result.written else "to fix"
     files = sum(1 for f in result.files if f.diff)
     return (f"{counts['fix']} registr{'y' if counts['fix'] == 1 else 'ies'} {verb} in {files} file(s), "
-            f"{counts['manual']} need{'s' if counts['manual'] == 1 else ''} a manual fix, "
+            + (f"{counts['unsafe']} unsafe fix{'es' if counts['unsafe'] != 1 else ''} not applied, "
+               if counts["unsafe"] else "")
+            + f"{counts['manual']} need{'s' if counts['manual'] == 1 else ''} a manual fix, "
             f"{counts['suppressed']} suppressed, {counts['pass']} already restricted.")
 
 
@@ -213,7 +215,7 @@ def _notes(result: RunResult) -> list[str]:
     by_note: dict[str, list[str]] = {}
     for file_result in sorted(result.files, key=lambda f: f.display):
         for plan in sorted(file_result.plans, key=lambda p: (p.registry.line, p.registry.name)):
-            if plan.status not in ("fix", "manual"):
+            if plan.status not in ("fix", "unsafe", "manual"):
                 continue
             where = f"{_name(plan.registry)} in `{_code(file_result.display)}` line {plan.registry.line}"
             for note in plan.notes:
@@ -253,6 +255,10 @@ def _file_block(result: RunResult, file_result: FileResult, reasons: dict[str, i
         for plan in table:
             lines.append("| " + " | ".join(_row(result, file_result, plan, reasons)) + " |")
         lines.append("")
+    lines.extend(_unsafe_held(plans))
+    for plan in plans:
+        if plan.cut_off and plan.status in ("fix", "unsafe"):
+            lines.extend(_before_you_merge(result, plan))
     suppressed = [p for p in plans if p.status == "suppressed"]
     if suppressed:
         lines.append("Left alone on purpose (suppressed):")
@@ -277,6 +283,33 @@ def _file_block(result: RunResult, file_result: FileResult, reasons: dict[str, i
             fence += "`"
         diff = f"{fence}diff\n{body}\n{fence}\n\n"
     return FileBlock(file_result.display, row, "\n".join(lines) + "\n", diff)
+
+
+def _unsafe_held(plans: list[Any]) -> list[str]:
+    """The unsafe fixes left out of this change (they cut off consumers; --unsafe-fixes applies them)."""
+    held = [p for p in plans if p.status == "unsafe"]
+    if not held:
+        return []
+    lines = ["Not applied, unsafe (the fix cuts off consumers of the registry; `--unsafe-fixes` applies it):", ""]
+    for plan in held:
+        fix = plan.fix.message if plan.fix is not None else ""
+        whys = dict.fromkeys(c.why for c in plan.fix.changes if c.why) if plan.fix is not None else {}
+        why = f" (why: {_inline('; '.join(whys))})" if whys else ""
+        lines.append(f"- {_name(plan.registry)} (line {plan.registry.line}): {_inline(fix)}{why}")
+    lines.append("")
+    return lines
+
+
+def _before_you_merge(result: RunResult, plan: Any) -> list[str]:
+    """A checklist for an unsafe fix: each consumer it cuts off, and what that consumer needs."""
+    lines = [f"**Before you merge** the fix of {_name(plan.registry)}: it cuts off these consumers.", ""]
+    for lost in plan.cut_off:
+        consumer = lost.consumer
+        where = f"`{_code(display_path(consumer.path, result.root))}` line {consumer.line}"
+        lines.append(f"- [ ] {consumer.kind.value}: {_inline(consumer.what)} ({where}), {consumer.verb} "
+                     f"{_inline(consumer.how)}. Give it {_inline(lost.needs)}.")
+    lines.append("")
+    return lines
 
 
 def _row(result: RunResult, file_result: FileResult, plan: Any, reasons: dict[str, int] | None = None) -> list[str]:

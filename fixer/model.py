@@ -10,9 +10,12 @@ import os
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .source import SourceFile
+
+if TYPE_CHECKING:
+    from .consumers import Consumer
 
 Path_ = tuple[Any, ...]  # a semantic path inside a document's data, e.g. ("resources", 0, "sku", "name")
 
@@ -275,13 +278,11 @@ class Registry:
     module_action: Resolved | None = None   # avm-module: the networkRuleSetDefaultAction param as given
     # avm-module: `networkRuleSetIpRules: []` makes the module write a Deny networkRuleSet (0.12.0 on)
     module_empty_rules_deny: bool = True
-    # Other resources of the template that pull from the registry (its login server or
-    # credentials), e.g. "Microsoft.Web/sites 'app' (line 41)": a fix may cut them off.
-    clients: list[str] = field(default_factory=list)
-    # Declarations that pull from the registry through module outputs (`acr.outputs.loginServer`
-    # in the files that deploy its module, or in its own file for a registry module call), with
-    # their file: "Microsoft.App/containerApps 'app' (../main.bicep line 17)".
-    output_clients: list[str] = field(default_factory=list)
+    # Who pulls from or pushes to the registry (fixer.consumers.Consumer): resources of its own
+    # template, declarations that reach it through module outputs or the name passed to its
+    # module (in the files that deploy it), role assignments, and, added by the run, azd
+    # services and CI workflows of the repository. A fix that cuts one off is unsafe.
+    consumers: list["Consumer"] = field(default_factory=list)
     # classic-module / unreadable-module / pattern-module: the module reference, as written
     module_path: str | None = None
     # pattern-module: the pattern params that set the registry's SKU and its publicNetworkAccess

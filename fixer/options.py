@@ -19,6 +19,7 @@ class RegistryOverride:
     ip_rules: tuple[str, ...] | None = None
     skip: bool = False
     reason: str | None = None
+    unsafe_fixes: bool = False     # apply this registry's unsafe fixes (as --unsafe-fixes does)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,8 @@ def _run_chunk(chunk: list[Path], state: dict[str, Any],
     settings = state.get("settings")  # fixer.settings.Settings: each file's own options
     for path in chunk:
         options = settings.options_for(path) if settings is not None else state["options"]
-        file_result = analyse_file(path, workspace, options, state["root"], state["suppressor"])
+        file_result = analyse_file(path, workspace, options, state["root"], state["suppressor"],
+                                   state.get("external"))
         if file_result.plans or file_result.error:
             partial.files.append(file_result)
         if file_result.role == "parameters":
@@ -123,7 +124,7 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
                   suppressor: Any, suppressions: Any, jobs: int,
                   progress: Callable[[int, int, int], None] | None,
                   keep_new_texts: bool = True, at_once: bool = False,
-                  settings: Any = None) -> tuple[list[Any], list[str], set[str]] | None:
+                  settings: Any = None, external: Any = None) -> tuple[list[Any], list[str], set[str]] | None:
     """Run the pipeline chunk by chunk, in ``jobs`` worker processes (or in this one when
     ``jobs`` is 1), so memory follows a chunk, not the repository. Chunks that changed the
     same file are run again together, so their edits are merged and verified as one. None
@@ -139,7 +140,8 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
     chunks = [ordered] if at_once else _chunks(ordered, _chunk_target(len(ordered), jobs))
     jobs = 1 if at_once else jobs
     state = dict(chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
-                 suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts, settings=settings)
+                 suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts, settings=settings,
+                 external=external)  # azd services and CI pipelines of the repository (fixer/pipelines.py)
     per_chunk: list[list[FileResult]] = []
     warnings: list[str] = []
     parameter_files: set[str] = set()

@@ -14,11 +14,12 @@ from typing import Any
 
 from . import RULE_ID
 from .api_versions import needed_bump, oldest_supporting, supports
+from .consumers import CutOff, Reach, cut_off
 from .edits import Applicability, Change, Edit, Fix, detect_indent_unit, indent_at
 from .formats import reader_of
 from .model import Document, Node, Origin, Registry, Resolved
 from .options import Options
-from .rule import Verdict, evaluate, problem, undetermined
+from .rule import Verdict, evaluate, never_deployed, problem, refused_by_azure, undetermined
 
 COST_NOTE = ("Premium costs more than Basic or Standard "
              "(https://azure.microsoft.com/pricing/details/container-registry/)")
@@ -39,16 +40,26 @@ class Plan:
     suppressed: str | None = None
     sku_upgrade: bool = False
     notes: list[str] = field(default_factory=list)
+    # The consumers the fix cuts off, with what each needs (the fix is then unsafe), and
+    # whether it is held back: unsafe, and neither --unsafe-fixes nor an override allows it.
+    cut_off: list[CutOff] = field(default_factory=list)
+    held: bool = False
+    # Why Azure would refuse to deploy the registry although the rule passes (a firewall on
+    # a Basic SKU...): the plan then fixes that.
+    refused: str | None = None
+    never_deployed: bool = False   # not applicable because its condition is the literal false
 
     @property
     def status(self) -> str:
-        """pass | fix | manual | suppressed | not-applicable | existing"""
+        """pass | fix | unsafe | manual | suppressed | not-applicable | existing"""
         if self.suppressed:
             return "suppressed"
-        if self.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE, Verdict.EXISTING):
+        if self.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE, Verdict.EXISTING) and not self.refused:
             return self.verdict.value
         if self.manual or self.fix is None:
             return "manual"
+        if self.held:
+            return "unsafe"
         return "fix"
 
 
@@ -274,15 +285,16 @@ def _writable(resolved: Resolved) -> bool:
 def choose_strategy(registry: Registry, requested: str) -> tuple[str, str]:
     """(strategy, why) for a failing registry."""
     if requested == "disable":
-        return "disable", ("public network access is turned off (--strategy disable); clients must use "
-                           "private endpoints")
+        return "disable", ("public network access is turned off (--strategy disable): only private endpoints and "
+                           "trusted Azure services get in, every other client is cut off")
     if requested == "deny":
         return "deny", "the firewall denies by default (--strategy deny)"
     if registry.has_private_endpoint:
-        return "disable", ("the template gives this registry a private endpoint, so clients can reach it "
-                           "privately; public network access is turned off")
-    return "deny", ("the template gives this registry no private endpoint, so turning public access off could "
-                    "cut off its clients; the firewall denies by default instead")
+        return "disable", ("the template gives this registry a private endpoint; public network access is turned "
+                           "off, so clients must reach it through that endpoint (or be trusted Azure services)")
+    return "deny", ("the template gives this registry no private endpoint, so the firewall denies by default "
+                    "(IP rules can let clients back in; with public access turned off, nothing but trusted "
+                    "services could)")
 
 
 @dataclass(frozen=True)
@@ -339,19 +351,26 @@ def _deny_effect(access: Access, registry: Registry, adds_bypass: bool) -> str:
 
 
 def plan_registry(registry: Registry, options: Options, strategy: str | None = None,
-                  ip_rules: tuple[str, ...] | None = None) -> Plan:
-    """Decide what to do for one registry. Pure: returns a Plan, edits nothing."""
-    plan = _plan_registry(registry, options, strategy, ip_rules)
+                  ip_rules: tuple[str, ...] | None = None, allow_unsafe: bool = False) -> Plan:
+    """Decide what to do for one registry. Pure: returns a Plan, edits nothing.
+
+    ``allow_unsafe``: a config override opts this registry in to unsafe fixes (as
+    --unsafe-fixes does for every registry)."""
+    plan = _plan_registry(registry, options, strategy, ip_rules, allow_unsafe)
     # A dialect whose names differ from the rule's (Terraform) words the plan in its own terms.
     explain = getattr(registry.doc.dialect, "explain", None)
     return explain(plan) if explain is not None else plan
 
 
 def _plan_registry(registry: Registry, options: Options, strategy: str | None = None,
-                   ip_rules: tuple[str, ...] | None = None) -> Plan:
+                   ip_rules: tuple[str, ...] | None = None, allow_unsafe: bool = False) -> Plan:
     verdict = evaluate(registry, options.premium_only)
     result = Plan(registry=registry, verdict=verdict)
-    if verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE, Verdict.EXISTING):
+    if verdict == Verdict.PASS:
+        refused = refused_by_azure(registry)
+        return result if refused is None else _plan_deployable(registry, options, result, refused)
+    if verdict in (Verdict.NOT_APPLICABLE, Verdict.EXISTING):
+        result.never_deployed = verdict == Verdict.NOT_APPLICABLE and never_deployed(registry)
         return result
     result.problem = problem(registry) if verdict == Verdict.FAIL else \
         f"network access cannot be determined: {undetermined(registry)}"
@@ -377,7 +396,7 @@ def _plan_registry(registry: Registry, options: Options, strategy: str | None = 
                 # never the other way round by itself: with no private endpoint, turning public
                 # access off could cut off every client; that is the user's call
                 hint = ("publicNetworkAccess could be set to 'Disabled' instead (--strategy disable), but the "
-                        "template gives this registry no private endpoint: that could cut off its clients")
+                        "template gives this registry no private endpoint: only trusted Azure services would get in")
     result.strategy = chosen
     builder = _Builder(registry, options.unsafe_fixes)
     rules = tuple(ip_rules if ip_rules is not None else options.ip_rules)
@@ -424,7 +443,7 @@ def _plan_registry(registry: Registry, options: Options, strategy: str | None = 
     if api_blocked and "networkRuleBypassOptions" in builder.written and len(builder.manual) == 1:
         # Trusted services are a nicety the apiVersion cannot carry (e.g. virtualNetworkRules
         # pin it to 2019-05-01): close the registry without them rather than not at all.
-        fallback = plan_registry(registry, replace(options, trusted_services=False), strategy, ip_rules)
+        fallback = plan_registry(registry, replace(options, trusted_services=False), strategy, ip_rules, allow_unsafe)
         if fallback.fix is not None:
             fallback.notes.append(f"networkRuleBypassOptions was not added: {api_blocked}; trusted Azure services "
                                   "(Defender for Containers scanning) cannot reach the registry through the firewall")
@@ -440,10 +459,55 @@ def _plan_registry(registry: Registry, options: Options, strategy: str | None = 
     result.notes.extend(registry.notes)  # what the reader saw around it: a loop, a condition, a module
     result.notes.extend(builder.fix_notes)
     result.notes.extend(builder.unsafe_notes)
-    if registry.clients or registry.output_clients:
-        result.notes.append(_clients_note(registry.clients, chosen, access, registry.output_clients))
+    _judge_consumers(result, Reach(chosen, registry.has_private_endpoint, access.ip_rules, access.trusted),
+                     options.unsafe_fixes or allow_unsafe)
     if registry.importers:
         result.notes.append(_importers_note(registry.importers, access, registry.bypass, adds_bypass))
+    return result
+
+
+def _judge_consumers(result: Plan, reach: Reach, opted_in: bool) -> None:
+    """Make the fix unsafe when it cuts off a consumer of the registry (held back unless the
+    user opted in), and note the consumers that keep access only on a condition."""
+    assert result.fix is not None
+    lost, kept = cut_off(result.registry.consumers, reach)
+    result.notes.extend(kept)
+    if not lost:
+        return
+    result.cut_off = lost
+    result.fix.applicability = Applicability.UNSAFE
+    result.held = not opted_in
+    count = f"{len(lost)} consumer{'s' if len(lost) != 1 else ''}"
+    result.notes.append(f"unsafe fix: it cuts off {count} of this registry (below); "
+                        + ("applied because unsafe fixes are allowed (--unsafe-fixes or the config override)"
+                           if opted_in else
+                           "--write leaves it out unless --unsafe-fixes is given or an acr-fix.yaml override "
+                           "sets unsafe_fixes: true for this registry"))
+
+
+def _plan_deployable(registry: Registry, options: Options, result: Plan, refused: str) -> Plan:
+    """The fix for a registry that passes the rule but that Azure would refuse to deploy (a
+    firewall or disabled public access on a Basic/Standard SKU, an apiVersion older than a
+    property it sets): the SKU becomes Premium where it is defined, the apiVersion is bumped."""
+    result.refused = refused
+    result.problem = f"passes {RULE_ID}, but Azure refuses to deploy it: {refused}"
+    builder = _Builder(registry, options.unsafe_fixes)
+    builder.written.update(k for k in ("publicNetworkAccess", "networkRuleSet", "networkRuleBypassOptions")
+                           if k.lower() in registry.property_keys)
+    result.sku_upgrade = _plan_sku(builder, registry, options, result)
+    _plan_api_version(builder, registry)
+    if builder.manual:
+        result.manual = builder.manual
+        result.sku_upgrade = False
+        return result
+    changes = builder.finish()
+    if not changes:
+        result.manual = [f"{refused}; acr-fix found nothing it can change for that"]
+        return result
+    result.strategy = "deployable"
+    result.fix = Fix(RULE_ID, "; ".join(c.what for c in changes), changes, builder.applicability)
+    result.notes.extend(registry.notes)
+    result.notes.extend(builder.fix_notes)
     return result
 
 
@@ -514,30 +578,6 @@ def _importers_note(importers: list[str], access: Access, bypass: Resolved, adds
                    f"{'it needs' if one else 'they need'} no IP rule or private endpoint")
 
 
-def _clients_note(clients: list[str], strategy: str, access: Access, through_outputs: list[str] | None = None) -> str:
-    """What the fix means for the template's own image pulls (an App Service pulling with the
-    admin credentials is not a trusted service: the firewall turns it away). ``through_outputs``:
-    pullers that reach the registry through module outputs (their labels name their file)."""
-    through_outputs = through_outputs or []
-    listed = clients + through_outputs
-    who = ", ".join(listed[:3]) + (f" and {len(listed) - 3} more" if len(listed) > 3 else "")
-    where, how = (" in this template", "") if not through_outputs else (
-        ("", " through the module that deploys it (its outputs or the name passed to it)") if not clients else
-        ("", " (in this template, or through the module that deploys it: its outputs or the name passed to it)"))
-    clients = listed
-    if strategy == "disable":
-        let_in = "private endpoints"
-    else:
-        ways = (["the addresses in networkRuleSet.ipRules"] if access.ip_rules else []) \
-            + (["trusted Azure services"] if access.trusted else []) + ["private endpoints"]
-        let_in = ", ".join(ways[:-1]) + (" and " if len(ways) > 1 else "") + ways[-1]
-    return (f"{who}{where} pull{'s' if len(clients) == 1 else ''} from this registry{how}; after the fix only "
-            f"{let_in} get through, so give {'it' if len(clients) == 1 else 'them'} a private endpoint"
-            + (f" or allow {'its' if len(clients) == 1 else 'their'} outbound addresses (--ip-rule)"
-               if strategy != "disable" else "")
-            + " before deploying")
-
-
 def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why: str, rules: tuple[str, ...]) -> None:
     """The fix for a registry deployed by the AVM registry module: through its params.
 
@@ -554,7 +594,8 @@ def _plan_module_network(builder: _Builder, registry: Registry, chosen: str, why
         builder.manual.append(
             "this version of the registry module writes a networkRuleSet only when networkRuleSetIpRules is not "
             "empty ([] is enough from 0.12.0 on): give the IP addresses to allow with --ip-rule, upgrade the module "
-            "to 0.12.0 or later, or turn public access off (--strategy disable) if its clients reach it privately")
+            "to 0.12.0 or later, or turn public access off (--strategy disable) if its clients reach it privately; "
+            "either way the SKU (params.acrSku) must become Premium too")
         return
     if registry.ip_rules is not None and registry.ip_rules.kind not in ("array", "null"):
         # `cond ? [...] : null`: which way it goes is not known here, and the module writes a

@@ -42,7 +42,10 @@ def _status_word(plan: Plan, written: bool, failed: bool = False) -> tuple[str, 
         return ("not fixed: the fix could not be written (error below)" if written
                 else "fix refused (error below)"), "red"
     if status == "fix":
-        return ("fixed" if written else "would fix"), "yellow"
+        word = ("fixed" if written else "would fix")
+        return (f"{word} (unsafe fix, allowed)" if plan.cut_off else word), "yellow"
+    if status == "unsafe":
+        return "unsafe fix, not applied (it cuts off consumers; --unsafe-fixes applies it)", "red"
     if status == "manual":
         return "needs manual fix", "red"
     if status == "suppressed":
@@ -51,17 +54,21 @@ def _status_word(plan: Plan, written: bool, failed: bool = False) -> tuple[str, 
         return "passes", "green"
     if status == "existing":
         return "existing reference, not checked", "dim"
+    if plan.never_deployed:
+        return "not applicable: its condition is the literal false, it is never deployed", "dim"
     return "not in scope (not Premium, --premium-only)", "dim"
 
 
 def summary_counts(result: RunResult) -> dict[str, int]:
-    counts = {"files_scanned": result.scanned, "registries": 0, "fix": 0, "manual": 0, "suppressed": 0,
+    counts = {"files_scanned": result.scanned, "registries": 0, "fix": 0, "unsafe": 0, "manual": 0, "suppressed": 0,
               "pass": 0, "not_applicable": 0, "existing": 0, "errors": 0, "files_changed": 0}
     counts["failed"] = 0
     for file_result, plan in result.plans:
         counts["registries"] += 1
         # a fix that was refused or could not be written is not counted as fixed
         key = "failed" if plan.status == "fix" and file_result.status == "failed" else plan.status.replace("-", "_")
+        if key == "not_applicable" and plan.never_deployed:
+            key = "never_deployed"
         counts[key] = counts.get(key, 0) + 1
     counts["errors"] = len(result.errors) + sum(1 for f in result.files if f.status == "failed")
     counts["files_changed"] = len(result.changed_files)
@@ -91,6 +98,7 @@ def render_text(result: RunResult, *, color: bool = False, show_diff: bool = Tru
         out.append(_paint(
             f"{counts['files_scanned']} template file(s), {counts['registries']} registr{'y' if counts['registries'] == 1 else 'ies'}: "
             f"{counts['fix']} {verb}, " + (f"{counts['failed']} not fixed (errors), " if counts["failed"] else "")
+            + (f"{counts['unsafe']} unsafe (not applied), " if counts["unsafe"] else "")
             + f"{counts['manual']} manual, {counts['suppressed']} suppressed, "
             f"{counts['pass']} passing{_not_checked(counts)}; {counts['errors']} error(s)", "bold", color)
             + _passing_hint(counts, show_passing))
@@ -113,6 +121,9 @@ def _concise_line(file_result: FileResult, plan: Plan, written: bool, color: boo
         detail = f"{detail}; {plan.manual[0]}" if detail else plan.manual[0]
     elif plan.suppressed:
         detail = f"suppressed by {plan.suppressed}"
+    elif plan.status == "unsafe" and plan.cut_off:
+        kinds = ", ".join(dict.fromkeys(lost.consumer.kind.value for lost in plan.cut_off))
+        detail = f"{detail}; the fix cuts off {len(plan.cut_off)} consumer(s): {kinds}"
     elif plan.status == "fix" and plan.strategy and not written:
         word = f"{word} ({plan.strategy})"
     return f"{head} registry {registry.label}: {_paint(word, style, color)}" + (f": {detail}" if detail else "")
@@ -131,10 +142,12 @@ def render_concise(result: RunResult, *, color: bool = False, quiet: bool = Fals
             out.append(for_terminal(line, keep="\x1b" if color else ""))   # names cannot add a line
     if not quiet:
         counts = summary_counts(result)
-        findings = counts["fix"] + counts["failed"] + counts["manual"]
+        findings = counts["fix"] + counts["failed"] + counts["manual"] + counts["unsafe"]
         verb = "fixed" if result.written else "fixable with --write"
         out.append(f"Found {findings} open registr{'y' if findings == 1 else 'ies'} in {counts['files_scanned']} "
-                   f"template file(s): {counts['fix']} {verb}, {counts['manual']} manual"
+                   f"template file(s): {counts['fix']} {verb}, "
+                   + (f"{counts['unsafe']} unsafe (--unsafe-fixes applies them), " if counts["unsafe"] else "")
+                   + f"{counts['manual']} manual"
                    + (f", {counts['failed']} not fixed (errors)" if counts["failed"] else "")
                    + f"; {counts['suppressed']} suppressed, {counts['pass']} passing; {counts['errors']} error(s).")
     return "\n".join(out) + ("\n" if out else "")
@@ -157,6 +170,8 @@ def _not_checked(counts: dict[str, int]) -> str:
         parts.append(f"{counts['existing']} existing reference{'s' if counts['existing'] != 1 else ''}")
     if counts.get("not_applicable"):
         parts.append(f"{counts['not_applicable']} not Premium (--premium-only)")
+    if counts.get("never_deployed"):
+        parts.append(f"{counts['never_deployed']} never deployed (condition false)")
     return "".join(f", {part}" for part in parts)
 
 
@@ -173,8 +188,8 @@ def _plan_lines(file_result: FileResult, plan: Plan, written: bool, color: bool,
     if plan.suppressed:
         lines.append(f"  suppressed by {plan.suppressed}")
         return lines
-    if plan.fix is not None and plan.status == "fix":
-        lines.append(f"  fix ({plan.strategy}):")
+    if plan.fix is not None and plan.status in ("fix", "unsafe"):
+        lines.append(f"  fix ({plan.strategy}{', unsafe' if plan.cut_off else ''}):")
         for change in plan.fix.changes:
             elsewhere = os.path.abspath(change.doc.path) != os.path.abspath(file_result.path)
             at = f" [{display_path(change.doc.path, root)}:{change.line}]" if elsewhere else f" [line {change.line}]"
@@ -184,11 +199,38 @@ def _plan_lines(file_result: FileResult, plan: Plan, written: bool, color: bool,
     for reason in plan.manual:
         lines.append(f"  manual: {reason}")
     for note in plan.notes:
-        if plan.status == "fix":
+        if plan.status in ("fix", "unsafe"):
             lines.append(f"  note: {note}")
+    lines.extend(_cut_off_lines(plan))
     if file_result.status == "failed" and file_result.error:
         lines.append(f"  error: {file_result.error}")
     return lines
+
+
+def _cut_off_lines(plan: Plan) -> list[str]:
+    """One line per consumer the fix cuts off, and what it needs to keep working."""
+    home = plan.registry.doc.path
+    lines: list[str] = []
+    for lost in plan.cut_off:
+        lines += [f"  cuts off: {lost.consumer.describe(home)}", f"    needs: {lost.needs}"]
+    return lines
+
+
+def consumer_data(consumer, root=None, needs: str | None = None) -> dict[str, Any]:
+    """A consumer for the JSON report: kind, file, line, how it reaches the registry."""
+    data: dict[str, Any] = {
+        "kind": consumer.kind.value,
+        "what": consumer.what,
+        "file": display_path(consumer.path, root) if root is not None else consumer.path.as_posix(),
+        "line": consumer.line,
+        "how": consumer.how,
+        "pushes": consumer.pushes,
+        "trusted_service": consumer.trusted,
+        "cut_off": needs is not None,
+    }
+    if needs is not None:
+        data["needs"] = needs
+    return data
 
 
 def _color_diff(diff: str, color: bool) -> str:
@@ -227,6 +269,8 @@ def plan_data(file_result: FileResult, plan: Plan, root=None) -> dict[str, Any]:
         "suppressed": plan.suppressed,
         "manual": list(plan.manual),
         "notes": list(plan.notes),
+        "refused_by_azure": plan.refused,
+        "consumers": _consumers_data(plan, root),
         "values": {
             "sku.name": _value(registry.sku_name, root),
             "publicNetworkAccess": _value(registry.public_network_access, root),
@@ -236,7 +280,7 @@ def plan_data(file_result: FileResult, plan: Plan, root=None) -> dict[str, Any]:
         },
         "changes": [],
     }
-    if plan.fix is not None and plan.status == "fix":
+    if plan.fix is not None and plan.status in ("fix", "unsafe"):
         for change in plan.fix.changes:
             data["changes"].append({
                 "file": display_path(change.doc.path, root) if root is not None else str(change.doc.path),
@@ -246,6 +290,11 @@ def plan_data(file_result: FileResult, plan: Plan, root=None) -> dict[str, Any]:
                 "edits": [{"start": e.start, "end": e.end, "text": e.text} for e in change.edits],
             })
     return data
+
+
+def _consumers_data(plan: Plan, root=None) -> list[dict[str, Any]]:
+    needs = {lost.consumer: lost.needs for lost in plan.cut_off}
+    return [consumer_data(c, root, needs.get(c)) for c in plan.registry.consumers]
 
 
 def _value(resolved, root=None) -> dict[str, Any]:

@@ -82,12 +82,44 @@ def _passes_either_way(access: Resolved, action: Resolved) -> bool:
     return True
 
 
+def never_deployed(registry: Registry) -> bool:
+    """Whether the registry's condition is the literal false (ARM `"condition": false` or
+    `"[false()]"`, Bicep `if (false)`): no deployment ever creates it."""
+    text = registry.condition_text
+    if text is None:
+        condition = registry.node.get("condition") if registry.node is not None and registry.doc is not None \
+            and registry.doc.kind == "arm" else None
+        if condition is None:
+            return False
+        if condition.kind == "bool":
+            return condition.value is False
+        text = str(condition.value) if condition.kind == "string" else None
+        if text is None:
+            return False
+        text = text.strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+    text = "".join(text.split()).lower()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1]
+    return text in ("false", "false()")
+
+
+def _tier_premium(registry: Registry) -> bool:
+    """PSRule's selector Azure.ACR.IsPremiumSKU also takes `sku.tier: 'Premium'` (a literal)."""
+    tier = registry.sku.get("tier") if registry.sku is not None else None
+    return tier is not None and tier.kind == "string" and str(tier.value).lower() == "premium"
+
+
 def evaluate(registry: Registry, premium_only: bool = False) -> Verdict:
     if registry.existing:
         return Verdict.EXISTING
-    if premium_only and all((r.value is not None and r.value.lower() != "premium") or r.origin == Origin.ABSENT
-                            for r in (registry.sku_name, *registry.sku_name.also)):
-        # (no SKU at all is not Premium either: PSRule's selector wants sku.name 'Premium')
+    if never_deployed(registry):
+        return Verdict.NOT_APPLICABLE
+    if premium_only and not _tier_premium(registry) and \
+            all((r.value is not None and r.value.lower() != "premium") or r.origin == Origin.ABSENT
+                for r in (registry.sku_name, *registry.sku_name.also)):
+        # (PSRule's selector: sku.name or sku.tier 'Premium'; no SKU at all is not Premium)
         return Verdict.NOT_APPLICABLE  # (a deployment that is Premium, e.g. prod's parameter file, is in scope)
     if _equals(registry.public_network_access, "Disabled") or _equals(registry.default_action, "Deny"):
         return Verdict.PASS
@@ -119,3 +151,36 @@ def undetermined(registry: Registry) -> str:
     """Why the network access of a registry (verdict unknown) cannot be determined."""
     places = [place for r in (registry.public_network_access, registry.default_action) for place in (r, *r.also)]
     return "; ".join(p.detail for p in places if p.detail and not _decided(p))
+
+
+_NOT_PREMIUM = ("basic", "standard")
+
+
+def refused_by_azure(registry: Registry) -> str | None:
+    """Why Azure would refuse to deploy a registry that passes the rule (None: it deploys):
+    publicNetworkAccess 'Disabled' (DisablingPublicNetworkAccessNotSupported) or a Deny
+    firewall on a Basic or Standard SKU, or an apiVersion older than a property it sets.
+    For registries declared as resources and those the Azure Verified Module deploys (from the
+    params it is given); other modules write what their own version takes."""
+    if registry.flavor not in ("resource", "avm-module") or registry.existing:
+        return None
+    from .api_versions import supports
+
+    disabled = any((p.value or "").lower() == "disabled" for p in (registry.public_network_access,
+                                                                  *registry.public_network_access.also))
+    denied = any((p.value or "").lower() == "deny" for p in (registry.default_action, *registry.default_action.also))
+    skus = [p for p in (registry.sku_name, *registry.sku_name.also) if (p.value or "").lower() in _NOT_PREMIUM]
+    if (disabled or denied) and skus:
+        what = "publicNetworkAccess 'Disabled'" if disabled else "a Deny firewall (networkRuleSet)"
+        where = f" ({skus[0].detail})" if skus[0].detail else ""
+        code = " (DisablingPublicNetworkAccessNotSupported)" if disabled else ""
+        return f"{what} needs the Premium SKU, and the SKU is '{skus[0].value}'{where}{code}"
+    api = registry.api_version.value
+    if api:
+        lacking = [name for name, key in (("publicNetworkAccess", "publicnetworkaccess"),
+                                          ("networkRuleBypassOptions", "networkrulebypassoptions"),
+                                          ("networkRuleSet", "networkruleset"))
+                   if key in registry.property_keys and not supports(api, key)]
+        if lacking:
+            return f"apiVersion {api} does not have {', '.join(lacking)}, which the registry sets"
+    return None

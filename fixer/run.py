@@ -24,6 +24,8 @@ from .formats import reader_for, reader_of
 from .formats.module_refs import mentions_registry_module
 from .model import Document, Registry
 from .options import Options, RegistryOverride
+from .consumers import merge as merge_consumers
+from .pipelines import RepositoryConsumer, RepositoryConsumers, find_repository_consumers, login_server_consumers
 from .planner import Plan, plan_registry
 from .rule import Verdict, evaluate
 from .source import NotRegularFile, SourceFile, open_regular, read_source
@@ -114,8 +116,8 @@ class RunResult:
         """0 nothing left to do; 1 changes proposed (dry run) or manual findings; 2 errors."""
         if self.errors or any(f.status in ("failed", "skipped") for f in self.files):
             return 2
-        if any(p.status == "manual" for _, p in self.plans):
-            return 1
+        if any(p.status in ("manual", "unsafe") for _, p in self.plans):
+            return 1  # (an unsafe fix left out: the finding remains)
         if not self.written and any(p.status == "fix" for _, p in self.plans):
             return 1
         return 0
@@ -214,7 +216,7 @@ def _may_hold_registry_file(path: Path, limit: int) -> bool:
 
 
 def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
-                 suppressor: Suppressor | None = None) -> FileResult:
+                 suppressor: Suppressor | None = None, external: RepositoryConsumers | None = None) -> FileResult:
     """Read, parse and plan one file. Never raises for bad input: errors go in the result."""
     display = display_path(path, root)
     result = FileResult(path=path, display=display)
@@ -270,7 +272,7 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
     try:
         # Lazily parsed subtrees (and parameter files) are only read here, so errors in
         # them surface here too: they fail this file, not the run.
-        result.plans = _plan_registries(doc, workspace, options, display, suppressor)
+        result.plans = _plan_registries(doc, workspace, options, display, suppressor, external)
     except ParseError as exc:
         result.plans = []
         message = str(exc).replace(str(path), display, 1)
@@ -322,10 +324,14 @@ def _skipping_generated(suppressor: Suppressor | None, sources: set[Path]) -> Su
 
 
 def _plan_registries(doc: Document, workspace: Workspace, options: Options, display: str,
-                     suppressor: Suppressor | None) -> list[Plan]:
+                     suppressor: Suppressor | None, external: RepositoryConsumers | None = None) -> list[Plan]:
     plans: list[Plan] = []
     registries = find_registries(doc, workspace)
     for registry in registries:
+        if external is not None and not registry.existing:
+            # azd services and CI pipelines of the repository that use it (fixer/pipelines.py)
+            registry.consumers = merge_consumers(registry.consumers,
+                                                 external.for_registry(_names_to_match(registry), doc.path))
         override = _override_for(registry, _config_relative(doc.path, display, options), options.overrides) \
             if options.overrides else None
         reason = None
@@ -344,7 +350,8 @@ def _plan_registries(doc: Document, workspace: Workspace, options: Options, disp
         else:
             plan = plan_registry(registry, options,
                                  strategy=override.strategy if override else None,
-                                 ip_rules=override.ip_rules if override else None)
+                                 ip_rules=override.ip_rules if override else None,
+                                 allow_unsafe=bool(override and override.unsafe_fixes))
             if plan.status in ("fix", "manual") and compiled_from_bicep(registry.doc):
                 plan.notes.append(_generated_note(registry.doc))
         plans.append(plan)
@@ -456,14 +463,28 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     if bicep_sources and any(t.suffix.lower() in (".json", ".jsonc") for t in templates):
         suppressor = _skipping_generated(suppressor, bicep_sources)
     from .parallel import choose_jobs, run_in_chunks
-    chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
-                            choose_jobs(options.jobs, len(templates)), progress, keep_new_texts, settings=settings)
-    if chunked is None:
-        # chunks still disagree about a file after being merged (not expected): one chunk
-        chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions, 1, progress,
-                                keep_new_texts, at_once=True, settings=settings)
-    assert chunked is not None  # one chunk cannot disagree with itself
-    files, warnings, parameter_files = chunked
+
+    def pipeline(external: RepositoryConsumers | None) -> tuple[list[FileResult], list[str], set[str]]:
+        chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
+                                choose_jobs(options.jobs, len(templates)), progress, keep_new_texts, settings=settings,
+                                external=external)
+        if chunked is None:
+            # chunks still disagree about a file after being merged (not expected): one chunk
+            chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions, 1, progress,
+                                    keep_new_texts, at_once=True, settings=settings, external=external)
+        assert chunked is not None  # one chunk cannot disagree with itself
+        return chunked
+
+    external = find_repository_consumers(root) if templates else None
+    files, warnings, parameter_files = pipeline(external)
+    through_existing = _consumers_of_existing(files) + login_server_consumers(context, _fixed_names(files))
+    if external is not None and _adds_consumers(files, through_existing):
+        # `existing` references elsewhere (another module, another template), or literal login
+        # servers in other files, name a registry this run deploys, and their consumers are
+        # that registry's: plan again knowing them,
+        # so a fix that cuts them off is unsafe (only repositories where this happens pay)
+        external = RepositoryConsumers(external.found + through_existing)
+        files, warnings, parameter_files = pipeline(external)
     # Files taken for templates that turn out to be parameter files (linked to their template
     # by `metadata.template`, not by name) are not counted as templates.
     outcome.scanned = len(templates) - len(parameter_files)
@@ -471,6 +492,50 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     outcome.warnings.extend(w for w in warnings if w not in outcome.warnings)
     refuse_outside(outcome.files, outcome.scope)
     return outcome
+
+
+def _consumers_of_existing(files: list[FileResult]) -> list[RepositoryConsumer]:
+    """The consumers of `existing` registry references, keyed by the name they reference (a
+    literal, or the value a caller or parameter gives it; never a name expression)."""
+    found: list[RepositoryConsumer] = []
+    for file_result in files:
+        for plan in file_result.plans:
+            registry = plan.registry
+            if registry.existing and registry.consumers and not registry.shown_is_expression:
+                names = frozenset(n.lower() for n in _names_to_match(registry) if n != registry.symbolic)
+                found.extend(RepositoryConsumer(c, names) for c in registry.consumers if names)
+    return found
+
+
+def _fixed_names(files: list[FileResult]) -> dict[str, list[Path]]:
+    """The literal names of the registries this run would fix, with the files declaring them."""
+    names: dict[str, list[Path]] = {}
+    for file_result in files:
+        for plan in file_result.plans:
+            registry = plan.registry
+            if plan.fix is None or registry.existing or registry.shown_is_expression:
+                continue
+            for name in _names_to_match(registry):
+                if name != registry.symbolic:
+                    names.setdefault(name.lower(), []).append(registry.doc.path)
+    return names
+
+
+def _adds_consumers(files: list[FileResult], through_existing: list[RepositoryConsumer]) -> bool:
+    """Whether a registry the run deploys gets a consumer it did not know from ``through_existing``."""
+    if not through_existing:
+        return False
+    index = RepositoryConsumers(through_existing)
+    for file_result in files:
+        for plan in file_result.plans:
+            registry = plan.registry
+            if registry.existing or plan.fix is None:
+                continue
+            known = {(os.path.abspath(c.path), c.line) for c in registry.consumers}
+            for consumer in index.for_registry(_names_to_match(registry), registry.doc.path):
+                if (os.path.abspath(consumer.path), consumer.line) not in known:
+                    return True
+    return False
 
 
 def _display_escaped(path: Path, root: Path) -> str:
@@ -603,7 +668,7 @@ def _settle_status(file_result: FileResult, outcome: RunResult) -> None:
         return
     if file_result.changed:
         file_result.status = "would-fix"
-    elif any(p.status == "manual" for p in file_result.plans):
+    elif any(p.status in ("manual", "unsafe") for p in file_result.plans):
         file_result.status = "manual"
     else:
         file_result.status = "unchanged"

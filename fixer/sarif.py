@@ -115,7 +115,7 @@ def _driver() -> dict[str, Any]:
 
 def _result(result: RunResult, file_result: FileResult, plan: Any, occurrence: int = 0) -> dict[str, Any] | None:
     status = plan.status
-    if status not in ("fix", "manual", "suppressed"):
+    if status not in ("fix", "unsafe", "manual", "suppressed"):
         return None
     if status == "fix" and result.written and file_result.status == "fixed":
         return None  # closed by this run
@@ -125,11 +125,14 @@ def _result(result: RunResult, file_result: FileResult, plan: Any, occurrence: i
     text = headline(plan)
     if status == "fix" and plan.fix is not None:
         text += f" Fix: {plan.fix.message}."
+    elif status == "unsafe" and plan.fix is not None:
+        text += f" Unsafe fix, not applied (--unsafe-fixes applies it): {plan.fix.message}."
     elif status == "manual" and plan.manual:
         text += " Needs a manual fix: " + "; ".join(plan.manual)
+    text += _cut_off_text(plan)
     if plan.sku_upgrade:
         text += " The fix upgrades the SKU to Premium, which costs more than Basic or Standard."
-    notes = [" ".join(note.split()) for note in plan.notes] if status in ("fix", "manual") else []
+    notes = [" ".join(note.split()) for note in plan.notes] if status in ("fix", "unsafe", "manual") else []
     if notes:
         text += " Before you merge: " + "; ".join(n.rstrip(".") for n in notes) + "."
     entry: dict[str, Any] = {
@@ -149,8 +152,13 @@ def _result(result: RunResult, file_result: FileResult, plan: Any, occurrence: i
     if status == "suppressed":
         kind = "inSource" if any(m in (plan.suppressed or "") for m in _IN_SOURCE_MARKERS) else "external"
         entry["suppressions"] = [{"kind": kind, "status": "accepted", "justification": plan.suppressed}]
-    elif status == "fix" and plan.fix is not None:
+    elif status in ("fix", "unsafe") and plan.fix is not None:
         entry["fixes"] = [_fix(result, plan.fix)]
+    related = _related_consumers(result, plan)
+    if related:
+        entry["relatedLocations"] = related
+    if plan.fix is not None and status in ("fix", "unsafe"):
+        entry.setdefault("properties", {})["applicability"] = plan.fix.applicability.name.lower()
     return entry
 
 
@@ -162,6 +170,31 @@ def declaration_region(registry: Any) -> dict[str, int]:
     end = max(registry.node.end, start)
     return {"startLine": source.line_of(start), "startColumn": source.column_of(start),
             "endLine": source.line_of(end), "endColumn": source.column_of(end)}
+
+
+def _cut_off_text(plan: Any) -> str:
+    """The consumers an unsafe fix cuts off, and what each needs, for the result's message."""
+    if not plan.cut_off:
+        return ""
+    parts = [f"{lost.consumer.describe(plan.registry.doc.path)} (needs {lost.needs})" for lost in plan.cut_off]
+    return " The fix cuts off: " + "; ".join(parts) + "."
+
+
+def _related_consumers(result: RunResult, plan: Any) -> list[dict[str, Any]]:
+    """Every known consumer of the registry as a SARIF related location (ids from 1)."""
+    needs = {lost.consumer: lost.needs for lost in plan.cut_off}
+    related = []
+    for index, consumer in enumerate(plan.registry.consumers, start=1):
+        state = f"cut off by the fix; needs {needs[consumer]}" if consumer in needs else "keeps access"
+        related.append({
+            "id": index,
+            "physicalLocation": {
+                "artifactLocation": {"uri": _uri(display_path(consumer.path, result.root)), "uriBaseId": SRCROOT},
+                "region": {"startLine": max(1, consumer.line)},
+            },
+            "message": {"text": f"{consumer.kind.value}: {consumer.what}, {consumer.verb} {consumer.how} ({state})"},
+        })
+    return related
 
 
 def headline(plan: Any) -> str:

@@ -18,7 +18,7 @@ from .errors import FixerError
 from .formats import reader_of
 from .model import Document
 from .options import Options
-from .rule import Verdict, evaluate
+from .rule import Verdict, evaluate, refused_by_azure
 from .workspace import Workspace
 
 
@@ -220,4 +220,7 @@ def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict
         verdict = evaluate(registry, options.premium_only)
         if verdict != Verdict.PASS:
             return [f"registry '{plan.registry.name}' still does not pass after the edit ({verdict.value})"]
+        refused = refused_by_azure(registry)
+        if refused:
+            return [f"registry '{plan.registry.name}' could still not be deployed after the edit: {refused}"]
     return []

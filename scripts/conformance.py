@@ -29,7 +29,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "files"
-OK_AFTER = {"pass", "manual", "suppressed", "not-applicable", "existing"}
+# ("unsafe": a fix that cuts off consumers, left out of --write until the user opts in)
+OK_AFTER = {"pass", "manual", "suppressed", "not-applicable", "existing", "unsafe"}
 
 
 def snapshot(root: Path) -> dict[Path, bytes]:
@@ -130,6 +131,8 @@ def main() -> int:
                         problems.append(f"still {registry['status']} after --write: {where}")
                     elif registry["status"] == "manual" and not registry["manual"]:
                         problems.append(f"manual without a reason: {where}")
+                    elif registry["status"] == "unsafe" and not any(c["cut_off"] for c in registry["consumers"]):
+                        problems.append(f"unsafe without a consumer it cuts off: {where}")
         code3, _, _ = acr_fix("--write", str(tree))
         if snapshot(tree) != after:
             problems.append("a second --write changed files")
@@ -140,6 +143,7 @@ def main() -> int:
             ("files", report["summary"]["files_scanned"]),
             ("registries", len(registries)),
             ("fixed", count("fix")),
+            ("unsafe (held)", count("unsafe")),
             ("manual", count("manual")),
             ("suppressed", count("suppressed")),
             ("passing", count("pass")),

@@ -970,13 +970,12 @@ def test_pullers_through_module_outputs_are_followed_into_the_modules_that_get_t
     workspace = _workspace(tmp_path, files)
     doc = workspace.document(tmp_path / "core" / "registry.bicep")
     (registry,) = bicep.find_registries(doc, workspace)
-    assert registry.clients == []
-    assert registry.output_clients == [
-        "Microsoft.App/containerApps 'api' (../main.bicep line 12)",
-        "Microsoft.Web/sites 'web' (../main.bicep line 29)",
-        "module 'frontend' (../main.bicep line 50)",
-        "module 'job' (../main.bicep line 59)",
-        "module 'access' (../main.bicep line 67)",
+    assert [(c.kind.value, f"{c.what} ({c.where(doc.path)})") for c in registry.consumers] == [
+        ("Container Apps", "Microsoft.App/containerApps 'api' (../main.bicep line 12)"),
+        ("App Service", "Microsoft.Web/sites 'web' (../main.bicep line 29)"),
+        ("module", "module 'frontend' (../main.bicep line 50)"),
+        ("module", "module 'job' (../main.bicep line 59)"),
+        ("module", "module 'access' (../main.bicep line 67)"),
     ]
 
 
@@ -992,9 +991,11 @@ def test_module_output_pullers_need_a_pulling_use_of_a_name_output(tmp_path):
                       "resource creds 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {\n  name: 'kv/acr'\n"
                       "  properties: {\n    value: listCredentials(acr.outputs.id, '2023-07-01').passwords[0].value\n  }\n}\n",
     })
-    (registry,) = bicep.find_registries(workspace.document(tmp_path / "acr.bicep"), workspace)
-    assert registry.output_clients == ["Microsoft.Web/sites 'site' (main.bicep line 7)",
-                                       "Microsoft.KeyVault/vaults/secrets 'creds' (main.bicep line 20)"]
+    doc = workspace.document(tmp_path / "acr.bicep")
+    (registry,) = bicep.find_registries(doc, workspace)
+    assert [f"{c.what} ({c.where(doc.path)})" for c in registry.consumers] == [
+        "Microsoft.Web/sites 'site' (main.bicep line 7)", "Microsoft.KeyVault/vaults/secrets 'creds' (main.bicep line 20)"]
+    assert [c.how for c in registry.consumers] == ["the name output of module 'acr'", "the id output of module 'acr'"]
 
 
 def test_a_condition_names_what_it_rests_on_and_what_it_reads():

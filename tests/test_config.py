@@ -157,4 +157,5 @@ def test_starter_examples_are_valid_when_switched_on() -> None:
     assert config.overrides == (
         RegistryOverride(name="publicdist", skip=True, reason="serves public base images"),
         RegistryOverride(path="infra/prod/**", strategy="deny", ip_rules=("198.51.100.7",)),
+        RegistryOverride(name="appsacr", unsafe_fixes=True),
     )

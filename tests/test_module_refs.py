@@ -7,7 +7,6 @@ import pytest
 
 import fixer.run as pipeline
 from fixer.formats.module_refs import deploys_unmodelled_registry, module_name_path
-from fixer.planner import Access, _clients_note
 
 
 @pytest.mark.parametrize("reference", [
@@ -72,16 +71,3 @@ def test_module_name_path_drops_host_alias_and_tag():
 ])
 def test_pre_filter_lets_registry_module_calls_through(text, parsed):
     assert pipeline._mentions_registry(text.lower()) is parsed
-
-
-def test_clients_note_says_where_the_pullers_are():
-    access = Access(ip_rules=False, trusted=True)
-    local = _clients_note(["Microsoft.Web/sites 'app' (line 4)"], "deny", access)
-    assert local.startswith("Microsoft.Web/sites 'app' (line 4) in this template pulls from this registry;")
-    through = _clients_note([], "deny", access, ["Microsoft.App/containerApps 'api' (../main.bicep line 12)"])
-    assert through.startswith("Microsoft.App/containerApps 'api' (../main.bicep line 12) pulls from this registry "
-                              "through the module that deploys it (its outputs or the name passed to it);")
-    both = _clients_note(["a (line 1)"], "disable", access, ["b (../main.bicep line 2)"])
-    assert both.startswith("a (line 1), b (../main.bicep line 2) pull from this registry (in this template, or "
-                           "through the module that deploys it: its outputs or the name passed to it);")
-    assert "private endpoints get through" in both and "--ip-rule" not in both

@@ -331,7 +331,10 @@ def test_callers_pullers_and_private_endpoints_count(tmp_path: Path) -> None:
     result = _run(tmp_path, {"main.tf": caller, "modules/acr/main.tf": module})
     plan, = _plans(result)
     assert plan.strategy == "disable"
-    assert plan.registry.output_clients == ["azurerm_linux_web_app 'web' (../../main.tf line 6)"]
+    web, = plan.registry.consumers
+    assert web.describe(plan.registry.doc.path) == ("App Service: azurerm_linux_web_app 'web' (../../main.tf line 6), "
+                                                    "pulls with the outputs of the module that deploys it")
+    assert not plan.cut_off     # the caller's private endpoint keeps it working
 
 
 def test_verification_refuses_output_fmt_would_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -95,7 +95,8 @@ def result_from_pr(repository: str, pr: PrResult) -> RepoResult:
     """The result of one ``open_or_update_pr`` call."""
     fixed = unsafe = manual = 0
     if pr.run is not None:
-        manual = sum(1 for _, plan in pr.run.plans if plan.status == "manual")
+        # (an unsafe fix held back needs a person's decision as a manual one does)
+        manual = sum(1 for _, plan in pr.run.plans if plan.status in ("manual", "unsafe"))
         if pr.action not in ("nothing-to-fix", "closed"):
             plans = fixed_plans(pr.run)
             fixed = len(plans)

@@ -292,7 +292,7 @@ def _publish(context: _Context, branch: str, scope: str | None, result: RunResul
 
     common = {"branch": branch, "base": base}
     if not result.changed_files:
-        manual = sum(1 for _, p in result.plans if p.status == "manual")
+        manual = sum(1 for _, p in result.plans if p.status in ("manual", "unsafe"))  # (unsafe: held back)
         extra = f"; {manual} registr{'y needs' if manual == 1 else 'ies need'} manual action" if manual else ""
         lines = [f"nothing to fix on {base}{extra}; no branch, commit or pull request made"]
         action = "nothing-to-fix"

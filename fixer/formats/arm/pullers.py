@@ -6,6 +6,8 @@ import json
 import re
 
 from ...model import Document, Node, Registry
+from ... import consumers
+from ...consumers import Consumer
 from ..base import REGISTRY_ROLES, imports_images, registry_role_in
 from .template import _is_expression, readable_expression
 
@@ -16,7 +18,7 @@ _PULL_NEEDLES = (".azurecr.io", *REGISTRY_ROLES)
 
 
 def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: str,
-             registry_count: int, role_vars: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+             registry_count: int, role_vars: dict[str, str] | None = None) -> tuple[list[Consumer], list[str]]:
     """The resources among ``pulling`` (they read a login server or registry credentials, or
     run `az acr import`, in the registry's own scope: a name expression means another thing
     in another nested template) that name this registry (by type, with one registry in the
@@ -34,15 +36,30 @@ def _clients(doc: Document, registry: Registry, pulling: list[Node], lowered: st
         start, end = resource.start, resource.end
         if any(name and lowered.find(name, start, end) >= 0 for name in names) or \
                 (registry_count == 1 and lowered.find("containerregistry/registries", start, end) >= 0):
-            label = _role_holder(doc, resource, role_vars or {}) or _resource_label(doc, resource)
             if imports_images(lowered, start, end):
-                importing.append((resource, label))
+                importing.append((resource, _role_holder(doc, resource, role_vars or {}) or _resource_label(doc, resource)))
             else:
-                found.append(label)
+                found.append(_consumer(doc, resource, role_vars or {}))
     # a deployment that holds the importing script (outer scope) is the same importer: the script names it
     importers = [label for resource, label in importing
                  if not any(o is not resource and resource.start <= o.start and o.end <= resource.end for o, _ in importing)]
     return found, importers
+
+
+def _consumer(doc: Document, resource: Node, role_vars: dict[str, str]) -> Consumer:
+    """The resource as a consumer of the registry: its kind, where it is, how it pulls (an
+    AcrPull / AcrPush role assignment: its principal pulls, the assignment says which)."""
+    kind = resource.get("type")
+    rtype = kind.value if kind is not None and kind.kind == "string" else ""
+    text = doc.source.text[resource.start:resource.end]
+    holder = _role_holder(doc, resource, role_vars)
+    if holder is None:
+        what = _resource_label(doc, resource).rsplit(" (line ", 1)[0]
+        return consumers.of_resource(rtype, what, doc.path, doc.line(resource), text)
+    role = holder.split(" role assignment", 1)[0].rsplit(" ", 1)[-1]   # "the principal of an AcrPull ..."
+    principal = holder.split(": ", 1)[1][:-1] if ": " in holder else ""
+    what = f"{role} role assignment" + (f" to {principal}" if principal else "")
+    return consumers.of_resource(rtype, what, doc.path, doc.line(resource), text, f"the {role} role")
 
 
 def _resource_label(doc: Document, resource: Node) -> str:

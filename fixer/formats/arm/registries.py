@@ -7,6 +7,7 @@ import json
 from ... import REGISTRY_TYPE
 from ...edits import Edit, line_start
 from ...model import Document, Node, Origin, Registry, Resolved
+from ... import consumers
 from ...workspace import Workspace
 from ..base import CHECKOV_SKIP, IGNORE_COMMENT, PRIVATE_ENDPOINT_TYPE, imports_images
 from .deployments import _root_scope
@@ -39,7 +40,9 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     for symbolic, resource, rtype, scope in _walk(root_scope, every=True):
         if lowered.find("loginserver", resource.start, resource.end) >= 0 or \
                 lowered.find("listcredentials(", resource.start, resource.end) >= 0 or \
-                imports_images(lowered, resource.start, resource.end):
+                imports_images(lowered, resource.start, resource.end) or \
+                (rtype == consumers.ML_WORKSPACE_TYPE and lowered.find('"containerregistry"', resource.start, resource.end) >= 0):
+            # (an ML workspace or AI hub names its registry in containerRegistry, by id)
             pulling.append((resource, scope))
         elif (any(lowered.find(n, resource.start, resource.end) >= 0 for n in _PULL_NEEDLES)
               or any(lowered.find(use, resource.start, resource.end) >= 0 for use in role_uses)) \
@@ -58,7 +61,7 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     for index, registry in enumerate(registries):
         registry.index = index
         registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets, declared)
-        registry.clients, registry.importers = _clients(
+        registry.consumers, registry.importers = _clients(
             doc, registry, [r for r, s in pulling if s is scopes.get(id(registry.node))],
             lowered, declared, role_vars)
     _mark_shared_definitions(doc, registries, deployments)

@@ -198,19 +198,28 @@ class _Resolver(_ValueResolver):
                 if inner.allowed_type is None and not keys:
                     inner.allowed_type = _allowed_type(doc, declared)
                 deployments.append(inner)
-            if len(passing) < len(callers) and declared.default is not None:
+            if (len(passing) < len(callers) or not file_places and _deployable_alone(doc)) \
+                    and declared.default is not None:
+                # the default is deployed by a call that passes nothing, and by the file
+                # deployed on its own when every parameter has a default
                 default = self._default(doc, name, declared, what, depth, keys)
                 if not default.known:
                     return default
-                if unreadable:  # say who deploys the default
+                if unreadable and len(passing) < len(callers):  # say who deploys the default
                     given = {id(module) for _, module, _ in passing}
                     default.detail += ", which " + _calls([f"module '{module.symbolic}' in {doc.path_to(caller_doc)}"
                                                           for caller_doc, module in callers
                                                           if id(module) not in given]) + " leave" + \
                         ("s" if len(callers) - len(passing) == 1 else "") + " unset"
+                elif unreadable:
+                    default.detail += ", deployed when the file is deployed on its own"
                 deployments.append(default)
             if not deployments:
-                return unreadable[0][0]
+                # every value comes from callers, and none can be read: say whose they are
+                first = unreadable[0][0]
+                first.detail = (f"{what} depends on the caller{'s' if len(unreadable) > 1 else ''} "
+                                f"({_calls([call for _, call in unreadable])}): {first.detail}")
+                return first
             for inner, call in unreadable:
                 inner.detail = f"{call} passes a value acr-fix cannot read ({inner.detail})"
             # one flat list: a caller that is itself deployed several ways brings its own; a
@@ -234,7 +243,7 @@ class _Resolver(_ValueResolver):
                 nobody = "nothing in the scanned files sets it"
             return Resolved(Origin.NO_VALUE, doc=doc, node=ref,
                             detail=f"{what} comes from parameter '{name}', which has no default value and {nobody} "
-                                   f"(line {declared_line})")
+                                   f"({self._where(doc, declared.start)})")
         return self._default(doc, name, declared, what, depth, keys)
 
     def _default(self, doc: Document, name: str, declared: "_Param", what: str, depth: int,
@@ -421,3 +430,10 @@ def _bicepparam_files_below(folder: Path) -> list[Path]:
     except OSError:
         pass
     return found
+
+
+def _deployable_alone(doc: Document) -> bool:
+    """Whether a Bicep file can be deployed on its own: every parameter has a default or is
+    nullable (`string?`), so `az deployment group create -f` needs no value."""
+    params = _syntax_of(doc).params.values()
+    return bool(params) and all(p.default is not None or p.type_text.rstrip().endswith("?") for p in params)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ... import consumers
 from ...model import Document, Node, Origin, Registry, Resolved
 from .. import values
 from ..base import CHECKOV_SKIP, IGNORE_COMMENT
@@ -380,8 +381,7 @@ _PATTERNS: dict[str, _Pattern] = {
                                          "acrSku", "Standard", None, None),
     "azd/aks": _Pattern("an AKS cluster and a registry", "containerRegistryName", "acrSku", "Standard",
                         "publicNetworkAccess", "Enabled", (0, 1, 1), "the AKS cluster's public network access",
-                        pullers=("the AKS cluster the pattern deploys (its kubelet identity gets AcrPull on the "
-                                 "registry)",)),
+                        pullers=("the AKS cluster the pattern deploys",)),
     "azd/ml-hub-dependencies": _Pattern("an Azure ML hub's dependencies (a registry among them)",
                                         "containerRegistryName", "registryAcrSku", "Basic",
                                         "registryPublicNetworkAccess", "Enabled", optional=True),
@@ -429,7 +429,9 @@ def _pattern_registry(doc: Document, syntax: _Syntax, module: _Module, resolver:
         default_action=Resolved(Origin.ABSENT, doc=doc),
         bypass=Resolved(Origin.EXPRESSION, value="AzureServices", doc=doc, detail="the registry module's default"),
         ip_rules=None,
-        clients=list(pattern.pullers),
+        consumers=[consumers.of_resource("Microsoft.ContainerService/managedClusters", puller, doc.path,
+                                         doc.line(module.start), "", "the AcrPull role of its kubelet identity")
+                   for puller in pattern.pullers],
         notes=[f"deployed by the Azure Verified Module pattern {module.path}, which deploys {pattern.what} and "
                f"passes its {passes} to the registry module", *notes],
         flavor="pattern-module",

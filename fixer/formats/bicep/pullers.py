@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from ... import REGISTRY_TYPE
+from ... import consumers
+from ...consumers import Consumer
 from ...model import Document, Node, Registry
 from ...workspace import file_key
 from ..base import imports_images, registry_role_in
@@ -16,7 +18,7 @@ from .symbols import _short
 
 
 def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
-             name_node: Node | None = None) -> tuple[list[str], list[str]]:
+             name_node: Node | None = None) -> tuple[list[Consumer], list[str]]:
     """Other declarations of the file that use this registry, described for a note: (those
     that pull from it: they read its login server or its credentials,
     `acr.properties.loginServer`, `acr.listCredentials()`; those that import images with
@@ -30,16 +32,17 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
     name_symbol = str(name_node.value).strip() if name_node is not None and name_node.kind == "expr" else ""
     name_symbol = name_symbol if _IDENTIFIER.match(name_symbol) else ""
     text = syntax.text
-    found: list[str] = []
+    found: list[Consumer] = []
     importers: list[str] = []
     every, role_assignments = _file_declarations(syntax)
-    declarations = [(label, start, end, script) for owner, label, start, end, script in every if owner is not registry]
+    declarations = [(label, start, end, script, kind) for owner, label, start, end, script, kind in every
+                    if owner is not registry]
     aliases = _registry_aliases(syntax, registry, name_node)
     granted = {r.start: r for r in role_assignments if r is not registry and _registry_role(syntax, r, aliases)}
     # the registry's name in a login server string: `'${acr.name}.azurecr.io'`, `'${acrName}.azurecr.io'`
     literals = [f"{a}.name" for a in sorted(aliases)] + ([name_symbol] if name_symbol else [])
     name_use = re.compile(rf"(?<![A-Za-z0-9_.])(?:{'|'.join(map(re.escape, literals))})(?![A-Za-z0-9_])")
-    for label, start, end, imports in declarations:
+    for label, start, end, imports, rtype in declarations:
         if registry.start <= start < registry.end:
             continue
         if imports:
@@ -49,10 +52,15 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
         if start in granted:
             found.append(_role_client(doc, syntax, granted[start]))
             continue
+        if rtype.lower() == consumers.ML_WORKSPACE_TYPE and \
+                re.search(rf"containerRegistry\s*:\s*{re.escape(needle)}id\b", text[start:end]):
+            # an ML workspace or AI hub names its registry by id (it pulls as a trusted service)
+            found.append(_declaration_consumer(doc, rtype, label, start, end, "its containerRegistry (the workspace identity)"))
+            continue
         at = text.find(needle, start, end)  # a literal first: this runs for every declaration
         while at >= 0:
             if (at == 0 or text[at - 1] not in _IDENT_OR_DOT) and _PULLS_FROM.match(text, at + len(needle)):
-                found.append(f"{label} (line {doc.line(start)})")
+                found.append(_declaration_consumer(doc, rtype, label, start, end))
                 break
             at = text.find(needle, at + 1, end)
         else:
@@ -61,32 +69,40 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
             if any(text.find(literal, start, end) >= 0 for literal in literals) and \
                     any(_pulls_by_name(_line_at(text, m.start()), re.escape(m.group(0)))
                         for m in name_use.finditer(text, start, end)):
-                found.append(f"{label} (line {doc.line(start)})")
+                found.append(_declaration_consumer(doc, rtype, label, start, end, "a login server built from its name"))
     return found, importers
 
 
+def _declaration_consumer(doc: Document, rtype: str, label: str, start: int, end: int,
+                          how: str | None = None) -> Consumer:
+    """A declaration (resource or module call) of ``doc`` that uses a registry, as a consumer."""
+    kind = consumers.ConsumerKind.MODULE if rtype == "module" else None
+    return consumers.of_resource(rtype, label, doc.path, doc.line(start), doc.source.text[start:end], how, kind)
 
 
-def _file_declarations(syntax: _Syntax) -> tuple[list[tuple[object, str, int, int, bool]], list[_Resource]]:
+
+
+def _file_declarations(syntax: _Syntax) -> tuple[list[tuple[object, str, int, int, bool, str]], list[_Resource]]:
     """The declarations of the file that may use a registry, in file order, as (the resource
-    or module, label, start, end, whether it imports images), and its role assignments. Built
+    or module, label, start, end, whether it imports images, its type or "module"), and its
+    role assignments. Built
     once per file: rebuilt for each registry, they made a file of many registries quadratic."""
     cached = syntax.__dict__.get("_puller_declarations")
     if cached is not None:
         return cached
     text = syntax.text
-    declarations: list[tuple[object, str, int, int, bool]] = []
+    declarations: list[tuple[object, str, int, int, bool, str]] = []
     for r in syntax.resources:
         if "::" in r.symbolic:
             continue
         kind = r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'
         script = kind.lower() == "microsoft.resources/deploymentscripts" \
             and imports_images(text[r.start:r.end].lower())
-        declarations.append((r, f"{kind} '{r.symbolic}'", r.start, r.end, script))
+        declarations.append((r, f"{kind} '{r.symbolic}'", r.start, r.end, script, kind))
     for m in syntax.modules:
         path = (m.path or "").lower()
         declarations.append((m, f"module '{m.symbolic}'", m.start, m.end,
-                             "import-acr" in path or "import-image-to-acr" in path))
+                             "import-acr" in path or "import-image-to-acr" in path, "module"))
     declarations.sort(key=lambda d: d[2])
     role_assignments = [r for r in syntax.resources if r.type_node.kind == "string" and
                         r.type_node.value.split("@", 1)[0].strip().lower() == "microsoft.authorization/roleassignments"]
@@ -164,7 +180,7 @@ _USER_IDENTITY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\.properties\.principalId"
 _OWN_IDENTITY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\.identity\.principalId")
 
 
-def _role_client(doc: Document, syntax: _Syntax, assignment: _Resource) -> str:
+def _role_client(doc: Document, syntax: _Syntax, assignment: _Resource) -> Consumer:
     """A role assignment on the registry, described by the identity it gives the role to when
     its principalId says which: "the kubelet identity of AKS cluster 'aks' (AcrPull, role
     assignment 'acrPull', line 33)"; else "the principal of role assignment 'acrPull' (AcrPull,
@@ -185,10 +201,15 @@ def _role_client(doc: Document, syntax: _Syntax, assignment: _Resource) -> str:
         if match is not None:
             who = describe(match.group(1))
             break
-    line = doc.line(assignment.start)
-    if who is not None:
-        return f"{who} ({role}, role assignment '{assignment.symbolic}', line {line})"
-    return f"the principal of role assignment '{assignment.symbolic}' ({role}, line {line}: {_short(expression, 60)})"
+    what = f"{who} (role assignment '{assignment.symbolic}')" if who is not None else \
+        f"role assignment '{assignment.symbolic}' to {_short(expression, 60)}"
+    # a resource's own identity pulls for that resource: its kind is the consumer's
+    owner = _OWN_IDENTITY.fullmatch(expression)
+    owner_type = types.get(owner.group(1), "") if owner is not None else ""
+    kind = consumers.kind_of(owner_type) if owner_type else None
+    return consumers.of_resource("Microsoft.Authorization/roleAssignments", what, doc.path, doc.line(assignment.start),
+                                 text, f"the {role} role",
+                                 kind if kind is not None and kind != consumers.ConsumerKind.LOGIN_SERVER else None)
 
 
 def _mentions(text: str, word: str, start: int, end: int, whole: bool = False) -> bool:
@@ -280,15 +301,15 @@ def _symbol_uses_pattern(symbol: str, tail: str = r"(?![A-Za-z0-9_])") -> re.Pat
 
 
 def _add_output_clients(doc: Document, syntax: _Syntax, registries: list[Registry], resolver: _Resolver) -> None:
-    """Fill Registry.output_clients: the declarations that pull from a registry through module
+    """Add to Registry.consumers the declarations that pull from a registry through module
     outputs (its module's `outputs.loginServer` in this file or its callers), so the note that a
     fix may cut clients off names them as it does for pullers in the registry's own file."""
     for registry in registries:
         if registry.existing or registry.symbolic is None:
             continue
         if registry.flavor in ("avm-module", "classic-module"):
-            registry.output_clients = _output_users(doc, doc, registry.symbolic, _MODULE_PULL_OUTPUTS,
-                                                    _MODULE_NAME_OUTPUTS, resolver, 0, set())
+            registry.consumers = consumers.merge(registry.consumers, _output_users(
+                doc, doc, registry.symbolic, _MODULE_PULL_OUTPUTS, _MODULE_NAME_OUTPUTS, resolver, 0, set()))
         elif registry.flavor == "resource":
             resource = next((r for r in syntax.resources if r.symbolic == registry.symbolic), None)
             if resource is None or resource.loop:
@@ -296,13 +317,12 @@ def _add_output_clients(doc: Document, syntax: _Syntax, registries: list[Registr
             pull, named = _outputs_from(syntax, rf"{re.escape(registry.symbolic)}\.",
                                         r"properties\.loginServer\b|listCredentials\(", r"(?:name|id)\b")
             if pull or named:
-                registry.output_clients = _callers_using(doc, doc, pull, named, resolver, 1, {file_key(doc.path)})
-            for label in _name_param_clients(doc, syntax, resource, resolver):
-                if label not in registry.output_clients:
-                    registry.output_clients.append(label)
+                registry.consumers = consumers.merge(registry.consumers, _callers_using(
+                    doc, doc, pull, named, resolver, 1, {file_key(doc.path)}))
+            registry.consumers = consumers.merge(registry.consumers, _name_param_clients(doc, syntax, resource, resolver))
 
 
-def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Resolver) -> list[str]:
+def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Resolver) -> list[Consumer]:
     """Pullers in the files that deploy ``doc`` as a module, when the registry's name is a
     parameter (`name: name`): declarations there that build a login server from the value they
     pass for it (`'${acrName}.azurecr.io'`), or pass it to a module that pulls with it (an
@@ -311,7 +331,7 @@ def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, res
     param = str(name_node.value).strip() if name_node is not None and name_node.kind == "expr" else ""
     if param not in syntax.params:
         return []
-    found: list[str] = []
+    found: list[Consumer] = []
     for caller_doc, module in resolver.callers(doc):
         params = module.body.get("params") if module.body is not None else None
         passed = params.get(param) if params is not None and params.kind == "object" else None
@@ -320,14 +340,14 @@ def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, res
             continue
         caller = _syntax_of(caller_doc)
         word = _symbol_uses_pattern(expression)
-        where = doc.path_to(caller_doc)
         for r in caller.resources:
             if r.existing or "::" in r.symbolic:
                 continue
             if any(_pulls_by_name(_line_at(caller.text, m.start()), re.escape(expression))
                    for m in word.finditer(caller.text, r.start, r.end)):
                 kind = r.type_node.value.split("@", 1)[0] if r.type_node.kind == "string" else "resource"
-                found.append(f"{kind} '{r.symbolic}' ({where} line {caller_doc.line(r.start)})")
+                found.append(_declaration_consumer(caller_doc, kind, f"{kind} '{r.symbolic}'", r.start, r.end,
+                                                   "a login server built from the name it passes"))
         for inner in caller.modules:
             if inner is module or inner.body is None:
                 continue
@@ -335,7 +355,8 @@ def _name_param_clients(doc: Document, syntax: _Syntax, resource: _Resource, res
             for member in (inner_params.members or ()) if inner_params is not None and inner_params.kind == "object" else ():
                 if member.value.kind == "expr" and str(member.value.value).strip() == expression \
                         and _module_param_pulls(resolver, caller_doc, inner, member.key, 1, set()):
-                    found.append(f"module '{inner.symbolic}' ({where} line {caller_doc.line(inner.start)})")
+                    found.append(_declaration_consumer(caller_doc, "module", f"module '{inner.symbolic}'", inner.start,
+                                                       inner.end, "the registry name it is passed"))
                     break
     return found
 
@@ -361,26 +382,27 @@ def _outputs_from(syntax: _Syntax, prefix: str, pulls: str, names: str) -> tuple
 
 
 def _output_users(home: Document, doc: Document, symbol: str, pull: frozenset[str] | set[str],
-                  named: frozenset[str] | set[str], resolver: _Resolver, hops: int, seen: set) -> list[str]:
+                  named: frozenset[str] | set[str], resolver: _Resolver, hops: int, seen: set) -> list[Consumer]:
     """Declarations of ``doc`` that pull through module ``symbol``'s outputs ``pull`` (any use)
     or ``named`` (in a login server string or a listCredentials call), then, through ``doc``'s
     own outputs that pass those on, the same in the files that call ``doc``."""
     syntax = _syntax_of(doc)
     text = syntax.text
     use = _symbol_uses_pattern(symbol, r"\.outputs\.([A-Za-z_][A-Za-z0-9_]*)")
-    where = "line" if doc is home else f"{home.path_to(doc)} line"
     declarations = [(f"{r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'} "
                      f"'{r.symbolic}'", r.start, r.end) for r in syntax.resources if "::" not in r.symbolic]
     declarations += [(f"module '{m.symbolic}'", m.start, m.end) for m in syntax.modules if m.symbolic != symbol]
     modules = {m.start: m for m in syntax.modules}
-    found: list[str] = []
+    found: list[Consumer] = []
     for label, start, end in sorted(declarations, key=lambda d: d[1]):
         for match in use.finditer(text, start, end):
             output = match.group(1)
             if output in pull or output in named and (
                     _pulls_by_name(_line_at(text, match.start()), re.escape(match.group(0)))
                     or start in modules and _passes_to_puller(resolver, doc, modules[start], match.group(0), seen)):
-                found.append(f"{label} ({where} {doc.line(start)})")
+                rtype = "module" if start in modules else label.rsplit(" '", 1)[0]
+                found.append(_declaration_consumer(doc, rtype, label, start, end,
+                                                   f"the {output} output of module '{symbol}'"))
                 break
     if hops < _MAX_OUTPUT_HOPS:
         names = "|".join(re.escape(n) for n in sorted(named)) or "(?!)"
@@ -403,13 +425,11 @@ def _passes_to_puller(resolver: _Resolver, doc: Document, module: _Module, expre
 
 
 def _callers_using(home: Document, doc: Document, pull: set[str], named: set[str], resolver: _Resolver,
-                   hops: int, seen: set) -> list[str]:
+                   hops: int, seen: set) -> list[Consumer]:
     """The pullers, in the files that deploy ``doc`` as a module, of ``doc``'s outputs."""
-    found: list[str] = []
+    found: list[Consumer] = []
     for caller_doc, module in resolver.callers(doc):
         if file_key(caller_doc.path) in seen:
             continue
-        for label in _output_users(home, caller_doc, module.symbolic, pull, named, resolver, hops, seen):
-            if label not in found:
-                found.append(label)
+        found = consumers.merge(found, _output_users(home, caller_doc, module.symbolic, pull, named, resolver, hops, seen))
     return found

@@ -78,7 +78,7 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
     name_node = body.get("name")
     name = name_node.value if name_node is not None and name_node.kind == "string" else resource.symbolic
     shown_name, shown_is_expression = _shown_name(doc, resolver, name_node, resource.symbolic)
-    clients, importers = _clients(doc, syntax, resource, name_node)
+    pullers, importers = _clients(doc, syntax, resource, name_node)
 
     api_version, api_edit = _api_version(doc, resource)
     comments = _comments_of(doc, syntax, resource)
@@ -111,7 +111,7 @@ def _registry(doc: Document, syntax: _Syntax, resource: _Resource, resolver: _Re
         symbolic=resource.symbolic,
         existing=resource.existing,
         has_private_endpoint=_has_private_endpoint(syntax, resource, endpoints),
-        clients=clients,
+        consumers=pullers,
         importers=importers,
         condition_text=_condition_text(syntax, resource.syntax),
         property_keys=frozenset(m.key.lower() for m in props_obj.members or ()) if props_obj is not None else frozenset(),

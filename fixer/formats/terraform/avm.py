@@ -136,7 +136,7 @@ def avm_registry(doc: TerraformDocument, block: Block, module: Module, deploys: 
         api_version=absent(None, "Terraform: the azurerm provider chooses the API version"),
         sku_name=sku, public_network_access=access, default_action=action, bypass=bypass,
         properties=props, network_rule_set=nrs_node, ip_rules=ip_rules, sku=None,
-        symbolic=reference, has_private_endpoint=private or pe, clients=pullers, importers=importers,
+        symbolic=reference, has_private_endpoint=private or pe, consumers=pullers, importers=importers,
         inline_ignore=ignore, checkov_skip=checkov, scanner_ignore=scanner, notes=notes, shown_name=shown, shown_is_expression=shown_expr,
         module_path=address,
     )

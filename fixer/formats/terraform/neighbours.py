@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from ...consumers import Consumer, ConsumerKind
 from ...model import Node, Resolved
 from ..base import CHECKOV_SKIP, IGNORE_COMMENT, imports_images, registry_role_in
 from .syntax import Block
@@ -63,6 +64,17 @@ _PULLERS = {
     "azurerm_container_group": re.compile(r"\bimage_registry_credential\s*\{"),
 }
 
+# The consumer kind of each puller type above (Container Instances with credentials, so not
+# a trusted service).
+_CONSUMER_KINDS = {
+    "azurerm_kubernetes_cluster": ConsumerKind.AKS,
+    "azurerm_container_app": ConsumerKind.CONTAINER_APPS,
+    "azurerm_linux_web_app": ConsumerKind.APP_SERVICE,
+    "azurerm_windows_web_app": ConsumerKind.APP_SERVICE,
+    "azurerm_linux_function_app": ConsumerKind.FUNCTIONS,
+    "azurerm_container_group": ConsumerKind.ACI,
+}
+
 
 def endpoint_note(found: list[str]) -> str | None:
     """A note for private endpoints that exist only under count / for_each: a deployment without
@@ -74,11 +86,12 @@ def endpoint_note(found: list[str]) -> str | None:
 
 
 def clients(home: TerraformDocument, module: Module, reference: str, registry_block: Block,
-            conditional: list[str] | None = None) -> tuple[list[str], list[str], bool]:
-    """(pullers, importers, has a private endpoint) among the module's resources that refer to
-    the registry through ``reference`` (`azurerm_container_registry.acr`, `module.acr`)."""
+            conditional: list[str] | None = None, through: str | None = None) -> tuple[list[Consumer], list[str], bool]:
+    """(consumers, importers, has a private endpoint) among the module's resources that refer to
+    the registry through ``reference`` (`azurerm_container_registry.acr`, `module.acr`);
+    ``through`` says how a caller's resources reach it (the module's outputs)."""
     needle = re.compile(re.escape(reference) + r"(\[[^\]\n]*\])?\.")   # also `module.acr[0].` (count)
-    pullers: list[str] = []
+    pullers: list[Consumer] = []
     importers: list[str] = []
     private = False
     conditional = [] if conditional is None else conditional
@@ -98,19 +111,24 @@ def clients(home: TerraformDocument, module: Module, reference: str, registry_bl
         elif kind == "azurerm_role_assignment":
             role = registry_role_in(text.lower()) or next((r for r in ("AcrPull", "AcrPush") if f'"{r.lower()}"' in text.lower()), None)
             if role:
-                who = "the kubelet identity of an AKS cluster" if "kubelet_identity" in text else "a principal"
-                pullers.append(f"{kind} '{name}' ({role} for {who}, {where})")
+                kubelet = "kubelet_identity" in text
+                who = "the kubelet identity of an AKS cluster" if kubelet else "a principal"
+                pullers.append(Consumer(
+                    kind=ConsumerKind.AKS if kubelet else ConsumerKind.ROLE, what=f"{kind} '{name}'",
+                    path=doc.path, line=doc.line(block.start), how=through or f"{role} for {who}",
+                    pushes=role == "AcrPush"))
         elif kind in _PULLERS and _PULLERS[kind].search(text):
-            pullers.append(f"{kind} '{name}' ({where})")
+            pullers.append(Consumer(kind=_CONSUMER_KINDS[kind], what=f"{kind} '{name}'", path=doc.path,
+                                    line=doc.line(block.start), how=through or "its login server"))
         if imports_images(text.lower()):
             importers.append(f"{kind} '{name}' ({where})")
     return pullers, importers, private
 
 
-def clients_of_callers(home: TerraformDocument, module: Module, deploys: list[Deployment]) -> tuple[list[str], bool]:
+def clients_of_callers(home: TerraformDocument, module: Module, deploys: list[Deployment]) -> tuple[list[Consumer], bool]:
     """(pullers, whether some caller gives a private endpoint) in the folders that call the
     registry's module, found through the call's outputs (`module.acr.login_server`)."""
-    pullers: list[str] = []
+    pullers: list[Consumer] = []
     private = False
     seen: set[int] = set()
     for deployment in deploys:
@@ -118,7 +136,8 @@ def clients_of_callers(home: TerraformDocument, module: Module, deploys: list[De
                 or id(deployment.call) in seen:
             continue
         seen.add(id(deployment.call))
-        found, _, endpoint = clients(home, deployment.caller, f"module.{deployment.call.labels[0]}", deployment.call)
+        found, _, endpoint = clients(home, deployment.caller, f"module.{deployment.call.labels[0]}", deployment.call,
+                                     through="the outputs of the module that deploys it")
         pullers.extend(p for p in found if p not in pullers)
         private = private or endpoint
     return pullers, private

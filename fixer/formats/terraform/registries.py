@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ...consumers import merge
 from ...model import Member, Node, Origin, Registry, Resolved
 from .avm import AVM_SOURCE, REGISTRY_MODULE, avm_registry, remote_module_registry
 from .dialect import InvertedBool, Target
@@ -210,8 +211,7 @@ def _resource_registry(doc: TerraformDocument, block: Block, module: Module, dep
         api_version=absent(None, "Terraform: the azurerm provider chooses the API version"),
         sku_name=sku, public_network_access=access, default_action=action, bypass=bypass,
         properties=props, network_rule_set=nrs_node, ip_rules=ip_rules, sku=sku_node,
-        symbolic=reference, has_private_endpoint=private, clients=pullers, importers=importers,
-        output_clients=through_calls,
+        symbolic=reference, has_private_endpoint=private, consumers=merge(pullers, through_calls), importers=importers,
         inline_ignore=ignore, checkov_skip=checkov, scanner_ignore=scanner, notes=notes, shown_name=shown, shown_is_expression=shown_expr,
     )
 

@@ -35,8 +35,7 @@ module aksFirst 'br/public:avm/ptn/azd/aks:0.1.0' = {
     logAnalyticsName: 'law'
     keyVaultName: 'kv-demo'
     principalId: principalId
-    acrSku: 'Premium'
-    publicNetworkAccess: 'Disabled'
+    acrSku: 'Standard'
   }
 }
 

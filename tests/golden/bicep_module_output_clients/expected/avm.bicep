@@ -6,8 +6,7 @@ module acr 'br/public:avm/res/container-registry/registry:0.12.0' = {
   params: {
     name: 'avmacr${uniqueString(resourceGroup().id)}'
     location: location
-    networkRuleSetDefaultAction: 'Deny'
-    networkRuleSetIpRules: []
+    networkRuleSetDefaultAction: 'Allow'
   }
 }
 

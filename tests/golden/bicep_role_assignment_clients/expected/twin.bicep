@@ -7,12 +7,6 @@ resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   sku: {
     name: 'Premium'
   }
-  properties: {
-    networkRuleBypassOptions: 'AzureServices'
-    networkRuleSet: {
-      defaultAction: 'Deny'
-    }
-  }
 }
 
 // the same registry by name, as role assignments often take it

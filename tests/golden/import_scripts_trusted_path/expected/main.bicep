@@ -5,12 +5,6 @@ resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   name: acrName
   location: location
   sku: { name: 'Premium' }
-  properties: {
-    networkRuleBypassOptions: 'AzureServices'
-    networkRuleSet: {
-      defaultAction: 'Deny'
-    }
-  }
 }
 
 resource importImages 'Microsoft.Resources/deploymentScripts@2020-10-01' = {
