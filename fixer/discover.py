@@ -180,7 +180,7 @@ _TEMPLATE_LINK = re.compile(r'"template"\s*:\s*"([^"\n]+)"')
 
 def template_of_parameter_file(path: Path) -> Path | None:
     """The template a parameter file belongs to: `using '...'` of a .bicepparam file;
-    `<name>.parameters[.env].json` -> `<name>.json`/`.jsonc`, or its `metadata.template` link."""
+    `<name>.parameters[.env].json` -> `<name>.json`/`.jsonc`/`.bicep`, or its `metadata.template` link."""
     try:
         head = path.read_bytes()[:65536].decode("utf-8", "replace")
     except OSError:
@@ -195,7 +195,7 @@ def template_of_parameter_file(path: Path) -> Path | None:
         return path.parent / link.group(1)
     lowered = name.lower()
     stem = name[: lowered.index(".parameters")] if ".parameters" in lowered else None
-    for suffix in (".json", ".jsonc"):
+    for suffix in (".json", ".jsonc", ".bicep"):  # (`main.parameters.json` is azd's for `main.bicep`)
         if stem and (path.parent / f"{stem}{suffix}").is_file():
             return path.parent / f"{stem}{suffix}"
     if json_role(head.encode("utf-8", "replace")) == "parameters":
