@@ -141,7 +141,8 @@ def nothing_found(result: RunResult, paths: list) -> str:
     where = ", ".join(str(p) for p in paths)
     if not result.scanned:
         return (f"no templates under {where}: acr-fix reads ARM templates (.json, .jsonc) and Bicep files "
-                f"(.bicep, .bicepparam), skipping .git, node_modules, virtual environments and --exclude globs")
+                f"(.bicep, .bicepparam), skipping .git, node_modules, virtual environments, what .gitignore "
+                f"ignores (--no-gitignore reads it) and exclude globs")
     return (f"no container registries in the {result.scanned} template file(s) under {where}: acr-fix looks for "
             f"Microsoft.ContainerRegistry/registries resources (and Bicep modules that deploy them)")
 

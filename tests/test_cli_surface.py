@@ -90,6 +90,18 @@ def test_concise_format_is_one_line_per_finding(capsys):
     assert "registry 'corpimages': passes" in everything
 
 
+def test_an_empty_run_names_gitignore_among_what_it_skipped(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("out/\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "acr.bicep").write_text(
+        "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'x'\n}\n")
+    code, _, err = _main(capsys, "--dry-run")
+    assert code == 0
+    assert "what .gitignore ignores (--no-gitignore reads it)" in err
+
+
 def test_an_empty_run_says_what_it_looked_for(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = _main(capsys, "--dry-run")
