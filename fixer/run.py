@@ -208,7 +208,8 @@ def _may_hold_registry_file(path: Path, limit: int) -> bool:
         raw = read_limited(path, limit)
     except OSError:
         return True
-    return len(raw) > limit or _might_hold_registry(raw, path.suffix.lower() in (".bicep", ".bicepparam"))
+    reader = reader_for(path)  # (as analyse_file asks it)
+    return len(raw) > limit or _might_hold_registry(raw, reader is not None and reader.calls_remote_modules)
 
 
 def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
