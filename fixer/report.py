@@ -143,7 +143,9 @@ def nothing_found(result: RunResult, paths: list) -> str:
         return (f"no templates under {where}: acr-fix reads ARM templates (.json, .jsonc) and Bicep files "
                 f"(.bicep, .bicepparam), skipping .git, node_modules, virtual environments, what .gitignore "
                 f"ignores (--no-gitignore reads it) and exclude globs")
-    return (f"no container registries in the {result.scanned} template file(s) under {where}: acr-fix looks for "
+    failed = sum(1 for f in result.files if f.status == "failed")
+    unread = f" ({failed} of them could not be read: see the errors)" if failed else ""
+    return (f"no container registries in the {result.scanned} template file(s) under {where}{unread}: acr-fix looks for "
             f"Microsoft.ContainerRegistry/registries resources (and Bicep modules that deploy them)")
 
 
