@@ -227,3 +227,15 @@ def test_files_given_one_by_one_walk_the_tree_only_when_one_can_hold_a_registry(
     assert walks == [] and result.scanned == 1 and not result.plans
     result = fixer.run.run([tmp_path / "registry.json"], Options(jobs=1), root=tmp_path)
     assert len(walks) == 1 and [p.status for _, p in result.plans] == ["pass"]
+
+
+@pytest.mark.parametrize("flag, value, message", [
+    ("--max-file-size", "-1", "-1 is not a size: give 1 MB or more"),     # was a traceback (read(-N))
+    ("--max-file-size", "0", "0 is not a size: give 1 MB or more"),
+    ("--jobs", "-2", "-2 is not a number of processes"),
+])
+def test_a_size_or_job_count_below_range_is_a_usage_error(capsys, tmp_path, monkeypatch, flag, value, message):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _main(capsys, "--dry-run", flag, value, ".")
+    assert code == 2
+    assert message in err and "Traceback" not in err
