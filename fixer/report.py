@@ -112,7 +112,7 @@ def _concise_line(file_result: FileResult, plan: Plan, written: bool, color: boo
     if plan.status == "manual" and plan.manual:
         detail = f"{detail}; {plan.manual[0]}" if detail else plan.manual[0]
     elif plan.suppressed:
-        detail = f"suppressed by {plan.suppressed}"
+        detail = plan.suppressed  # (after the word "suppressed": the reason alone)
     elif plan.status == "fix" and plan.strategy and not written:
         word = f"{word} ({plan.strategy})"
     return f"{head} registry {registry.label}: {_paint(word, style, color)}" + (f": {detail}" if detail else "")

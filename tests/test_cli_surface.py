@@ -239,3 +239,13 @@ def test_a_size_or_job_count_below_range_is_a_usage_error(capsys, tmp_path, monk
     code, _, err = _main(capsys, "--dry-run", flag, value, ".")
     assert code == 2
     assert message in err and "Traceback" not in err
+
+
+def test_concise_names_a_suppression_once(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "acr.bicep").write_text("// acr-fix: ignore serves public images\n"
+                                        "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n"
+                                        "  name: 'publicdist'\n  location: 'westeurope'\n  sku: { name: 'Premium' }\n"
+                                        "  properties: {}\n}\n")
+    _, out, _ = _main(capsys, "--dry-run", "--output-format", "concise", "--show-passing", ".")
+    assert "registry 'publicdist': suppressed: inline 'acr-fix: ignore' comment: serves public images" in out
