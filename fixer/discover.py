@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from .escape import for_terminal
+from .formats import reader_for
 from .formats.base import TEMPLATE_SUFFIXES
 from .globs import ignored, match_path
 from .source import file_kind, open_regular
@@ -56,6 +57,9 @@ def _shown(path: "str | Path") -> str:
 def is_parameter_file(path: Path) -> bool:
     """Parameter files are read through their template, never processed on their own."""
     name = path.name.lower()
+    reader = reader_for(path)
+    if reader is not None and reader.parameter_suffixes and name.endswith(reader.parameter_suffixes):
+        return True   # a .tfvars file
     return name.endswith(".bicepparam") or ".parameters." in name or name.startswith("parameters.") \
         or name.endswith(".parameters.json") or name.endswith(".parameters.jsonc")
 
@@ -214,6 +218,9 @@ _TEMPLATE_LINK = re.compile(r'"template"\s*:\s*"([^"\n]+)"')
 def template_of_parameter_file(path: Path) -> Path | None:
     """The template a parameter file belongs to: `using '...'` of a .bicepparam file;
     `<name>.parameters[.env].json` -> `<name>.json`/`.jsonc`/`.bicep`, or its `metadata.template` link."""
+    reader = reader_for(path)
+    if reader is not None and reader.parameter_suffixes and path.name.lower().endswith(reader.parameter_suffixes):
+        return reader.template_of_parameter_file(path)   # a .tfvars file: its module's .tf file
     try:
         with open_regular(path) as handle:
             head = handle.read(65536).decode("utf-8", "replace")

@@ -260,6 +260,9 @@ class Registry:
     network_rule_set_keys: frozenset[str] = frozenset()
     inline_ignore: str | None = None     # reason from an "acr-fix: ignore" comment
     checkov_skip: str | None = None      # reason from a "checkov:skip=CKV_AZURE_139" comment
+    # another scanner's ignore comment in the source that names a registry check, as written
+    # ("tfsec:ignore:azure-container-registry-..."), which acr-fix honours too
+    scanner_ignore: str | None = None
     notes: list[str] = field(default_factory=list)
     index: int = 0                       # position among the registries of its file
     # "resource", or "avm-module": a call of the Azure Verified Module
@@ -289,6 +292,9 @@ class Registry:
     # Where the declaration begins when that is not where ``node`` does (Bicep: the
     # `resource`/`module` keyword, not the body's brace): reports point there.
     declared_at: int | None = None
+    # A reader's reason this registry is a check by hand whatever its values say, unless they
+    # pass (Bicep: something it depends on is in a statement the grammar cannot read).
+    manual_reason: str | None = None
 
     @property
     def column(self) -> int:

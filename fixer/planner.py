@@ -72,7 +72,11 @@ class _Builder:
     # -- primitive changes -------------------------------------------------------------
     def replace(self, doc: Document, node: Node, value: Any, what: str, why: str) -> None:
         text = doc.source.text
-        rendered = doc.dialect.literal(value, indent_at(text, node.start), detect_indent_unit(text), doc.source.eol)
+        at = getattr(doc.dialect, "literal_at", None)   # a dialect that spells a value by where it goes
+        if at is not None:                               # (Terraform: 'Disabled' is `false` in an inverted flag)
+            rendered = at(doc, node, value, indent_at(text, node.start), doc.source.eol)
+        else:
+            rendered = doc.dialect.literal(value, indent_at(text, node.start), detect_indent_unit(text), doc.source.eol)
         self.changes.append(Change(doc, [Edit(node.start, node.end, rendered)], [node.path], what, why, doc.line(node)))
 
     def insert(self, doc: Document, obj: Node, key: str, value: Any, what: str, why: str) -> None:
@@ -98,7 +102,10 @@ class _Builder:
                 edits = dialect.insert_members(doc, obj, pairs)
             else:
                 edits = [e for key, value in pairs for e in dialect.insert_member(doc, obj, key, value)]
-            self.changes.append(Change(doc, edits, [obj.path + (key,) for key, _ in pairs], "; ".join(whats),
+            paths_of = getattr(dialect, "member_paths", None)  # a dialect whose names differ from the rule's
+            paths = [p for key, value in pairs for p in paths_of(doc, obj, key, value)] if paths_of else \
+                [obj.path + (key,) for key, _ in pairs]
+            self.changes.append(Change(doc, edits, paths, "; ".join(whats),
                                        "; ".join(w.rstrip(".") for w in dict.fromkeys(whys)),
                                        doc.line(obj)))
         self.changes.sort(key=lambda c: (str(c.doc.path), c.edits[0].start if c.edits else 0))
@@ -334,6 +341,14 @@ def _deny_effect(access: Access, registry: Registry, adds_bypass: bool) -> str:
 def plan_registry(registry: Registry, options: Options, strategy: str | None = None,
                   ip_rules: tuple[str, ...] | None = None) -> Plan:
     """Decide what to do for one registry. Pure: returns a Plan, edits nothing."""
+    plan = _plan_registry(registry, options, strategy, ip_rules)
+    # A dialect whose names differ from the rule's (Terraform) words the plan in its own terms.
+    explain = getattr(registry.doc.dialect, "explain", None)
+    return explain(plan) if explain is not None else plan
+
+
+def _plan_registry(registry: Registry, options: Options, strategy: str | None = None,
+                   ip_rules: tuple[str, ...] | None = None) -> Plan:
     verdict = evaluate(registry, options.premium_only)
     result = Plan(registry=registry, verdict=verdict)
     if verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE, Verdict.EXISTING):
@@ -343,7 +358,7 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     if registry.flavor == "unreadable-module":
         result.manual = [_unreadable_module_advice(registry)]
         return result
-    reason = _classic_registry(registry) or _public_on_purpose(registry)
+    reason = registry.manual_reason or _classic_registry(registry) or _public_on_purpose(registry)
     if reason:
         result.manual = [reason]
         return result

@@ -238,7 +238,9 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
     raw = head
     reader = reader_for(path)
     calls_modules = reader is not None and reader.calls_remote_modules
-    if not _might_hold_registry(raw, calls_modules):
+    filters_itself = reader is not None and reader.filters_itself   # (Terraform's needles are its own)
+    held = reader.mentions_registry(raw.lower()) if filters_itself else _might_hold_registry(raw, calls_modules)
+    if not held:
         if b"\x00" in raw[:8192] and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
             result.status, result.error = "failed", f"{display}: binary data (NUL bytes) in a template file; skipped"
         else:
@@ -252,7 +254,7 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
         result.status, result.error = "failed", str(exc).replace(str(path), display, 1)
         return result
     result.source = source
-    if not _mentions_registry(source.text.lower().encode("utf-8", "replace"), calls_modules):
+    if not filters_itself and not _mentions_registry(source.text.lower().encode("utf-8", "replace"), calls_modules):
         return result
     try:
         doc = load_document(source)
@@ -316,6 +318,8 @@ def _plan_registries(doc: Document, workspace: Workspace, options: Options, disp
             reason = f"inline 'acr-fix: ignore' comment: {registry.inline_ignore}"
         elif registry.checkov_skip:
             reason = f"checkov:skip=CKV_AZURE_139: {registry.checkov_skip}"
+        elif registry.scanner_ignore:
+            reason = f"inline {registry.scanner_ignore} comment"
         elif override is not None and override.skip:
             reason = f"config override: {override.reason or 'skip'}"
         elif suppressor is not None and not registry.existing:

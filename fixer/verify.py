@@ -180,6 +180,11 @@ def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict
             continue
         if new_doc is not None:
             new_docs.append(new_doc)
+        check = getattr(doc.dialect, "check_edit", None)   # a format's own check of its new text
+        found = check(doc.source.text, new_text) if check is not None else []
+        if found:
+            problems.append(f"the edited {doc.path.name} is not laid out as its formatter would leave it ({found[0]})")
+            continue
         try:
             old_data = getattr(doc, "_old_data", None)
             if old_data is None:

@@ -80,11 +80,11 @@ def test_concise_format_is_one_line_per_finding(capsys):
     assert code == 1
     lines = out.splitlines()
     findings, summary = lines[:-1], lines[-1]
-    assert len(findings) == 8  # the open registries of samples/, no passing one, no diff
+    assert len(findings) == 9  # the open registries of samples/ (Terraform's too), no passing one, no diff
     assert all(":" in line and " Azure.ACR.Firewall [*] registry " in line for line in findings)
     assert any(line.startswith(os.path.join(str(SAMPLES), "arm", "param-sku", "main.json") + ":24:9: ")
                or line.startswith("samples/arm/param-sku/main.json:24:9: ") for line in findings)
-    assert summary.startswith("Found 8 open registries in 10 template file(s): 8 fixable with --write")
+    assert summary.startswith("Found 9 open registries in 12 template file(s): 9 fixable with --write")
     _, everything, _ = _main(capsys, "--dry-run", "--output-format", "concise", "--show-passing", str(SAMPLES))
     assert len(everything.splitlines()) == len(lines) + 2  # the passing registry, the existing reference
     assert "registry 'corpimages': passes" in everything

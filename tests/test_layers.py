@@ -126,9 +126,10 @@ def test_only_the_readers_import_tree_sitter() -> None:
     for name, path in _modules().items():
         for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            if any(n.split(".")[0] in ("tree_sitter", "tree_sitter_bicep") for n in names):
+            if any(n.split(".")[0] in ("tree_sitter", "tree_sitter_bicep", "tree_sitter_hcl") for n in names):
                 importers.add(name)
-    assert importers and all(name.startswith("fixer.formats.bicep.") for name in importers), importers
+    assert importers and all(name.startswith("fixer.formats.bicep.") or name == "fixer.formats.terraform.syntax"
+                             for name in importers), importers
 
 
 def test_no_reader_module_is_over_600_lines() -> None:
@@ -139,7 +140,7 @@ def test_no_reader_module_is_over_600_lines() -> None:
 
 def test_only_the_formats_import_a_reader() -> None:
     graph = import_graph(_modules())
-    readers = ("fixer.formats.arm", "fixer.formats.bicep")
+    readers = ("fixer.formats.arm", "fixer.formats.bicep", "fixer.formats.terraform")
     outside = {name: sorted(t for t in targets if t.startswith(readers))
                for name, targets in graph.items() if not name.startswith("fixer.formats")}
     assert {name: targets for name, targets in outside.items() if targets} == {}
@@ -147,7 +148,8 @@ def test_only_the_formats_import_a_reader() -> None:
 
 def test_the_readers_do_not_import_each_other() -> None:
     graph = import_graph(_modules())
-    for one, other in (("fixer.formats.arm", "fixer.formats.bicep"), ("fixer.formats.bicep", "fixer.formats.arm")):
+    names = ("fixer.formats.arm", "fixer.formats.bicep", "fixer.formats.terraform")
+    for one, other in ((a, b) for a in names for b in names if a != b):
         assert not any(t.startswith(other) for name, targets in graph.items() if name.startswith(one) for t in targets)
 
 
@@ -157,6 +159,7 @@ def test_reader_for_picks_by_suffix_and_reader_of_by_kind(tmp_path: Path) -> Non
 
     assert reader_for("infra/main.bicep").name == reader_for("prod.BICEPPARAM").name == "bicep"
     assert reader_for("azuredeploy.json").name == reader_for("a.jsonc").name == "arm"
+    assert reader_for("infra/main.tf").name == reader_for("env/prod.tfvars").name == "terraform"
     assert reader_for("README.md") is None and reader_for("bicep") is None
     (tmp_path / "prod.bicepparam").write_text("using 'main.bicep'\nparam sku = 'Basic'\n")
     (tmp_path / "acr.parameters.json").write_text('{"parameters": {"sku": {"value": "Basic"}}}\n')
@@ -170,11 +173,14 @@ def test_the_facts_known_before_a_reader_is_imported_are_its_own() -> None:
     from fixer.formats import _READERS
     from fixer.formats.arm import READER as arm
     from fixer.formats.bicep import READER as bicep
+    from fixer.formats.terraform import READER as terraform
 
-    for real in (arm, bicep):
+    for real in (arm, bicep, terraform):
         lazy = _READERS[real.name]
-        assert (lazy.suffixes, lazy.calls_remote_modules, lazy.parameter_files_by_content) == \
-            (real.suffixes, real.calls_remote_modules, real.parameter_files_by_content)
+        assert (lazy.suffixes, lazy.calls_remote_modules, lazy.parameter_files_by_content, lazy.filters_itself,
+                lazy.parameter_suffixes) == \
+            (real.suffixes, real.calls_remote_modules, real.parameter_files_by_content, real.filters_itself,
+             real.parameter_suffixes)
         assert lazy.dialect is real.dialect
 
 
@@ -183,6 +189,7 @@ def test_the_pre_filter_does_not_import_tree_sitter(tmp_path: Path) -> None:
     import sys
 
     (tmp_path / "main.bicep").write_text("param location string = 'westeurope'\n")
+    (tmp_path / "main.tf").write_text('variable "location" {\n  default = "westeurope"\n}\n')
     (tmp_path / "app.json").write_text('{"resources": []}\n')
     probe = ("import sys; from fixer.cli import main\n"
              "try:\n    main(['--dry-run', '.'])\nexcept SystemExit:\n    pass\n"

@@ -19,9 +19,11 @@ if TYPE_CHECKING:
     from .base import Reader
 
 # reader -> (the suffixes of the files it reads, those of the templates whose callers it indexes)
-_SUFFIXES = {"bicep": ((".bicep", ".bicepparam"), (".bicep",)), "arm": ((".json", ".jsonc"), (".json", ".jsonc"))}
+_SUFFIXES = {"bicep": ((".bicep", ".bicepparam"), (".bicep",)), "arm": ((".json", ".jsonc"), (".json", ".jsonc")),
+             "terraform": ((".tf", ".tfvars"), (".tf",))}
 _READER_OF_SUFFIX = {suffix: name for name, (suffixes, _) in _SUFFIXES.items() for suffix in suffixes}
 _BICEP_KINDS = ("bicep", "bicepparam")
+_TERRAFORM_KINDS = ("terraform", "tfvars")
 
 __all__ = ["TEMPLATE_SUFFIXES", "prepare_workspace", "reader_for", "reader_of"]
 
@@ -31,24 +33,34 @@ class _LazyReader:
     pre-filter asks every file's reader whether it calls remote modules, and most files never
     get further (importing tree-sitter for them would slow a run's start)."""
 
-    def __init__(self, name: str, calls_remote_modules: bool, parameter_files_by_content: bool) -> None:
+    def __init__(self, name: str, calls_remote_modules: bool, parameter_files_by_content: bool,
+                 filters_itself: bool = False, parameter_suffixes: tuple[str, ...] = ()) -> None:
         self.name = name
         self.suffixes = _SUFFIXES[name][0]
         self.calls_remote_modules = calls_remote_modules
         self.parameter_files_by_content = parameter_files_by_content
+        # whether the reader's own mentions_registry(lowered) is the pre-filter for its files
+        # (its module imports no tree-sitter), and the suffixes of its parameter files, whose
+        # template_of_parameter_file(path) it answers
+        self.filters_itself = filters_itself
+        self.parameter_suffixes = parameter_suffixes
 
     def __getattr__(self, attribute: str) -> Any:   # parse, find_registries, dialect, ...
         if attribute.startswith("__"):
             raise AttributeError(attribute)
         if self.name == "bicep":
             from .bicep import READER
+        elif self.name == "terraform":
+            from .terraform import READER
         else:
             from .arm import READER
         return getattr(READER, attribute)
 
 
 _READERS = {"bicep": _LazyReader("bicep", calls_remote_modules=True, parameter_files_by_content=False),
-            "arm": _LazyReader("arm", calls_remote_modules=False, parameter_files_by_content=True)}
+            "arm": _LazyReader("arm", calls_remote_modules=False, parameter_files_by_content=True),
+            "terraform": _LazyReader("terraform", calls_remote_modules=True, parameter_files_by_content=False,
+                                     filters_itself=True, parameter_suffixes=(".tfvars",))}
 
 
 def _reader(name: str) -> Reader:
@@ -62,7 +74,9 @@ def reader_for(path: Path | str) -> Reader | None:
 
 
 def reader_of(doc: Document) -> Reader:
-    """The reader that made ``doc`` (by its kind: a Bicep file, else JSON)."""
+    """The reader that made ``doc`` (by its kind: a Bicep file, a Terraform file, else JSON)."""
+    if doc.kind in _TERRAFORM_KINDS:
+        return _reader("terraform")
     return _reader("bicep" if doc.kind in _BICEP_KINDS else "arm")
 
 

@@ -42,7 +42,7 @@ IGNORE_COMMENT = re.compile(r"acr-fix:\s*ignore\b[ \t:=-]*([^\n*]*)", re.IGNOREC
 CHECKOV_SKIP = re.compile(r"checkov:skip=CKV_AZURE_139\b[ \t:]*([^\n*]*)", re.IGNORECASE)
 
 # The files the readers read (what discovery looks for).
-TEMPLATE_SUFFIXES = (".json", ".jsonc", ".bicep", ".bicepparam")
+TEMPLATE_SUFFIXES = (".json", ".jsonc", ".bicep", ".bicepparam", ".tf")
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ class Reader(Protocol):
     suffixes: tuple[str, ...]          # lower-case file suffixes it reads
     calls_remote_modules: bool         # whether a file can deploy a registry through a remote module
     parameter_files_by_content: bool   # whether a file named like a template can be a parameter file
+    filters_itself: bool               # whether its mentions_registry(lowered bytes) is the pre-filter
+    parameter_suffixes: tuple[str, ...]   # parameter files it maps to a template (template_of_parameter_file)
     dialect: Any
 
     def parse(self, source: SourceFile, previous: tuple[Document, list[Edit]] | None = None) -> Document: ...

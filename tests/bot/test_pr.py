@@ -400,3 +400,28 @@ def test_cli_extend_exclude_leaves_out_more(tmp_path: Path, github: FakeGitHub, 
     result = invoke(repo, ["--dry-run", "--extend-exclude", "infra/"], {}, monkeypatch)
     assert result.exit_code == 0, result.output
     assert "nothing to fix" in result.stdout
+
+
+TERRAFORM_REGISTRY = '''resource "azurerm_container_registry" "acr" {
+  name                = "buildcache"
+  resource_group_name = "rg-build"
+  location            = "westeurope"
+  sku                 = var.acr_sku # the team's build cache
+}
+'''
+TERRAFORM_VARIABLES = 'variable "acr_sku" {\n  type    = string\n  default = "Basic"\n}\n'
+
+
+def test_terraform_module_is_fixed_in_one_pull_request(tmp_path: Path, github: FakeGitHub) -> None:
+    repo = make_repo(tmp_path / "tf", {"infra/main.tf": TERRAFORM_REGISTRY, "infra/variables.tf": TERRAFORM_VARIABLES,
+                                       "web/package.json": PACKAGE_JSON})
+    github.origin = repo.origin   # the fake GitHub serves this repository, not the fixture's
+    result = bot(repo, github)
+    assert result.action == "opened", result.message
+    sha = repo.remote_sha(DEFAULT_BRANCH)
+    assert git(repo.origin, "diff", "--name-only", f"{sha}^", sha).splitlines() == ["infra/main.tf", "infra/variables.tf"]
+    assert 'default = "Premium"' in git(repo.origin, "show", f"{sha}:infra/variables.tf")
+    fixed = git(repo.origin, "show", f"{sha}:infra/main.tf")
+    assert "network_rule_set {\n    default_action = \"Deny\"\n  }" in fixed and "# the team's build cache" in fixed
+    [pull] = github.pulls.values()
+    assert "`buildcache`" in pull["body"] and "+    default_action = \"Deny\"" in pull["body"]

@@ -24,6 +24,8 @@ class ArmReader:
     suffixes = (".json", ".jsonc")
     calls_remote_modules = False        # JSON templates call no registry modules
     parameter_files_by_content = True   # `staging.json` can be a parameter file
+    filters_itself = False
+    parameter_suffixes: tuple[str, ...] = ()
     dialect = DIALECT
 
     def parse(self, source: SourceFile, previous: tuple[Document, list[Edit]] | None = None) -> Document:

@@ -23,6 +23,8 @@ class BicepReader:
     suffixes = (".bicep", ".bicepparam")
     calls_remote_modules = True          # `module x 'br/public:...'` can deploy a registry
     parameter_files_by_content = False   # a .bicepparam file is named like one
+    filters_itself = False
+    parameter_suffixes: tuple[str, ...] = ()
     dialect = DIALECT
 
     def parse(self, source: SourceFile, previous: tuple[Document, list[Edit]] | None = None) -> Document:

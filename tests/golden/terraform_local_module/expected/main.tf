@@ -1,0 +1,14 @@
+module "registry" {
+  source = "./modules/acr"
+
+  name     = "contosoacr"
+  sku      = "Premium"
+  location = "westeurope"
+}
+
+module "registry_eu2" {
+  source = "./modules/acr"
+
+  name     = "contosoacreu2"
+  location = "northeurope"
+}

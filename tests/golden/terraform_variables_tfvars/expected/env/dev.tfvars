@@ -1,0 +1,2 @@
+resource_group_name = "rg-dev"
+acr_sku             = "Premium"
