@@ -104,7 +104,7 @@ def test_an_empty_run_names_gitignore_among_what_it_skipped(capsys, tmp_path, mo
 
 def test_an_empty_run_counts_the_templates_it_could_not_read(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "acr.bicep").write_text("resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: ")
+    (tmp_path / "acr.json").write_text('{"resources": [{"type": "Microsoft.ContainerRegistry/registries", "name": "a"')
     code, _, err = _main(capsys, "--dry-run")
     assert code == 2
     assert "no container registries in the 1 template file(s) under . (1 of them could not be read: see the errors)" in err
