@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import List, Literal, Optional
+from typing import List, Literal, Optional, get_args
 
 import typer
 
@@ -22,7 +22,8 @@ from .run import RunResult, run, write_fixes
 from .settings import Settings
 from .suppressions import add_psrule_suppression
 
-OutputFormat = Literal["text", "concise", "json", "sarif", "markdown"]
+OutputFormat = Literal["text", "concise", "json", "sarif", "markdown", "github", "github-output", "github-summary"]
+FORMATS = get_args(OutputFormat)
 COMMANDS = ("init", "suppress", "pr", "fleet")
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
@@ -74,8 +75,10 @@ def check(
     no_gitignore: bool = fix_flags.no_gitignore(),
     force_exclude: bool = fix_flags.force_exclude(),
     config: Optional[Path] = fix_flags.config(),
-    output_format: OutputFormat = typer.Option("text", "--output-format", "--format", help="Report format: text (per registry, with diffs), concise (one line per finding), json, sarif or markdown."),
+    output_format: OutputFormat = typer.Option("text", "--output-format", "--format", help="Report format: text (per registry, with diffs), concise (one line per finding), json, sarif, markdown, github (workflow annotations), github-output or github-summary."),
     output: Optional[Path] = typer.Option(None, "--output", help="Write the report to this file instead of stdout."),
+    report: List[str] = typer.Option([], "--report", metavar="FORMAT=FILE", help="Also write a report in FORMAT to FILE, from the same run (repeatable)."),
+    annotation_level: str = typer.Option("error", "--annotation-level", help="error | warning | notice: the level of --format github annotations for open registries."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and errors; no diff, summary or progress."),
     show_passing: bool = typer.Option(False, "--show-passing", help="Also list the registries that pass (the JSON report always has them)."),
     no_color: bool = typer.Option(False, "--no-color", help="No colour. Colour is used on a terminal unless NO_COLOR is set; FORCE_COLOR turns it on elsewhere."),
@@ -88,6 +91,10 @@ def check(
     if dry_run == write:
         _fail("give exactly one of --dry-run (preview) or --write (apply), e.g. acr-fix --dry-run .; "
               "acr-fix --help lists the options and commands")
+    reports = [_parse_report(value) for value in report]
+    from .workflow import LEVELS
+    if annotation_level not in LEVELS:
+        _fail(f"--annotation-level must be one of {', '.join(LEVELS)}, not {annotation_level!r}")
     root = Path.cwd()
     cli_values = fix_flags.values(strategy=strategy, ip_rule=ip_rule, no_trusted_services=no_trusted_services,
                                   no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, exclude=exclude,
@@ -110,7 +117,13 @@ def check(
             _fail(str(exc))
     if write:
         write_fixes(result)
-    _emit(result, output_format, output, quiet, no_color, "write" if write else "dry-run", show_passing)
+    mode = "write" if write else "dry-run"
+    # --report: more reports from this one run (the Action: SARIF, outputs, job summary).
+    sarif_file = next((str(path) for fmt, path in reports if fmt == "sarif"),
+                      str(output) if output_format == "sarif" and output is not None else None)
+    for fmt, path in reports:
+        _emit(result, fmt, path, quiet, no_color, mode, show_passing, annotation_level, sarif_file)
+    _emit(result, output_format, output, quiet, no_color, mode, show_passing, annotation_level, sarif_file)
     if not result.plans and not quiet:
         _stderr(f"acr-fix: warning: {nothing_found(result, paths or [Path('.')])}")
     for warning in result.warnings:
@@ -170,7 +183,7 @@ def use_color(no_color: bool, stream) -> bool:
 
 
 def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: bool, no_color: bool, mode: str,
-          show_passing: bool = False) -> None:
+          show_passing: bool = False, annotation_level: str = "error", sarif_file: str | None = None) -> None:
     if output_format == "json":
         text = render_json(result, mode)
     elif output_format == "sarif":
@@ -179,6 +192,8 @@ def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: 
     elif output_format == "markdown":
         from .markdown import render_markdown
         text = render_markdown(result)
+    elif output_format.startswith("github"):
+        text = _github_report(result, output_format, annotation_level, sarif_file)
     else:
         color = output is None and use_color(no_color, sys.stdout)
         render = render_concise if output_format == "concise" else render_text
@@ -199,6 +214,27 @@ def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: 
         _fail("cannot write the report to stdout (its reader has gone)")
     except OSError as exc:
         _fail(f"cannot write the report to stdout ({exc.strerror or exc})")
+
+
+def _github_report(result: RunResult, output_format: str, annotation_level: str, sarif_file: str | None) -> str:
+    from . import workflow
+
+    if output_format == "github":
+        return workflow.render_github(result, annotation_level)
+    if output_format == "github-output":
+        return workflow.render_github_output(result, sarif_file)
+    return workflow.render_step_summary(result)
+
+
+def _parse_report(value: str) -> tuple[str, Path]:
+    """``--report FORMAT=FILE`` -> (format, path); a one-line error (exit 2) otherwise."""
+    fmt, sep, path = value.partition("=")
+    if not sep or not path:
+        _fail(f"--report {value!r}: give FORMAT=FILE, e.g. --report sarif=acr-fix.sarif")
+    if fmt not in FORMATS or fmt in ("text", "concise"):
+        _fail(f"--report {value!r}: FORMAT must be one of "
+              f"{', '.join(f for f in FORMATS if f not in ('text', 'concise'))}")
+    return fmt, Path(path)
 
 
 @commands.command("init")

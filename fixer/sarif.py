@@ -1,11 +1,16 @@
 """Render a RunResult as SARIF 2.1.0, the format GitHub code scanning uploads.
 
 One result per registry that fails Azure.ACR.Firewall and is still open after this run
-(after ``--write`` the registries that were fixed are gone), with its file, line and
-column, and the planned fix as a SARIF ``fixes`` entry whose replacements carry both
-character offsets and line/column regions. Suppressed registries are results too, marked
-with a SARIF ``suppressions`` entry and the team's justification, so code scanning shows
-them as dismissed rather than open. Pure: returns a string.
+(after ``--write`` the registries that were fixed are gone), with its file and the region of
+its declaration (start and end), and the planned fix as a SARIF ``fixes`` entry whose
+replacements carry both character offsets and line/column regions. The message ends with the
+registry's notes (pullers a fix may cut off, costs, ...). Suppressed registries are results
+too, with a suppression whose status is "accepted" (SARIF 2.1.0 §3.35.3) and the team's
+justification, so code scanning shows them as dismissed rather than open. The rule carries
+what code scanning reads:
+``security-severity`` and tags, Markdown help, a default level. Fingerprints depend on the
+file and the registry's name, not on its line or its place among the file's registries, so
+an alert stays the same alert when the template changes around it. Pure: returns a string.
 """
 
 from __future__ import annotations
@@ -24,6 +29,26 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 HELP_URI = "https://azure.github.io/PSRule.Rules.Azure/en/rules/Azure.ACR.Firewall/"
 RULE_TITLE = "Restrict network access to container registries"
 SRCROOT = "%SRCROOT%"
+# GitHub code scanning maps 7.0-8.9 to "high": a registry open to the whole internet exposes
+# its images (and, with admin user or tokens, pushes) to anyone who has a credential.
+SECURITY_SEVERITY = "7.5"
+FINGERPRINT = "acrFixRegistry/v2"
+HELP_MARKDOWN = f"""A container registry that accepts connections from the whole internet can be reached by
+anyone who holds (or steals) a credential. PSRule for Azure's rule
+[{RULE_ID}]({HELP_URI}) passes when the registry
+
+- sets `properties.publicNetworkAccess` to `'Disabled'` (clients use private endpoints), or
+- sets `properties.networkRuleSet.defaultAction` to `'Deny'` (only the listed `ipRules`,
+  private endpoints and, with `networkRuleBypassOptions: 'AzureServices'`, trusted Azure
+  services get through).
+
+Both need the **Premium** SKU, which costs more than Basic or Standard.
+
+**Fix it:** `acr-fix --dry-run` shows the change for each registry, `acr-fix --write` makes it
+(comments and formatting kept). Before you deploy, give the registry's clients (web apps,
+container apps, AKS, pipelines) a private endpoint or allow their addresses (`--ip-rule`).
+To keep a registry open on purpose, suppress it: `acr-fix suppress NAME --reason "..."`.
+"""
 
 # Where a suppression was written: in the template itself, or in a file beside it.
 _IN_SOURCE_MARKERS = ("inline", "checkov")
@@ -33,8 +58,13 @@ def render_sarif(result: RunResult) -> str:
     """The SARIF log as JSON text (2-space indent, trailing newline)."""
     results: list[dict[str, Any]] = []
     for file_result in sorted(result.files, key=lambda f: f.display):
+        seen: dict[str, int] = {}
         for plan in sorted(file_result.plans, key=lambda p: (p.registry.line, p.registry.name)):
-            entry = _result(result, file_result, plan)
+            # Two registries of one file with the same name (two conditional branches) get
+            # their own fingerprints; other registries added around them change nothing.
+            occurrence = seen.get(plan.registry.name, 0)
+            seen[plan.registry.name] = occurrence + 1
+            entry = _result(result, file_result, plan, occurrence)
             if entry is not None:
                 results.append(entry)
     notifications = [
@@ -72,14 +102,18 @@ def _driver() -> dict[str, Any]:
                 "properties.networkRuleSet.defaultAction to 'Deny', so that it is not reachable from "
                 "the whole internet (PSRule for Azure rule Azure.ACR.Firewall).")},
             "helpUri": HELP_URI,
-            "help": {"text": f"See {HELP_URI}"},
-            "defaultConfiguration": {"level": "error"},
-            "properties": {"tags": ["security", "azure", "container-registry"], "precision": "very-high"},
+            "help": {"text": f"Restrict network access: set publicNetworkAccess to 'Disabled' or "
+                             f"networkRuleSet.defaultAction to 'Deny' (Premium SKU). {HELP_URI}",
+                     "markdown": HELP_MARKDOWN},
+            "defaultConfiguration": {"enabled": True, "level": "error", "rank": -1},
+            "properties": {"tags": ["security", "azure", "container-registry", "network", "external/cwe/cwe-284"],
+                           "precision": "very-high", "problem.severity": "error",
+                           "security-severity": SECURITY_SEVERITY},
         }],
     }
 
 
-def _result(result: RunResult, file_result: FileResult, plan: Any) -> dict[str, Any] | None:
+def _result(result: RunResult, file_result: FileResult, plan: Any, occurrence: int = 0) -> dict[str, Any] | None:
     status = plan.status
     if status not in ("fix", "manual", "suppressed"):
         return None
@@ -87,15 +121,17 @@ def _result(result: RunResult, file_result: FileResult, plan: Any) -> dict[str, 
         return None  # closed by this run
     registry = plan.registry
     uri = _uri(file_result.display)
-    column = registry.column
     level = "warning" if plan.verdict.value == "unknown" else "error"
-    text = _headline(plan)
+    text = headline(plan)
     if status == "fix" and plan.fix is not None:
         text += f" Fix: {plan.fix.message}."
     elif status == "manual" and plan.manual:
         text += " Needs a manual fix: " + "; ".join(plan.manual)
     if plan.sku_upgrade:
         text += " The fix upgrades the SKU to Premium, which costs more than Basic or Standard."
+    notes = [" ".join(note.split()) for note in plan.notes] if status in ("fix", "manual") else []
+    if notes:
+        text += " Before you merge: " + "; ".join(n.rstrip(".") for n in notes) + "."
     entry: dict[str, Any] = {
         "ruleId": RULE_ID,
         "ruleIndex": 0,
@@ -104,21 +140,31 @@ def _result(result: RunResult, file_result: FileResult, plan: Any) -> dict[str, 
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
-                "region": {"startLine": registry.line, "startColumn": column},
+                "region": declaration_region(registry),
             },
             "logicalLocations": [{"name": registry.display_name, "kind": "resource"}],
         }],
-        "partialFingerprints": {"acrFixRegistry/v1": _fingerprint(uri, registry.name, registry.index)},
+        "partialFingerprints": {FINGERPRINT: _fingerprint(uri, registry.name, occurrence)},
     }
     if status == "suppressed":
         kind = "inSource" if any(m in (plan.suppressed or "") for m in _IN_SOURCE_MARKERS) else "external"
-        entry["suppressions"] = [{"kind": kind, "justification": plan.suppressed}]
+        entry["suppressions"] = [{"kind": kind, "status": "accepted", "justification": plan.suppressed}]
     elif status == "fix" and plan.fix is not None:
         entry["fixes"] = [_fix(result, plan.fix)]
     return entry
 
 
-def _headline(plan: Any) -> str:
+def declaration_region(registry: Any) -> dict[str, int]:
+    """The declaration's span: from where reports point (the ``resource`` keyword in Bicep,
+    the object's brace in ARM) to the end of the resource."""
+    source = registry.doc.source
+    start = registry.node.start if registry.declared_at is None else registry.declared_at
+    end = max(registry.node.end, start)
+    return {"startLine": source.line_of(start), "startColumn": source.column_of(start),
+            "endLine": source.line_of(end), "endColumn": source.column_of(end)}
+
+
+def headline(plan: Any) -> str:
     """The result's first sentence, worded for its verdict (a suppressed registry's plan has
     no problem text: it is read from the registry)."""
     registry = plan.registry
@@ -141,7 +187,8 @@ def _fix(result: RunResult, fix: Any) -> dict[str, Any]:
         doc, edits = by_doc[uri]
         replacements = [_replacement(doc.source, edit) for edit in sorted(edits, key=lambda e: (e.start, e.end))]
         changes.append({"artifactLocation": {"uri": uri, "uriBaseId": SRCROOT}, "replacements": replacements})
-    return {"description": {"text": fix.message}, "artifactChanges": changes}
+    return {"description": {"text": fix.message}, "artifactChanges": changes,
+            "properties": {"applicability": fix.applicability.name.lower().replace("_", "-")}}
 
 
 def _replacement(source: Any, edit: Any) -> dict[str, Any]:
@@ -168,7 +215,9 @@ def _uri(display: str) -> str:
     return quote(os.fsencode(display), safe="/")
 
 
-def _fingerprint(uri: str, name: str, index: int) -> str:
-    digest = hashlib.sha256(f"{RULE_ID}\0{uri}\0{name}\0{index}".encode("utf-8", "surrogateescape")).hexdigest()
+def _fingerprint(uri: str, name: str, occurrence: int = 0) -> str:
+    """A stable id of the registry: rule, file, name (as suppressions match it) and, for a
+    name that occurs more than once in the file, which occurrence."""
+    digest = hashlib.sha256(f"{RULE_ID}\0{uri}\0{name}\0{occurrence}".encode("utf-8", "surrogateescape")).hexdigest()
     return digest[:32]
 

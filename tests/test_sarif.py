@@ -67,7 +67,8 @@ def test_sarif_is_valid_and_describes_each_registry(repo: Path) -> None:
     assert by_name["teamacr"]["level"] == "warning"                   # value unknown, manual
     assert "fixes" not in by_name["teamacr"]
     assert by_name["publicdist"]["suppressions"] == [
-        {"kind": "external", "justification": "ps-rule.yaml suppression: serves public base images to customers"}]
+        {"kind": "external", "status": "accepted",
+         "justification": "ps-rule.yaml suppression: serves public base images to customers"}]
 
 
 def test_sarif_fixes_rebuild_the_fixed_file(repo: Path) -> None:
@@ -134,6 +135,7 @@ def test_a_bicep_registry_is_located_at_its_declaration(tmp_path: Path) -> None:
     (result,) = log["runs"][0]["results"]
     region = result["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"]) == (4, 3)   # `resource`, not the body's `{`
+    assert (region["endLine"], region["endColumn"]) == (8, 2)       # just after the body's `}`
 
 
 def test_each_verdict_gets_a_sentence_of_its_own(repo: Path) -> None:
@@ -170,7 +172,72 @@ def test_expression_names_are_shown_readably_and_fingerprinted_as_before(tmp_pat
     assert entry["message"]["text"].startswith("Registry `format('{0}acr', prefix)` is open")
     assert entry["locations"][0]["logicalLocations"][0]["name"] == "format('{0}acr', prefix)"
     raw = "[format('{0}acr', parameters('prefix'))]"
-    assert entry["partialFingerprints"]["acrFixRegistry/v1"] == _fingerprint("main.json", raw, 0)
+    assert entry["partialFingerprints"]["acrFixRegistry/v2"] == _fingerprint("main.json", raw, 0)
     (registry,) = json.loads(render_json(result, "dry-run"))["files"][0]["registries"]
     assert (registry["name"], registry["display_name"], registry["name_is_expression"]) == \
         (raw, "format('{0}acr', prefix)", True)
+
+
+def test_the_rule_carries_what_code_scanning_reads(repo: Path) -> None:
+    log = json.loads(render_sarif(analyse(repo)))
+    validate(log)
+    (rule,) = log["runs"][0]["tool"]["driver"]["rules"]
+    assert rule["properties"]["security-severity"] == "7.5"          # "high" in the Security tab
+    assert float(rule["properties"]["security-severity"]) >= 7.0
+    assert {"security", "azure", "container-registry"} <= set(rule["properties"]["tags"])
+    assert rule["defaultConfiguration"] == {"enabled": True, "level": "error", "rank": -1}
+    markdown = rule["help"]["markdown"]
+    assert f"[Azure.ACR.Firewall]({HELP_URI})" in markdown and "`acr-fix --dry-run`" in markdown
+    assert "publicNetworkAccess" in rule["help"]["text"] and HELP_URI in rule["help"]["text"]
+
+
+def test_regions_span_the_declaration(repo: Path) -> None:
+    log = json.loads(render_sarif(analyse(repo)))
+    text = (repo / "infra" / "main.json").read_text()
+    lines = text.splitlines(keepends=True)
+    for entry in log["runs"][0]["results"]:
+        region = entry["locations"][0]["physicalLocation"]["region"]
+        assert region["endLine"] > region["startLine"]
+        start = sum(len(l) for l in lines[:region["startLine"] - 1]) + region["startColumn"] - 1
+        end = sum(len(l) for l in lines[:region["endLine"] - 1]) + region["endColumn"] - 1
+        resource = json.loads(text[start:end])                       # exactly the resource object
+        assert resource["type"] == "Microsoft.ContainerRegistry/registries"
+        assert resource["name"] == entry["locations"][0]["logicalLocations"][0]["name"]
+
+
+def test_fingerprints_survive_a_registry_added_above(repo: Path) -> None:
+    def prints(root: Path) -> dict[str, str]:
+        log = json.loads(render_sarif(analyse(root)))
+        return {r["locations"][0]["logicalLocations"][0]["name"]: r["partialFingerprints"]["acrFixRegistry/v2"]
+                for r in log["runs"][0]["results"]}
+
+    before = prints(repo)
+    path = repo / "infra" / "main.json"
+    text = path.read_text()
+    first = text.index('    {\n      "type": "Microsoft.ContainerRegistry/registries"')
+    added = ('    {\n      "type": "Microsoft.ContainerRegistry/registries",\n      "apiVersion": "2023-07-01",\n'
+             '      "name": "newcomer",\n      "location": "westeurope",\n      "sku": { "name": "Premium" }\n    },\n')
+    path.write_text(text[:first] + added + text[first:])
+    after = prints(repo)
+    assert set(after) == set(before) | {"newcomer"}
+    assert {name: after[name] for name in before} == before
+    assert len(set(after.values())) == len(after)
+
+
+def test_notes_reach_the_message(repo: Path) -> None:
+    result = analyse(repo)
+    plan = next(p for f in result.files for p in f.plans if p.registry.name == "buildacr")
+    plan.notes.append("Microsoft.Web/sites 'web' (line 3) pulls from this registry")
+    log = json.loads(render_sarif(result))
+    validate(log)
+    entry = next(r for r in log["runs"][0]["results"] if "fixes" in r)
+    text = entry["message"]["text"]
+    assert "Before you merge: SKU upgraded from 'Basic' to Premium" in text
+    assert "Microsoft.Web/sites 'web' (line 3) pulls from this registry." in entry["message"]["text"]
+
+
+def test_a_fix_says_how_safe_it_is(repo: Path) -> None:
+    log = json.loads(render_sarif(analyse(repo)))
+    validate(log)
+    [fixed] = [r for r in log["runs"][0]["results"] if "fixes" in r]
+    assert fixed["fixes"][0]["properties"] == {"applicability": "safe"}

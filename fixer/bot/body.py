@@ -36,8 +36,17 @@ def closed_as_stale(text: str) -> bool:
 def is_closing_comment(text: str, tip: str) -> bool:
     """The bot's comment before closing at ``tip``: the marker starts the comment."""
     return text.startswith(closing_marker(tip))
-# GitHub refuses pull request bodies longer than 65 536 characters.
+
+
+# GitHub refuses pull request bodies longer than 65,536 characters; the margin allows for any
+# difference in how characters are counted.
 MAX_BODY = 65_000
+# git's and GitHub's convention: a subject that fits a one-line log and a PR list.
+MAX_SUBJECT = 72
+# GitHub refuses longer pull request titles.
+MAX_TITLE = 256
+# The commit body lists registries while it stays this short; the pull request has the rest.
+MAX_COMMIT_BODY = 2_000
 
 
 def fixed_plans(result: RunResult) -> list[tuple[FileResult, Plan]]:
@@ -45,27 +54,69 @@ def fixed_plans(result: RunResult) -> list[tuple[FileResult, Plan]]:
             and f.status not in ("failed", "skipped")]
 
 
-def title(result: RunResult) -> str:
+def _count(result: RunResult) -> tuple[int, str]:
     count = len(fixed_plans(result))
-    noun = "registry" if count == 1 else "registries"
-    return f"Restrict network access of {count} container {noun} ({RULE_ID})"
+    return count, "registry" if count == 1 else "registries"
 
 
-def commit_message(result: RunResult) -> str:
-    """Subject, then per template file and registry what changed (and where, when a fix
-    edits another file such as a parameter file), then the trailer the bot knows itself by."""
-    lines = [title(result), ""]
+def title(result: RunResult, scope: str | None = None) -> str:
+    """The pull request title; ``scope``: the part of the repository a split pull request
+    covers (a folder or an owner)."""
+    count, noun = _count(result)
+    text = f"Restrict network access of {count} container {noun}"
+    if scope:
+        room = MAX_TITLE - len(text) - len(f" in  ({RULE_ID})")
+        text += " in " + (scope if len(scope) <= room else scope[:room - 1] + "…")
+    return f"{text} ({RULE_ID})"
+
+
+def subject(result: RunResult, scope: str | None = None) -> str:
+    """The commit subject, at most MAX_SUBJECT characters (a long scope is shortened)."""
+    count, noun = _count(result)
+    text = f"Restrict network access of {count} container {noun}"
+    if not scope:
+        return text
+    text = f"Restrict network access of {count} {noun}"
+    room = MAX_SUBJECT - len(text) - len(" in ")
+    if len(scope) > room:
+        scope = scope[:max(0, room - 1)] + "…"
+    return f"{text} in {scope}"
+
+
+def commit_message(result: RunResult, scope: str | None = None) -> str:
+    """Subject (at most 72 characters), a short body, the trailer the bot knows itself by.
+
+    The body lists per template file and registry what changed (and where, when a fix edits
+    another file such as a parameter file) while it stays under MAX_COMMIT_BODY characters;
+    the rest is counted and left to the pull request, which has every detail."""
+    count, noun = _count(result)
+    plans = fixed_plans(result)
+    files = len({f.display for f, _ in plans})
+    lines = [subject(result, scope), "",
+             f"Stop {count} Azure container {noun} in {files} file{'' if files == 1 else 's'} from being "
+             f"open to the whole internet ({RULE_ID}).", ""]
     by_file: dict[str, list[Plan]] = {}
-    for file_result, plan in fixed_plans(result):
+    for file_result, plan in plans:
         by_file.setdefault(file_result.display, []).append(plan)
-    for display, plans in by_file.items():
-        lines.append(f"{display}:")
-        for plan in plans:
-            lines.append(f"- registry {plan.registry.label} (line {plan.registry.line}):")
-            for what in _changes(plan, result):
-                lines.append(f"  - {what}")
-        lines.append("")
-    if any(p.sku_upgrade for _, p in fixed_plans(result)):
+    size = 0
+    listed = 0
+    for display, file_plans in by_file.items():
+        block = [f"{display}:"]
+        for plan in file_plans:
+            block.append(f"- registry {plan.registry.label} (line {plan.registry.line}):")
+            block.extend(f"  - {what}" for what in _changes(plan, result))
+        block.append("")
+        cost = sum(len(line) + 1 for line in block)
+        if size + cost > MAX_COMMIT_BODY:
+            break
+        size += cost
+        listed += len(file_plans)
+        lines.extend(block)
+    if listed < count:
+        rest = count - listed
+        lines += [f"{rest} more registr{'y' if rest == 1 else 'ies'}: see the pull request, or run "
+                  "`acr-fix --dry-run`.", ""]
+    if any(p.sku_upgrade for _, p in plans):
         lines += ["Premium costs more than Basic or Standard; see the pull request for details.", ""]
     lines.append(f"{TRAILER} {__version__}")
     # each entry is one line: a name from a template cannot add a paragraph or a trailer
@@ -83,10 +134,11 @@ def _changes(plan: Plan, result: RunResult) -> list[str]:
     return out
 
 
-def body(result: RunResult) -> str:
-    """The pull request body: the marker the bot finds its own pull request by, a cost
-    callout when SKUs are upgraded, the Markdown report (tables and diffs; diffs are dropped
-    when the text would pass GitHub's size limit) and a footer."""
+def body(result: RunResult, scope: str | None = None, max_length: int = MAX_BODY) -> str:
+    """The pull request body, at most ``max_length`` characters: the marker the bot finds its
+    own pull request by, the scope of a split pull request, a cost callout when SKUs are
+    upgraded, the Markdown report (capped: see fixer.markdown) and a footer."""
+    scope_line = f"This pull request covers {scope}; acr-fix opens one pull request for each part.\n\n" if scope else ""
     callout = ""
     if any(p.sku_upgrade for _, p in fixed_plans(result)):
         callout = ("> [!IMPORTANT]\n> Some registries are upgraded to the Premium SKU, which network rules need. "
@@ -94,9 +146,9 @@ def body(result: RunResult) -> str:
                    "(https://azure.microsoft.com/pricing/details/container-registry/).\n\n")
     footer = (f"---\n<sub>Opened by `acr-fix pr` {__version__}. Running it again updates this pull request; "
               "it stops rather than overwrite commits that others push to this branch.</sub>\n")
-    room = MAX_BODY - len(MARKER) - len(callout) - len(footer) - 4
+    room = max_length - len(MARKER) - len(scope_line) - len(callout) - len(footer) - 4
     report = render_markdown(result, max_length=room).strip()
-    return f"{MARKER}\n{callout}{report}\n\n{footer}"
+    return f"{MARKER}\n{scope_line}{callout}{report}\n\n{footer}"
 
 
 def closing_marker(tip: str) -> str:

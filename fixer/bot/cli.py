@@ -19,7 +19,7 @@ from ..escape import for_report, for_terminal
 from ..options import Options
 from ..suppressions import Suppressions
 from .git import Author, Redactor
-from .pr import DEFAULT_BRANCH, PrRequest, format_preview, open_or_update_pr, settings_from_env
+from .pr import DEFAULT_BRANCH, PrRequest, format_preview, format_summary, open_or_update_pr, settings_from_env
 
 # (root of the checkout being fixed, CLI values as merge_options takes them, --config path
 # mapped into that checkout) -> (options, PSRule suppressions). The default is the check
@@ -48,8 +48,10 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
         draft: bool = typer.Option(False, "--draft", help="Open the pull request as a draft."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Print branch, commit message and pull request; change nothing."),
         allow_dirty: bool = typer.Option(False, "--allow-dirty", help="Run even with uncommitted changes (they are not part of the fix)."),
+        split: str = typer.Option("none", "--split", help="One pull request per part: none | folder (top-level folder) | codeowners (CODEOWNERS owner); each on the branch --branch plus '-' and the part."),
         keep_branch: bool = typer.Option(False, "--keep-branch", help="When nothing is left to fix, close the bot's pull request but keep its branch (default: delete it)."),
         token_env: str = typer.Option("GITHUB_TOKEN", "--token-env", help="Environment variable that holds the GitHub token."),
+        summary: Optional[Path] = typer.Option(None, "--summary", help="Also write what was done as Markdown to this file (the Action: the job summary)."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Log GitHub API calls to stderr (the token is never shown)."),
         config: Optional[Path] = fix_flags.config("Configuration file (default: acr-fix.yaml at the repository root)."),
         strategy: Optional[fix_flags.Strategy] = fix_flags.strategy(),
@@ -80,7 +82,8 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
             request = PrRequest(
                 paths=tuple(paths or ()), branch=branch, base=base, remote=remote,
                 author=Author.parse(author) if author else None, labels=tuple(label), reviewers=tuple(reviewer),
-                draft=draft, dry_run=dry_run, allow_dirty=allow_dirty, keep_branch=keep_branch, token=env["token"],
+                draft=draft, dry_run=dry_run, allow_dirty=allow_dirty, keep_branch=keep_branch, split=split,
+                token=env["token"],
                 repository=env["repository"], api_url=env["api_url"] or "https://api.github.com")
             config_path = config if config is None or config.is_absolute() else cwd / config
 
@@ -98,6 +101,12 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
         if dry_run and result.action == "dry-run":
             sys.stdout.write(for_report(redact(format_preview(result))))
         say(result.message, err=False)
+        if summary is not None:
+            try:
+                summary.write_text(for_report(redact(format_summary(result))), encoding="utf-8")
+            except OSError as exc:
+                say(f"acr-fix: error: {summary}: cannot write the summary ({exc.strerror or exc})")
+                raise typer.Exit(2)
         for warning in result.warnings:
             say(f"acr-fix: warning: {warning}")
         for error in result.errors:

@@ -333,6 +333,15 @@ class Git:
                 return sha
         return None
 
+    def remote_branches(self, remote: str, prefix: str) -> list[str]:
+        """The names of the remote's branches that start with ``prefix``, sorted."""
+        url = self.remote_url(remote, push=False)
+        proc = self.run("ls-remote", "--heads", remote, url=url, check=False)
+        if proc.returncode != 0:
+            raise GitError(f"cannot list branches of {remote!r}: {self._explain(proc)}")
+        names = (line.partition("\t")[2].removeprefix("refs/heads/") for line in proc.stdout.splitlines())
+        return sorted(n for n in names if n.startswith(prefix))
+
     def fetch(self, remote: str, branch: str) -> str:
         """Fetch ``branch`` into ``refs/remotes/<remote>/<branch>`` and return its commit.
 
@@ -414,6 +423,11 @@ class Git:
         if sha is None:  # pragma: no cover - commit succeeded without a HEAD
             raise GitError("git commit left no HEAD")
         return sha
+
+    def reset_to(self, commit: str) -> None:
+        """Move HEAD and the index to ``commit``, keeping the files in the worktree as they are
+        (the next commit then holds only the paths it is given, on top of ``commit``)."""
+        self.run("reset", "--quiet", commit, "--")
 
     def changed_paths(self, old: str, new: str) -> set[str]:
         """Paths that differ between two commits."""

@@ -26,9 +26,10 @@ from ..options import Options
 from ..run import RunResult, run, write_fixes
 from ..suppressions import Suppressions
 from . import body as words
-from .errors import ConfigurationError, ForeignChanges, GitError, GitHubError
+from .errors import BotError, ConfigurationError, ForeignChanges, GitError, GitHubError
 from .git import Author, Git
 from .github import DEFAULT_API_URL, GitHub, PullRequest, repository_from_remote
+from .split import SPLITS, Part, find_codeowners, split_result
 
 DEFAULT_BRANCH = "acr-fix/restrict-registry-network-access"
 
@@ -50,6 +51,7 @@ class PrRequest:
     dry_run: bool = False
     allow_dirty: bool = False
     keep_branch: bool = False               # closing a stale pull request leaves its branch
+    split: str = "none"                     # none | folder | codeowners: one pull request per part
     token: str | None = field(default=None, repr=False)   # never printed
     repository: str | None = None           # owner/name; None: GITHUB_REPOSITORY or the remote URL
     api_url: str = DEFAULT_API_URL
@@ -76,6 +78,7 @@ class PrResult:
     errors: tuple[str, ...] = ()             # files the core could not process (other files still fixed)
     log: tuple[str, ...] = ()
     run: RunResult | None = field(default=None, repr=False, compare=False)
+    parts: tuple["PrResult", ...] = ()       # --split: one result per branch
 
     def exit_code(self) -> int:
         """0 done (including nothing to do); 1 dry run with changes; 2 some files failed."""
@@ -148,6 +151,8 @@ def open_or_update_pr(request: PrRequest, settings: Settings | None = None, *, c
     with a fake clock.
     """
     cwd = Path(cwd or Path.cwd())
+    if request.split not in SPLITS:
+        raise ConfigurationError(f"--split must be one of {', '.join(SPLITS)}, not {request.split!r}")
     settings = settings or (lambda root: (Options(), None))
     log: list[str] = []
     git = Git(cwd, token=request.token, env=git_env)
@@ -184,7 +189,6 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
     if base == request.branch:
         raise ConfigurationError(f"--branch {request.branch!r} is the base branch; choose another branch name")
 
-    remote_sha: str | None = None
     if request.dry_run:
         # Touch nothing: preview from what this clone last fetched.
         base_sha = git.rev_parse(f"refs/remotes/{request.remote}/{base}")
@@ -195,97 +199,170 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
             raise GitError("the repository has no commits yet")
     else:
         base_sha = git.fetch(request.remote, base)
-        if git.remote_branch(request.remote, request.branch) is not None:
-            remote_sha = git.fetch(request.remote, request.branch)
-            if words.TRAILER not in git.message(remote_sha):
-                raise ForeignChanges(f"branch {request.branch!r} on {request.remote!r} has commits acr-fix did not make "
-                                     f"(tip {remote_sha[:12]}); not overwriting them: merge or close its pull request "
-                                     "and delete the branch, or pass another --branch")
 
-    common = {"branch": request.branch, "base": base}
     with git.worktree(base_sha) as tree:
         options, suppressions = settings(tree.cwd)
         result = run([tree.cwd / rel for rel in relative], options, root=tree.cwd, suppressions=suppressions)
         warnings.extend(result.warnings)
         errors = tuple(list(result.errors) + [f.error for f in result.files
                                               if f.error and f.status in ("failed", "skipped")])
-        if not result.changed_files:
-            manual = sum(1 for _, p in result.plans if p.status == "manual")
-            extra = f"; {manual} registr{'y needs' if manual == 1 else 'ies need'} manual action" if manual else ""
-            lines = [f"nothing to fix on {base}{extra}; no branch, commit or pull request made"]
-            action = "nothing-to-fix"
-            stale: PullRequest | None = None      # the pull request closed as stale, for reports
-            if request.dry_run:
-                lines.append(preview_cleanup(request.branch, errors, request.keep_branch))
-            # Without the branch no pull request from it can be open (GitHub closes a pull
-            # request whose head branch is deleted), so a clean run asks the API nothing.
-            elif remote_sha is not None:
-                assert client is not None
-                cleanup = plan_cleanup(client.pulls_from(request.branch), request.branch, base, errors,
-                                       request.keep_branch)
-                if cleanup.close is not None:
-                    action, stale = "closed", cleanup.close
-                    lines = _close_stale(cleanup, client, git, request, base, base_sha, remote_sha, manual, extra,
-                                         warnings)
-                lines.extend(cleanup.notes)
-            return PrResult(action, "\n".join(lines), pull=stale, warnings=tuple(warnings), errors=errors,
-                            log=tuple(log), run=result, **common)
+        if result.changed_files and not request.dry_run:
+            assert client is not None
+            write_fixes(result)
+            errors = tuple(list(result.errors) + [f.error for f in result.files
+                                                  if f.error and f.status in ("failed", "skipped")])
+            if not any(f.status == "fixed" for f in result.files):
+                raise GitError("no fixed file could be written in the temporary worktree: " + "; ".join(errors))
+        context = _Context(request, git, tree, client, base, base_sha, errors, log)
+        if request.split == "none":
+            return _publish(context, request.branch, None, result, warnings)
+        return _publish_parts(context, result, warnings)
 
-        title = words.title(result)
-        message = words.commit_message(result)
-        text = words.body(result)
-        files = tuple(f.display for f in result.changed_files)
-        preview = {"title": title, "body": text, "commit_message": message, "files": files}
+
+@dataclass
+class _Context:
+    """What every branch of one run shares."""
+
+    request: PrRequest
+    git: Git
+    tree: Git
+    client: GitHub | None
+    base: str
+    base_sha: str
+    errors: tuple[str, ...]
+    log: list[str]
+
+
+def _publish_parts(context: _Context, result: RunResult, warnings: list[str]) -> PrResult:
+    """One branch and pull request per part (see fixer.bot.split); a part's branch from an
+    earlier run with nothing left to fix is closed as stale. One part's git or GitHub error
+    does not stop the others: it is reported as an error of the run."""
+    request = context.request
+    codeowners = find_codeowners(context.tree.cwd)[1] if request.split == "codeowners" else None
+    parts = split_result(result, request.split, codeowners)
+    wanted = {part.branch(request.branch): part for part in parts}
+    if context.client is not None:
+        for branch in context.git.remote_branches(request.remote, f"{request.branch}-"):
+            if branch not in wanted:   # an earlier run's part with nothing left to fix now
+                empty = RunResult(files=[], errors=list(result.errors), warnings=list(result.warnings),
+                                  written=result.written, root=result.root, scanned=result.scanned)
+                wanted[branch] = Part("", f"branch {branch}", "", empty)
+    outcomes: list[PrResult] = []
+    errors = list(context.errors)
+    notes: list[str] = []
+    for branch in sorted(wanted):
+        part = wanted[branch]
+        try:
+            outcome = _publish(context, branch, part.scope, part.result, [])
+        except ForeignChanges as exc:
+            if part.result.files:
+                errors.append(f"{branch}: {exc}")
+            else:   # a branch that only shares the prefix, not one of the bot's parts
+                notes.append(f"left branch {branch} alone: acr-fix did not make it")
+            continue
+        except BotError as exc:
+            errors.append(f"{branch}: {exc}")
+            continue
+        outcomes.append(outcome)
+    lines = [f"{o.branch}: {o.message}" for o in outcomes] or [f"nothing to fix on {context.base}; no branch, "
+                                                                "commit or pull request made"]
+    lines.extend(notes)
+    files = tuple(f for o in outcomes for f in o.files)
+    action = "dry-run" if request.dry_run and files else "split"
+    return PrResult(action, "\n".join(lines), branch=request.branch, base=context.base, files=files,
+                    warnings=tuple(warnings) + tuple(w for o in outcomes for w in o.warnings),
+                    errors=tuple(dict.fromkeys(errors)), log=tuple(context.log), run=result, parts=tuple(outcomes))
+
+
+def _publish(context: _Context, branch: str, scope: str | None, result: RunResult,
+             warnings: list[str]) -> PrResult:
+    """Bring ``branch`` and its pull request in line with ``result`` (the whole run, or one
+    part of it): open, update, leave unchanged, or close as stale. The fixed files are
+    already written in the worktree."""
+    request, git, tree, client = context.request, context.git, context.tree, context.client
+    base, base_sha, errors, log = context.base, context.base_sha, context.errors, context.log
+    git.check_branch_name(branch)
+    remote_sha: str | None = None
+    if not request.dry_run and git.remote_branch(request.remote, branch) is not None:
+        remote_sha = git.fetch(request.remote, branch)
+        if words.TRAILER not in git.message(remote_sha):
+            raise ForeignChanges(f"branch {branch!r} on {request.remote!r} has commits acr-fix did not make "
+                                 f"(tip {remote_sha[:12]}); not overwriting them: merge or close its pull request "
+                                 "and delete the branch, or pass another --branch")
+
+    common = {"branch": branch, "base": base}
+    if not result.changed_files:
+        manual = sum(1 for _, p in result.plans if p.status == "manual")
+        extra = f"; {manual} registr{'y needs' if manual == 1 else 'ies need'} manual action" if manual else ""
+        lines = [f"nothing to fix on {base}{extra}; no branch, commit or pull request made"]
+        action = "nothing-to-fix"
+        stale: PullRequest | None = None      # the pull request closed as stale, for reports
         if request.dry_run:
-            return PrResult("dry-run", f"would push {len(files)} changed file(s) to {request.branch} and open or "
-                            f"update a pull request into {base}", warnings=tuple(warnings), errors=errors,
-                            log=tuple(log), run=result, **preview, **common)
+            lines.append(preview_cleanup(branch, errors, request.keep_branch))
+        # Without the branch no pull request from it can be open (GitHub closes a pull
+        # request whose head branch is deleted), so a clean run asks the API nothing.
+        elif remote_sha is not None:
+            assert client is not None
+            cleanup = plan_cleanup(client.pulls_from(branch), branch, base, errors, request.keep_branch)
+            if cleanup.close is not None:
+                action, stale = "closed", cleanup.close
+                lines = _close_stale(cleanup, client, git, request, branch, base, base_sha, remote_sha, manual,
+                                     extra, warnings)
+            lines.extend(cleanup.notes)
+        return PrResult(action, "\n".join(lines), pull=stale, warnings=tuple(warnings), errors=errors,
+                        log=tuple(log), run=result, **common)
 
-        assert client is not None
-        write_fixes(result)
-        written = tuple(f.display for f in result.files if f.status == "fixed")
-        errors = tuple(list(result.errors) + [f.error for f in result.files
-                                              if f.error and f.status in ("failed", "skipped")])
-        if not written:
-            raise GitError("no fixed file could be written in the temporary worktree: " + "; ".join(errors))
-        if written != files:
-            message, text = words.commit_message(result), words.body(result)
-            preview = {"title": words.title(result), "body": text, "commit_message": message, "files": written}
-        commit = tree.commit(list(written), message, request.author)
-        unchanged = remote_sha is not None and _same_fix(tree, base_sha, commit, remote_sha)
+    if request.dry_run:
+        files = tuple(f.display for f in result.changed_files)
+        preview = {"title": words.title(result, scope), "body": words.body(result, scope),
+                   "commit_message": words.commit_message(result, scope), "files": files}
+        return PrResult("dry-run", f"would push {len(files)} changed file(s) to {branch} and open or "
+                        f"update a pull request into {base}", warnings=tuple(warnings), errors=errors,
+                        log=tuple(log), run=result, **preview, **common)
 
-        pulls = client.pulls_from(request.branch, state="all")
-        open_pulls = [p for p in pulls if p.state == "open"]
-        mine = [p for p in open_pulls if words.is_bot_body(p.body)]
-        if open_pulls and not mine:
-            raise ForeignChanges(f"pull request #{open_pulls[0].number} from {request.branch!r} was not opened by acr-fix; "
-                                 "not changing it: pass another --branch")
-        pull = mine[0] if mine else None
-        if unchanged and pull is not None:
-            return PrResult("unchanged", f"pull request #{pull.number} already has these fixes; nothing pushed",
-                            commit=remote_sha, pull=pull, warnings=tuple(warnings), errors=errors,
-                            log=tuple(log), run=result, **preview, **common)
-        if unchanged and pull is None:
-            closed = [p for p in pulls if p.state == "closed" and words.is_bot_body(p.body) and not p.merged
-                      and not words.closed_as_stale(p.body)]   # closed as stale by the bot: not a "no"
-            if closed:
-                return PrResult("declined", f"pull request #{closed[0].number} with these fixes was closed without "
-                                "merging; not reopening it until the fixes change", commit=remote_sha, pull=closed[0],
-                                warnings=tuple(warnings), errors=errors, log=tuple(log), run=result, **preview, **common)
-        if not unchanged:
-            git.push(request.remote, commit, request.branch, remote_sha)
-        pushed = remote_sha if unchanged else commit
-        if pull is not None:
-            pull = client.update_pull(pull.number, title=preview["title"], body=text,
-                                      base=base if pull.base != base else None)
-            action, what = "updated", f"updated pull request #{pull.number}"
-        else:
-            pull = client.create_pull(preview["title"], text, request.branch, base, draft=request.draft)
-            action, what = "opened", f"opened pull request #{pull.number}"
-            _try(lambda: client.request_reviewers(pull.number, request.reviewers), "request reviewers", warnings)
-        _try(lambda: client.add_labels(pull.number, request.labels), "add labels", warnings)
-        return PrResult(action, f"{what}: {pull.url}", commit=pushed, pull=pull, warnings=tuple(warnings),
-                        errors=errors, log=tuple(log), run=result, **preview, **common)
+    assert client is not None
+    written = tuple(f.display for f in result.files if f.status == "fixed")
+    if not written:
+        raise GitError("no fixed file of this part could be written in the temporary worktree: " + "; ".join(errors))
+    text = words.body(result, scope)
+    preview = {"title": words.title(result, scope), "body": text,
+               "commit_message": words.commit_message(result, scope), "files": written}
+    tree.reset_to(base_sha)     # each branch is one commit on the base, holding only its files
+    commit = tree.commit(list(written), preview["commit_message"], request.author)
+    unchanged = remote_sha is not None and _same_fix(tree, base_sha, commit, remote_sha)
+
+    pulls = client.pulls_from(branch, state="all")
+    open_pulls = [p for p in pulls if p.state == "open"]
+    mine = [p for p in open_pulls if words.is_bot_body(p.body)]
+    if open_pulls and not mine:
+        raise ForeignChanges(f"pull request #{open_pulls[0].number} from {branch!r} was not opened by acr-fix; "
+                             "not changing it: pass another --branch")
+    pull = mine[0] if mine else None
+    if unchanged and pull is not None:
+        return PrResult("unchanged", f"pull request #{pull.number} already has these fixes; nothing pushed",
+                        commit=remote_sha, pull=pull, warnings=tuple(warnings), errors=errors,
+                        log=tuple(log), run=result, **preview, **common)
+    if unchanged and pull is None:
+        closed = [p for p in pulls if p.state == "closed" and words.is_bot_body(p.body) and not p.merged
+                  and not words.closed_as_stale(p.body)]   # closed as stale by the bot: not a "no"
+        if closed:
+            return PrResult("declined", f"pull request #{closed[0].number} with these fixes was closed without "
+                            "merging; not reopening it until the fixes change", commit=remote_sha, pull=closed[0],
+                            warnings=tuple(warnings), errors=errors, log=tuple(log), run=result, **preview, **common)
+    if not unchanged:
+        git.push(request.remote, commit, branch, remote_sha)
+    pushed = remote_sha if unchanged else commit
+    if pull is not None:
+        pull = client.update_pull(pull.number, title=preview["title"], body=text,
+                                  base=base if pull.base != base else None)
+        action, what = "updated", f"updated pull request #{pull.number}"
+    else:
+        pull = client.create_pull(preview["title"], text, branch, base, draft=request.draft)
+        action, what = "opened", f"opened pull request #{pull.number}"
+        _try(lambda: client.request_reviewers(pull.number, request.reviewers), "request reviewers", warnings)
+    _try(lambda: client.add_labels(pull.number, request.labels), "add labels", warnings)
+    return PrResult(action, f"{what}: {pull.url}", commit=pushed, pull=pull, warnings=tuple(warnings),
+                    errors=errors, log=tuple(log), run=result, **preview, **common)
 
 
 def _default_branch(git: Git, remote: str, client: GitHub | None) -> str:
@@ -297,8 +374,8 @@ def _default_branch(git: Git, remote: str, client: GitHub | None) -> str:
         return client.default_branch()
 
 
-def _close_stale(cleanup: Cleanup, client: GitHub, git: Git, request: PrRequest, base: str, base_sha: str,
-                 remote_sha: str, manual: int, extra: str, warnings: list[str]) -> list[str]:
+def _close_stale(cleanup: Cleanup, client: GitHub, git: Git, request: PrRequest, branch: str, base: str,
+                 base_sha: str, remote_sha: str, manual: int, extra: str, warnings: list[str]) -> list[str]:
     """Comment on the bot's stale pull request, close it, delete its branch; one line per action.
 
     The comment goes first: a pull request closed without a word is worse than one left open,
@@ -317,10 +394,10 @@ def _close_stale(cleanup: Cleanup, client: GitHub, git: Git, request: PrRequest,
     lines = [f"closed #{pull.number} with a comment: nothing left to fix on {base} at {base_sha[:12]}{extra}"]
     if cleanup.delete_branch:
         try:
-            git.delete_branch(request.remote, request.branch, remote_sha)
-            lines.append(f"deleted branch {request.branch}")
+            git.delete_branch(request.remote, branch, remote_sha)
+            lines.append(f"deleted branch {branch}")
         except GitError as exc:
-            warnings.append(f"could not delete branch {request.branch}: {exc}")
+            warnings.append(f"could not delete branch {branch}: {exc}")
     return lines
 
 
@@ -352,8 +429,21 @@ def _inside(top: Path, path: Path) -> Path:
         raise ConfigurationError(f"{path}: outside the git repository at {top}; the bot only fixes files in it") from None
 
 
+def format_summary(result: PrResult) -> str:
+    """Markdown for a job summary: what the run did, one item per line of its message (with
+    each pull request's link), then its warnings and errors."""
+    lines = ["### acr-fix pr", ""]
+    lines.extend(f"- {' '.join(line.split())}" for line in result.message.splitlines() if line.strip())
+    lines.extend(f"- warning: {' '.join(w.split())}" for w in result.warnings)
+    lines.extend(f"- error: {' '.join(e.split())}" for e in result.errors)
+    return "\n".join(lines) + "\n"
+
+
 def format_preview(result: PrResult) -> str:
-    """The dry-run text: branch, commit message, pull request title and body."""
+    """The dry-run text: branch, commit message, pull request title and body (for each
+    part of a split run)."""
+    if result.parts:
+        return "\n".join(format_preview(part) for part in result.parts if part.action == "dry-run")
     lines = [f"branch: {result.branch} (from {result.base})", f"files: {', '.join(result.files)}", "",
              "commit message:", *("  " + line if line else "" for line in result.commit_message.rstrip("\n").split("\n")),
              "", f"pull request title: {result.title}", "", "pull request body:", result.body.rstrip("\n")]
@@ -361,4 +451,4 @@ def format_preview(result: PrResult) -> str:
 
 
 __all__: Sequence[str] = ("DEFAULT_BRANCH", "PrRequest", "PrResult", "Cleanup", "plan_cleanup", "preview_cleanup",
-                          "open_or_update_pr", "settings_from_env", "format_preview")
+                          "open_or_update_pr", "settings_from_env", "format_preview", "format_summary")

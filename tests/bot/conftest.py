@@ -229,6 +229,10 @@ class FakeGitHub:
                      if (not head or f"{self.owner}:{p['head']['ref']}" == head)
                      and (state == "all" or p["state"] == state)]
             return 200, found
+        if method in ("POST", "PATCH") and re.fullmatch(rf"{base}/pulls(/\d+)?", path):
+            invalid = _invalid_pull_fields(body)
+            if invalid:
+                return 422, invalid
         if method == "POST" and path == f"{base}/pulls":
             head, base_ref = body["head"], body["base"]
             if self.origin is not None and not _branch_exists(self.origin, head):
@@ -274,6 +278,23 @@ class FakeGitHub:
             self.reviewers[int(match[1])] = body
             return 201, self.pulls[int(match[1])]
         return 404, {"message": "Not Found"}
+
+
+# GitHub's limits on a pull request (an issue to its database): longer text is refused with 422.
+BODY_LIMIT = 65_536
+TITLE_LIMIT = 256
+
+
+def _invalid_pull_fields(body: dict[str, Any]) -> dict[str, Any] | None:
+    """GitHub's 422 for a body or title over its limit (counted in characters), else None."""
+    for field_name, limit in (("body", BODY_LIMIT), ("title", TITLE_LIMIT)):
+        value = body.get(field_name)
+        if isinstance(value, str) and len(value) > limit:
+            return {"message": "Validation Failed",
+                    "errors": [{"resource": "Issue", "code": "custom", "field": field_name,
+                                "message": f"{field_name} is too long (maximum is {limit} characters)"}],
+                    "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"}
+    return None
 
 
 def _branch_exists(origin: Path, branch: str) -> bool:
