@@ -217,7 +217,7 @@ _TEMPLATE_LINK = re.compile(r'"template"\s*:\s*"([^"\n]+)"')
 
 def template_of_parameter_file(path: Path) -> Path | None:
     """The template a parameter file belongs to: `using '...'` of a .bicepparam file;
-    `<name>.parameters[.env].json` -> `<name>.json`/`.jsonc`, or its `metadata.template` link."""
+    `<name>.parameters[.env].json` -> `<name>.json`/`.jsonc`/`.bicep`, or its `metadata.template` link."""
     reader = reader_for(path)
     if reader is not None and reader.parameter_suffixes and path.name.lower().endswith(reader.parameter_suffixes):
         return reader.template_of_parameter_file(path)   # a .tfvars file: its module's .tf file
@@ -236,7 +236,7 @@ def template_of_parameter_file(path: Path) -> Path | None:
         return path.parent / link.group(1)
     lowered = name.lower()
     stem = name[: lowered.index(".parameters")] if ".parameters" in lowered else None
-    for suffix in (".json", ".jsonc"):
+    for suffix in (".json", ".jsonc", ".bicep"):  # (`main.parameters.json` is azd's for `main.bicep`)
         if stem and (path.parent / f"{stem}{suffix}").is_file():
             return path.parent / f"{stem}{suffix}"
     if json_role(head.encode("utf-8", "replace")) == "parameters":

@@ -74,6 +74,12 @@ def values(*, strategy: str | None, ip_rule: list[str], no_trusted_services: boo
            unsafe_fixes: bool = False, extend_exclude: list[str] | None = None) -> dict[str, Any]:
     """The flags above, as the commands' parameters are named, in the form ``merge_options``
     takes (``jobs``, ``unsafe_fixes`` and ``extend_exclude``: flags only the check command has)."""
+    # (checked here, not with typer's `min=`: that brings pydantic into every start-up, cli_values.py)
+    if max_file_size is not None and max_file_size < 1:
+        raise typer.BadParameter(f"{max_file_size} is not a size: give 1 MB or more", param_hint="'--max-file-size'")
+    if jobs is not None and jobs < 0:
+        raise typer.BadParameter(f"{jobs} is not a number of processes: give 1 or more, or 0 to choose by repository size",
+                                 param_hint="'--jobs'")
     return flag_values(strategy=strategy, ip_rules=ip_rule, no_trusted_services=no_trusted_services,
                        no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, excludes=exclude,
                        max_file_size_mb=max_file_size, jobs=jobs, unsafe_fixes=unsafe_fixes,

@@ -120,7 +120,7 @@ def _concise_line(file_result: FileResult, plan: Plan, written: bool, color: boo
     if plan.status == "manual" and plan.manual:
         detail = f"{detail}; {plan.manual[0]}" if detail else plan.manual[0]
     elif plan.suppressed:
-        detail = f"suppressed by {plan.suppressed}"
+        detail = plan.suppressed  # (after the word "suppressed": the reason alone)
     elif plan.status == "unsafe" and plan.cut_off:
         kinds = ", ".join(dict.fromkeys(lost.consumer.kind.value for lost in plan.cut_off))
         detail = f"{detail}; the fix cuts off {len(plan.cut_off)} consumer(s): {kinds}"
@@ -158,8 +158,11 @@ def nothing_found(result: RunResult, paths: list) -> str:
     where = ", ".join(str(p) for p in paths)
     if not result.scanned:
         return (f"no templates under {where}: acr-fix reads ARM templates (.json, .jsonc) and Bicep files "
-                f"(.bicep, .bicepparam), skipping .git, node_modules, virtual environments and --exclude globs")
-    return (f"no container registries in the {result.scanned} template file(s) under {where}: acr-fix looks for "
+                f"(.bicep, .bicepparam), skipping .git, node_modules, virtual environments, what .gitignore "
+                f"ignores (--no-gitignore reads it) and exclude globs")
+    failed = sum(1 for f in result.files if f.status == "failed")
+    unread = f" ({failed} of them could not be read: see the errors)" if failed else ""
+    return (f"no container registries in the {result.scanned} template file(s) under {where}{unread}: acr-fix looks for "
             f"Microsoft.ContainerRegistry/registries resources (and Bicep modules that deploy them)")
 
 

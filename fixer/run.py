@@ -21,6 +21,7 @@ from .edits import Edit, apply_edits
 from .errors import OverlappingEdits, ParseError, ReadError
 from .escape import for_terminal
 from .formats import reader_for, reader_of
+from .formats.base import Generated
 from .formats.module_refs import mentions_registry_module
 from .model import Document, Registry
 from .options import Options, RegistryOverride
@@ -212,7 +213,8 @@ def _may_hold_registry_file(path: Path, limit: int) -> bool:
         raw = read_limited(path, limit)
     except OSError:
         return True
-    return len(raw) > limit or _might_hold_registry(raw, path.suffix.lower() in (".bicep", ".bicepparam"))
+    reader = reader_for(path)  # (as analyse_file asks it)
+    return len(raw) > limit or _might_hold_registry(raw, reader is not None and reader.calls_remote_modules)
 
 
 def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
@@ -283,41 +285,24 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
     return result
 
 
-def compiled_from_bicep(doc: Document) -> bool:
-    """True for an ARM template that `bicep build` wrote: `metadata._generator.name` is 'bicep'."""
-    if doc.kind != "arm" or doc.root is None or doc.root.kind != "object" or "_generator" not in doc.source.text:
-        return False  # (the text search first: a lookup in the tree may expand its lazy parts)
-    metadata = doc.root.get("metadata")
-    generator = metadata.get("_generator") if metadata is not None and metadata.kind == "object" else None
-    name = generator.get("name") if generator is not None and generator.kind == "object" else None
-    return name is not None and name.kind == "string" and str(name.value).lower() == "bicep"
-
-
-def bicep_source_of(doc: Document) -> Path | None:
-    """The `.bicep` file a compiled template sits beside (`main.json` <- `main.bicep`), if any."""
-    if not compiled_from_bicep(doc):
-        return None
-    source = doc.path.with_suffix(".bicep")
-    return source if source.is_file() else None
-
-
-def _generated_note(doc: Document) -> str:
-    source = bicep_source_of(doc)
-    where = f"{source.name}, which is not part of this run" if source is not None else "a Bicep file not found beside it"
-    return (f"{doc.path.name} is generated: `bicep build` wrote it (metadata._generator.name: bicep) from {where}; "
+def _generated_note(doc: Document, generated: Generated) -> str:
+    where = (f"{generated.source.name}, which is not part of this run" if generated.source is not None
+             else "a Bicep file not found beside it")
+    return (f"{doc.path.name} is generated: `{generated.tool}` wrote it ({generated.marker}) from {where}; "
             "the next build overwrites any change made here, so make it in the Bicep source too")
 
 
 def _skipping_generated(suppressor: Suppressor | None, sources: set[Path]) -> Suppressor:
-    """``suppressor``, and before it: a registry of a compiled template whose Bicep source is
-    among ``sources`` (the run's templates) is reported as generated and never edited; the
-    source carries the finding and the fix."""
+    """``suppressor``, and before it: a registry of a generated template (one `bicep build`
+    wrote) whose source is among ``sources`` (the run's templates) is reported as generated
+    and never edited; the source carries the finding and the fix."""
 
     def check(registry: Registry, display: str) -> str | None:
-        source = bicep_source_of(registry.doc) if registry.doc.path.suffix.lower() in (".json", ".jsonc") else None
-        if source is not None and file_key(source) in sources:
-            return (f"its Bicep source: {registry.doc.path.name} is generated from {source.name} by `bicep build` "
-                    f"(metadata._generator.name: bicep), so it is never edited; fix {source.name}, then build again")
+        generated = reader_of(registry.doc).generated(registry.doc)
+        source = generated.source if generated is not None else None
+        if generated is not None and source is not None and file_key(source) in sources:
+            return (f"its Bicep source: {registry.doc.path.name} is generated from {source.name} by `{generated.tool}` "
+                    f"({generated.marker}), so it is never edited; fix {source.name}, then build again")
         return suppressor(registry, display) if suppressor is not None else None
 
     return check
@@ -352,8 +337,9 @@ def _plan_registries(doc: Document, workspace: Workspace, options: Options, disp
                                  strategy=override.strategy if override else None,
                                  ip_rules=override.ip_rules if override else None,
                                  allow_unsafe=bool(override and override.unsafe_fixes))
-            if plan.status in ("fix", "manual") and compiled_from_bicep(registry.doc):
-                plan.notes.append(_generated_note(registry.doc))
+            generated = reader_of(registry.doc).generated(registry.doc) if plan.status in ("fix", "unsafe", "manual") else None
+            if generated is not None:
+                plan.notes.append(_generated_note(registry.doc, generated))
         plans.append(plan)
     return plans
 
@@ -459,9 +445,9 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
             context = found.files + [t for t in templates if t not in found.files]
     if settings is not None:
         settings.prepare(templates)
-    bicep_sources = {file_key(t) for t in templates if t.suffix.lower() == ".bicep"}
-    if bicep_sources and any(t.suffix.lower() in (".json", ".jsonc") for t in templates):
-        suppressor = _skipping_generated(suppressor, bicep_sources)
+    if len({reader.name for reader in map(reader_for, templates) if reader is not None}) > 1:
+        # (a generated template's source is a file of another format)
+        suppressor = _skipping_generated(suppressor, {file_key(t) for t in templates})
     from .parallel import choose_jobs, run_in_chunks
 
     def pipeline(external: RepositoryConsumers | None) -> tuple[list[FileResult], list[str], set[str]]:

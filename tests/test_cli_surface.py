@@ -96,6 +96,26 @@ def test_concise_format_is_one_line_per_finding(capsys):
     assert "registry 'corpimages': passes" in everything
 
 
+def test_an_empty_run_names_gitignore_among_what_it_skipped(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("out/\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "acr.bicep").write_text(
+        "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'x'\n}\n")
+    code, _, err = _main(capsys, "--dry-run")
+    assert code == 0
+    assert "what .gitignore ignores (--no-gitignore reads it)" in err
+
+
+def test_an_empty_run_counts_the_templates_it_could_not_read(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "acr.json").write_text('{"resources": [{"type": "Microsoft.ContainerRegistry/registries", "name": "a"')
+    code, _, err = _main(capsys, "--dry-run")
+    assert code == 2
+    assert "no container registries in the 1 template file(s) under . (1 of them could not be read: see the errors)" in err
+
+
 def test_an_empty_run_says_what_it_looked_for(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = _main(capsys, "--dry-run")
@@ -213,3 +233,25 @@ def test_files_given_one_by_one_walk_the_tree_only_when_one_can_hold_a_registry(
     assert walks == [] and result.scanned == 1 and not result.plans
     result = fixer.run.run([tmp_path / "registry.json"], Options(jobs=1), root=tmp_path)
     assert len(walks) == 1 and [p.status for _, p in result.plans] == ["pass"]
+
+
+@pytest.mark.parametrize("flag, value, message", [
+    ("--max-file-size", "-1", "-1 is not a size: give 1 MB or more"),     # was a traceback (read(-N))
+    ("--max-file-size", "0", "0 is not a size: give 1 MB or more"),
+    ("--jobs", "-2", "-2 is not a number of processes"),
+])
+def test_a_size_or_job_count_below_range_is_a_usage_error(capsys, tmp_path, monkeypatch, flag, value, message):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _main(capsys, "--dry-run", flag, value, ".")
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_concise_names_a_suppression_once(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "acr.bicep").write_text("// acr-fix: ignore serves public images\n"
+                                        "resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n"
+                                        "  name: 'publicdist'\n  location: 'westeurope'\n  sku: { name: 'Premium' }\n"
+                                        "  properties: {}\n}\n")
+    _, out, _ = _main(capsys, "--dry-run", "--output-format", "concise", "--show-passing", ".")
+    assert "registry 'publicdist': suppressed: inline 'acr-fix: ignore' comment: serves public images" in out

@@ -52,6 +52,17 @@ def test_a_bicepparam_brings_its_template_and_the_modules_it_calls(tmp_path, mon
     assert "modules/acr.bicep:13: registry 'contosoapps': would fix" in result.stdout
 
 
+def test_a_json_parameter_file_of_a_bicep_template_brings_it(tmp_path, monkeypatch):
+    # azd's layout: infra/main.bicep reads infra/main.parameters.json
+    repo = copy_case("bicep_module_caller_sku", tmp_path, monkeypatch)
+    (repo / "main.parameters.json").write_text(
+        '{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",\n'
+        ' "contentVersion": "1.0.0.0", "parameters": {"location": {"value": "westeurope"}}}\n')
+    result = invoke("--dry-run", "main.parameters.json")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "modules/acr.bicep:13: registry 'contosoapps': would fix" in result.stdout
+
+
 def test_a_caller_of_a_closed_module_passes(tmp_path, monkeypatch):
     copy_case("bicep_module_caller_sku", tmp_path, monkeypatch)
     assert invoke("--write", ".").exit_code == 0

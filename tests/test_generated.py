@@ -107,3 +107,12 @@ def test_a_hand_written_template_beside_a_bicep_file_is_fixed(compiled):
     (compiled / "main.json").write_text(MAIN_JSON.replace('"name": "bicep"', '"name": "handmade"'))
     result = invoke("--dry-run", ".")
     assert "+++ b/main.json" in result.stdout and "generated" not in result.stdout
+
+
+def test_a_template_built_with_an_outfile_named_arm_json_is_left_alone(compiled):
+    # `bicep build main.bicep --outfile main.arm.json`, as azd's templates are built
+    (compiled / "main.json").rename(compiled / "main.arm.json")
+    result = invoke("--write", ".")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert (compiled / "main.arm.json").read_text() == MAIN_JSON
+    assert "main.arm.json is generated from main.bicep by `bicep build`" in result.stdout

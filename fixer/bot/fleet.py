@@ -18,6 +18,7 @@ from typing import Any
 
 from ..discover import SKIP_DIRS, TEMPLATE_SUFFIXES
 from ..errors import FixerError
+from ..globs import ignored
 from .errors import ConfigurationError, GitHubError, NotFound, PermissionDenied
 from .github import GitHub, parse_repository
 
@@ -127,7 +128,7 @@ def holds_templates(paths: Iterable[str], path_excludes: Sequence[str] = ()) -> 
             continue
         if any(part in SKIP_DIRS for part in pure.parts[:-1]):
             continue
-        if any(fnmatch.fnmatchcase(path, p) for p in path_excludes):
+        if path_excludes and ignored(tuple(path_excludes), path):  # (as `acr-fix --exclude` matches)
             continue
         return True
     return False

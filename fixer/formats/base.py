@@ -26,6 +26,7 @@ A reader (``formats.reader_for(path)``, ``formats.reader_of(doc)``) provides:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -42,6 +43,15 @@ CHECKOV_SKIP = re.compile(r"checkov:skip=CKV_AZURE_139\b[ \t:]*([^\n*]*)", re.IG
 
 # The files the readers read (what discovery looks for).
 TEMPLATE_SUFFIXES = (".json", ".jsonc", ".bicep", ".bicepparam", ".tf")
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A file a build tool wrote from another file (its source): edits made to it are lost at
+    the next build."""
+    tool: str                          # "bicep build"
+    marker: str                        # what in the file says so: "metadata._generator.name: bicep"
+    source: Path | None                # the source beside it, if found
 
 
 class Reader(Protocol):
@@ -72,6 +82,11 @@ class Reader(Protocol):
     def deployed_templates(self, source: SourceFile, workspace: Workspace) -> list[Path]:
         """The local files ``source`` deploys (Bicep modules, ARM linked templates), in file
         order, whether or not they exist; [] for a file that deploys none or cannot be parsed."""
+        ...
+
+    def generated(self, doc: Document) -> Generated | None:
+        """How ``doc`` was generated (an ARM template `bicep build` wrote), None for a file
+        written by hand."""
         ...
 
 

@@ -172,6 +172,13 @@ def test_holds_templates_by_file_names() -> None:
     assert not holds_templates(["test/fixtures/a.json"], ["test/*"])
 
 
+def test_holds_templates_matches_excludes_as_acr_fix_does() -> None:
+    # gitignore-style, as `acr-fix --exclude`: a bare name matches at any depth, `*` stays in a folder
+    assert not holds_templates(["infra/legacy/acr.json"], ["legacy"])
+    assert holds_templates(["infra/legacy/acr.json"], ["*.bicep"])
+    assert holds_templates(["infra/legacy/acr.json"], ["infra/*.json"])
+
+
 def test_repository_list_file() -> None:
     text = "# platform repos\ncontoso/a\n\n  contoso/b  # infra\nhttps://github.com/contoso/c.git\ncontoso/a\n"
     assert [t.repository for t in parse_repository_list(text, "repos.txt")] == ["contoso/a", "contoso/b", "contoso/c"]

@@ -12,7 +12,9 @@ from ...source import SourceFile
 from ...workspace import Workspace
 from ..jsonc import load_values
 from .deployments import _TEMPLATE_LINK_SPELLINGS, linked_templates, prepare_workspace
+from ..base import Generated
 from .dialect import DIALECT
+from .generated import generated
 from .registries import find_registries
 from .syntax import looks_like_parameter_file, parse
 
@@ -68,6 +70,10 @@ class ArmReader:
         except (ParseError, RecursionError):
             return []
         return linked_templates(doc, workspace) if doc.kind == "arm" else []
+
+
+    def generated(self, doc: Document) -> Generated | None:
+        return generated(doc)
 
 
 READER = ArmReader()

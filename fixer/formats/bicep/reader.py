@@ -10,6 +10,7 @@ from ...edits import Edit
 from ...model import Document, Registry
 from ...source import SourceFile
 from ...workspace import Workspace
+from ..base import Generated
 from .deployments import local_modules, prepare_workspace
 from .dialect import DIALECT
 from .nodes import release
@@ -56,6 +57,10 @@ class BicepReader:
         if source.path.suffix.lower() != ".bicep" or b"module" not in source.raw:
             return []
         return local_modules(source.raw, source.path.parent)
+
+
+    def generated(self, doc: Document) -> Generated | None:
+        return None  # a .bicep file is the source, never a build's output
 
 
 READER = BicepReader()
