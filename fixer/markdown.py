@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import RULE_ID
-from .run import FileResult, RunResult, display_path
+from .results import FileResult, RunResult, display_path
 from .sarif import HELP_URI
 
 COST_NOTE = "Premium costs more than Basic/Standard"

@@ -12,14 +12,27 @@ from __future__ import annotations
 
 import gc
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .model import Document
 from .options import Options
+from .results import FileResult, RunResult
+from .source import SourceFile
 from .workspace import Workspace, file_key
 
 PARALLEL_MIN_TEMPLATES = 400   # below this, starting processes costs more than it saves
 _CHUNK_STATE: dict[str, Any] = {}  # set just before forking workers, cleared after
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The stages a chunk runs, given by run.py (so this module does not import it)."""
+
+    load: Callable[[SourceFile], Document | None]    # parse a file with its reader
+    analyse: Callable[..., FileResult]               # (path, workspace, options, root, suppressor)
+    finish: Callable[[RunResult, Workspace, Options, Path, bool], None]  # apply, verify, release
 
 
 def choose_jobs(requested: int, templates: int) -> int:
@@ -68,22 +81,20 @@ def _run_chunk(chunk: list[Path], state: dict[str, Any],
     """The whole pipeline (analyse, plan, edit, verify) for one chunk, with a workspace of its
     own: what it parsed is freed when it ends. Returns the results worth reporting, the
     warnings, and the files of the chunk that turned out to be parameter files."""
-    from .run import RunResult, _apply_and_verify, _release_parse_state, analyse_file, load_document
-
-    workspace = Workspace(loader=load_document, files=state["files"], max_file_size=state["options"].max_file_size,
+    pipeline: Pipeline = state["pipeline"]
+    workspace = Workspace(loader=pipeline.load, files=state["files"], max_file_size=state["options"].max_file_size,
                           cache=state["cache"])
     partial = RunResult(root=state["root"])
     parameter_files: list[str] = []
     for path in chunk:
-        file_result = analyse_file(path, workspace, state["options"], state["root"], state["suppressor"])
+        file_result = pipeline.analyse(path, workspace, state["options"], state["root"], state["suppressor"])
         if file_result.plans or file_result.error:
             partial.files.append(file_result)
         if file_result.role == "parameters":
             parameter_files.append(os.path.abspath(path))
         if on_file is not None:
             on_file(file_result)
-    _apply_and_verify(partial, workspace, state["options"], state["root"])
-    _release_parse_state(partial, state["keep_new_texts"])  # what the reports do not need is not kept (or sent back)
+    pipeline.finish(partial, workspace, state["options"], state["root"], state["keep_new_texts"])
     suppressions = state["suppressions"]
     return partial.files, list(suppressions.warnings) if suppressions is not None else [], parameter_files
 
@@ -116,7 +127,7 @@ def _conflicts(per_chunk: list[list[Any]]) -> list[list[int]]:
     return [group for group in groups.values() if len(group) > 1]
 
 
-def run_in_chunks(templates: list[Path], files: list[Path], options: Options, root: Path,
+def run_in_chunks(pipeline: Pipeline, templates: list[Path], files: list[Path], options: Options, root: Path,
                   suppressor: Any, suppressions: Any, jobs: int,
                   progress: Callable[[int, int, int], None] | None,
                   keep_new_texts: bool = True, at_once: bool = False) -> tuple[list[Any], list[str], set[str]] | None:
@@ -126,15 +137,13 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
     if that still leaves two results for one file (the caller then runs everything
     ``at_once``: one chunk, in this process). Returns the results, the warnings, and the
     (absolute) paths among ``templates`` that turned out to be parameter files."""
-    from .run import FileResult, load_document
-
     ordered = sorted(templates, key=lambda p: p.as_posix())
     # Indexes every chunk would otherwise rebuild (who calls which Bicep module) live in one
     # cache: built lazily in this process, or before forking so the workers inherit them.
-    shared = Workspace(loader=load_document, files=files, max_file_size=options.max_file_size)
+    shared = Workspace(loader=pipeline.load, files=files, max_file_size=options.max_file_size)
     chunks = [ordered] if at_once else _chunks(ordered, _chunk_target(len(ordered), jobs))
     jobs = 1 if at_once else jobs
-    state = dict(chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
+    state = dict(pipeline=pipeline, chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
                  suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts)
     per_chunk: list[list[FileResult]] = []
     warnings: list[str] = []
