@@ -232,11 +232,13 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
                 templates.append(template)
         context = context_files(root, found.files + templates, options.excludes)
     from .parallel import choose_jobs, run_in_chunks  # looked up at call time (tests replace it)
-    chunked = run_in_chunks(_PIPELINE, templates, context, options, root, suppressor, suppressions,
+    # the stages, looked up now (tests replace one, e.g. analyse_file)
+    pipeline = Pipeline(load=load_document, analyse=analyse_file, finish=_finish_chunk)
+    chunked = run_in_chunks(pipeline, templates, context, options, root, suppressor, suppressions,
                             choose_jobs(options.jobs, len(templates)), progress, keep_new_texts)
     if chunked is None:
         # chunks still disagree about a file after being merged (not expected): one chunk
-        chunked = run_in_chunks(_PIPELINE, templates, context, options, root, suppressor, suppressions, 1, progress,
+        chunked = run_in_chunks(pipeline, templates, context, options, root, suppressor, suppressions, 1, progress,
                                 keep_new_texts, at_once=True)
     assert chunked is not None  # one chunk cannot disagree with itself
     files, warnings, parameter_files = chunked
@@ -366,9 +368,6 @@ def _finish_chunk(outcome: RunResult, workspace: Workspace, options: Options, ro
     (so it is not kept, or sent back from a worker)."""
     _apply_and_verify(outcome, workspace, options, root)
     _release_parse_state(outcome, keep_new_texts)
-
-
-_PIPELINE = Pipeline(load=load_document, analyse=analyse_file, finish=_finish_chunk)
 
 
 def _role(doc: Document) -> str:
