@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .formats import prepare_workspace
 from .model import Document
 from .options import Options
 from .results import FileResult, RunResult
@@ -143,6 +144,9 @@ def run_in_chunks(pipeline: Pipeline, templates: list[Path], files: list[Path], 
     shared = Workspace(loader=pipeline.load, files=files, max_file_size=options.max_file_size)
     chunks = [ordered] if at_once else _chunks(ordered, _chunk_target(len(ordered), jobs))
     jobs = 1 if at_once else jobs
+    # Who deploys each template (parameter files, module callers, linked templates), built
+    # before any value is resolved; workers inherit it with the cache.
+    prepare_workspace(shared, files, import_readers=jobs > 1)
     state = dict(pipeline=pipeline, chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
                  suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts)
     per_chunk: list[list[FileResult]] = []
@@ -161,8 +165,6 @@ def run_in_chunks(pipeline: Pipeline, templates: list[Path], files: list[Path], 
             import multiprocessing
 
             import deepdiff  # noqa: F401  (imported once here rather than once per worker: it is slow to import)
-            from .formats import prepare_workspace
-            prepare_workspace(shared, files)   # who calls which template (modules, templateLink)
             _CHUNK_STATE.update(state)  # what the forked workers inherit
             # Everything the parent holds now (imported modules, the indexes) moves out of
             # reach of the workers' cycle collector: their collections only walk what they
