@@ -58,6 +58,7 @@ class Result:
     write_rss_mb: float | None = None
     changed_files: int | None = None
     checkov_s: float | None = None
+    checkov_cpu_s: float | None = None  # CPU is less skewed than wall-clock by a busy machine
     checkov_rc: int | None = None
     fixed_s: float | None = None   # a dry run over samples/: start-up and imports, almost no files
 
@@ -130,14 +131,14 @@ class Run:
     cpu: float      # user + system seconds of the child and its waited-for children
 
 
-def run_child(cmd: list[str], src: Path = REPO_ROOT, timeout: float | None = None) -> Run:
-    """One run of ``cmd`` with stdout and stderr discarded."""
+def run_child(cmd: list[str], src: Path = REPO_ROOT, timeout: float | None = None, cwd: Path | None = None) -> Run:
+    """One run of ``cmd`` (in ``cwd``, default ``src``) with stdout and stderr discarded."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(src) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("FORCE_COLOR", None)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                            cwd=src, env=env)
+                            cwd=cwd or src, env=env)
     deadline = None if timeout is None else t0 + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG if deadline else 0)
@@ -236,9 +237,41 @@ def measure(tree: Path, manifest: dict, args: argparse.Namespace, cmd: list[str]
     if checkov and not args.no_checkov and res.files <= args.checkov_max_files:
         ck = run_child([checkov, "-d", str(tree), "--framework", "arm", "bicep",
                         "--check", "CKV_AZURE_139", "--quiet"], timeout=args.checkov_timeout)
-        res.checkov_s, res.checkov_rc = ck.wall, ck.rc
-        log(f"  checkov {ck.wall:.1f}s (exit {ck.rc})")
+        res.checkov_s, res.checkov_rc, res.checkov_cpu_s = ck.wall, ck.rc, ck.cpu
+        log(f"  checkov {ck.wall:.1f}s, {ck.cpu:.1f}s CPU (exit {ck.rc}): {ck.cpu / res.dry_cpu_s:.0f}× the dry run's CPU"
+            if res.dry_cpu_s else f"  checkov {ck.wall:.1f}s (exit {ck.rc})")
     return res
+
+
+# (name, folder under samples/ to run in, arguments). Each runs in its own folder: the root
+# of the run, so a one-file run looks for parameter files and callers there only, and
+# `python -m fixer` imports the fixer/ under test (PYTHONPATH), not one in the folder.
+STARTUP_CASES = (
+    ("one file, no edits", "arm/compliant", ["--dry-run", "registry.json"]),
+    ("one file with edits", "arm/param-sku", ["--dry-run", "main.json"]),
+    ("samples/ (10 templates)", ".", ["--dry-run", "."]),
+)
+
+
+def startup(rounds: int, cmd: list[str], src: Path) -> list[tuple[str, float, float]]:
+    """Start-up against a bare ``python -c pass``, in interleaved rounds (each round runs every
+    case once, so a busy machine slows all of them alike): (case, best seconds, best / pass)."""
+    samples = REPO_ROOT / "samples"
+    cases = [("python -c pass", samples, [sys.executable, "-c", "pass"])]
+    cases += [(name, samples / folder, [*cmd, *extra]) for name, folder, extra in STARTUP_CASES]
+    best = {name: float("inf") for name, _, _ in cases}
+    for _ in range(rounds):
+        for name, folder, argv in cases:
+            best[name] = min(best[name], run_child(argv, src, cwd=folder).wall)
+    floor = best["python -c pass"]
+    return [(name, best[name], best[name] / floor) for name, _, _ in cases]
+
+
+def startup_table(rows: list[tuple[str, float, float]], rounds: int) -> str:
+    lines = [f"Start-up, best of {rounds} interleaved rounds (each run in its folder under samples/):", "",
+             "| run | best s | × `python -c pass` |", "|---|---:|---:|"]
+    lines += [f"| {name} | {seconds:.3f} | {ratio:.1f}× |" for name, seconds, ratio in rows]
+    return "\n".join(lines)
 
 
 def fixed_cost(args: argparse.Namespace, cmd: list[str], src: Path) -> float:
@@ -339,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="cProfile one dry run of the smallest size")
     ap.add_argument("--top", type=int, default=30, help="functions to show in the profile")
     ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")
+    ap.add_argument("--startup-rounds", type=int, default=11, help="interleaved rounds of the start-up comparison (0: none)")
+    ap.add_argument("--startup-only", action="store_true", help="only the start-up comparison")
     args = ap.parse_args(argv)
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -350,6 +385,11 @@ def main(argv: list[str] | None = None) -> int:
         # An installed acr-fix has its bytecode compiled by pip; a source tree run with
         # PYTHONDONTWRITEBYTECODE set would compile every module on every run instead.
         compileall.compile_dir(src / "fixer", quiet=1)
+    if cmd and args.startup_rounds:
+        print(startup_table(startup(args.startup_rounds, cmd, src), args.startup_rounds))
+        print()
+        if args.startup_only:
+            return 0
     results: list[Result] = []
     fixed = None
     if cmd:

@@ -6,26 +6,29 @@ and ``acr-fix pr`` are separate commands (dispatched in ``main``).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Literal, Optional
 
 import typer
 
 from . import __version__, fix_flags
 from .config import write_starter_config
 from .errors import ConfigError, FixerError
-from .report import render_json, render_text
+from .report import nothing_found, render_concise, render_json, render_text
 from .run import RunResult, run, write_fixes
 from .suppressions import add_psrule_suppression
 
-FORMATS = ("text", "json", "sarif", "markdown")
+OutputFormat = Literal["text", "concise", "json", "sarif", "markdown"]
 COMMANDS = ("init", "suppress", "pr", "fleet")
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
-app = typer.Typer(add_completion=False, help="Find and fix Azure Container Registries open to the internet "
-                  "(PSRule Azure.ACR.Firewall) in ARM JSON and Bicep templates. Other commands: "
-                  "acr-fix init | suppress NAME | pr | fleet.")
-commands = typer.Typer(add_completion=False, help="acr-fix commands.")
+app = typer.Typer(add_completion=False, context_settings=HELP_OPTIONS,
+                  help="Find and fix Azure Container Registries open to the internet "
+                  "(PSRule Azure.ACR.Firewall) in ARM JSON and Bicep templates.")
+commands = typer.Typer(add_completion=False, context_settings=HELP_OPTIONS, help="acr-fix commands.")
+RICH_MARKUP = app.rich_markup_mode  # typer's default: help and errors drawn with rich
 
 EXIT_HELP = """Exit codes: 0 nothing left to do; 1 changes proposed (dry run) or findings that need
 manual action; 2 usage error or unreadable/unparsable input (other files still processed)."""
@@ -47,17 +50,18 @@ def check(
     paths: List[Path] = typer.Argument(None, help="Files or directories (recursive). Default: current directory."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Preview: summary per registry and a unified diff; writes nothing."),
     write: bool = typer.Option(False, "--write", help="Apply the fixes to the files."),
-    strategy: Optional[str] = fix_flags.strategy(),
+    strategy: Optional[fix_flags.Strategy] = fix_flags.strategy(),
     ip_rule: List[str] = fix_flags.ip_rule(),
     no_trusted_services: bool = fix_flags.no_trusted_services(),
     no_sku_upgrade: bool = fix_flags.no_sku_upgrade(),
     premium_only: bool = fix_flags.premium_only(),
     exclude: List[str] = fix_flags.exclude(),
     config: Optional[Path] = fix_flags.config(),
-    output_format: str = typer.Option("text", "--format", help="text | json | sarif | markdown."),
+    output_format: OutputFormat = typer.Option("text", "--output-format", "--format", help="Report format: text (per registry, with diffs), concise (one line per finding), json, sarif or markdown."),
     output: Optional[Path] = typer.Option(None, "--output", help="Write the report to this file instead of stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and errors; no diff, summary or progress."),
-    no_color: bool = typer.Option(False, "--no-color", help="No colour (colour is only used on a terminal anyway)."),
+    show_passing: bool = typer.Option(False, "--show-passing", help="Also list the registries that pass (the JSON report always has them)."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colour. Colour is used on a terminal unless NO_COLOR is set; FORCE_COLOR turns it on elsewhere."),
     max_file_size: Optional[int] = fix_flags.max_file_size(),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: chosen by repository size)."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also change a parameter or variable that other resources share (they change too)."),
@@ -65,9 +69,8 @@ def check(
 ) -> None:
     """Preview (--dry-run) or apply (--write) fixes for open container registries."""
     if dry_run == write:
-        _fail("give exactly one of --dry-run or --write")
-    if output_format not in FORMATS:
-        _fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
+        _fail("give exactly one of --dry-run (preview) or --write (apply), e.g. acr-fix --dry-run .; "
+              "acr-fix --help lists the options and commands")
     root = Path.cwd()
     cli_values = fix_flags.values(strategy=strategy, ip_rule=ip_rule, no_trusted_services=no_trusted_services,
                                   no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, exclude=exclude,
@@ -76,13 +79,16 @@ def check(
         options, suppressions = fix_flags.settings(root, cli_values, config)
     except ConfigError as exc:
         _fail(str(exc))
-    show_progress = not quiet and sys.stderr.isatty()
+    # NO_COLOR: no escape codes at all, so no progress bar either (it moves the cursor)
+    show_progress = not quiet and sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     with _Progress(show_progress) as progress:
         result = run(list(paths or [Path(".")]), options, root=root, suppressions=suppressions,
                      progress=progress.update if show_progress else None, keep_new_texts=write)
     if write:
         write_fixes(result)
-    _emit(result, output_format, output, quiet, no_color, "write" if write else "dry-run")
+    _emit(result, output_format, output, quiet, no_color, "write" if write else "dry-run", show_passing)
+    if not result.plans and not quiet:
+        typer.echo(f"acr-fix: warning: {nothing_found(result, paths or [Path('.')])}", err=True)
     for warning in result.warnings:
         typer.echo(f"acr-fix: warning: {warning}", err=True)
     for error in _errors(result):
@@ -91,7 +97,9 @@ def check(
 
 
 class _Progress:
-    """A rich progress bar on stderr for big runs on a terminal; nothing otherwise."""
+    """A rich progress bar on stderr for big runs on a terminal; nothing otherwise. The bar
+    (and rich) starts with the first update of a run of 50 templates or more, so a small run
+    neither imports rich nor writes escape codes."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -99,20 +107,24 @@ class _Progress:
         self.task = None
 
     def __enter__(self) -> "_Progress":
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.fields[registries]} registries"), TimeElapsedColumn(),
-                                console=Console(stderr=True), transient=True)
-            self.bar.__enter__()
-            self.task = self.bar.add_task("scan", total=None, registries=0)
         return self
 
+    def _start(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[registries]} registries"), TimeElapsedColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.bar.__enter__()
+        self.task = self.bar.add_task("scan", total=None, registries=0)
+
     def update(self, done: int, total: int, registries: int) -> None:
-        if self.bar is not None and total >= 50:
-            self.bar.update(self.task, completed=done, total=total, registries=registries)
+        if not self.enabled or total < 50:
+            return
+        if self.bar is None:
+            self._start()
+        self.bar.update(self.task, completed=done, total=total, registries=registries)
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
@@ -123,7 +135,18 @@ def _errors(result: RunResult) -> list[str]:
     return list(result.errors) + [f.error for f in result.files if f.error and f.status in ("failed", "skipped")]
 
 
-def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: bool, no_color: bool, mode: str) -> None:
+def use_color(no_color: bool, stream) -> bool:
+    """Colour for a report on ``stream``: never with --no-color or NO_COLOR set (to anything
+    but ""), always with FORCE_COLOR set, else on a terminal (no-color.org, force-color.org)."""
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: bool, no_color: bool, mode: str,
+          show_passing: bool = False) -> None:
     if output_format == "json":
         text = render_json(result, mode)
     elif output_format == "sarif":
@@ -133,8 +156,9 @@ def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: 
         from .markdown import render_markdown
         text = render_markdown(result)
     else:
-        color = output is None and not no_color and sys.stdout.isatty()
-        text = render_text(result, color=color, quiet=quiet)
+        color = output is None and use_color(no_color, sys.stdout)
+        render = render_concise if output_format == "concise" else render_text
+        text = render(result, color=color, quiet=quiet, show_passing=show_passing)
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
@@ -169,6 +193,8 @@ def suppress(
 
 
 def _register_bot() -> None:
+    if any(info.name in ("pr", "fleet") for info in commands.registered_commands):
+        return  # main() may run more than once in a process (tests, the bot's own callers)
     from .bot.cli import register
     from .bot.fleet_cli import register as register_fleet
 
@@ -183,17 +209,46 @@ def _register_bot() -> None:
 GC_THRESHOLD = 100_000
 
 
+def _commands_help() -> str:
+    """The other commands, one line each (for ``acr-fix --help``): every command registered on
+    ``commands``, the bot's too (registered here; a run does not import it)."""
+    _register_bot()
+    lines = ["Commands (acr-fix COMMAND --help for their options):", ""]
+    listed: set[str] = set()
+    for info in [*commands.registered_commands, *commands.registered_groups]:
+        name = info.name or info.callback.__name__  # type: ignore[union-attr]
+        if name in listed:
+            continue
+        listed.add(name)
+        group_help = getattr(getattr(info, "typer_instance", None), "info", None)
+        text = info.help or getattr(group_help, "help", None) or (info.callback.__doc__ if info.callback else "") or ""
+        lines.append(f"  acr-fix {name}: {str(text).strip().splitlines()[0] if str(text).strip() else ''}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     import gc
 
+    from typer.main import get_command
+
+    from .cli_values import install
+
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     args = list(sys.argv[1:] if argv is None else argv)
+    # typer prints help and usage errors with rich, which keeps bold and dim under NO_COLOR:
+    # without rich markup they are plain text, as NO_COLOR asks (no-color.org)
+    for typer_app in (app, commands):
+        typer_app.rich_markup_mode = None if os.environ.get("NO_COLOR") else RICH_MARKUP
     if args and args[0] in COMMANDS:
         if args[0] in ("pr", "fleet"):
             _register_bot()
-        commands(args=args, prog_name="acr-fix")
+        command = get_command(commands)
     else:
-        app(args=args, prog_name="acr-fix")
+        if any(arg in ("-h", "--help") for arg in args):
+            app.registered_commands[0].epilog = f"{_commands_help()}\n\n{EXIT_HELP}"
+        command = get_command(app)
+    # typer would convert each option value through pydantic (slow to import): see cli_values
+    install(command)(args=args, prog_name="acr-fix")
 
 
 if __name__ == "__main__":

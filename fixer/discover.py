@@ -17,8 +17,9 @@ SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__",
 VENV_MARKERS = ("pyvenv.cfg", "conda-meta")
 
 
-def _is_virtual_environment(folder: str) -> bool:
-    return any(os.path.exists(os.path.join(folder, marker)) for marker in VENV_MARKERS)
+def _is_virtual_environment(entries: list[os.DirEntry]) -> bool:
+    """Whether a folder is a virtual environment, from its listing (no stat per folder)."""
+    return any(entry.name in VENV_MARKERS for entry in entries)
 
 
 @dataclass
@@ -117,6 +118,8 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
             except OSError as exc:
                 result.errors.append(f"{folder}: cannot list directory ({exc.strerror or exc})")
                 continue
+            if rel_folder and _is_virtual_environment(entries):
+                continue  # (a folder given by name is read, whatever it is)
             subfolders: list[tuple[str, str, str]] = []
             for entry in entries:
                 name = entry.name
@@ -127,7 +130,7 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
                 except OSError:
                     is_dir = False
                 if is_dir:
-                    if name in SKIP_DIRS or name.endswith(".egg-info") or _is_virtual_environment(entry.path):
+                    if name in SKIP_DIRS or name.endswith(".egg-info"):
                         continue
                     real = os.path.realpath(entry.path) if link else os.path.join(real_folder, name)
                     if link and not inside_roots(real):

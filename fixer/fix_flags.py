@@ -10,7 +10,7 @@ the same everywhere, so the bot computes exactly the fixes ``--write`` would.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import typer
 
@@ -19,7 +19,11 @@ from .options import Options
 from .suppressions import Suppressions, load_suppressions
 
 
-def strategy(help: str = "auto | deny | disable (default auto).") -> Any:
+Strategy = Literal["auto", "deny", "disable"]  # as the commands annotate --strategy: typer shows the choices
+
+
+def strategy(help: str = "deny: firewall denies by default; disable: public access off; auto (default): "
+                         "disable when the template gives the registry a private endpoint, else deny.") -> Any:
     return typer.Option(None, "--strategy", help=help)
 
 

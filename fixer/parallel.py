@@ -39,14 +39,14 @@ class Pipeline:
 def choose_jobs(requested: int, templates: int) -> int:
     """Worker processes for a run: ``requested`` if given (>0), else 1 for small repositories
     and one per core for big ones; always 1 where fork is unavailable."""
+    if not (requested and requested > 1) and (requested == 1 or templates < PARALLEL_MIN_TEMPLATES):
+        return 1  # decided without importing multiprocessing (slow to import: sockets, pickle)
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     if requested and requested > 0:
         return requested
-    if templates < PARALLEL_MIN_TEMPLATES:
-        return 1
     return max(1, min(os.cpu_count() or 1, 8))
 
 
@@ -164,7 +164,8 @@ def run_in_chunks(pipeline: Pipeline, templates: list[Path], files: list[Path], 
         if jobs > 1:
             import multiprocessing
 
-            import deepdiff  # noqa: F401  (imported once here rather than once per worker: it is slow to import)
+            # deepdiff is not imported here for the workers to inherit: a worker imports it
+            # when one of its files has edits to verify, and most runs fix few files
             _CHUNK_STATE.update(state)  # what the forked workers inherit
             # Everything the parent holds now (imported modules, the indexes) moves out of
             # reach of the workers' cycle collector: their collections only walk what they

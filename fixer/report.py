@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 from typing import Any
 
 from . import RULE_ID, __version__
@@ -12,13 +13,25 @@ from .results import FileResult, RunResult, display_path
 
 JSON_VERSION = 1
 
-_RESET = "\033[0m"
-_STYLES = {"red": "\033[31m", "green": "\033[32m", "yellow": "\033[33m", "cyan": "\033[36m",
-           "bold": "\033[1m", "dim": "\033[2m"}
+# Verdicts that are not findings: listed only with --show-passing (the JSON always has them).
+NOT_FINDINGS = ("pass", "existing", "not-applicable")
+
+
+@lru_cache(maxsize=None)
+def _style(name: str) -> Any:
+    # rich is imported only when there is colour to paint: a plain run does not pay for it
+    from rich.style import Style
+
+    return Style.parse(name)
 
 
 def _paint(text: str, style: str, color: bool) -> str:
-    return f"{_STYLES[style]}{text}{_RESET}" if color else text
+    """``text`` in ``style`` (a rich style: "red", "bold", ...) as terminal escape codes, or as it is."""
+    if not color:
+        return text
+    from rich.color import ColorSystem
+
+    return _style(style).render(text, color_system=ColorSystem.STANDARD)
 
 
 def _status_word(plan: Plan, written: bool, failed: bool = False) -> tuple[str, str]:
@@ -54,13 +67,15 @@ def summary_counts(result: RunResult) -> dict[str, int]:
     return counts
 
 
-def render_text(result: RunResult, *, color: bool = False, show_diff: bool = True, quiet: bool = False) -> str:
-    """Per registry: file:line, name, verdict, problem, fix, why; then the diffs; then a summary."""
+def render_text(result: RunResult, *, color: bool = False, show_diff: bool = True, quiet: bool = False,
+                show_passing: bool = False) -> str:
+    """Per registry: file:line, name, verdict, problem, fix, why; then the diffs; then a summary.
+    Registries that pass (or are not checked) are listed only with ``show_passing``."""
     out: list[str] = []
     written = result.written
     for file_result in result.files:
         for plan in file_result.plans:
-            if quiet and plan.status in ("pass", "existing", "not-applicable"):
+            if plan.status in NOT_FINDINGS and (quiet or not show_passing):
                 continue
             out.extend(_plan_lines(file_result, plan, written, color, result.root))
     if show_diff and not quiet:
@@ -74,8 +89,61 @@ def render_text(result: RunResult, *, color: bool = False, show_diff: bool = Tru
             f"{counts['files_scanned']} template file(s), {counts['registries']} registr{'y' if counts['registries'] == 1 else 'ies'}: "
             f"{counts['fix']} {verb}, " + (f"{counts['failed']} not fixed (errors), " if counts["failed"] else "")
             + f"{counts['manual']} manual, {counts['suppressed']} suppressed, "
-            f"{counts['pass']} passing{_not_checked(counts)}; {counts['errors']} error(s)", "bold", color))
+            f"{counts['pass']} passing{_not_checked(counts)}; {counts['errors']} error(s)", "bold", color)
+            + _passing_hint(counts, show_passing))
     return "\n".join(out) + ("\n" if out else "")
+
+
+def _passing_hint(counts: dict[str, int], show_passing: bool) -> str:
+    hidden = counts["pass"] + counts.get("existing", 0) + counts.get("not_applicable", 0)
+    return "" if show_passing or not hidden else " (--show-passing lists the registries that pass)"
+
+
+def _concise_line(file_result: FileResult, plan: Plan, written: bool, color: bool) -> str:
+    registry = plan.registry
+    word, style = _status_word(plan, written, file_result.status == "failed")
+    fixable = plan.status == "fix" and file_result.status != "failed"
+    head = f"{file_result.display}:{registry.line}:{registry.column}: {_paint(RULE_ID, 'red' if plan.status not in NOT_FINDINGS else 'dim', color)}"
+    head += f" {_paint('[*]', 'cyan', color)}" if fixable else ""
+    detail = plan.problem or ""
+    if plan.status == "manual" and plan.manual:
+        detail = f"{detail}; {plan.manual[0]}" if detail else plan.manual[0]
+    elif plan.suppressed:
+        detail = f"suppressed by {plan.suppressed}"
+    elif plan.status == "fix" and plan.strategy and not written:
+        word = f"{word} ({plan.strategy})"
+    return f"{head} registry {registry.label}: {_paint(word, style, color)}" + (f": {detail}" if detail else "")
+
+
+def render_concise(result: RunResult, *, color: bool = False, quiet: bool = False, show_passing: bool = False) -> str:
+    """One line per finding, ``file:line:column: rule [*] registry 'name': verdict: problem``
+    (``[*]``: ``--write`` fixes it), as ruff's concise format; then one line of totals.
+    Suppressed and passing registries are listed only with ``show_passing``."""
+    out: list[str] = []
+    for file_result in result.files:
+        for plan in file_result.plans:
+            if (plan.status in NOT_FINDINGS or plan.suppressed) and not show_passing:
+                continue
+            out.append(_concise_line(file_result, plan, result.written, color))
+    if not quiet:
+        counts = summary_counts(result)
+        findings = counts["fix"] + counts["failed"] + counts["manual"]
+        verb = "fixed" if result.written else "fixable with --write"
+        out.append(f"Found {findings} open registr{'y' if findings == 1 else 'ies'} in {counts['files_scanned']} "
+                   f"template file(s): {counts['fix']} {verb}, {counts['manual']} manual"
+                   + (f", {counts['failed']} not fixed (errors)" if counts["failed"] else "")
+                   + f"; {counts['suppressed']} suppressed, {counts['pass']} passing; {counts['errors']} error(s).")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def nothing_found(result: RunResult, paths: list) -> str:
+    """What an empty run looked for, and where (the paths as given)."""
+    where = ", ".join(str(p) for p in paths)
+    if not result.scanned:
+        return (f"no templates under {where}: acr-fix reads ARM templates (.json, .jsonc) and Bicep files "
+                f"(.bicep, .bicepparam), skipping .git, node_modules, virtual environments and --exclude globs")
+    return (f"no container registries in the {result.scanned} template file(s) under {where}: acr-fix looks for "
+            f"Microsoft.ContainerRegistry/registries resources (and Bicep modules that deploy them)")
 
 
 def _not_checked(counts: dict[str, int]) -> str:

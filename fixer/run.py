@@ -110,6 +110,16 @@ def read_limited(path: Path, limit: int) -> bytes:
         return data
 
 
+def _may_hold_registry_file(path: Path, limit: int) -> bool:
+    """Whether analyse_file could find a registry in ``path`` (True when it cannot be read:
+    analyse_file reports that)."""
+    try:
+        raw = read_limited(path, limit)
+    except OSError:
+        return True
+    return len(raw) > limit or _might_hold_registry(raw, path.suffix.lower() in (".bicep", ".bicepparam"))
+
+
 def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
                  suppressor: Suppressor | None = None) -> FileResult:
     """Read, parse and plan one file. Never raises for bad input: errors go in the result."""
@@ -230,7 +240,12 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
             if template is not None and os.path.abspath(template) not in seen:
                 seen.add(os.path.abspath(template))
                 templates.append(template)
-        context = context_files(root, found.files + templates, options.excludes)
+        if any(_may_hold_registry_file(t, options.max_file_size) for t in templates):
+            context = context_files(root, found.files + templates, options.excludes)
+        else:
+            # No file to read can hold a registry: nothing to look up, so the tree under the
+            # root is not walked (a pre-commit hook on a commit that touches no registry).
+            context = found.files + [t for t in templates if t not in found.files]
     from .parallel import choose_jobs, run_in_chunks  # looked up at call time (tests replace it)
     # the stages, looked up now (tests replace one, e.g. analyse_file)
     pipeline = Pipeline(load=load_document, analyse=analyse_file, finish=_finish_chunk)
@@ -279,6 +294,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
     edits: dict[Path, list[Edit]] = defaultdict(list)
     paths_allowed: dict[Path, list[tuple]] = defaultdict(list)
     touched_by: dict[Path, set[Path]] = defaultdict(set)
+    seen_edits: dict[Path, set[Edit]] = defaultdict(set)  # (a list's `in` was quadratic in the edits of a file)
     for file_result in outcome.files:
         for plan in file_result.plans:
             if plan.status != "fix" or plan.fix is None:
@@ -287,7 +303,8 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
                 key = file_key(change.doc.path)
                 targets[key] = change.doc
                 for edit in change.edits:
-                    if edit not in edits[key]:
+                    if edit not in seen_edits[key]:
+                        seen_edits[key].add(edit)
                         edits[key].append(edit)
                 paths_allowed[key].extend(change.paths)
                 touched_by[key].add(file_key(file_result.path))

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-import json5
 
 from .errors import ConfigError, WriteError
 from .globs import ignored
@@ -380,6 +379,8 @@ def _read_group_file(path: Path, rel: str, result: Suppressions) -> None:
     docs: list[tuple[Any, str | None]] = []
     try:
         if path.name.lower().endswith((".jsonc", ".json")):
+            import json5  # (only for a PSRule options file in JSON: most are YAML)
+
             loaded = json5.loads(text)
             items = loaded if isinstance(loaded, list) else [loaded]
             synopses = _jsonc_synopses(text, items)

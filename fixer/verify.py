@@ -9,6 +9,7 @@ the template's registries, re-read with all new texts in place, must now pass th
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -28,15 +29,35 @@ def semantic_data(doc: Document, text: str, reuse: bool = True) -> Any:
     return reader_of(doc).semantic_data(doc, text, reuse)
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """``a == b`` with the types counted too, all the way down: Python's ``==`` calls
+    ``True`` and ``1`` (and ``1`` and ``1.0``) equal, which a template does not (a boolean
+    property set to ``1`` is a different deployment). Both checks run at C speed: ``==``
+    first, then the JSON encoder, which spells each type differently. Key order counts in
+    the second check only, so a reordered object comes out as not identical and is walked."""
+    if type(a) is not type(b) or a != b:
+        return False
+    if isinstance(a, (dict, list)):
+        try:
+            return _dumps(a) == _dumps(b)
+        except (TypeError, ValueError):  # not plain JSON data (a reader's own values): walk it
+            return False
+    return True
+
+
 def _differing_subtrees(old: Any, new: Any) -> list[tuple[list[Any], Any, Any]]:
-    """The smallest (path, old, new) pairs that differ. Equal subtrees are skipped with
-    Python's C-speed ``==`` so deepdiff only looks at what changed (templates can be MBs):
-    objects that gained or lost keys come out as the lost and gained keys only."""
+    """The smallest (path, old, new) pairs that differ, by value or by type. Identical
+    subtrees are skipped at C speed so deepdiff only looks at what changed (templates can be
+    MBs): objects that gained or lost keys come out as the lost and gained keys only."""
     out: list[tuple[list[Any], Any, Any]] = []
     work: list[tuple[list[Any], Any, Any]] = [([], old, new)]
     while work:
         path, a, b = work.pop()
-        if a == b and type(a) is type(b):
+        if _identical(a, b):
             continue
         if isinstance(a, dict) and isinstance(b, dict):
             work.extend((path + [k], a[k], b[k]) for k in a if k in b)
@@ -50,6 +71,25 @@ def _differing_subtrees(old: Any, new: Any) -> list[tuple[list[Any], Any, Any]]:
     return out
 
 
+def _deepdiff() -> Any:
+    """deepdiff's DeepDiff, imported on first use: in the process that verifies, once a file
+    has edits (it is slow to import, and most runs fix nothing). deepdiff imports pydantic
+    when it is installed (typer needs it) only to recognise pydantic models, which template
+    data never holds; hidden during the import, it costs nothing (about 40 % of deepdiff's
+    import time, benchmarks/README.md)."""
+    import sys
+
+    hide = "pydantic" not in sys.modules and "deepdiff" not in sys.modules
+    if hide:
+        sys.modules["pydantic"] = None  # type: ignore[assignment]  # import pydantic... raises ImportError
+    try:
+        from deepdiff import DeepDiff
+    finally:
+        if hide:
+            del sys.modules["pydantic"]
+    return DeepDiff
+
+
 def changed_paths(old: Any, new: Any) -> list[tuple[list[Any], Any]]:
     """Every (path, old value) where ``new`` differs from ``old``; paths are key/index lists."""
     paths: list[tuple[list[Any], Any]] = []
@@ -60,7 +100,7 @@ def changed_paths(old: Any, new: Any) -> list[tuple[list[Any], Any]]:
         else:
             paths.append((prefix, a))  # a changed scalar (or type): the change is the whole value
     if containers:
-        from deepdiff import DeepDiff  # imported on first use: it is slow to import, and most runs fix nothing
+        DeepDiff = _deepdiff()
 
         # One DeepDiff for all of them (it has a high fixed cost per call): subtree i is key i.
         # threshold_to_diff_deeper=0: report each added or removed key, never a whole object
@@ -83,14 +123,37 @@ def _show_path(path: list[Any]) -> str:
     return out
 
 
-def _within(path: list[Any], old_value: Any, allowed: list[tuple]) -> bool:
+_END = object()  # marks, in a prefix tree, that an allowed path ends here
+
+
+def _prefix_tree(allowed: list[tuple]) -> dict:
+    """The allowed paths as nested dicts, so each changed path is checked in time
+    proportional to its length, not to the number of allowed paths (a file with thousands
+    of registries has thousands of each)."""
+    tree: dict = {}
     for prefix in allowed:
-        if len(path) >= len(prefix) and all(a == b for a, b in zip(path, prefix)):
-            return True
-        # deepdiff reports filling an empty object ({} -> {...}) at the object itself
-        if len(path) < len(prefix) and all(a == b for a, b in zip(path, prefix)) and old_value in ({}, [], None):
-            return True
-    return False
+        node = tree
+        for key in prefix:
+            node = node.setdefault(key, {})
+        node[_END] = True
+    return tree
+
+
+def _within(path: list[Any], old_value: Any, tree: dict) -> bool:
+    """Whether the change at ``path`` lies inside an allowed path of ``tree``."""
+    node = tree
+    for key in path:
+        if _END in node:
+            return True  # the change is inside an allowed path
+        try:
+            node = node.get(key)  # type: ignore[assignment]
+        except TypeError:  # an unhashable key cannot be planned
+            return False
+        if node is None:
+            return False
+    # The whole path was walked: it is an allowed path, or lies above one; deepdiff
+    # reports filling an empty object ({} -> {...}) at the object itself.
+    return _END in node or old_value in ({}, [], None)
 
 
 def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict[Path, str],
@@ -129,7 +192,8 @@ def verify_documents(*, template, targets: dict[Path, Document], new_texts: dict
         changed = changed_paths(old_data, new_data)
         if changes_out is not None:
             changes_out[key] = sorted({_show_path(p) for p, _ in changed})
-        outside = [p for p, old_value in changed if not _within(p, old_value, allowed_paths[key])]
+        tree = _prefix_tree(allowed_paths[key])
+        outside = [p for p, old_value in changed if not _within(p, old_value, tree)]
         if outside:
             shown = ".".join(str(k) for k in outside[0])
             problems.append(f"the edit of {doc.path.name} would also change {shown}, which was not planned")

@@ -54,7 +54,7 @@ def test_golden(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.chdir(work)
     before = _tree(work)
 
-    dry = _invoke(["--dry-run", "--no-color", *args, "."])
+    dry = _invoke(["--dry-run", "--no-color", "--show-passing", *args, "."])  # expected.out lists every registry
     assert _tree(work) == before, "--dry-run must not write anything"
     assert dry.exit_code == config.get("dry_run_exit", 1), dry.output
 

@@ -51,7 +51,7 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
         token_env: str = typer.Option("GITHUB_TOKEN", "--token-env", help="Environment variable that holds the GitHub token."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Log GitHub API calls to stderr (the token is never shown)."),
         config: Optional[Path] = fix_flags.config("Configuration file (default: acr-fix.yaml at the repository root)."),
-        strategy: Optional[str] = fix_flags.strategy("auto | deny | disable."),
+        strategy: Optional[fix_flags.Strategy] = fix_flags.strategy(),
         ip_rule: List[str] = fix_flags.ip_rule("CIDR to allow through the firewall (repeatable)."),
         no_trusted_services: bool = fix_flags.no_trusted_services(),
         no_sku_upgrade: bool = fix_flags.no_sku_upgrade("Never upgrade the SKU to Premium; report it instead."),

@@ -54,13 +54,13 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
             private_endpoint_targets.append(_private_endpoint_text(doc, resource))
         elif rtype == DEPLOYMENTS_TYPE:
             deployments.append(resource)
+    declared = sum(1 for r in registries if not r.existing)  # counted once: per registry was quadratic
     for index, registry in enumerate(registries):
         registry.index = index
-        registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets,
-                                                              sum(1 for r in registries if not r.existing))
+        registry.has_private_endpoint = _has_private_endpoint(registry, private_endpoint_targets, declared)
         registry.clients, registry.importers = _clients(
             doc, registry, [r for r, s in pulling if s is scopes.get(id(registry.node))],
-            lowered, sum(1 for r in registries if not r.existing), role_vars)
+            lowered, declared, role_vars)
     _mark_shared_definitions(doc, registries, deployments)
     return registries
 

@@ -32,24 +32,14 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
     text = syntax.text
     found: list[str] = []
     importers: list[str] = []
-    declarations: list[tuple[str, int, int, bool]] = []
-    for r in syntax.resources:
-        if r is registry or "::" in r.symbolic:
-            continue
-        kind = r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'
-        script = kind.lower() == "microsoft.resources/deploymentscripts" \
-            and imports_images(text[r.start:r.end].lower())
-        declarations.append((f"{kind} '{r.symbolic}'", r.start, r.end, script))
-    for m in syntax.modules:
-        path = (m.path or "").lower()
-        declarations.append((f"module '{m.symbolic}'", m.start, m.end,
-                             "import-acr" in path or "import-image-to-acr" in path))
+    every, role_assignments = _file_declarations(syntax)
+    declarations = [(label, start, end, script) for owner, label, start, end, script in every if owner is not registry]
     aliases = _registry_aliases(syntax, registry, name_node)
-    granted = {r.start: r for r in syntax.resources if r is not registry and _registry_role(syntax, r, aliases)}
+    granted = {r.start: r for r in role_assignments if r is not registry and _registry_role(syntax, r, aliases)}
     # the registry's name in a login server string: `'${acr.name}.azurecr.io'`, `'${acrName}.azurecr.io'`
     literals = [f"{a}.name" for a in sorted(aliases)] + ([name_symbol] if name_symbol else [])
     name_use = re.compile(rf"(?<![A-Za-z0-9_.])(?:{'|'.join(map(re.escape, literals))})(?![A-Za-z0-9_])")
-    for label, start, end, imports in sorted(declarations, key=lambda d: d[1]):
+    for label, start, end, imports in declarations:
         if registry.start <= start < registry.end:
             continue
         if imports:
@@ -75,6 +65,33 @@ def _clients(doc: Document, syntax: _Syntax, registry: _Resource,
     return found, importers
 
 
+
+
+def _file_declarations(syntax: _Syntax) -> tuple[list[tuple[object, str, int, int, bool]], list[_Resource]]:
+    """The declarations of the file that may use a registry, in file order, as (the resource
+    or module, label, start, end, whether it imports images), and its role assignments. Built
+    once per file: rebuilt for each registry, they made a file of many registries quadratic."""
+    cached = syntax.__dict__.get("_puller_declarations")
+    if cached is not None:
+        return cached
+    text = syntax.text
+    declarations: list[tuple[object, str, int, int, bool]] = []
+    for r in syntax.resources:
+        if "::" in r.symbolic:
+            continue
+        kind = r.type_node.value.split('@', 1)[0] if r.type_node.kind == 'string' else 'resource'
+        script = kind.lower() == "microsoft.resources/deploymentscripts" \
+            and imports_images(text[r.start:r.end].lower())
+        declarations.append((r, f"{kind} '{r.symbolic}'", r.start, r.end, script))
+    for m in syntax.modules:
+        path = (m.path or "").lower()
+        declarations.append((m, f"module '{m.symbolic}'", m.start, m.end,
+                             "import-acr" in path or "import-image-to-acr" in path))
+    declarations.sort(key=lambda d: d[2])
+    role_assignments = [r for r in syntax.resources if r.type_node.kind == "string" and
+                        r.type_node.value.split("@", 1)[0].strip().lower() == "microsoft.authorization/roleassignments"]
+    syntax.__dict__["_puller_declarations"] = cached = (declarations, role_assignments)
+    return cached
 
 
 def _registry_aliases(syntax: _Syntax, registry: _Resource, name_node: Node | None) -> set[str]:

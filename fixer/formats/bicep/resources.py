@@ -230,13 +230,15 @@ def _has_private_endpoint(syntax: _Syntax, registry: _Resource, endpoints: list[
     target then comes from a parameter: the one registry here is the likely one). An
     endpoint of another registry in the same file does not count: it gives this one no
     private path, and turning its public access off would cut its clients off."""
-    others = [r.symbolic for r in syntax.resources
-              if r is not registry and "::" not in r.symbolic and _type_name(r.type_node) == REGISTRY_TYPE]
+    def others() -> bool:  # (asked only when an endpoint needs it: per registry, it was quadratic)
+        return any(r is not registry and "::" not in r.symbolic and _type_name(r.type_node) == REGISTRY_TYPE
+                   for r in syntax.resources)
+
     for declaration in endpoints:
         if _mentions_symbol(syntax, declaration.syntax, registry.symbolic):
             return True
         if isinstance(declaration, _Resource) and any(g.lower() == "registry" for g in _group_ids(declaration.body)) \
-                and not others:
+                and not others():
             return True
     return False
 
