@@ -18,6 +18,7 @@ from .config import write_starter_config
 from .errors import ConfigError, FixerError
 from .report import nothing_found, render_concise, render_json, render_text
 from .run import RunResult, run, write_fixes
+from .settings import Settings
 from .suppressions import add_psrule_suppression
 
 OutputFormat = Literal["text", "concise", "json", "sarif", "markdown"]
@@ -56,6 +57,9 @@ def check(
     no_sku_upgrade: bool = fix_flags.no_sku_upgrade(),
     premium_only: bool = fix_flags.premium_only(),
     exclude: List[str] = fix_flags.exclude(),
+    extend_exclude: List[str] = fix_flags.extend_exclude(),
+    no_gitignore: bool = fix_flags.no_gitignore(),
+    force_exclude: bool = fix_flags.force_exclude(),
     config: Optional[Path] = fix_flags.config(),
     output_format: OutputFormat = typer.Option("text", "--output-format", "--format", help="Report format: text (per registry, with diffs), concise (one line per finding), json, sarif or markdown."),
     output: Optional[Path] = typer.Option(None, "--output", help="Write the report to this file instead of stdout."),
@@ -74,16 +78,22 @@ def check(
     root = Path.cwd()
     cli_values = fix_flags.values(strategy=strategy, ip_rule=ip_rule, no_trusted_services=no_trusted_services,
                                   no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, exclude=exclude,
-                                  max_file_size=max_file_size, jobs=jobs, unsafe_fixes=unsafe_fixes)
+                                  max_file_size=max_file_size, jobs=jobs, unsafe_fixes=unsafe_fixes,
+                                  extend_exclude=extend_exclude)
     try:
-        options, suppressions = fix_flags.settings(root, cli_values, config)
+        settings = fix_flags.found_settings(root, cli_values, config, gitignore=not no_gitignore,
+                                            force_exclude=force_exclude)
+        options = settings.options_in(str(root))
     except ConfigError as exc:
         _fail(str(exc))
     # NO_COLOR: no escape codes at all, so no progress bar either (it moves the cursor)
     show_progress = not quiet and sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     with _Progress(show_progress) as progress:
-        result = run(list(paths or [Path(".")]), options, root=root, suppressions=suppressions,
-                     progress=progress.update if show_progress else None, keep_new_texts=write)
+        try:
+            result = run(list(paths or [Path(".")]), options, root=root, settings=settings,
+                         progress=progress.update if show_progress else None, keep_new_texts=write)
+        except ConfigError as exc:   # a settings file found on the way (acr-fix.yaml, ps-rule.yaml)
+            _fail(str(exc))
     if write:
         write_fixes(result)
     _emit(result, output_format, output, quiet, no_color, "write" if write else "dry-run", show_passing)
@@ -186,10 +196,10 @@ def suppress(
 ) -> None:
     """Add a registry to ps-rule.yaml's Azure.ACR.Firewall suppression list (keeps comments)."""
     try:
-        path = add_psrule_suppression(Path.cwd(), name, reason)
+        path = add_psrule_suppression(Settings(Path.cwd(), {}).psrule_folder(), name, reason)
     except (ConfigError, FixerError) as exc:
         _fail(str(exc))
-    typer.echo(f"{path.name}: registry '{name}' is suppressed for Azure.ACR.Firewall ({reason})")
+    typer.echo(f"{os.path.relpath(path)}: registry '{name}' is suppressed for Azure.ACR.Firewall ({reason})")
 
 
 def _register_bot() -> None:

@@ -30,6 +30,7 @@ _TOP_LEVEL: dict[str, tuple[str, str]] = {
     "premium_only": ("bool", "premium_only"),
     "include": ("globs", "includes"),
     "exclude": ("globs", "excludes"),
+    "extend_exclude": ("globs", "extend_excludes"),
     "overrides": ("overrides", "overrides"),
 }
 _OVERRIDE_KEYS = ("name", "path", "strategy", "ip_rules", "skip", "reason")
@@ -50,6 +51,7 @@ class ConfigFile:
     premium_only: bool | None = None
     includes: tuple[str, ...] | None = None
     excludes: tuple[str, ...] | None = None
+    extend_excludes: tuple[str, ...] | None = None
     overrides: tuple[RegistryOverride, ...] | None = None
 
 
@@ -130,10 +132,11 @@ def parse_config(text: str, display: str, path: Path | None = None) -> ConfigFil
 
 def flag_values(*, strategy: str | None, ip_rules: list[str], no_trusted_services: bool, no_sku_upgrade: bool,
                 premium_only: bool, excludes: list[str], max_file_size_mb: int | None,
-                jobs: int | None = None, unsafe_fixes: bool = False) -> dict[str, Any]:
+                jobs: int | None = None, unsafe_fixes: bool = False,
+                extend_excludes: list[str] | None = None) -> dict[str, Any]:
     """The fix flags as ``merge_options`` takes them: None (or []) for a flag not given, so
     the config file's value stays. Shared by `acr-fix --dry-run/--write` and `acr-fix pr`."""
-    return {
+    values: dict[str, Any] = {
         "strategy": strategy, "ip_rules": list(ip_rules),
         "trusted_services": False if no_trusted_services else None,
         "sku_upgrade": False if no_sku_upgrade else None,
@@ -143,6 +146,9 @@ def flag_values(*, strategy: str | None, ip_rules: list[str], no_trusted_service
         "jobs": jobs,
         "unsafe_fixes": True if unsafe_fixes else None,
     }
+    if extend_excludes:
+        values["extend_excludes"] = list(extend_excludes)
+    return values
 
 
 def merge_options(config: ConfigFile, cli_values: dict[str, Any], base: Options | None = None) -> Options:
@@ -151,14 +157,18 @@ def merge_options(config: ConfigFile, cli_values: dict[str, Any], base: Options 
     ``cli_values`` maps Options field names (``strategy``, ``ip_rules``, ``trusted_services``,
     ``sku_upgrade``, ``premium_only``, ``includes``, ``excludes``, ``max_file_size``,
     ``jobs``) to what the user typed; ``None`` (and, for list flags, an empty list) means the
-    flag was not given. A list flag replaces the file's list rather than extending it.
+    flag was not given. A list flag replaces the file's list rather than extending it, as
+    ruff's do: ``--exclude`` replaces the file's ``exclude``; the file's ``extend_exclude`` and
+    ``extend_excludes`` (``--extend-exclude``) are added to whichever list that leaves.
     Raises ConfigError for a bad ``--strategy`` or ``--ip-rule`` value, and ValueError for
     a key that is not an Options field (a programming error).
     """
     options = base or Options()
-    from_file = {f.name: getattr(config, f.name) for f in fields(ConfigFile) if f.name != "path"}
+    from_file = {f.name: getattr(config, f.name) for f in fields(ConfigFile) if f.name not in ("path", "extend_excludes")}
     merged = {k: v for k, v in from_file.items() if v is not None}
     known = {f.name for f in fields(Options)}
+    cli_values = dict(cli_values)
+    extend = tuple(config.extend_excludes or ()) + tuple(cli_values.pop("extend_excludes", None) or ())
     for key, value in cli_values.items():
         if key not in known:
             raise ValueError(f"merge_options: unknown option {key!r}")
@@ -173,6 +183,8 @@ def merge_options(config: ConfigFile, cli_values: dict[str, Any], base: Options 
         elif key == "ip_rules":
             value = _ip_rules(list(value), _Where("--ip-rule", 0, "ip_rules"))
         merged[key] = value
+    if extend:
+        merged["excludes"] = tuple(merged.get("excludes", options.excludes)) + extend
     return replace(options, **merged)
 
 
@@ -204,11 +216,14 @@ sku_upgrade: true
 # Only look at registries that are already Premium (what PSRule itself checks).
 premium_only: false
 
-# Template files to scan or skip (globs relative to the repository root).
+# Template files to scan or skip (gitignore-style globs relative to this file's folder).
+# .gitignore files are honoured too (acr-fix --no-gitignore reads everything).
+# --exclude on the command line replaces "exclude"; "extend_exclude" and --extend-exclude add to it.
 include: []
 exclude: []
 #exclude:
 #  - "**/test/**"
+extend_exclude: []
 
 # Per-registry settings, matched by registry name (glob) and/or template path (glob).
 overrides: []
@@ -318,7 +333,14 @@ def check_ip_rule(text: str, where: _Where | None = None) -> str:
 
 
 def _globs(value: Any, where: _Where) -> tuple[str, ...]:
-    return tuple(text for text, _ in _string_list(value, where, "glob patterns"))
+    from .globs import invalid_pattern
+
+    items = _string_list(value, where, "glob patterns")
+    for index, (text, line) in enumerate(items):
+        problem = invalid_pattern(text)
+        if problem is not None:
+            raise where.at(line).error(f"{where.key}[{index}]: '{text}' is not a valid glob ({problem})")
+    return tuple(text for text, _ in items)
 
 
 def _overrides(value: Any, where: _Where) -> tuple[RegistryOverride, ...]:
@@ -409,7 +431,8 @@ def _show(value: Any) -> str:
 
 
 def _display(root: Path, path: Path) -> str:
+    """``path`` relative to ``root`` (``../acr-fix.yaml`` for one found above it), else as given."""
     try:
-        return str(path.resolve().relative_to(root.resolve()))
+        return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
     except (ValueError, OSError):
         return str(path)

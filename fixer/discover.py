@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .formats.base import TEMPLATE_SUFFIXES
 from .globs import ignored, match_path
@@ -40,10 +41,17 @@ def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
     return bool(patterns) and ignored(patterns, rel)
 
 
-def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[str, ...] = ()) -> Discovery:
+# (folder given, entry's path, entry's path relative to the folder given, is it a folder) ->
+# leave the entry out (fixer.settings.Settings.skip: .gitignore, excludes found per folder)
+Skip = Callable[[str, str, str, bool], bool]
+
+
+def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[str, ...] = (),
+             skip: Skip | None = None) -> Discovery:
     """Template files (.json, .jsonc, .bicep and their parameter files) under ``paths``.
 
-    Directories are walked recursively, skipping VCS folders, node_modules and virtualenvs.
+    Directories are walked recursively, skipping VCS folders, node_modules and virtualenvs,
+    and the folders and files ``skip`` leaves out (files named in ``paths`` are always read).
     Symlinks are followed only when they point inside one of the given roots; symlink loops
     are detected. Hard links to one file are one file (found under its first path). Missing
     paths become errors; the walk goes on."""
@@ -138,10 +146,13 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
                         continue
                     if real in visited:
                         continue  # a symlink back to a folder already walked: a loop, or a duplicate
+                    if skip is not None and skip(str(given), entry.path, rel, True):
+                        continue
                     visited.add(real)
                     subfolders.append((entry.path, real, rel + "/"))
                     continue
-                if not name.lower().endswith(TEMPLATE_SUFFIXES) or not wanted(rel, entry.path):
+                if not name.lower().endswith(TEMPLATE_SUFFIXES) or not wanted(rel, entry.path) \
+                        or (skip is not None and skip(str(given), entry.path, rel, False)):
                     continue
                 try:
                     is_file = entry.is_file()
@@ -286,14 +297,14 @@ def loose_owner(parameter_file: Path, templates: list[Path], bicep: int = 0) -> 
     return None
 
 
-def context_files(root: Path, given: list[Path], excludes: tuple[str, ...] = ()) -> list[Path]:
+def context_files(root: Path, given: list[Path], excludes: tuple[str, ...] = (), skip: Skip | None = None) -> list[Path]:
     """Every template file under ``root`` (for parameter-file and module-caller lookups),
     plus the files given; just the given files when they do not lie under ``root``."""
     real_root = os.path.realpath(root)
     real_given = {os.path.realpath(p): p for p in given}
     if not all(real.startswith(real_root.rstrip(os.sep) + os.sep) for real in real_given):
         return list(given)
-    walked = discover([root], excludes).files
+    walked = discover([root], excludes, skip=skip).files
     # The walk lists plain entries under ``root`` as spelled there and symlinked ones by their
     # real path: map the first kind onto the real root instead of a realpath() per file.
     spelled_root = os.path.abspath(root).rstrip(os.sep) + os.sep

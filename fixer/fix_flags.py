@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 import typer
 
-from .config import flag_values, load_config, merge_options
+from .config import flag_values
 from .options import Options
-from .suppressions import Suppressions, load_suppressions
+from .settings import Settings
 
 
 Strategy = Literal["auto", "deny", "disable"]  # as the commands annotate --strategy: typer shows the choices
@@ -43,11 +43,25 @@ def premium_only(help: str = "Check only Premium registries, exactly as PSRule d
     return typer.Option(False, "--premium-only", help=help)
 
 
-def exclude(help: str = "Glob of paths to skip (repeatable).") -> Any:
+def exclude(help: str = "Glob of paths to skip (repeatable); replaces the config's exclude list.") -> Any:
     return typer.Option([], "--exclude", help=help)
 
 
-def config(help: str = "Configuration file (default: acr-fix.yaml in the current directory).") -> Any:
+def extend_exclude(help: str = "Glob of paths to skip, added to the config's exclude list (repeatable).") -> Any:
+    return typer.Option([], "--extend-exclude", help=help)
+
+
+def no_gitignore(help: str = "Read files that .gitignore or .git/info/exclude ignore.") -> Any:
+    return typer.Option(False, "--no-gitignore", help=help)
+
+
+def force_exclude(help: str = "Apply the exclude lists to files named on the command line too "
+                               "(the pre-commit hooks pass it).") -> Any:
+    return typer.Option(False, "--force-exclude", help=help)
+
+
+def config(help: str = "Configuration file for every file (default: the acr-fix.yaml nearest each file, "
+                       "up to the repository root).") -> Any:
     return typer.Option(None, "--config", help=help)
 
 
@@ -57,15 +71,26 @@ def max_file_size(help: str = "Skip files larger than this many MB (default 50).
 
 def values(*, strategy: str | None, ip_rule: list[str], no_trusted_services: bool, no_sku_upgrade: bool,
            premium_only: bool, exclude: list[str], max_file_size: int | None, jobs: int | None = None,
-           unsafe_fixes: bool = False) -> dict[str, Any]:
+           unsafe_fixes: bool = False, extend_exclude: list[str] | None = None) -> dict[str, Any]:
     """The flags above, as the commands' parameters are named, in the form ``merge_options``
-    takes (``jobs`` and ``unsafe_fixes``: flags only the check command has)."""
+    takes (``jobs``, ``unsafe_fixes`` and ``extend_exclude``: flags only the check command has)."""
     return flag_values(strategy=strategy, ip_rules=ip_rule, no_trusted_services=no_trusted_services,
                        no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, excludes=exclude,
-                       max_file_size_mb=max_file_size, jobs=jobs, unsafe_fixes=unsafe_fixes)
+                       max_file_size_mb=max_file_size, jobs=jobs, unsafe_fixes=unsafe_fixes,
+                       extend_excludes=extend_exclude)
 
 
-def settings(root: Path, cli_values: dict[str, Any], config: Path | None) -> tuple[Options, Suppressions]:
-    """Options (defaults < acr-fix.yaml or ``config`` < flags) and PSRule suppressions for the
-    checkout at ``root``. Raises ConfigError."""
-    return merge_options(load_config(root, config), cli_values), load_suppressions(root)
+def settings(root: Path, cli_values: dict[str, Any], config: Path | None) -> tuple[Options, Settings]:
+    """The run's options (defaults < the acr-fix.yaml nearest ``root``, or ``config`` < flags) and
+    the settings found per file (``run`` takes them as ``suppressions``) for the checkout at
+    ``root``, as the check command finds them, .gitignore honoured. Raises ConfigError."""
+    found = found_settings(root, cli_values, config)
+    return found.options_in(str(root)), found
+
+
+def found_settings(cwd: Path, cli_values: dict[str, Any], config: Path | None, gitignore: bool = True,
+                   force_exclude: bool = False) -> Settings:
+    """Settings found per file (the nearest acr-fix.yaml, ps-rule.yaml and .ps-rule/, up to the
+    repository root; ``config`` wins), with .gitignore honoured unless ``gitignore`` is False.
+    Raises ConfigError for a bad ``config``."""
+    return Settings(cwd, cli_values, config, gitignore=gitignore, force_exclude=force_exclude)

@@ -34,3 +34,6 @@ class Options:
     overrides: tuple[RegistryOverride, ...] = field(default_factory=tuple)
     jobs: int = 0                  # 0 = choose by repository size
     unsafe_fixes: bool = False     # also change values other resources share (see planner)
+    # The folder that overrides[].path globs are relative to: the folder of the acr-fix.yaml
+    # they come from (see fixer.settings); None: the run's root.
+    config_folder: str | None = None

@@ -33,7 +33,8 @@ class Pipeline:
 
     load: Callable[[SourceFile], Document | None]    # parse a file with its reader
     analyse: Callable[..., FileResult]               # (path, workspace, options, root, suppressor)
-    finish: Callable[[RunResult, Workspace, Options, Path, bool], None]  # apply, verify, release
+    # apply, verify, release: (result, workspace, options, root, options_for, keep_new_texts)
+    finish: Callable[[RunResult, Workspace, Options, Path, Any, bool], None]
 
 
 def choose_jobs(requested: int, templates: int) -> int:
@@ -87,15 +88,18 @@ def _run_chunk(chunk: list[Path], state: dict[str, Any],
                           cache=state["cache"])
     partial = RunResult(root=state["root"])
     parameter_files: list[str] = []
+    settings = state.get("settings")  # fixer.settings.Settings: each file's own options
     for path in chunk:
-        file_result = pipeline.analyse(path, workspace, state["options"], state["root"], state["suppressor"])
+        options = settings.options_for(path) if settings is not None else state["options"]
+        file_result = pipeline.analyse(path, workspace, options, state["root"], state["suppressor"])
         if file_result.plans or file_result.error:
             partial.files.append(file_result)
         if file_result.role == "parameters":
             parameter_files.append(os.path.abspath(path))
         if on_file is not None:
             on_file(file_result)
-    pipeline.finish(partial, workspace, state["options"], state["root"], state["keep_new_texts"])
+    pipeline.finish(partial, workspace, state["options"], state["root"],
+                    settings.options_for if settings is not None else None, state["keep_new_texts"])
     suppressions = state["suppressions"]
     return partial.files, list(suppressions.warnings) if suppressions is not None else [], parameter_files
 
@@ -131,7 +135,8 @@ def _conflicts(per_chunk: list[list[Any]]) -> list[list[int]]:
 def run_in_chunks(pipeline: Pipeline, templates: list[Path], files: list[Path], options: Options, root: Path,
                   suppressor: Any, suppressions: Any, jobs: int,
                   progress: Callable[[int, int, int], None] | None,
-                  keep_new_texts: bool = True, at_once: bool = False) -> tuple[list[Any], list[str], set[str]] | None:
+                  keep_new_texts: bool = True, at_once: bool = False,
+                  settings: Any = None) -> tuple[list[Any], list[str], set[str]] | None:
     """Run the pipeline chunk by chunk, in ``jobs`` worker processes (or in this one when
     ``jobs`` is 1), so memory follows a chunk, not the repository. Chunks that changed the
     same file are run again together, so their edits are merged and verified as one. None
@@ -148,7 +153,7 @@ def run_in_chunks(pipeline: Pipeline, templates: list[Path], files: list[Path], 
     # before any value is resolved; workers inherit it with the cache.
     prepare_workspace(shared, files, import_readers=jobs > 1)
     state = dict(pipeline=pipeline, chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
-                 suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts)
+                 suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts, settings=settings)
     per_chunk: list[list[FileResult]] = []
     warnings: list[str] = []
     parameter_files: set[str] = set()

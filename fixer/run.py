@@ -11,7 +11,7 @@ import fnmatch
 import os
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .diff import unified_diff
 from .discover import context_files, discover, is_parameter_file, template_of_parameter_file
@@ -29,6 +29,9 @@ from .rule import Verdict, evaluate
 from .source import SourceFile, check_writable, read_source, write_atomic
 from .verify import verify_documents
 from .workspace import Workspace, clear_file_keys, file_key
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 # A file can only hold a registry if this text is in it (any case). Checked on raw bytes so
 # files without it are never parsed: the fast path of large repositories.
@@ -89,6 +92,13 @@ def _override_for(registry: Registry, rel: str, overrides: Iterable[RegistryOver
         if override.name or override.path:
             return override
     return None
+
+
+def _config_relative(path: Path, display: str, options: Options) -> str:
+    """``path`` as the config file's globs see it: relative to the config's folder, else as shown."""
+    if options.config_folder is None:
+        return display
+    return Path(os.path.relpath(os.path.abspath(path), options.config_folder)).as_posix()
 
 
 def _might_hold_registry(raw: bytes, bicep: bool = True) -> bool:
@@ -183,12 +193,53 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
     return result
 
 
+def compiled_from_bicep(doc: Document) -> bool:
+    """True for an ARM template that `bicep build` wrote: `metadata._generator.name` is 'bicep'."""
+    if doc.kind != "arm" or doc.root is None or doc.root.kind != "object" or "_generator" not in doc.source.text:
+        return False  # (the text search first: a lookup in the tree may expand its lazy parts)
+    metadata = doc.root.get("metadata")
+    generator = metadata.get("_generator") if metadata is not None and metadata.kind == "object" else None
+    name = generator.get("name") if generator is not None and generator.kind == "object" else None
+    return name is not None and name.kind == "string" and str(name.value).lower() == "bicep"
+
+
+def bicep_source_of(doc: Document) -> Path | None:
+    """The `.bicep` file a compiled template sits beside (`main.json` <- `main.bicep`), if any."""
+    if not compiled_from_bicep(doc):
+        return None
+    source = doc.path.with_suffix(".bicep")
+    return source if source.is_file() else None
+
+
+def _generated_note(doc: Document) -> str:
+    source = bicep_source_of(doc)
+    where = f"{source.name}, which is not part of this run" if source is not None else "a Bicep file not found beside it"
+    return (f"{doc.path.name} is generated: `bicep build` wrote it (metadata._generator.name: bicep) from {where}; "
+            "the next build overwrites any change made here, so make it in the Bicep source too")
+
+
+def _skipping_generated(suppressor: Suppressor | None, sources: set[Path]) -> Suppressor:
+    """``suppressor``, and before it: a registry of a compiled template whose Bicep source is
+    among ``sources`` (the run's templates) is reported as generated and never edited; the
+    source carries the finding and the fix."""
+
+    def check(registry: Registry, display: str) -> str | None:
+        source = bicep_source_of(registry.doc) if registry.doc.path.suffix.lower() in (".json", ".jsonc") else None
+        if source is not None and file_key(source) in sources:
+            return (f"its Bicep source: {registry.doc.path.name} is generated from {source.name} by `bicep build` "
+                    f"(metadata._generator.name: bicep), so it is never edited; fix {source.name}, then build again")
+        return suppressor(registry, display) if suppressor is not None else None
+
+    return check
+
+
 def _plan_registries(doc: Document, workspace: Workspace, options: Options, display: str,
                      suppressor: Suppressor | None) -> list[Plan]:
     plans: list[Plan] = []
     registries = find_registries(doc, workspace)
     for registry in registries:
-        override = _override_for(registry, display, options.overrides)
+        override = _override_for(registry, _config_relative(doc.path, display, options), options.overrides) \
+            if options.overrides else None
         reason = None
         if registry.inline_ignore:
             reason = f"inline 'acr-fix: ignore' comment: {registry.inline_ignore}"
@@ -204,26 +255,66 @@ def _plan_registries(doc: Document, workspace: Workspace, options: Options, disp
             plan = plan_registry(registry, options,
                                  strategy=override.strategy if override else None,
                                  ip_rules=override.ip_rules if override else None)
+            if plan.status in ("fix", "manual") and compiled_from_bicep(registry.doc):
+                plan.notes.append(_generated_note(registry.doc))
         plans.append(plan)
     return plans
 
 
+def templates_deployed_by(path: Path, max_file_size: int) -> list[Path]:
+    """The existing local files a template deploys (Bicep modules, ARM linked templates: see
+    Reader.deployed_templates); [] for any other file or one that cannot be read (the file's
+    own analysis reports why)."""
+    reader = reader_for(path)
+    if reader is None:
+        return []
+    try:
+        raw = read_limited(path, max_file_size)
+        if len(raw) > max_file_size:
+            return []
+        source = read_source(path, max_file_size, raw=raw)
+    except (OSError, ReadError):
+        return []
+    deployed = reader.deployed_templates(source, Workspace(loader=load_document, max_file_size=max_file_size))
+    return [p for p in deployed if p.is_file()]
+
+
 def run(paths: list[Path], options: Options, *, root: Path | None = None,
         suppressor: Suppressor | None = None, suppressions: Any = None,
-        progress: Callable[[int, int, int], None] | None = None, keep_new_texts: bool = True) -> RunResult:
+        progress: Callable[[int, int, int], None] | None = None, keep_new_texts: bool = True,
+        settings: "Settings | None" = None) -> RunResult:
     """Analyse ``paths`` and compute (but do not write) every fix.
 
     ``keep_new_texts=False`` (a preview that will not be written): results keep the diffs but
     not the new texts, so a big run holds half as much; write_fixes then refuses the result.
 
     ``suppressions`` (fixer.suppressions.Suppressions) skips PSRule's ignored paths and
-    marks suppressed registries; ``suppressor`` is the bare per-registry hook."""
+    marks suppressed registries; ``suppressor`` is the bare per-registry hook. A Settings
+    given as ``suppressions`` (fixer.fix_flags.settings gives one) is taken as ``settings``.
+
+    ``settings`` (fixer.settings.Settings): each file gets the options and PSRule suppressions
+    found nearest to it, and the walk honours .gitignore and the excludes found per folder;
+    ``options`` then only gives the run's own settings (jobs, file size) and ``suppressions``
+    is not used. Raises ConfigError for a bad settings file found on the way."""
+    from .settings import Settings
+
+    if settings is None and isinstance(suppressions, Settings):
+        settings, suppressions = suppressions, None   # what fix_flags.settings gives (the bot passes it on)
     root = root or Path.cwd()
     clear_file_keys()  # a long-lived process (tests, the bot) may see files move between runs
     outcome = RunResult(root=root)
-    found = discover(paths, options.excludes, options.includes)
+    skip = settings.skip if settings is not None else None
+    if settings is not None:
+        found = discover(paths, skip=skip)
+        named = {os.path.abspath(p) for p in paths if p.is_file()} if settings.force_exclude else set()
+        found.files = [p for p in found.files if not settings.path_ignored(p)
+                       and not (named and os.path.abspath(p) in named and settings.excluded(p))]
+        suppressor = suppressor or settings.suppressor()
+        suppressions = settings
+    else:
+        found = discover(paths, options.excludes, options.includes)
     outcome.errors.extend(found.errors)
-    if suppressions is not None:
+    if suppressions is not None and settings is None:
         if getattr(suppressions, "path_ignore", True):
             found.files = [p for p in found.files if not suppressions.path_ignored(display_path(p, root))]
         suppressor = suppressor or suppressions.suppressor()
@@ -234,27 +325,43 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
         # parameter file brings in its template, and parameter files and module callers are
         # looked up in the whole tree under the root, not only among the files given.
         seen = {os.path.abspath(t) for t in templates}
+        given = {os.path.abspath(p) for p in paths if p.is_file()}
+        pending = [t for t in templates if os.path.abspath(t) in given]
         for path in found.files:
             template = template_of_parameter_file(path) \
                 if is_parameter_file(path) or _linked_parameter_file(path) else None
             if template is not None and os.path.abspath(template) not in seen:
                 seen.add(os.path.abspath(template))
                 templates.append(template)
+                pending.append(template)
+        # A staged module caller or linked-template caller brings in what it deploys (and so
+        # on down), or the hook would pass on a change that opens a registry in a module.
+        while pending:
+            for deployed in templates_deployed_by(pending.pop(), options.max_file_size):
+                if os.path.abspath(deployed) not in seen and not is_parameter_file(deployed):
+                    seen.add(os.path.abspath(deployed))
+                    templates.append(deployed)
+                    pending.append(deployed)
         if any(_may_hold_registry_file(t, options.max_file_size) for t in templates):
-            context = context_files(root, found.files + templates, options.excludes)
+            context = context_files(root, found.files + templates, options.excludes if skip is None else (), skip)
         else:
             # No file to read can hold a registry: nothing to look up, so the tree under the
             # root is not walked (a pre-commit hook on a commit that touches no registry).
             context = found.files + [t for t in templates if t not in found.files]
+    if settings is not None:
+        settings.prepare(templates)
+    bicep_sources = {file_key(t) for t in templates if t.suffix.lower() == ".bicep"}
+    if bicep_sources and any(t.suffix.lower() in (".json", ".jsonc") for t in templates):
+        suppressor = _skipping_generated(suppressor, bicep_sources)
     from .parallel import choose_jobs, run_in_chunks  # looked up at call time (tests replace it)
     # the stages, looked up now (tests replace one, e.g. analyse_file)
     pipeline = Pipeline(load=load_document, analyse=analyse_file, finish=_finish_chunk)
     chunked = run_in_chunks(pipeline, templates, context, options, root, suppressor, suppressions,
-                            choose_jobs(options.jobs, len(templates)), progress, keep_new_texts)
+                            choose_jobs(options.jobs, len(templates)), progress, keep_new_texts, settings=settings)
     if chunked is None:
         # chunks still disagree about a file after being merged (not expected): one chunk
         chunked = run_in_chunks(pipeline, templates, context, options, root, suppressor, suppressions, 1, progress,
-                                keep_new_texts, at_once=True)
+                                keep_new_texts, at_once=True, settings=settings)
     assert chunked is not None  # one chunk cannot disagree with itself
     files, warnings, parameter_files = chunked
     # Files taken for templates that turn out to be parameter files (linked to their template
@@ -286,8 +393,10 @@ def _release_parse_state(outcome: RunResult, keep_new_texts: bool = True) -> Non
                 reader_of(doc).release(doc)
 
 
-def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options, root: Path) -> None:
-    """Merge the planned edits per file, apply them, verify, and record new texts and diffs."""
+def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options, root: Path,
+                      options_for: Callable[[Path], Options] | None = None) -> None:
+    """Merge the planned edits per file, apply them, verify, and record new texts and diffs.
+    ``options_for`` gives a template's own options (see fixer.settings), else ``options``."""
     by_path: dict[Path, FileResult] = {file_key(f.path): f for f in outcome.files}
     # target file -> (document, edits); which template results touch which target
     targets: dict[Path, Document] = {}
@@ -340,7 +449,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
             new_texts={k: new_texts[k] for k in involved},
             allowed_paths={k: paths_allowed[k] for k in involved},
             workspace=workspace,
-            options=options,
+            options=options_for(template_path) if options_for is not None else options,
             find=find_registries,
             load=load_document,
             edits={k: edits[k] for k in involved},
@@ -380,10 +489,11 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
     outcome.files.sort(key=lambda f: f.display)
 
 
-def _finish_chunk(outcome: RunResult, workspace: Workspace, options: Options, root: Path, keep_new_texts: bool) -> None:
+def _finish_chunk(outcome: RunResult, workspace: Workspace, options: Options, root: Path,
+                  options_for: Callable[[Path], Options] | None, keep_new_texts: bool) -> None:
     """A chunk's fixes applied and verified, then what the reports do not need released
     (so it is not kept, or sent back from a worker)."""
-    _apply_and_verify(outcome, workspace, options, root)
+    _apply_and_verify(outcome, workspace, options, root, options_for)
     _release_parse_state(outcome, keep_new_texts)
 
 

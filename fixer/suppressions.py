@@ -46,6 +46,7 @@ RULE_TYPE = "Microsoft.ContainerRegistry/registries"
 # PSRule accepts a rule's name, its ref, or the module-qualified name.
 _RULE_NAMES = frozenset(n.lower() for n in (RULE_ID, RULE_REF, "PSRule.Rules.Azure\\" + RULE_ID))
 OPTIONS_NAMES = ("ps-rule.yaml", "ps-rule.yml", ".ps-rule.yaml")
+GROUPS_FOLDER = ".ps-rule"
 _GROUP_SUFFIXES = (".rule.yaml", ".rule.yml", ".rule.jsonc", ".rule.json")
 
 
@@ -281,25 +282,32 @@ def load_suppressions(root: Path, now: dt.datetime | None = None) -> Suppression
     options file is not valid YAML or a key acr-fix uses has the wrong shape. Problems in
     ``.ps-rule/`` files become warnings, as those files also hold rules acr-fix ignores.
     """
+    group_dir = root / GROUPS_FOLDER
+    return read_suppressions(find_options_file(root), group_dir if group_dir.is_dir() else None, now,
+                             shown=lambda path: path.relative_to(root).as_posix())
+
+
+def read_suppressions(options_file: Path | None, group_dir: Path | None, now: dt.datetime | None = None,
+                      shown: Callable[[Path], str] | None = None) -> Suppressions:
+    """Read one PSRule options file and one ``.ps-rule/`` folder (either may be None: none
+    found). ``shown`` names a file in messages (default: its name). Raises as load_suppressions."""
     result = Suppressions()
     if now is not None:
         result.now = now if now.tzinfo else now.replace(tzinfo=dt.timezone.utc)
-    options = find_options_file(root)
-    if options is not None:
-        _read_options(options, result)
-    group_dir = root / ".ps-rule"
-    if group_dir.is_dir():
+    show = shown or (lambda path: path.name)
+    if options_file is not None:
+        _read_options(options_file, result, show(options_file))
+    if group_dir is not None:
         files = sorted(p for p in group_dir.rglob("*") if p.is_file() and p.name.lower().endswith(_GROUP_SUFFIXES))
         for path in files:
-            _read_group_file(path, path.relative_to(root).as_posix(), result)
+            _read_group_file(path, show(path), result)
     return result
 
 
-def _read_options(path: Path, result: Suppressions) -> None:
+def _read_options(path: Path, result: Suppressions, display: str) -> None:
     from ruamel.yaml import YAML  # imported here: most runs have no ps-rule.yaml
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    display = path.name
     result.options_file = display
     text = _read_text(path, display)
     yaml = YAML(typ="rt")

@@ -201,7 +201,7 @@ def test_the_fix_flags_are_the_same_in_the_check_and_pr_commands():
 
     check, pr = options(typer.main.get_command(app)), options(typer.main.get_command(pr_app))
     shared = ["--strategy", "--ip-rule", "--no-trusted-services", "--no-sku-upgrade", "--premium-only",
-              "--exclude", "--config", "--max-file-size"]
+              "--exclude", "--extend-exclude", "--config", "--max-file-size"]
     assert {name: check[name] for name in shared} == {name: pr[name] for name in shared}
 
 

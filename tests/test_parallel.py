@@ -97,7 +97,7 @@ def test_chunks_that_edit_one_file_are_merged_into_one_fix(tmp_path, monkeypatch
     assert len(chunks) == 3
     outcomes = []
     original = parallel.run_in_chunks
-    monkeypatch.setattr(parallel, "run_in_chunks", lambda *a: outcomes.append(original(*a)) or outcomes[-1])
+    monkeypatch.setattr(parallel, "run_in_chunks", lambda *a, **k: outcomes.append(original(*a, **k)) or outcomes[-1])
     chunked = run([chunked_root], Options(jobs=jobs), root=chunked_root)
     assert outcomes and outcomes[0] is not None  # merged chunk by chunk, not by the run-everything fallback
     assert render_json(chunked, "dry-run") == render_json(whole, "dry-run")

@@ -57,6 +57,7 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
         no_sku_upgrade: bool = fix_flags.no_sku_upgrade("Never upgrade the SKU to Premium; report it instead."),
         premium_only: bool = fix_flags.premium_only("Check only Premium registries, as PSRule does."),
         exclude: List[str] = fix_flags.exclude(),
+        extend_exclude: List[str] = fix_flags.extend_exclude(),
         max_file_size: Optional[int] = fix_flags.max_file_size("Skip files larger than this many MB."),
         result_file: Optional[Path] = typer.Option(None, "--result-file", help="Also write the outcome as JSON (the result acr-fix fleet summary reads)."),
     ) -> None:
@@ -64,7 +65,7 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
         env = settings_from_env(token_env=token_env)
         cli_values = fix_flags.values(strategy=strategy, ip_rule=ip_rule, no_trusted_services=no_trusted_services,
                                       no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, exclude=exclude,
-                                      max_file_size=max_file_size)
+                                      max_file_size=max_file_size, extend_exclude=extend_exclude)
         cwd = Path.cwd()
         log_sink = (lambda line: typer.echo(f"acr-fix: {line}", err=True)) if verbose else None
         try:

@@ -26,6 +26,7 @@ A reader (``formats.reader_for(path)``, ``formats.reader_of(doc)``) provides:
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -65,6 +66,11 @@ class Reader(Protocol):
     def condition_reads(self, condition: str, parameter: str) -> bool: ...
 
     def release(self, doc: Document) -> None: ...
+
+    def deployed_templates(self, source: SourceFile, workspace: Workspace) -> list[Path]:
+        """The local files ``source`` deploys (Bicep modules, ARM linked templates), in file
+        order, whether or not they exist; [] for a file that deploys none or cannot be parsed."""
+        ...
 
 
 _ACR_BEFORE = re.compile(r"(?:^|[^a-z0-9_])acr\s+$")

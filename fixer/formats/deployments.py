@@ -38,7 +38,7 @@ _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 # a module path to a registry or template spec (`br:`, `br/alias:`, `ts:`): not a local file
 _REMOTE_REF = re.compile(r"^(br|ts)[:/]", re.IGNORECASE)
 _LINKED_NAME = re.compile(rb"[A-Za-z0-9_.\-]+\.jsonc?\b")
-_TEMPLATE_LINK_SPELLINGS = (b"mplateLink", b"mplatelink")  # [Tt]emplateLink, templatelink
+TEMPLATE_LINK_SPELLINGS = (b"mplateLink", b"mplatelink")  # [Tt]emplateLink, templatelink
 
 
 @dataclass
@@ -127,6 +127,16 @@ def _reference_at(raw: bytes, match: re.Match[bytes]) -> bool:
     return start == 0 or raw[start - 1] not in _WORD_BYTES
 
 
+def module_targets(raw: bytes) -> list[str]:
+    """The paths of a Bicep file's local `module x '...'` declarations, in file order."""
+    found = []
+    for match in _MODULE_REF.finditer(raw):
+        target = match.group(1).decode("utf-8", "replace")
+        if _reference_at(raw, match) and not _REMOTE_REF.match(target):
+            found.append(target)
+    return found
+
+
 def _add_references(index: dict[str, list[Path]], path: Path, raw: bytes, pattern: re.Pattern[bytes]) -> None:
     for match in pattern.finditer(raw):
         if not _reference_at(raw, match):
@@ -141,7 +151,7 @@ def _add_links(index: dict[str, list[Path]], path: Path, raw: bytes) -> None:
     # (plain byte searches for the ways the property is written: lower-casing every file, or a
     # case-insensitive regex, cost more than reading it; only the few files that link
     # templates are lower-cased)
-    if not any(spelling in raw for spelling in _TEMPLATE_LINK_SPELLINGS):
+    if not any(spelling in raw for spelling in TEMPLATE_LINK_SPELLINGS):
         return
     for name in set(_LINKED_NAME.findall(raw.lower())):
         index.setdefault(name.rsplit(b"/", 1)[-1].decode("utf-8", "replace"), []).append(path)

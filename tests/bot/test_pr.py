@@ -385,3 +385,18 @@ def test_shallow_clone_as_actions_checkout_makes(repo: Repo, github: FakeGitHub)
 
 def test_request_repr_hides_the_token() -> None:
     assert TOKEN not in repr(PrRequest(token=TOKEN)) and TOKEN not in str(PrRequest(token=TOKEN))
+
+
+def test_the_bot_finds_settings_per_folder_as_write_does(tmp_path: Path, github: FakeGitHub) -> None:
+    repo = make_repo(tmp_path / "second", {"infra/registry.json": BASIC_OPEN,
+                                "infra/acr-fix.yaml": "overrides:\n  - path: registry.json\n    skip: true\n"})
+    result = bot(repo, github, dry_run=True)
+    assert result.action == "nothing-to-fix", result.message
+    assert github.requests == []
+
+
+def test_cli_extend_exclude_leaves_out_more(tmp_path: Path, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path / "second", {"infra/registry.json": BASIC_OPEN, "acr-fix.yaml": "exclude: [nothing/]\n"})
+    result = invoke(repo, ["--dry-run", "--extend-exclude", "infra/"], {}, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert "nothing to fix" in result.stdout

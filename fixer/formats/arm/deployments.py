@@ -73,6 +73,16 @@ class FileScope(Scope):
         return self._callers
 
 
+def linked_templates(doc: Document, workspace: Workspace) -> list[Path]:
+    """The local templates ``doc``'s deployments link to (`templateLink`), in file order."""
+    targets: list[Path] = []
+    for _, resource, rtype, scope in _walk(_root_scope(doc, workspace)):
+        target = _link_target(resource, scope) if rtype == DEPLOYMENTS_TYPE else None
+        if target is not None and target not in targets:
+            targets.append(target)
+    return targets
+
+
 def _link_target(deployment: Node, scope: Scope) -> Path | None:
     """The local file a deployment links to: `templateLink.relativePath`, or a `templateLink.uri`
     relative to the caller's own link (`[uri(deployment().properties.templateLink.uri,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ...edits import Edit
+from ...errors import ParseError
 from ...model import Document, Registry
 from ...source import SourceFile
 from ...workspace import Workspace
+from ..deployments import TEMPLATE_LINK_SPELLINGS
 from ..jsonc import load_values
-from .deployments import prepare_workspace
+from .deployments import linked_templates, prepare_workspace
 from .dialect import DIALECT
 from .registries import find_registries
 from .syntax import looks_like_parameter_file, parse
@@ -53,6 +56,17 @@ class ArmReader:
 
     def release(self, doc: Document) -> None:
         """Nothing to forget: an ARM Document keeps no syntax tree beside it."""
+
+    def deployed_templates(self, source: SourceFile, workspace: Workspace) -> list[Path]:
+        """The local templates an ARM template's deployments link to (parsed only when its
+        bytes mention `templateLink`)."""
+        if not any(spelling in source.raw for spelling in TEMPLATE_LINK_SPELLINGS):
+            return []
+        try:
+            doc = parse(source)
+        except (ParseError, RecursionError):
+            return []
+        return linked_templates(doc, workspace) if doc.kind == "arm" else []
 
 
 READER = ArmReader()

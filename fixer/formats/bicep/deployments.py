@@ -325,6 +325,16 @@ class _Resolver(_ValueResolver):
         return found
 
 
+def local_modules(raw: bytes, folder: Path) -> list[Path]:
+    """The local files a Bicep file's `module x '...'` declarations deploy (remote `br:` and
+    `ts:` modules left out), resolved against ``folder``, in file order."""
+    found: list[Path] = []
+    for target in deployments.module_targets(raw):
+        if folder / target not in found:
+            found.append(folder / target)
+    return found
+
+
 _plain_key = deployments.plain_key
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from ...edits import Edit
 from ...model import Document, Registry
 from ...source import SourceFile
 from ...workspace import Workspace
-from .deployments import prepare_workspace
+from .deployments import local_modules, prepare_workspace
 from .dialect import DIALECT
 from .nodes import release
 from .registries import find_registries
@@ -47,6 +48,12 @@ class BicepReader:
 
     def release(self, doc: Document) -> None:
         release(doc)
+
+    def deployed_templates(self, source: SourceFile, workspace: Workspace) -> list[Path]:
+        """The local modules a .bicep file calls (found in its bytes: no parse)."""
+        if source.path.suffix.lower() != ".bicep" or b"module" not in source.raw:
+            return []
+        return local_modules(source.raw, source.path.parent)
 
 
 READER = BicepReader()
