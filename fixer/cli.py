@@ -16,6 +16,7 @@ import typer
 from . import __version__, fix_flags
 from .config import write_starter_config
 from .errors import ConfigError, FixerError
+from .escape import for_actions_log, for_report, for_terminal
 from .report import nothing_found, render_concise, render_json, render_text
 from .run import RunResult, run, write_fixes
 from .settings import Settings
@@ -42,8 +43,20 @@ def _version(value: bool) -> None:
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"acr-fix: error: {message}", err=True)
+    _stderr(f"acr-fix: error: {message}")
     raise typer.Exit(2)
+
+
+def _stderr(line: str) -> None:
+    """One message line on stderr, control characters escaped (names come from templates)."""
+    try:
+        typer.echo(_for_log(for_terminal(line)), err=True)
+    except OSError:
+        pass  # stderr itself is gone: nothing left to tell anyone
+
+
+def _for_log(text: str) -> str:
+    return for_actions_log(text) if os.environ.get("GITHUB_ACTIONS") == "true" else text
 
 
 @app.command(epilog=EXIT_HELP)
@@ -91,18 +104,19 @@ def check(
     with _Progress(show_progress) as progress:
         try:
             result = run(list(paths or [Path(".")]), options, root=root, settings=settings,
-                         progress=progress.update if show_progress else None, keep_new_texts=write)
+                         progress=progress.update if show_progress else None, keep_new_texts=write,
+                         recover=write)
         except ConfigError as exc:   # a settings file found on the way (acr-fix.yaml, ps-rule.yaml)
             _fail(str(exc))
     if write:
         write_fixes(result)
     _emit(result, output_format, output, quiet, no_color, "write" if write else "dry-run", show_passing)
     if not result.plans and not quiet:
-        typer.echo(f"acr-fix: warning: {nothing_found(result, paths or [Path('.')])}", err=True)
+        _stderr(f"acr-fix: warning: {nothing_found(result, paths or [Path('.')])}")
     for warning in result.warnings:
-        typer.echo(f"acr-fix: warning: {warning}", err=True)
+        _stderr(f"acr-fix: warning: {warning}")
     for error in _errors(result):
-        typer.echo(f"acr-fix: {error}", err=True)
+        _stderr(f"acr-fix: {error}")
     raise typer.Exit(result.exit_code())
 
 
@@ -168,15 +182,23 @@ def _emit(result: RunResult, output_format: str, output: Optional[Path], quiet: 
     else:
         color = output is None and use_color(no_color, sys.stdout)
         render = render_concise if output_format == "concise" else render_text
-        text = render(result, color=color, quiet=quiet, show_passing=show_passing)
+        text = for_report(render(result, color=color, quiet=quiet, show_passing=show_passing), color)
     if output is not None:
         try:
-            output.write_text(text, encoding="utf-8")
+            output.write_text(text, encoding="utf-8", errors="backslashreplace")
         except OSError as exc:
             _fail(f"{output}: cannot write the report ({exc.strerror or exc})")
-    else:
-        sys.stdout.write(text)
+        return
+    try:
+        sys.stdout.write(_for_log(text) if output_format in ("text", "concise") else text)
         sys.stdout.flush()
+    except UnicodeEncodeError:
+        sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _fail("cannot write the report to stdout (its reader has gone)")
+    except OSError as exc:
+        _fail(f"cannot write the report to stdout ({exc.strerror or exc})")
 
 
 @commands.command("init")
@@ -237,6 +259,7 @@ def _commands_help() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The CLI (``fixer.launch.main`` is the installed command, with Ctrl-C and stdout guards)."""
     import gc
 
     from typer.main import get_command

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .escape import for_terminal
 from .formats.base import TEMPLATE_SUFFIXES
 from .globs import ignored, match_path
+from .source import file_kind, open_regular
 
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__",
              ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".terraform"}
@@ -27,6 +30,27 @@ def _is_virtual_environment(entries: list[os.DirEntry]) -> bool:
 class Discovery:
     files: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # temporary files, recovery copies and journals an interrupted write left (fixer.write)
+    leftovers: list[Path] = field(default_factory=list)
+
+
+LEFTOVER_SUFFIXES = (".acr-fix.tmp", ".acr-fix.orig", ".acr-fix.journal")   # see fixer.write
+
+
+def _special_kind(path: str) -> str | None:
+    """"a named pipe (FIFO)", "a socket", ... for a path (or a link to one) that is neither a
+    regular file nor a folder; None otherwise. Never opens it: a FIFO would block."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return file_kind(mode)
+
+
+def _shown(path: "str | Path") -> str:
+    return for_terminal(str(path))
 
 
 def is_parameter_file(path: Path) -> bool:
@@ -102,6 +126,10 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
         if not given.exists() and not given.is_symlink():
             result.errors.append(f"{given}: no such file or directory")
             continue
+        kind = _special_kind(str(given))
+        if kind is not None:
+            result.errors.append(f"{_shown(given)}: {kind}, not a regular file; skipped")
+            continue
         if given.is_file():
             real = os.path.realpath(given)
             if real not in seen and not another_link(given):
@@ -153,14 +181,19 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), includes: tuple[
                     continue
                 if not name.lower().endswith(TEMPLATE_SUFFIXES) or not wanted(rel, entry.path) \
                         or (skip is not None and skip(str(given), entry.path, rel, False)):
+                    if name.endswith(LEFTOVER_SUFFIXES) and not link:
+                        result.leftovers.append(Path(entry.path))
                     continue
                 try:
                     is_file = entry.is_file()
                 except OSError:
                     is_file = False
                 if not is_file:
-                    if link:
-                        result.errors.append(f"{entry.path}: broken symlink or symlink loop; skipped")
+                    kind = _special_kind(entry.path)
+                    if kind is not None:
+                        result.errors.append(f"{_shown(entry.path)}: {kind}, not a regular file; skipped")
+                    elif link:
+                        result.errors.append(f"{_shown(entry.path)}: broken symlink or symlink loop; skipped")
                     continue
                 real = os.path.realpath(entry.path) if link else os.path.join(real_folder, name)
                 if link and not inside_roots(real):
@@ -182,7 +215,8 @@ def template_of_parameter_file(path: Path) -> Path | None:
     """The template a parameter file belongs to: `using '...'` of a .bicepparam file;
     `<name>.parameters[.env].json` -> `<name>.json`/`.jsonc`, or its `metadata.template` link."""
     try:
-        head = path.read_bytes()[:65536].decode("utf-8", "replace")
+        with open_regular(path) as handle:
+            head = handle.read(65536).decode("utf-8", "replace")
     except OSError:
         return None
     name = path.name
@@ -274,7 +308,7 @@ def folder_roles(folder: Path) -> tuple[list[Path], list[Path], int]:
         if not name.endswith((".json", ".jsonc")) or not path.is_file():
             continue
         try:
-            with open(path, "rb") as handle:
+            with open_regular(path) as handle:
                 role = json_role(handle.read(_HEAD))
         except OSError:
             continue

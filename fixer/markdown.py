@@ -7,9 +7,11 @@ files by path, registries by line; nothing depends on time or machine paths.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import RULE_ID
+from .escape import for_terminal
 from .results import FileResult, RunResult, display_path
 from .sarif import HELP_URI
 
@@ -41,7 +43,8 @@ def _assemble(result: RunResult, sections: list[dict[str, Any]], dropped: int) -
     for section in sections:
         out.extend(section["lines"])
         if section["diff"]:
-            fence = "```" if "```" not in section["diff"] else "````"
+            # longer than any run of backticks in the diff, so template text cannot close it
+            fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", section["diff"])), default=0))
             out.append(f"{fence}diff")
             out.append(section["diff"].rstrip("\n"))
             out.append(fence)
@@ -81,7 +84,7 @@ def _file_section(result: RunResult, file_result: FileResult) -> dict[str, Any] 
                    key=lambda p: (p.registry.line, p.registry.name))
     if not plans and not file_result.diff and file_result.status != "failed":
         return None
-    lines = [f"### `{file_result.display}`", ""]
+    lines = [f"### `{_code(file_result.display)}`", ""]
     if file_result.role != "template":
         lines.append(f"Edited for the templates that take their values from this {file_result.role} file.")
         lines.append("")
@@ -144,8 +147,11 @@ def _cell(text: str) -> str:
 
 
 def _inline(text: str) -> str:
-    return " ".join(str(text).split())
+    """One line of text that Markdown shows as it is: control characters escaped, and no
+    HTML (a template's `<!-- -->` or `<img>` stays text)."""
+    text = for_terminal(" ".join(str(text).split()))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _code(text: str) -> str:
-    return str(text).replace("`", "'").replace("|", "\\|")
+    return for_terminal(str(text)).replace("`", "'").replace("|", "\\|")

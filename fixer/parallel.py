@@ -178,7 +178,7 @@ def run_in_chunks(pipeline: Pipeline, templates: list[Path], files: list[Path], 
             frozen = gc.get_freeze_count() == 0  # the host process may freeze objects of its own
             if frozen:
                 gc.freeze()
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_ignores_ctrl_c) as pool:
                 for index, (chunk_files, chunk_warnings, chunk_parameter_files) in \
                         enumerate(pool.imap(_chunk_worker, range(len(chunks)))):
                     collect(chunk_files, chunk_warnings, chunk_parameter_files)
@@ -224,3 +224,11 @@ def run_in_chunks(pipeline: Pipeline, templates: list[Path], files: list[Path], 
         elif previous.changed and not file_result.changed:
             previous.plans = previous.plans or file_result.plans
     return list(merged.values()), warnings, parameter_files
+
+
+def _worker_ignores_ctrl_c() -> None:
+    """Ctrl-C reaches every process of the terminal's group: the parent stops the pool (and
+    exits 130); a worker that took it too would print a traceback of its own."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import RULE_ID, __version__
+from .escape import for_terminal
 from .planner import Plan
 from .results import FileResult, RunResult, display_path
 
@@ -77,7 +78,9 @@ def render_text(result: RunResult, *, color: bool = False, show_diff: bool = Tru
         for plan in file_result.plans:
             if plan.status in NOT_FINDINGS and (quiet or not show_passing):
                 continue
-            out.extend(_plan_lines(file_result, plan, written, color, result.root))
+            # each entry is one line: names from templates and file names cannot add one
+            out.extend(for_terminal(line, keep="\x1b" if color else "")
+                       for line in _plan_lines(file_result, plan, written, color, result.root))
     if show_diff and not quiet:
         for file_result in result.files:
             if file_result.diff and not (written and file_result.status == "failed"):  # not what the file holds
@@ -124,7 +127,8 @@ def render_concise(result: RunResult, *, color: bool = False, quiet: bool = Fals
         for plan in file_result.plans:
             if (plan.status in NOT_FINDINGS or plan.suppressed) and not show_passing:
                 continue
-            out.append(_concise_line(file_result, plan, result.written, color))
+            line = _concise_line(file_result, plan, result.written, color)
+            out.append(for_terminal(line, keep="\x1b" if color else ""))   # names cannot add a line
     if not quiet:
         counts = summary_counts(result)
         findings = counts["fix"] + counts["failed"] + counts["manual"]
@@ -159,7 +163,8 @@ def _not_checked(counts: dict[str, int]) -> str:
 def _plan_lines(file_result: FileResult, plan: Plan, written: bool, color: bool, root) -> list[str]:
     registry = plan.registry
     word, style = _status_word(plan, written, file_result.status == "failed")
-    head = f"{file_result.display}:{registry.line}: registry {registry.label}: {_paint(word, style, color)}"
+    head = f"{for_terminal(file_result.display)}:{registry.line}: registry {for_terminal(registry.label)}: " \
+           f"{_paint(word, style, color)}"
     lines = [head]
     if plan.status in ("pass", "existing", "not-applicable"):
         return lines

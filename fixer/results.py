@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .planner import Plan
 from .source import SourceFile
+from .write import WriteScope
 
 
 @dataclass(eq=False)
@@ -52,6 +53,8 @@ class RunResult:
     written: bool = False
     root: Path = field(default_factory=Path.cwd)
     scanned: int = 0
+    # where write_fixes may write: under the paths given (see fixer.write.WriteScope)
+    scope: WriteScope = field(default_factory=WriteScope)
 
     @property
     def plans(self) -> list[tuple[FileResult, Plan]]:

@@ -6,8 +6,8 @@ template files. The CLI and the bot are thin layers over these two functions.
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
+import functools
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -17,18 +17,20 @@ from .diff import unified_diff
 from .discover import context_files, discover, is_parameter_file, template_of_parameter_file
 from .globs import match_path
 from .edits import Edit, apply_edits
-from .errors import OverlappingEdits, ParseError, ReadError, WriteError
+from .errors import OverlappingEdits, ParseError, ReadError
+from .escape import for_terminal
 from .formats import reader_for, reader_of
 from .formats.module_refs import mentions_registry_module
 from .model import Document, Registry
 from .options import Options, RegistryOverride
 from .parallel import Pipeline
 from .planner import Plan, plan_registry
-from .results import FileResult, RunResult, _real_root, display_path
+from .results import FileResult, RunResult, display_path
 from .rule import Verdict, evaluate
-from .source import SourceFile, check_writable, read_source, write_atomic
+from .source import NotRegularFile, SourceFile, open_regular, read_source
 from .verify import verify_documents
 from .workspace import Workspace, clear_file_keys, file_key
+from .write import WriteScope, leftovers_in, recover as recover_leftovers, refuse_outside, write_results
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -52,7 +54,7 @@ def _linked_parameter_file(path: Path) -> bool:
     if reader is None or not reader.parameter_files_by_content:
         return False
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             head = handle.read(65536)
     except OSError:
         return False
@@ -110,7 +112,7 @@ def _might_hold_registry(raw: bytes, bicep: bool = True) -> bool:
 def read_limited(path: Path, limit: int) -> bytes:
     """The file's bytes, or its first ``limit + 1`` bytes when it is larger (so the caller
     can tell). Sized by fstat first: read(n) with a huge n would allocate n bytes per file."""
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         size = os.fstat(handle.fileno()).st_size
         if size > limit:
             return handle.read(limit + 1)
@@ -137,6 +139,9 @@ def analyse_file(path: Path, workspace: Workspace, options: Options, root: Path,
     result = FileResult(path=path, display=display)
     try:
         head = read_limited(path, options.max_file_size)
+    except NotRegularFile as exc:
+        result.status, result.error = "skipped", f"{display}: {exc.kind}, not a regular file; skipped"
+        return result
     except PermissionError:
         result.status, result.error = "failed", f"{display}: permission denied while reading"
         return result
@@ -282,7 +287,7 @@ def templates_deployed_by(path: Path, max_file_size: int) -> list[Path]:
 def run(paths: list[Path], options: Options, *, root: Path | None = None,
         suppressor: Suppressor | None = None, suppressions: Any = None,
         progress: Callable[[int, int, int], None] | None = None, keep_new_texts: bool = True,
-        settings: "Settings | None" = None) -> RunResult:
+        settings: "Settings | None" = None, recover: bool = False) -> RunResult:
     """Analyse ``paths`` and compute (but do not write) every fix.
 
     ``keep_new_texts=False`` (a preview that will not be written): results keep the diffs but
@@ -295,14 +300,19 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     ``settings`` (fixer.settings.Settings): each file gets the options and PSRule suppressions
     found nearest to it, and the walk honours .gitignore and the excludes found per folder;
     ``options`` then only gives the run's own settings (jobs, file size) and ``suppressions``
-    is not used. Raises ConfigError for a bad settings file found on the way."""
+    is not used. Raises ConfigError for a bad settings file found on the way.
+
+    Only files under ``paths`` (for a file named alone, under the current folder) are ever
+    written; a fix that needs another file is refused here already. Leftovers of an
+    interrupted write are reported, or with ``recover`` (a run that will write) finished or
+    rolled back before anything is read."""
     from .settings import Settings
 
     if settings is None and isinstance(suppressions, Settings):
         settings, suppressions = suppressions, None   # what fix_flags.settings gives (the bot passes it on)
     root = root or Path.cwd()
     clear_file_keys()  # a long-lived process (tests, the bot) may see files move between runs
-    outcome = RunResult(root=root)
+    outcome = RunResult(root=root, scope=WriteScope.of(paths, root))
     skip = settings.skip if settings is not None else None
     if settings is not None:
         found = discover(paths, skip=skip)
@@ -314,6 +324,13 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     else:
         found = discover(paths, options.excludes, options.includes)
     outcome.errors.extend(found.errors)
+    leftovers = list({os.path.realpath(p): p for p in
+                      [*found.leftovers, *leftovers_in({p.parent for p in paths if p.is_file()})]}.values())
+    if leftovers:
+        shown = functools.partial(_display_escaped, root=root)
+        messages, problems = recover_leftovers(leftovers, outcome.scope, shown, dry_run=not recover)
+        outcome.warnings.extend(messages)
+        outcome.errors.extend(problems)
     if suppressions is not None and settings is None:
         if getattr(suppressions, "path_ignore", True):
             found.files = [p for p in found.files if not suppressions.path_ignored(display_path(p, root))]
@@ -369,7 +386,12 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     outcome.scanned = len(templates) - len(parameter_files)
     outcome.files = sorted(files, key=lambda f: f.display)
     outcome.warnings.extend(w for w in warnings if w not in outcome.warnings)
+    refuse_outside(outcome.files, outcome.scope)
     return outcome
+
+
+def _display_escaped(path: Path, root: Path) -> str:
+    return for_terminal(display_path(path, root))
 
 
 def _release_parse_state(outcome: RunResult, keep_new_texts: bool = True) -> None:
@@ -478,7 +500,7 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
             by_path[key] = file_result
         file_result.source = doc.source
         file_result.new_text = text
-        file_result.diff = unified_diff(doc.source.text, text, file_result.display, edits=edits[key])
+        file_result.diff = unified_diff(doc.source.text, text, for_terminal(file_result.display), edits=edits[key])
         file_result.semantic_changes = semantic_changes.get(key, [])
     for template_path, message in failed_templates.items():
         file_result = by_path[template_path]
@@ -512,131 +534,13 @@ def _settle_status(file_result: FileResult, outcome: RunResult) -> None:
         file_result.status = "unchanged"
 
 
-def _write_groups(pending: list[FileResult], result: RunResult) -> list[list[FileResult]]:
-    """``pending`` split into the sets of files that one fix spans (a template with its
-    parameter file or module caller, transitively): each set is written whole or not at all."""
-    index = {file_key(f.path): f for f in pending}
-    parent = {key: key for key in index}
-
-    def find(key: Path) -> Path:
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for file_result in result.files:
-        for plan in file_result.plans:
-            if plan.status != "fix" or plan.fix is None:
-                continue
-            keys = [k for k in {file_key(file_result.path), *(file_key(c.doc.path) for c in plan.fix.changes)} if k in index]
-            for other in keys[1:]:
-                parent[find(other)] = find(keys[0])
-    groups: dict[Path, list[FileResult]] = defaultdict(list)
-    for f in pending:
-        groups[find(file_key(f.path))].append(f)
-    return list(groups.values())
-
-
-def _refuse(group: list[FileResult], culprit: FileResult, error: str) -> None:
-    for file_result in group:
-        file_result.status = "failed"
-        file_result.error = error if file_result is culprit else \
-            f"{file_result.display}: not written, because {culprit.display}, which the same fix edits, could not be written"
-
-
-def _put_back(written: list[FileResult]) -> list[str]:
-    """Restore the original bytes of files this run has just written; returns problems."""
-    problems = []
-    for file_result in written:
-        source = file_result.source
-        assert source is not None
-        try:
-            write_atomic(dataclasses.replace(source, raw=source.encode(file_result.new_text or ""), digest=b""), source.text)
-        except WriteError as exc:
-            problems.append(f"{file_result.display} was written but could not be put back ({exc})")
-    return problems
-
-
-# Writing a file waits on the disk (temporary file, fsync, rename), not on Python, so a few
-# threads overlap those waits; each fix (a group of files) is still written by one thread.
-WRITE_THREADS = 8
-
-
 def write_fixes(result: RunResult) -> RunResult:
-    """Write every verified new text atomically. Files that one fix spans are checked first
-    and written together: if one of them cannot be written, none is (and any already
-    written is put back). A file that fails is reported and the others are still written.
-    On Ctrl-C, the fixes being written are finished and no other one is started."""
-    pending = [f for f in result.files if f.status == "would-fix" and f.changed and f.source is not None]
-    if any(f.new_text is None for f in pending):
-        raise ValueError("write_fixes needs a result made with run(..., keep_new_texts=True)")
-    for file_result in pending:
-        file_result.source = _at_real_location(file_result.source, result.root)  # type: ignore[arg-type]
-    groups = _write_groups(pending, result)
-    if len(groups) <= 1:
-        for group in groups:
-            _write_group(group)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=min(WRITE_THREADS, len(groups))) as pool:
-            futures = [pool.submit(_write_group, group) for group in groups]
-            try:
-                for future in futures:
-                    future.result()
-            except BaseException:
-                for future in futures:
-                    future.cancel()  # not started yet: left as it was
-                raise
+    """Write every verified new text (see fixer.write: one transaction per fix, only inside
+    the paths given). A file that fails is reported and the others are still written."""
+    notes: list[str] = []
+    try:
+        write_results(result.files, result.root, result.scope, notes)
+    finally:
+        result.warnings.extend(n for n in notes if n not in result.warnings)
     result.written = True
     return result
-
-
-def _at_real_location(source: SourceFile, root: Path) -> SourceFile:
-    """A parameter file or module that a template names through a symbolic link is written
-    where the link points, when that lies under the run's root (as discovery does for the
-    templates themselves); the link stays as it is. A link that points elsewhere is left as
-    read: check_writable refuses it."""
-    if not os.path.islink(source.path):
-        return source
-    try:
-        real = os.path.realpath(source.path, strict=True)
-    except (OSError, RuntimeError):
-        return source
-    real_root = _real_root(str(root)).rstrip(os.sep) + os.sep
-    return dataclasses.replace(source, path=Path(real)) if real.startswith(real_root) else source
-
-
-def _write_group(group: list[FileResult]) -> None:
-    """Write the files of one fix, all or none."""
-    culprit: FileResult | None = None
-    error = ""
-    for file_result in group:
-        try:
-            check_writable(file_result.source)  # type: ignore[arg-type]
-        except WriteError as exc:
-            culprit, error = file_result, str(exc).replace(str(file_result.path), file_result.display, 1)
-            break
-    if culprit is not None:
-        _refuse(group, culprit, error)
-        return
-    written: list[FileResult] = []
-    try:
-        for file_result in group:
-            try:
-                write_atomic(file_result.source, file_result.new_text or "")  # type: ignore[arg-type]
-                written.append(file_result)
-            except WriteError as exc:
-                culprit, error = file_result, str(exc).replace(str(file_result.path), file_result.display, 1)
-                break
-    except BaseException:
-        _put_back(written)  # Ctrl-C between two files of one fix: no half-applied fix
-        raise
-    if culprit is None:
-        for file_result in group:
-            file_result.status = "fixed"
-        return
-    for problem in _put_back(written):
-        error += f"; {problem}"
-    _refuse(group, culprit, error)
-

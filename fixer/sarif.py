@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from typing import Any
+from urllib.parse import quote
 
 from . import RULE_ID, __version__
 from .rule import Verdict, problem, undetermined
@@ -84,7 +86,7 @@ def _result(result: RunResult, file_result: FileResult, plan: Any) -> dict[str, 
     if status == "fix" and result.written and file_result.status == "fixed":
         return None  # closed by this run
     registry = plan.registry
-    uri = file_result.display
+    uri = _uri(file_result.display)
     column = registry.column
     level = "warning" if plan.verdict.value == "unknown" else "error"
     text = _headline(plan)
@@ -129,7 +131,7 @@ def _headline(plan: Any) -> str:
 def _fix(result: RunResult, fix: Any) -> dict[str, Any]:
     by_doc: dict[str, tuple[Any, list[Any]]] = {}
     for change in fix.changes:
-        uri = display_path(change.doc.path, result.root)
+        uri = _uri(display_path(change.doc.path, result.root))
         entry = by_doc.setdefault(uri, (change.doc, []))
         for edit in change.edits:
             if edit not in entry[1]:
@@ -158,7 +160,15 @@ def _replacement(source: Any, edit: Any) -> dict[str, Any]:
     return replacement
 
 
+def _uri(display: str) -> str:
+    """A relative path as a URI reference: as it is, unless it holds bytes that are not
+    UTF-8 or control characters, which are percent-encoded (RFC 3986)."""
+    if display.isprintable() and not any(0xDC80 <= ord(c) <= 0xDCFF for c in display):
+        return display
+    return quote(os.fsencode(display), safe="/")
+
+
 def _fingerprint(uri: str, name: str, index: int) -> str:
-    digest = hashlib.sha256(f"{RULE_ID}\0{uri}\0{name}\0{index}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"{RULE_ID}\0{uri}\0{name}\0{index}".encode("utf-8", "surrogateescape")).hexdigest()
     return digest[:32]
 

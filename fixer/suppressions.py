@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import ConfigError, WriteError
 from .globs import ignored
-from .source import replace_bytes
+from .write import replace_bytes
 
 if TYPE_CHECKING:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq

@@ -25,8 +25,9 @@ from typer.testing import CliRunner
 
 import fixer.cli
 import fixer.run
+import fixer.write.transaction
 from fixer.cli import app
-from fixer.source import RECOVERY_SUFFIX
+from fixer.write import RECOVERY_SUFFIX
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -395,14 +396,14 @@ def test_unreadable_file_real_permissions(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_unreadable_file_permission_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path, monkeypatch, {"secret.json": GOOD_JSON})
-    real_open = open
+    real_open = fixer.run.open_regular
 
     def guarded_open(file, *args, **kwargs):
         if str(file).endswith("secret.json"):
             raise PermissionError(errno.EACCES, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(fixer.run, "open", guarded_open, raising=False)
+    monkeypatch.setattr(fixer.run, "open_regular", guarded_open)
     result = _invoke("--write", "--no-color", ".")
     assert (root / "secret.json").read_bytes() == GOOD_JSON
     _assert_good_fixed(root)
@@ -432,14 +433,20 @@ def test_unwritable_directory_real_permissions(tmp_path: Path, monkeypatch: pyte
 
 def test_unwritable_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root, locked = _unwritable_dir_case(tmp_path, monkeypatch)
-    real_mkstemp = tempfile.mkstemp
+    real_open, real_link = os.open, os.link
 
-    def mkstemp(*args, **kwargs):
-        if Path(kwargs.get("dir", "")).resolve() == locked.resolve():
+    def open_(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT and Path(path).parent.resolve() == locked.resolve():
             raise PermissionError(errno.EACCES, "Permission denied")
-        return real_mkstemp(*args, **kwargs)
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    def link(src, dst, *args, **kwargs):
+        if Path(dst).parent.resolve() == locked.resolve():
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_link(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_)
+    monkeypatch.setattr(os, "link", link)
     result = _invoke("--write", "--no-color", ".")
     assert (locked / "acr.json").read_bytes() == GOOD_JSON
     assert sorted(p.name for p in locked.iterdir()) == ["acr.json"]
@@ -656,14 +663,14 @@ def test_write_in_place_that_cannot_be_undone_keeps_the_recovery_copy(tmp_path: 
 
 def test_no_recovery_copy_means_no_write_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root, other = _hard_linked_case(tmp_path, monkeypatch)
-    real_mkstemp = tempfile.mkstemp
+    real_open = os.open
 
-    def mkstemp(*args, **kwargs):
-        if kwargs.get("suffix") == RECOVERY_SUFFIX:
+    def open_(path, flags, *args, **kwargs):
+        if str(path).endswith(RECOVERY_SUFFIX):
             raise OSError(errno.EDQUOT, "Disk quota exceeded")
-        return real_mkstemp(*args, **kwargs)
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(os, "open", open_)
     result = _invoke("--write", "--no-color", ".")
     assert (root / "linked.json").read_bytes() == GOOD_JSON and other.read_bytes() == GOOD_JSON
     _assert_good_fixed(root)
@@ -694,6 +701,7 @@ def test_file_changed_between_read_and_write_is_refused(tmp_path: Path, monkeypa
 
 def test_failed_rename_leaves_the_original_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path, monkeypatch, {"target.json": GOOD_JSON})
+    monkeypatch.setattr(fixer.write.transaction, "exchange", lambda a, b: False)   # the os.replace path
     real_replace = os.replace
 
     def replace(src, dst, *args, **kwargs):

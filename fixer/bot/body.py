@@ -6,6 +6,7 @@ Pure functions of a RunResult; nothing here runs git or talks to GitHub.
 from __future__ import annotations
 
 from .. import RULE_ID, __version__
+from ..escape import for_commit_message
 from ..markdown import render_markdown
 from ..planner import Plan
 from ..results import FileResult, RunResult, display_path
@@ -18,6 +19,23 @@ CLOSED_MARKER = "<!-- acr-fix:closed-as-stale -->"
 # bot's branch: a run that finds its own comment for that tip does not post it again.
 CLOSING_MARKER = "<!-- acr-fix:closing {tip} -->"
 TRAILER = "Generated-by: acr-fix"
+
+
+def is_bot_body(text: str) -> bool:
+    """A pull request body the bot wrote: its marker starts it. Only there: template text
+    quoted in the report below (a registry name, an error) cannot make a body the bot's."""
+    return text.startswith(MARKER)
+
+
+def closed_as_stale(text: str) -> bool:
+    """A body the bot marked when it closed its own stale pull request (see closed_body):
+    the marker right after the bot's own, never anywhere in the text."""
+    return text.startswith(f"{MARKER}\n{CLOSED_MARKER}")
+
+
+def is_closing_comment(text: str, tip: str) -> bool:
+    """The bot's comment before closing at ``tip``: the marker starts the comment."""
+    return text.startswith(closing_marker(tip))
 # GitHub refuses pull request bodies longer than 65 536 characters.
 MAX_BODY = 65_000
 
@@ -50,7 +68,8 @@ def commit_message(result: RunResult) -> str:
     if any(p.sku_upgrade for _, p in fixed_plans(result)):
         lines += ["Premium costs more than Basic or Standard; see the pull request for details.", ""]
     lines.append(f"{TRAILER} {__version__}")
-    return "\n".join(lines) + "\n"
+    # each entry is one line: a name from a template cannot add a paragraph or a trailer
+    return "\n".join(for_commit_message(line) for line in lines) + "\n"
 
 
 def _changes(plan: Plan, result: RunResult) -> list[str]:
@@ -99,7 +118,7 @@ def closing_comment(base: str, sha: str, manual: int = 0, tip: str = "") -> str:
 
 def closed_body(text: str) -> str:
     """``text`` with CLOSED_MARKER after the bot's marker (once; the rest unchanged)."""
-    if CLOSED_MARKER in text:
+    if closed_as_stale(text):
         return text
     if text.startswith(MARKER):
         return f"{MARKER}\n{CLOSED_MARKER}{text[len(MARKER):]}"

@@ -15,9 +15,10 @@ import typer
 
 from .. import fix_flags
 from ..errors import FixerError
+from ..escape import for_report, for_terminal
 from ..options import Options
 from ..suppressions import Suppressions
-from .git import Author
+from .git import Author, Redactor
 from .pr import DEFAULT_BRANCH, PrRequest, format_preview, open_or_update_pr, settings_from_env
 
 # (root of the checkout being fixed, CLI values as merge_options takes them, --config path
@@ -67,7 +68,14 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
                                       no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, exclude=exclude,
                                       max_file_size=max_file_size, extend_exclude=extend_exclude)
         cwd = Path.cwd()
-        log_sink = (lambda line: typer.echo(f"acr-fix: {line}", err=True)) if verbose else None
+        redact = Redactor([env["token"] or ""])
+
+        def say(line: str, err: bool = True) -> None:
+            # the last gate before text leaves the process: the token in any form, and control
+            # characters from template or file names, never get out
+            typer.echo(for_terminal(redact(line), keep="" if err else "\n"), err=err)
+
+        log_sink = (lambda line: say(f"acr-fix: {line}")) if verbose else None
         try:
             request = PrRequest(
                 paths=tuple(paths or ()), branch=branch, base=base, remote=remote,
@@ -81,19 +89,19 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
 
             result = open_or_update_pr(request, build, cwd=cwd, github=_client_factory(log_sink))
         except FixerError as exc:
-            typer.echo(f"acr-fix: error: {exc}", err=True)
+            say(f"acr-fix: error: {exc}")
             if result_file is not None:
                 _write_result(result_file, env["repository"], remote, cwd, None, exc)
             raise typer.Exit(2)
         if result_file is not None:
             _write_result(result_file, env["repository"], remote, cwd, result, None)
         if dry_run and result.action == "dry-run":
-            sys.stdout.write(format_preview(result))
-        typer.echo(result.message)
+            sys.stdout.write(for_report(redact(format_preview(result))))
+        say(result.message, err=False)
         for warning in result.warnings:
-            typer.echo(f"acr-fix: warning: {warning}", err=True)
+            say(f"acr-fix: warning: {warning}")
         for error in result.errors:
-            typer.echo(f"acr-fix: {error}", err=True)
+            say(f"acr-fix: {error}")
         raise typer.Exit(result.exit_code())
 
 

@@ -57,8 +57,46 @@ class Author:
         return f"{self.name} <{self.email}>"
 
 
+def check_token(token: str | None, name: str = "the GitHub token") -> None:
+    """Raise ConfigurationError (never showing the token) unless ``token`` is printable ASCII
+    without spaces, as every GitHub token is: a line break in it would reach an HTTP header
+    or git's configuration, and a non-ASCII character cannot be sent at all."""
+    if not token:
+        return
+    for position, char in enumerate(token, 1):
+        if not "\x21" <= char <= "\x7e":
+            what = "a line break" if char in "\r\n" else "a space" if char.isspace() else \
+                "a character that is not ASCII" if ord(char) > 0x7e else "a control character"
+            raise ConfigurationError(f"{name} has {what} at character {position} of {len(token)}; "
+                                     "copy the token again (GitHub tokens are letters, digits and _)")
+
+
+# A line of a multi-line secret shorter than this is not redacted on its own: hiding every
+# "ab" in a log would hide the log, and so short a piece gives nothing away.
+_MIN_PIECE = 6
+
+
+def _forms(secret: str) -> list[str]:
+    """Every way ``secret`` may appear in text: itself, each line of it, escaped as Python,
+    JSON or an HTTP library shows it, URL-encoded, and git's Basic form."""
+    from urllib.parse import quote, quote_plus
+
+    forms = [secret, f"x-access-token:{secret}"]
+    forms.append(base64.b64encode(f"x-access-token:{secret}".encode("utf-8", "surrogatepass")).decode())
+    forms += [line for line in re.split(r"[\r\n]+", secret) if len(line.strip()) >= _MIN_PIECE]
+    forms.append(secret.encode("unicode_escape").decode("ascii"))
+    forms.append(repr(secret)[1:-1])
+    forms.append(repr(secret.encode("utf-8", "surrogatepass"))[2:-1])
+    import json
+    forms.append(json.dumps(secret)[1:-1])
+    forms.append(json.dumps(secret, ensure_ascii=False)[1:-1])
+    forms.append(quote(secret, safe=""))
+    forms.append(quote_plus(secret, safe=""))
+    return [f for f in dict.fromkeys(forms) if len(f) >= min(len(secret), _MIN_PIECE)]
+
+
 class Redactor:
-    """Replaces every known secret (and the encodings git may echo) with ``***``."""
+    """Replaces every known secret, in every form it may be echoed in, with ``***``."""
 
     def __init__(self, secrets: Sequence[str] = ()) -> None:
         self._secrets: list[str] = []
@@ -68,8 +106,7 @@ class Redactor:
     def add(self, secret: str | None) -> None:
         if not secret:
             return
-        basic = base64.b64encode(f"x-access-token:{secret}".encode()).decode()
-        for value in (secret, basic, f"x-access-token:{secret}"):
+        for value in _forms(secret):
             if value not in self._secrets:
                 self._secrets.append(value)
         # Longest first, so a secret that contains another is replaced whole.
@@ -124,9 +161,10 @@ class Git:
     def __init__(self, cwd: Path, token: str | None = None, env: Mapping[str, str] | None = None,
                  redact: Redactor | None = None) -> None:
         self.cwd = Path(cwd)
-        self.token = token
         self.redact = redact or Redactor()
         self.redact.add(token)
+        check_token(token)
+        self.token = token
         base = dict(os.environ if env is None else env)
         # Never wait for a password prompt; keep output parseable; take paths literally
         # (a template named "a*.json" is a file, not a glob).

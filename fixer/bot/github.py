@@ -23,7 +23,8 @@ import httpx
 from .. import __version__
 from .errors import (AuthenticationFailed, ConfigurationError, GitHubError, NetworkError, NotFound,
                      PermissionDenied, RateLimited, Unprocessable)
-from .git import Redactor
+from ..escape import for_terminal
+from .git import Redactor, check_token, is_loopback_http
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -84,6 +85,7 @@ class PullRequest:
     state: str
     draft: bool = False
     merged: bool = False
+    author: str = ""          # login of the account that opened it (for the bot's: the bot)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "PullRequest":
@@ -92,7 +94,8 @@ class PullRequest:
                    head=str((data.get("head") or {}).get("ref") or ""),
                    base=str((data.get("base") or {}).get("ref") or ""),
                    state=str(data.get("state") or ""), draft=bool(data.get("draft")),
-                   merged=bool(data.get("merged_at") or data.get("merged")))
+                   merged=bool(data.get("merged_at") or data.get("merged")),
+                   author=str((data.get("user") or {}).get("login") or ""))
 
 
 class Pacer:
@@ -138,11 +141,17 @@ class GitHub:
         self.owner, self.name = parse_repository(repository) if repository is not None else ("", "")
         if not token:
             raise ConfigurationError("no GitHub token: set GITHUB_TOKEN or pass --token-env NAME")
+        self.redact = Redactor([token])
+        check_token(token)
         self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
         parts = urlsplit(self.api_url)
         if parts.scheme not in ("https", "http") or not parts.netloc:
-            raise ConfigurationError(f"GITHUB_API_URL {api_url!r} is not an http(s) URL")
-        self.redact = Redactor([token])
+            raise ConfigurationError(f"GITHUB_API_URL {for_terminal(self.redact(repr(api_url)))} is not an http(s) URL")
+        if parts.scheme == "http" and not is_loopback_http(self.api_url):
+            # (git refuses the same for a remote, see git.wants_token)
+            raise ConfigurationError(f"GITHUB_API_URL {for_terminal(self.redact(self.api_url))} is plain http: the "
+                                     "token would cross the network unencrypted; use https:// (plain http only "
+                                     "for 127.0.0.1 or localhost)")
         self.max_retries = max_retries
         self.max_wait = max_wait
         self.sleep = sleep
@@ -204,15 +213,17 @@ class GitHub:
         data = self._request("PATCH", f"repos/{self.owner}/{self.name}/pulls/{number}", json=fields)
         return PullRequest.from_json(data)
 
-    def comments(self, number: int) -> list[str]:
+    def comments(self, number: int, author: str | None = None) -> list[str]:
         """The bodies of the comments on the conversation of a pull request, oldest first
-        (every page: the API sorts them by ascending id)."""
+        (every page: the API sorts them by ascending id); with ``author``, only that
+        account's (none when it is "", an author the API did not say)."""
         bodies: list[str] = []
         page = 1
         while True:
             data = self._request("GET", f"repos/{self.owner}/{self.name}/issues/{number}/comments",
                                  params={"per_page": str(self.page_size), "page": str(page)})
-            bodies.extend(str(item.get("body") or "") for item in data)
+            bodies.extend(str(item.get("body") or "") for item in data
+                          if author is None or (author and str((item.get("user") or {}).get("login") or "") == author))
             if len(data) < self.page_size:
                 return bodies
             page += 1

@@ -112,7 +112,7 @@ def plan_cleanup(pulls: Sequence[PullRequest], branch: str, base: str, errors: S
     close: PullRequest | None = None
     notes: list[str] = []
     for pull in open_pulls:
-        if words.MARKER not in pull.body:
+        if not words.is_bot_body(pull.body):
             notes.append(f"left #{pull.number} open: not opened by acr-fix")
         elif pull.base != base:
             notes.append(f"left #{pull.number} open: it targets {pull.base}, this run checked {base}")
@@ -256,7 +256,7 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
 
         pulls = client.pulls_from(request.branch, state="all")
         open_pulls = [p for p in pulls if p.state == "open"]
-        mine = [p for p in open_pulls if words.MARKER in p.body]
+        mine = [p for p in open_pulls if words.is_bot_body(p.body)]
         if open_pulls and not mine:
             raise ForeignChanges(f"pull request #{open_pulls[0].number} from {request.branch!r} was not opened by acr-fix; "
                                  "not changing it: pass another --branch")
@@ -266,8 +266,8 @@ def _run(request: PrRequest, settings: Settings, git: Git, relative: list[Path],
                             commit=remote_sha, pull=pull, warnings=tuple(warnings), errors=errors,
                             log=tuple(log), run=result, **preview, **common)
         if unchanged and pull is None:
-            closed = [p for p in pulls if p.state == "closed" and words.MARKER in p.body and not p.merged
-                      and words.CLOSED_MARKER not in p.body]   # closed as stale by the bot: not a "no"
+            closed = [p for p in pulls if p.state == "closed" and words.is_bot_body(p.body) and not p.merged
+                      and not words.closed_as_stale(p.body)]   # closed as stale by the bot: not a "no"
             if closed:
                 return PrResult("declined", f"pull request #{closed[0].number} with these fixes was closed without "
                                 "merging; not reopening it until the fixes change", commit=remote_sha, pull=closed[0],
@@ -310,8 +310,8 @@ def _close_stale(cleanup: Cleanup, client: GitHub, git: Git, request: PrRequest,
     """
     pull = cleanup.close
     assert pull is not None
-    marker = words.closing_marker(remote_sha)
-    if not any(marker in text for text in client.comments(pull.number)):
+    # only the bot's own comment counts: the account that opened the pull request
+    if not any(words.is_closing_comment(text, remote_sha) for text in client.comments(pull.number, author=pull.author)):
         client.comment(pull.number, words.closing_comment(base, base_sha, manual, tip=remote_sha))
     client.update_pull(pull.number, state="closed", body=words.closed_body(pull.body))
     lines = [f"closed #{pull.number} with a comment: nothing left to fix on {base} at {base_sha[:12]}{extra}"]

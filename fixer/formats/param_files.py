@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from .. import discover
 from ..errors import ParseError
 from ..model import Document
+from ..source import open_regular
 from ..workspace import Workspace, file_key
 from . import values
 
@@ -66,11 +68,11 @@ def _param_file_paths(path: Path, workspace: Workspace) -> list[Path]:
         # metadata.template link (PSRule's convention; any file name, e.g. staging.json),
         # checked cheaply before parsing
         try:
-            with open(sibling, "rb") as handle:
+            with open_regular(sibling) as handle:
                 head = handle.read(4096)
         except OSError:
             continue
-        if path.name.encode() in head and b'"template"' in head and b"deploymentparameters" in head.lower():
+        if os.fsencode(path.name) in head and b'"template"' in head and b"deploymentparameters" in head.lower():
             other = workspace.document(sibling)
             meta = other.root.get("metadata") if other is not None else None
             link = meta.get("template") if meta is not None and meta.kind == "object" else None

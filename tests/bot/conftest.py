@@ -143,6 +143,9 @@ class FakeGitHub:
         self.labels: dict[int, list[str]] = {}
         self.reviewers: dict[int, dict[str, list[str]]] = {}
         self.comments: dict[int, list[str]] = {}
+        # who wrote a comment (by pull request, by index); any other is the token's account
+        self.comment_authors: dict[int, dict[int, str]] = {}
+        self.login = "acr-fix-bot[bot]"
         self.default_branch = "main"
         self.lock = threading.Lock()
         if serve:  # False: the state of one repository, routed to by a server of many (test_fleet)
@@ -157,6 +160,11 @@ class FakeGitHub:
     def inject(self, method: str, pattern: str, status: int, headers: dict[str, str] | None = None,
                body: Any = None, times: int = 1) -> None:
         self.injections.append(Injection(method, pattern, status, headers or {}, body, times))
+
+    def add_comment(self, number: int, body: str, login: str) -> None:
+        """A comment written by another account (a person quoting the bot's markers)."""
+        self.comments.setdefault(number, []).append(body)
+        self.comment_authors.setdefault(number, {})[len(self.comments[number]) - 1] = login
 
     def calls(self, method: str | None = None, contains: str = "") -> list[Recorded]:
         return [r for r in self.requests if (method is None or r.method == method) and contains in r.path]
@@ -231,7 +239,8 @@ class FakeGitHub:
             number = len(self.pulls) + 1
             pull = {"number": number, "html_url": f"https://github.test/{self.owner}/{self.name}/pull/{number}",
                     "title": body["title"], "body": body["body"], "state": "open", "draft": bool(body.get("draft")),
-                    "head": {"ref": head}, "base": {"ref": base_ref}, "merged_at": None}
+                    "head": {"ref": head}, "base": {"ref": base_ref}, "merged_at": None,
+                    "user": {"login": self.login}}
             self.pulls[number] = pull
             return 201, pull
         match = re.fullmatch(rf"{base}/pulls/(\d+)", path)
@@ -251,8 +260,12 @@ class FakeGitHub:
         match = re.fullmatch(rf"{base}/issues/(\d+)/comments", path)
         if method == "GET" and match and int(match[1]) in self.pulls:
             size, page = int(query.get("per_page", ["30"])[0]), int(query.get("page", ["1"])[0])
-            bodies = self.comments.get(int(match[1]), [])[(page - 1) * size:page * size]
-            return 200, [{"body": text} for text in bodies]
+            number = int(match[1])
+            start = (page - 1) * size
+            bodies = self.comments.get(number, [])[start:start + size]
+            authors = self.comment_authors.get(number, {})
+            return 200, [{"body": text, "user": {"login": authors.get(start + i, self.login)}}
+                         for i, text in enumerate(bodies)]
         if method == "POST" and match and int(match[1]) in self.pulls:
             self.comments.setdefault(int(match[1]), []).append(body["body"])
             return 201, {"id": sum(map(len, self.comments.values())), "body": body["body"]}
