@@ -12,11 +12,15 @@ class ReadError(FixerError):
 
 
 class ParseError(FixerError):
-    """A file is not valid JSON/JSONC/Bicep. ``line`` is 1-based when known."""
+    """A file is not valid JSON/JSONC/Bicep. ``line`` (and ``column``) are 1-based when known;
+    ``unexpected`` is the text found there, when the reader knows it."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, column: int | None = None,
+                 unexpected: str | None = None) -> None:
         super().__init__(message)
         self.line = line
+        self.column = column
+        self.unexpected = unexpected
 
 
 class OverlappingEdits(FixerError):

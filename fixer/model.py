@@ -289,6 +289,9 @@ class Registry:
     # Where the declaration begins when that is not where ``node`` does (Bicep: the
     # `resource`/`module` keyword, not the body's brace): reports point there.
     declared_at: int | None = None
+    # A reader's reason this registry is a check by hand whatever its values say, unless they
+    # pass (Bicep: something it depends on is in a statement the grammar cannot read).
+    manual_reason: str | None = None
 
     @property
     def column(self) -> int:

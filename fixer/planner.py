@@ -343,7 +343,7 @@ def plan_registry(registry: Registry, options: Options, strategy: str | None = N
     if registry.flavor == "unreadable-module":
         result.manual = [_unreadable_module_advice(registry)]
         return result
-    reason = _classic_registry(registry) or _public_on_purpose(registry)
+    reason = registry.manual_reason or _classic_registry(registry) or _public_on_purpose(registry)
     if reason:
         result.manual = [reason]
         return result

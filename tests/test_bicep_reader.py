@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fixer.edits import apply_edits
+from fixer.edits import Edit, apply_edits
 from fixer.errors import ParseError
 from fixer.formats import bicep
 from fixer.model import Document, Origin, Registry
@@ -144,10 +144,11 @@ def test_non_ascii_offsets_are_characters() -> None:
 
 
 def test_syntax_error_raises_parse_error_with_line() -> None:
+    # text before any statement: no statement to leave out, so the file cannot be read
     with pytest.raises(ParseError) as info:
-        _parse("var a = 'x'\nresource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: \n}\n")
-    assert info.value.line is not None
-    assert "main.bicep:" in str(info.value) and "\n" not in str(info.value)
+        _parse("= {\nvar a = 'x'\nresource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' = {\n  name: 'a'\n}\n")
+    assert info.value.line == 1
+    assert "main.bicep:1:" in str(info.value) and "\n" not in str(info.value)
 
 
 def test_deep_nesting_is_refused_without_recursion_error() -> None:
@@ -174,6 +175,119 @@ def test_grammar_gaps_still_parse() -> None:
     assert doc.data["var"]["keyName"] == "last(split(cmk.?keyVaultResourceId!, '/'))"
     assert doc.data["param"]["tags"]["type"] == "resourceInput<'Microsoft.ContainerRegistry/registries@2025-04-01'>.tags?"
     assert len(bicep.find_registries(doc, Workspace(loader=_load))) == 1
+
+
+def test_comment_openers_inside_strings_are_no_comments() -> None:
+    # `'a\\'//b'` and `c ? x : '//'` make tree-sitter-bicep 1.1 start a line comment
+    text = ("param id string = ''\n"
+            "var escaped = '@replace(variables(\\'x\\'),\\'//\\',\\'/\\')'\n"
+            "var parts = split((!empty(id) ? id : '////'), '/')[4]\n"
+            f"resource acr {ACR} = {{\n  name: 'acr'\n}}\n")
+    doc = _parse(text)
+    assert doc.data["var"]["escaped"] == "@replace(variables('x'),'//','/')"
+    assert doc.data["var"]["parts"] == "split((!empty(id) ? id : '////'), '/')[4]"
+    assert len(bicep.find_registries(doc, Workspace(loader=_load))) == 1
+
+
+def test_object_types_the_grammar_does_not_know() -> None:
+    # a union with a leading `|` inside an object type, `}?` ending a statement, `{ *: string }?`
+    text = ("param storage {\n  skuName: (\n    | 'Standard_LRS'\n    | 'Standard_GRS')\n"
+            "  publicAccess: ('Disabled' | 'Enabled')\n}?\n"
+            "param tags { *: string }?\n"
+            "param location string = 'westus'\n"
+            f"resource acr {ACR} = {{\n  name: 'acr'\n  location: location\n  tags: tags\n}}\n")
+    doc = _parse(text)
+    assert doc.data["param"]["tags"]["type"] == "{ *: string }?"   # the `?` read from the text as written
+    assert doc.data["param"]["location"]["default"] == "westus"
+    assert set(doc.data["param"]) == {"storage", "tags", "location"}
+
+
+def test_parameter_and_variable_types_the_grammar_does_not_know() -> None:
+    # `({ ... })` with `(...)?` members, a typed variable over several lines, `[?^1]`
+    text = ("param slot ({\n  name: ('stage')?\n  appSettings: ({ name: string, value: string })[]?\n}) = {}\n"
+            "param thumbprint string?\n"
+            "var diagnostics {\n  workspaceId: string\n}[] = [\n  { workspaceId: 'w' }\n]\n"
+            "var last = diagnostics[?^1]\n"
+            f"resource acr {ACR} = {{\n  name: 'acr'\n}}\n")
+    doc = _parse(text)
+    assert bicep.grammar_gaps(doc) == []
+    assert doc.data["var"] == {"diagnostics": [{"workspaceId": "w"}], "last": "diagnostics[?^1]"}
+    assert set(doc.data["param"]) == {"slot", "thumbprint"}
+
+
+def test_nested_existing_if_child_in_an_existing_if_parent() -> None:
+    text = ("param vnetId string = ''\nparam a bool = true\nparam b bool = true\n\n"
+            "resource vnet 'Microsoft.Network/virtualNetworks@2023-04-01' existing = if (!empty(vnetId)) {\n"
+            "  name: last(split(vnetId, '/'))\n"
+            "  scope: resourceGroup(\n    split(vnetId, '/')[2],\n    split((!empty(vnetId) ? vnetId : '////'), '/')[4]\n  )\n\n"
+            "  resource subnet 'subnets@2023-04-01' existing = if (a && b) {\n    name: 'default'\n  }\n}\n")
+    doc = _parse(text)
+    assert doc.data["resource_type"] == {"vnet": "Microsoft.Network/virtualNetworks@2023-04-01"}
+    assert "existing = if (a && b)" in doc.data["resource"]["vnet"]
+
+
+def test_parse_error_names_the_first_error_node() -> None:
+    # tree-sitter wraps the statements before the error in an ERROR node that starts at line 1
+    text = ("metadata name = 'x'\nparam a string = 'b'\n\n" + "".join(f"param p{i} string\n" for i in range(5))
+            + "\nvar broken = split((!empty(a) ? a : 'x'), '/')[2] +++ )\nparam z string\n")
+    gaps = bicep.grammar_gaps(_parse(text))
+    assert [(g.line, g.column, g.problem, g.declares) for g in gaps] == [(10, 52, "unexpected `+`", {"broken"})]
+    with pytest.raises(ParseError) as info:
+        _parse("using './main.bicep'\n\nparam a = 'x'\nparam b = (1 +++ )\n", "main.bicepparam")
+    assert (info.value.line, info.value.column, info.value.unexpected) == (4, 14, "+")
+    assert str(info.value) == "main.bicepparam:4:14: invalid Bicep: unexpected `+`"
+
+
+def _registries(text: str) -> list[Registry]:
+    doc = _parse(text)
+    return bicep.find_registries(doc, Workspace(loader=_load))
+
+
+GAP = "var broken = split((!empty(a) ? a : 'x'), '/')[2] +++ )\n"
+
+
+def test_a_statement_the_grammar_cannot_read_is_left_out() -> None:
+    text = ("param a string = 'x'\n\n@description('left out with it')\n" + GAP +
+            f"\nresource acr {ACR} = {{\n  name: 'acr'\n  location: a\n}}\n")
+    doc = _parse(text)
+    assert set(doc.data) == {"param", "resource", "resource_type"}
+    [gap] = bicep.grammar_gaps(doc)
+    assert text[gap.start:gap.end] == "@description('left out with it')\n" + GAP + "\n"
+    [registry] = bicep.find_registries(doc, Workspace(loader=_load))
+    assert registry.manual_reason is None and registry.name == "acr"
+    # a key or a property named like the left-out variable is no use of it
+    keyed = text.replace("  location: a\n", "  location: a\n  tags: {\n    broken: 'no'\n    x: a.broken\n  }\n")
+    [registry] = _registries(keyed)
+    assert registry.manual_reason is None
+
+
+def test_a_registry_that_depends_on_a_left_out_statement_is_manual() -> None:
+    # through a variable that uses it: followed transitively
+    text = ("param a string = 'x'\n" + GAP + "var name = '${broken}-acr'\n"
+            f"resource acr {ACR} = {{\n  name: name\n}}\n")
+    [registry] = _registries(text)
+    assert registry.manual_reason is not None
+    assert "depend on 'broken', declared in a statement acr-fix cannot read (line 2, column 52" in registry.manual_reason
+
+
+def test_a_registry_inside_a_left_out_statement_is_manual() -> None:
+    text = (f"param a string = 'x'\n\nresource acr {ACR} = {{\n  name: split(a, '/')[2] +++ )\n}}\n"
+            "\nresource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st'\n}\n")
+    [registry] = _registries(text)
+    assert (registry.symbolic, registry.line) == ("acr", 3)
+    assert registry.manual_reason is not None and "line 4, column 26: unexpected `+`" in registry.manual_reason
+
+
+def test_an_edit_must_keep_the_left_out_statements() -> None:
+    text = "param a string = 'x'\n" + GAP + f"resource acr {ACR} = {{\n  name: 'acr'\n}}\n"
+    doc = _parse(text)
+    [gap] = bicep.grammar_gaps(doc)
+    kept = Edit(text.index("name: 'acr'"), text.index("name: 'acr'"), "location: 'x'\n  ")
+    new_text = apply_edits(text, [kept])
+    assert bicep.grammar_gaps(bicep.parse(_source(new_text), (doc, [kept])))[0].problem == gap.problem
+    inside = Edit(text.index("+++"), text.index("+++") + 3, "+")
+    with pytest.raises(ParseError, match="an edit touches a statement the grammar cannot read"):
+        bicep.parse(_source(apply_edits(text, [inside])), (doc, [inside]))
 
 
 def test_bicepparam_data() -> None:

@@ -32,6 +32,6 @@ from .dialect import DIALECT, BicepDialect
 from .nodes import release
 from .reader import READER, BicepReader
 from .registries import find_registries
-from .syntax import parse
+from .syntax import grammar_gaps, parse
 
-__all__ = ["DIALECT", "READER", "BicepReader", "BicepDialect", "find_registries", "parse", "prepare_workspace", "release"]
+__all__ = ["DIALECT", "READER", "BicepReader", "BicepDialect", "find_registries", "grammar_gaps", "parse", "prepare_workspace", "release"]

@@ -49,6 +49,10 @@ _USING_WITH = re.compile(r"[ \t]*using[ \t]+'[^'\n]*'[ \t]*(with)\b")
 _TYPE_DECLARATION = re.compile(r"[ \t]*type[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*")
 _UNION_CONTINUES = re.compile(r"[ \t]*\r?\n[ \t]*\|")
 _EXISTING_IF = re.compile(r"\bexisting[ \t]*=[ \t]*(if)[ \t]*\(")
+_OPTIONAL_OBJECT_END = re.compile(r"\?[ \t]*(?:\)|\r?\n|//|\Z)")  # after `}`: `}?` then `)` or the line's end
+_NULLABLE_PAREN = re.compile(r"\)\?(?=[ \t]*\r?\n)")  # in a type: `(...)?` at a line's end
+_TYPE_SUFFIX_THEN_EQUALS = re.compile(r"((?:\[\]|\?)*)[ \t]*=(?!=)")  # after a type: `[]`, `?`, then `=`
+_LEADING_PIPE = re.compile(r"[ \t\r\n]*\|(?!\|)")  # `(` then `|`: a union's leading pipe, never `||`
 _TYPE_ARGUMENT = re.compile(r"'[^'\n]*'>")  # resourceInput<'Type@version'>: only a type, never a value
 _IDENT_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -99,7 +103,16 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
             return
         if match.group(1) == "var":
             # `var name type = value` (typed variables): the grammar wants no type; drop it.
-            if match.end() > match.end(2):
+            if match.end() > match.end(2) and text.startswith(("{", "("), match.end()):
+                # `var x {\n  a: string\n} = {...}`: a type over several lines
+                opener = text[match.end()]
+                close = _matching_paren(text, match.end(), opener, "}" if opener == "{" else ")")
+                after = _TYPE_SUFFIX_THEN_EQUALS.match(text, close + 1) if close is not None else None
+                if after is not None:
+                    type_end = after.end(1)
+                    spans.append((match.end(), type_end,
+                                  "".join(ch if ch in "\r\n" else " " for ch in text[match.end():type_end])))
+            elif match.end() > match.end(2):
                 type_end = _type_end(text, match.end())
                 declared = text[match.end():type_end].rstrip(" \t") if type_end is not None else ""
                 if declared:
@@ -113,6 +126,13 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
         type_start = match.end()
         if type_start == match.end(2):
             return  # no space before the type: not a declaration we need to help with
+        if text.startswith("(", type_start):
+            _unparen_object_type(text, type_start, spans)
+        if "?" in text[type_start:_statement_end(text, type_start)]:
+            type_region_end = _statement_end(text, type_start, stop_at_equals=True)
+            for nullable in _NULLABLE_PAREN.finditer(text, type_start, type_region_end):
+                # `name: ('stage')?` then a line `c: string`: read as a ternary `(..) ? c : string`
+                spans.append((nullable.end() - 1, nullable.end(), " "))
         type_end = _type_end(text, type_start)
         if type_end is None:
             return
@@ -180,8 +200,8 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
                 if start > 0 and text[start - 1] == "\r":
                     spans.append((start - 1, start, " "))
         elif token == "^":
-            if start > 0 and text[start - 1] == "[":
-                spans.append((start, pos, " "))  # `[^1]`: an index from the end
+            if start > 0 and (text[start - 1] == "[" or text[max(0, start - 2):start] == "[?"):
+                spans.append((start, pos, " "))  # `[^1]`, `[?^1]`: an index from the end
         elif token == "$'''":
             # an interpolated multi-line string: parsed as a plain one (the reader values it as an expression)
             spans.append((start, start + 1, " "))
@@ -195,6 +215,11 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
         elif token in "{([":
             depth += 1
             openers.append(token)
+            if token == "(":
+                leading_pipe = _LEADING_PIPE.match(text, pos)
+                if leading_pipe is not None:
+                    # `(\n | 'A'\n | 'B')`: a union whose first member has a leading `|`
+                    spans.append((leading_pipe.end() - 1, leading_pipe.end(), " "))
         else:
             if interpolations and interpolations[-1] == depth:
                 interpolations.pop()
@@ -211,6 +236,11 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
             depth = max(0, depth - 1)
             if openers:
                 openers.pop()
+            if token == "}" and _OPTIONAL_OBJECT_END.match(text, pos):
+                # `param x {\n ...\n}?` and `({ ... }?)`: an optional object type that ends a
+                # statement or a parenthesized type; the grammar reads on past it (the reader
+                # never needs the `?`)
+                spans.append((pos, pos + 1, " "))
     if not spans and not whole:
         return text, param_keywords
     # Spans may overlap (a masked type holding a masked `resourceInput<...>`); every
@@ -230,19 +260,40 @@ def _mask_for_grammar(text: str, kind: str, masked_types: dict[str, tuple[int, i
     return "".join(out), param_keywords
 
 
+def _unparen_object_type(text: str, open_at: int, spans: list[tuple[int, int, str]]) -> None:
+    """`param x ({\n  a: string?\n})`: the grammar reads no nullable member types inside a
+    parenthesized object type; parentheses around one object type change nothing, so they
+    are blanked."""
+    close = _matching_paren(text, open_at)
+    if close is None:
+        return
+    inner = text[open_at + 1:close]
+    brace = open_at + 1 + (len(inner) - len(inner.lstrip()))
+    if not text.startswith("{", brace):
+        return
+    end = _matching_paren(text, brace, "{", "}")
+    if end is None or text[end + 1:close].strip() not in ("", "?"):
+        return
+    spans.append((open_at, open_at + 1, " "))
+    spans.append((close, close + 1, " "))
+
+
 def _skip_string(text: str, pos: int, interpolations: list[int], depth: int,
                  spans: list[tuple[int, int, str]]) -> int:
     """Offset after the single-quoted string whose body starts at ``pos``; the negated
     offset after ``${`` when an interpolation starts (the caller tracks it).
 
-    The grammar lexes ``/*`` inside a string as the start of a comment (`routePattern:
-    '/*'`), so the star is masked in the text it parses."""
+    The grammar lexes ``/*`` (and in some places ``//``) inside a string as the start of a
+    comment (`routePattern: '/*'`), so the second character is masked in the text it parses."""
     match = _STRING_BODY.match(text, pos)
     end = match.end() if match else pos
-    comment_open = text.find("/*", pos, end)
-    while comment_open != -1:
-        spans.append((comment_open + 1, comment_open + 2, " "))
-        comment_open = text.find("/*", comment_open + 2, end)
+    for opener in ("/*", "//"):
+        # `//` too: after an escaped quote (`'a\'//b'`) or in a ternary (`c ? x : '//'`) the
+        # grammar starts a line comment inside the string
+        comment_open = text.find(opener, pos, end)
+        while comment_open != -1:
+            spans.append((comment_open + 1, comment_open + 2, " "))
+            comment_open = text.find(opener, comment_open + 2, end)
     if text.startswith("${", end):
         return -(end + 2)
     if end < len(text) and text[end] == "'":
@@ -317,7 +368,7 @@ def _after_string(text: str, i: int) -> int:
     return n
 
 
-def _matching_paren(text: str, open_at: int) -> int | None:
+def _matching_paren(text: str, open_at: int, opener: str = "(", closer: str = ")") -> int | None:
     """Offset of the `)` that closes the `(` at ``open_at`` (strings skipped), or None."""
     depth = 0
     i = open_at
@@ -327,9 +378,9 @@ def _matching_paren(text: str, open_at: int) -> int | None:
         if ch == "'":
             i = _after_string(text, i)
             continue
-        if ch == "(":
+        if ch == opener:
             depth += 1
-        elif ch == ")":
+        elif ch == closer:
             depth -= 1
             if depth == 0:
                 return i
@@ -337,10 +388,11 @@ def _matching_paren(text: str, open_at: int) -> int | None:
     return None
 
 
-def _statement_end(text: str, pos: int, angles: bool = False) -> int:
+def _statement_end(text: str, pos: int, angles: bool = False, stop_at_equals: bool = False) -> int:
     """End of a top-level statement starting at ``pos``: the end of its line, or of the
     line where its braces close (`extension x with {` ... `} as y`). With ``angles``, `<`
-    and `>` pair up too (type expressions such as `resourceInput<` on several lines)."""
+    and `>` pair up too (type expressions such as `resourceInput<` on several lines). With
+    ``stop_at_equals``, a `=` outside brackets ends it too (a parameter's type, before its default)."""
     depth = 0
     i = pos
     n = len(text)
@@ -364,6 +416,8 @@ def _statement_end(text: str, pos: int, angles: bool = False) -> int:
         elif ch in closing:
             depth -= 1
         elif ch == "\n" and depth <= 0:
+            return i
+        elif stop_at_equals and ch == "=" and depth <= 0:
             return i
         i += 1
     return n

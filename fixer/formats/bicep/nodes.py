@@ -104,6 +104,24 @@ class _Param:
     type_name: str | None = None       # the alias the parameter's type names, if any
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A top-level statement the grammar cannot read, left out of the document: its span
+    (character offsets, from its decorators to the next statement), the names it declares,
+    and where and what the first error in it is."""
+
+    start: int
+    end: int
+    line: int
+    column: int
+    problem: str                 # "unexpected `+`"
+    declares: frozenset[str]     # names it declares (param, var, type, resource, module, func)
+    mentions_registry: bool      # its text names the registry type or a registry module
+
+    def where(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.problem}"
+
+
 @dataclass(eq=False)
 class _Span:
     start: int
@@ -165,6 +183,8 @@ class _Syntax:
     # compile-time imports: local name -> (the file, the exported name; None for `* as name`)
     imports: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     opened: dict[int, int] = field(default_factory=dict)             # see _unparen_conditions
+    # statements the grammar could not read and the reader left out (see syntax._tolerate)
+    gaps: list["Gap"] = field(default_factory=list)
 
     def comments_between(self, start: int, end: int) -> list[tuple[int, int, str]]:
         """(start, end, text) of the comments that start in [start, end), in file order.
@@ -393,6 +413,8 @@ class _Builder:
         name = self.syntax.source_text(name_syntax)
         type_syntax = _first(declaration, "type")
         type_text = self.syntax.source_text(type_syntax) if type_syntax is not None else ""
+        if type_syntax is not None and self.syntax.text.startswith("?", self.syntax.offsets.char(type_syntax.end_byte)):
+            type_text += "?"   # an optional object type's `?`, masked for the grammar (`param x {...}?`)
         entry: dict[str, Any] = {"type": type_text}
         value_syntax = _value_after_equals(declaration)
         default = self.node(value_syntax, ("param", name, "default")) if value_syntax is not None else None

@@ -7,13 +7,13 @@ import re
 from tree_sitter import Query, QueryCursor
 
 from ... import REGISTRY_TYPE
-from ...model import Document, Origin, Registry
+from ...model import Document, Node, Origin, Registry, Resolved
 from ...workspace import Workspace
 from ..module_refs import AVM_REGISTRY
 from .deployments import _plain_key, _Resolver
 from .grammar import _LANGUAGE
 from .modules import _avm_registry, _other_registry_modules
-from .nodes import _REMOTE_MODULE, _SYNTAX, _Syntax, _syntax_of, _type_name
+from .nodes import _REMOTE_MODULE, _SYNTAX, Gap, _Syntax, _syntax_of, _type_name
 from .pullers import _add_output_clients
 from .resources import _private_endpoint_declarations, _registry
 
@@ -46,9 +46,106 @@ def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     for registry in _other_registry_modules(doc, syntax, resolver):
         registry.index = len(registries)
         registries.append(registry)
+    if syntax.gaps:
+        _mark_gap_dependencies(doc, syntax, registries)
+        left_out = "; ".join(f"line {gap.line} ({gap.problem})" for gap in syntax.gaps)
+        for registry in registries:
+            if registry.manual_reason is None:
+                registry.notes.append(f"acr-fix cannot read the statement(s) at {left_out}; none of them is "
+                                      "something this registry depends on, and they are kept as they are")
+        for gap in syntax.gaps:
+            if gap.mentions_registry:
+                registry = _registry_in_gap(doc, gap)
+                registry.index = len(registries)
+                registries.append(registry)
     _mark_shared_definitions(registries)
     _add_output_clients(doc, syntax, registries, resolver)
     return registries
+
+
+_GAP_REGISTRY_NAME = re.compile(r"(?:resource|module)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _top_level_spans(syntax: _Syntax) -> dict[str, tuple[int, int]]:
+    """Name -> (start, end) of each top-level declaration the grammar read."""
+    spans: dict[str, tuple[int, int]] = {}
+    if syntax.root is None:
+        return spans
+    for child in syntax.root.named_children:
+        named = child.named_children
+        if named and named[0].type == "identifier" and child.type != "decorators":
+            spans.setdefault(syntax.source_text(named[0]), syntax.span(child))
+    return spans
+
+
+def _statement_of(syntax: _Syntax, offset: int) -> tuple[int, int] | None:
+    if syntax.root is None:
+        return None
+    byte = syntax.offsets.byte(offset)
+    for child in syntax.root.named_children:
+        if child.start_byte <= byte < child.end_byte:
+            return syntax.span(child)
+    return None
+
+
+def _mark_gap_dependencies(doc: Document, syntax: _Syntax, registries: list[Registry]) -> None:
+    """A registry whose declaration, or a declaration its values depend on (followed through
+    the names each one's text uses), names something declared in a statement the grammar
+    cannot read is a check by hand: acr-fix cannot know that value. (A name used as an
+    object key or after a dot is no use of a symbol.)"""
+    in_gap = {name: gap for gap in syntax.gaps for name in gap.declares}
+    if not in_gap:
+        return
+    declarations = _top_level_spans(syntax)
+    uses = _symbol_uses(doc)   # names used as values (not keys, not `.property`), and where
+
+    def names_in(start: int, end: int) -> list[str]:
+        return [name for name, offsets in uses.items() if any(start <= offset < end for offset in offsets)]
+
+    for registry in registries:
+        span = _statement_of(syntax, registry.node.start if registry.declared_at is None else registry.declared_at)
+        if span is None:
+            continue
+        seen: set[str] = set()
+        pending = [span]
+        found = None
+        while pending and found is None:
+            start, end = pending.pop()
+            for word in names_in(start, end):
+                if word in seen:
+                    continue
+                seen.add(word)
+                if word in in_gap:
+                    found = word
+                    break
+                if word in declarations:
+                    pending.append(declarations[word])
+        if found is not None:
+            gap = in_gap[found]
+            registry.manual_reason = (f"its values depend on '{found}', declared in a statement acr-fix cannot read "
+                                      f"(line {gap.line}, column {gap.column}: {gap.problem}); check it by hand")
+
+
+def _registry_in_gap(doc: Document, gap: Gap) -> Registry:
+    """A registry (or registry module call) declared in a statement the grammar cannot read:
+    reported as a check by hand at that statement, never written."""
+    text = doc.source.text[gap.start:gap.end]
+    named = _GAP_REGISTRY_NAME.search(text)
+    symbolic = named.group(1) if named else None
+    declared = gap.start + (named.start() if named else 0)
+    node = Node(kind="object", start=gap.start, end=gap.end, path=("resource", symbolic or "?"), members=[])
+    line = doc.line(declared)
+    detail = f"the registry is declared in a statement acr-fix cannot read (line {gap.line}: {gap.problem})"
+    unknown = Resolved(Origin.EXPRESSION, doc=doc, detail=detail)
+    return Registry(
+        doc=doc, name=symbolic or f"line {gap.line}", node=node, line=line,
+        api_version=Resolved(Origin.EXPRESSION, doc=doc), sku_name=Resolved(Origin.EXPRESSION, doc=doc),
+        public_network_access=unknown, default_action=Resolved(Origin.EXPRESSION, doc=doc),
+        bypass=Resolved(Origin.EXPRESSION, doc=doc), properties=None, network_rule_set=None, ip_rules=None,
+        sku=None, symbolic=symbolic, declared_at=declared,
+        manual_reason=(f"the statement at line {line} declares or calls a registry, but acr-fix cannot read it "
+                       f"({gap.where()}); check its network access by hand"),
+    )
 
 
 _IDENTIFIERS = Query(_LANGUAGE, "(identifier) @identifier")

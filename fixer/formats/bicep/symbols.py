@@ -84,6 +84,11 @@ class _ValueResolver:
             name = syntax.source_text(expression)
             if name in syntax.params or name in syntax.variables or name in syntax.imports:
                 return self._symbol(doc, name, node, what, depth, keys)
+            gap = next((g for g in syntax.gaps if name in g.declares), None)
+            if gap is not None:
+                return Resolved(Origin.EXPRESSION, doc=doc, node=node,
+                                detail=f"{what} comes from `{name}`, declared in a statement acr-fix cannot read "
+                                       f"({doc.path.name} {gap.where()})")
             return Resolved(Origin.EXPRESSION, doc=doc, node=node,
                             detail=f"{what} comes from `{name}`, which is neither a parameter nor a variable ({where})")
         member = _member_path(syntax, expression)
