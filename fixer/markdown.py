@@ -22,7 +22,7 @@ from typing import Any
 
 from . import RULE_ID
 from .escape import for_terminal
-from .run import FileResult, RunResult, display_path
+from .results import FileResult, RunResult, display_path
 from .sarif import HELP_URI
 
 COST_NOTE = "Premium costs more than Basic/Standard"

@@ -12,14 +12,29 @@ from __future__ import annotations
 
 import gc
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .formats import prepare_workspace
+from .model import Document
 from .options import Options
+from .results import FileResult, RunResult
+from .source import SourceFile
 from .workspace import Workspace, file_key
 
 PARALLEL_MIN_TEMPLATES = 400   # below this, starting processes costs more than it saves
 _CHUNK_STATE: dict[str, Any] = {}  # set just before forking workers, cleared after
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The stages a chunk runs, given by run.py (so this module does not import it)."""
+
+    load: Callable[[SourceFile], Document | None]    # parse a file with its reader
+    analyse: Callable[..., FileResult]               # (path, workspace, options, root, suppressor)
+    # apply, verify, release: (result, workspace, options, root, options_for, keep_new_texts)
+    finish: Callable[[RunResult, Workspace, Options, Path, Any, bool], None]
 
 
 def choose_jobs(requested: int, templates: int) -> int:
@@ -68,26 +83,24 @@ def _run_chunk(chunk: list[Path], state: dict[str, Any],
     """The whole pipeline (analyse, plan, edit, verify) for one chunk, with a workspace of its
     own: what it parsed is freed when it ends. Returns the results worth reporting, the
     warnings, and the files of the chunk that turned out to be parameter files."""
-    from .run import RunResult, _apply_and_verify, _release_parse_state, analyse_file, load_document
-
-    workspace = Workspace(loader=load_document, files=state["files"], max_file_size=state["options"].max_file_size,
+    pipeline: Pipeline = state["pipeline"]
+    workspace = Workspace(loader=pipeline.load, files=state["files"], max_file_size=state["options"].max_file_size,
                           cache=state["cache"])
     partial = RunResult(root=state["root"])
     parameter_files: list[str] = []
     settings = state.get("settings")  # fixer.settings.Settings: each file's own options
     for path in chunk:
         options = settings.options_for(path) if settings is not None else state["options"]
-        file_result = analyse_file(path, workspace, options, state["root"], state["suppressor"],
-                                   state.get("external"))
+        file_result = pipeline.analyse(path, workspace, options, state["root"], state["suppressor"],
+                                       state.get("external"))
         if file_result.plans or file_result.error:
             partial.files.append(file_result)
         if file_result.role == "parameters":
             parameter_files.append(os.path.abspath(path))
         if on_file is not None:
             on_file(file_result)
-    _apply_and_verify(partial, workspace, state["options"], state["root"],
-                      settings.options_for if settings is not None else None)
-    _release_parse_state(partial, state["keep_new_texts"])  # what the reports do not need is not kept (or sent back)
+    pipeline.finish(partial, workspace, state["options"], state["root"],
+                    settings.options_for if settings is not None else None, state["keep_new_texts"])
     suppressions = state["suppressions"]
     return partial.files, list(suppressions.warnings) if suppressions is not None else [], parameter_files
 
@@ -120,7 +133,7 @@ def _conflicts(per_chunk: list[list[Any]]) -> list[list[int]]:
     return [group for group in groups.values() if len(group) > 1]
 
 
-def run_in_chunks(templates: list[Path], files: list[Path], options: Options, root: Path,
+def run_in_chunks(pipeline: Pipeline, templates: list[Path], files: list[Path], options: Options, root: Path,
                   suppressor: Any, suppressions: Any, jobs: int,
                   progress: Callable[[int, int, int], None] | None,
                   keep_new_texts: bool = True, at_once: bool = False,
@@ -131,15 +144,16 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
     if that still leaves two results for one file (the caller then runs everything
     ``at_once``: one chunk, in this process). Returns the results, the warnings, and the
     (absolute) paths among ``templates`` that turned out to be parameter files."""
-    from .run import FileResult, load_document
-
     ordered = sorted(templates, key=lambda p: p.as_posix())
     # Indexes every chunk would otherwise rebuild (who calls which Bicep module) live in one
     # cache: built lazily in this process, or before forking so the workers inherit them.
-    shared = Workspace(loader=load_document, files=files, max_file_size=options.max_file_size)
+    shared = Workspace(loader=pipeline.load, files=files, max_file_size=options.max_file_size)
     chunks = [ordered] if at_once else _chunks(ordered, _chunk_target(len(ordered), jobs))
     jobs = 1 if at_once else jobs
-    state = dict(chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
+    # Who deploys each template (parameter files, module callers, linked templates), built
+    # before any value is resolved; workers inherit it with the cache.
+    prepare_workspace(shared, files, import_readers=jobs > 1)
+    state = dict(pipeline=pipeline, chunks=chunks, files=files, options=options, root=root, suppressor=suppressor,
                  suppressions=suppressions, cache=shared.cache, keep_new_texts=keep_new_texts, settings=settings,
                  external=external)  # azd services and CI pipelines of the repository (fixer/pipelines.py)
     per_chunk: list[list[FileResult]] = []
@@ -159,8 +173,6 @@ def run_in_chunks(templates: list[Path], files: list[Path], options: Options, ro
 
             # deepdiff is not imported here for the workers to inherit: a worker imports it
             # when one of its files has edits to verify, and most runs fix few files
-            from .formats import prepare_workspace
-            prepare_workspace(shared, files)   # who calls which template (modules, templateLink)
             _CHUNK_STATE.update(state)  # what the forked workers inherit
             # Everything the parent holds now (imported modules, the indexes) moves out of
             # reach of the workers' cycle collector: their collections only walk what they

@@ -10,7 +10,7 @@ from typing import Any
 from . import RULE_ID, __version__
 from .escape import for_terminal
 from .planner import Plan
-from .run import FileResult, RunResult, display_path
+from .results import FileResult, RunResult, display_path
 
 JSON_VERSION = 1
 

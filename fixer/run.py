@@ -10,7 +10,6 @@ import fnmatch
 import functools
 import os
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -27,7 +26,9 @@ from .model import Document, Registry
 from .options import Options, RegistryOverride
 from .consumers import merge as merge_consumers
 from .pipelines import RepositoryConsumer, RepositoryConsumers, find_repository_consumers, login_server_consumers
+from .parallel import Pipeline
 from .planner import Plan, plan_registry
+from .results import FileResult, RunResult, display_path
 from .rule import Verdict, evaluate
 from .source import NotRegularFile, SourceFile, open_regular, read_source
 from .verify import verify_documents
@@ -66,64 +67,6 @@ def _linked_parameter_file(path: Path) -> bool:
 Suppressor = Callable[[Registry, str], "str | None"]
 
 
-@dataclass(eq=False)
-class FileResult:
-    """The outcome for one file: fixed / would-fix / unchanged / manual / skipped / failed."""
-
-    path: Path
-    display: str
-    status: str = "unchanged"
-    plans: list[Plan] = field(default_factory=list)
-    error: str | None = None
-    diff: str = ""
-    new_text: str | None = None
-    source: SourceFile | None = None
-    role: str = "template"     # template | parameters | caller (a file edited for another one)
-    semantic_changes: list[str] = field(default_factory=list)   # deepdiff paths the fix changes
-    _changed_before_drop: bool = field(default=False, repr=False, init=False)
-
-    @property
-    def changed(self) -> bool:
-        if self.new_text is None:
-            return self._changed_before_drop
-        return self.source is not None and self.new_text != self.source.text
-
-    def drop_new_text(self) -> None:
-        """Forget the new text (a preview keeps only the diff); ``changed`` still tells."""
-        self._changed_before_drop = self.changed
-        self.new_text = None
-
-
-@dataclass(eq=False)
-class RunResult:
-    files: list[FileResult] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    written: bool = False
-    root: Path = field(default_factory=Path.cwd)
-    scanned: int = 0
-    # where write_fixes may write: under the paths given (see fixer.write.WriteScope)
-    scope: WriteScope = field(default_factory=WriteScope)
-
-    @property
-    def plans(self) -> list[tuple[FileResult, Plan]]:
-        return [(f, p) for f in self.files for p in f.plans]
-
-    @property
-    def changed_files(self) -> list[FileResult]:
-        return [f for f in self.files if f.changed and f.status in ("fixed", "would-fix")]
-
-    def exit_code(self) -> int:
-        """0 nothing left to do; 1 changes proposed (dry run) or manual findings; 2 errors."""
-        if self.errors or any(f.status in ("failed", "skipped") for f in self.files):
-            return 2
-        if any(p.status in ("manual", "unsafe") for _, p in self.plans):
-            return 1  # (an unsafe fix left out: the finding remains)
-        if not self.written and any(p.status == "fix" for _, p in self.plans):
-            return 1
-        return 0
-
-
 def load_document(source: SourceFile, previous: tuple[Document, list[Edit]] | None = None) -> Document | None:
     """Parse a file with the reader for its extension (None for files of no known kind).
     ``previous``: the document ``source`` was made from by these edits (see bicep.parse)."""
@@ -133,30 +76,6 @@ def load_document(source: SourceFile, previous: tuple[Document, list[Edit]] | No
 
 def find_registries(doc: Document, workspace: Workspace) -> list[Registry]:
     return reader_of(doc).find_registries(doc, workspace)
-
-
-@functools.lru_cache(maxsize=16)
-def _real_root(root: str) -> str:
-    return os.path.realpath(root)
-
-
-def display_path(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` with forward slashes (as users type it), else as given.
-
-    Cheap for the common case (a plain path under the root: no filesystem calls); only a
-    path reached through a symlink needs realpath()."""
-    prefix = _real_root(str(root)).rstrip(os.sep) + os.sep
-    candidate = os.path.abspath(path)
-    if not candidate.startswith(prefix) and candidate + os.sep != prefix:
-        try:
-            candidate = os.path.realpath(path)
-        except (OSError, RuntimeError):
-            return Path(path).as_posix()
-    if candidate + os.sep == prefix:
-        return "."
-    if candidate.startswith(prefix):
-        return Path(candidate[len(prefix):]).as_posix()
-    return Path(path).as_posix()
 
 
 def _names_to_match(registry: Registry) -> list[str]:
@@ -448,15 +367,17 @@ def run(paths: list[Path], options: Options, *, root: Path | None = None,
     if len({reader.name for reader in map(reader_for, templates) if reader is not None}) > 1:
         # (a generated template's source is a file of another format)
         suppressor = _skipping_generated(suppressor, {file_key(t) for t in templates})
-    from .parallel import choose_jobs, run_in_chunks
+    from .parallel import choose_jobs, run_in_chunks  # looked up at call time (tests replace it)
+    # the stages, looked up now (tests replace one, e.g. analyse_file)
+    stages = Pipeline(load=load_document, analyse=analyse_file, finish=_finish_chunk)
 
     def pipeline(external: RepositoryConsumers | None) -> tuple[list[FileResult], list[str], set[str]]:
-        chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions,
+        chunked = run_in_chunks(stages, templates, context, options, root, suppressor, suppressions,
                                 choose_jobs(options.jobs, len(templates)), progress, keep_new_texts, settings=settings,
                                 external=external)
         if chunked is None:
             # chunks still disagree about a file after being merged (not expected): one chunk
-            chunked = run_in_chunks(templates, context, options, root, suppressor, suppressions, 1, progress,
+            chunked = run_in_chunks(stages, templates, context, options, root, suppressor, suppressions, 1, progress,
                                     keep_new_texts, at_once=True, settings=settings, external=external)
         assert chunked is not None  # one chunk cannot disagree with itself
         return chunked
@@ -643,6 +564,14 @@ def _apply_and_verify(outcome: RunResult, workspace: Workspace, options: Options
     for file_result in outcome.files:
         _settle_status(file_result, outcome)
     outcome.files.sort(key=lambda f: f.display)
+
+
+def _finish_chunk(outcome: RunResult, workspace: Workspace, options: Options, root: Path,
+                  options_for: Callable[[Path], Options] | None, keep_new_texts: bool) -> None:
+    """A chunk's fixes applied and verified, then what the reports do not need released
+    (so it is not kept, or sent back from a worker)."""
+    _apply_and_verify(outcome, workspace, options, root, options_for)
+    _release_parse_state(outcome, keep_new_texts)
 
 
 def _role(doc: Document) -> str:

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from . import RULE_ID, __version__
 from .rule import Verdict, problem, undetermined
-from .run import FileResult, RunResult, display_path
+from .results import FileResult, RunResult, display_path
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 HELP_URI = "https://azure.github.io/PSRule.Rules.Azure/en/rules/Azure.ACR.Firewall/"

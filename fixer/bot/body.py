@@ -9,7 +9,7 @@ from .. import RULE_ID, __version__
 from ..escape import for_commit_message
 from ..markdown import render_markdown
 from ..planner import Plan
-from ..run import FileResult, RunResult, display_path
+from ..results import FileResult, RunResult, display_path
 
 MARKER = "<!-- acr-fix:bot -->"
 # Added to the body of a pull request the bot closed itself because nothing was left to fix,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from . import deployments
 from .base import TEMPLATE_SUFFIXES
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ _SUFFIXES = {"bicep": ((".bicep", ".bicepparam"), (".bicep",)), "arm": ((".json"
 _READER_OF_SUFFIX = {suffix: name for name, (suffixes, _) in _SUFFIXES.items() for suffix in suffixes}
 _BICEP_KINDS = ("bicep", "bicepparam")
 _TERRAFORM_KINDS = ("terraform", "tfvars")
+# reader -> the references of the deployment index its value resolution reads
+_DEPLOYMENT_KINDS = {"bicep": (deployments.MODULE, deployments.USING), "arm": (deployments.LINK,),
+                     "terraform": ()}   # (Terraform indexes its module calls on first use, per worker)
 
 __all__ = ["TEMPLATE_SUFFIXES", "prepare_workspace", "reader_for", "reader_of"]
 
@@ -80,10 +84,14 @@ def reader_of(doc: Document) -> Reader:
     return _reader("bicep" if doc.kind in _BICEP_KINDS else "arm")
 
 
-def prepare_workspace(workspace: Workspace, files: Iterable[Path]) -> None:
-    """Build the run-wide indexes of the readers whose templates are among ``files`` now
-    (before a parallel run forks its workers)."""
+def prepare_workspace(workspace: Workspace, files: Iterable[Path], *, import_readers: bool = False) -> None:
+    """Build the run's deployment index (``deployments.py``: who calls or uses which
+    template) for the readers whose templates are among ``files``, in one pass over the
+    files, before any value is resolved. ``import_readers``: import those readers now too
+    (before a parallel run forks its workers, so that each one does not import them again)."""
     suffixes = {Path(p).suffix.lower() for p in files}
-    for name, (_, templates) in _SUFFIXES.items():
-        if suffixes.intersection(templates):
+    names = [name for name, (_, templates) in _SUFFIXES.items() if suffixes.intersection(templates)]
+    deployments.prepare(workspace, [kind for name in names for kind in _DEPLOYMENT_KINDS[name]])
+    if import_readers:
+        for name in names:
             _reader(name).prepare_workspace(workspace)

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .. import discover
+from .json_roles import folder_roles, loose_owner
 from ..errors import ParseError
 from ..model import Document
 from ..source import open_regular
@@ -85,7 +85,7 @@ def _param_file_paths(path: Path, workspace: Workspace) -> list[Path]:
 def _loose_param_file_paths(doc: Document, workspace: Workspace) -> list[Path]:
     """Parameter files in an ARM template's folder named otherwise than `<stem>.parameters.json`
     (`acr.params.json`, `acr-parameters.json`, `staging-parameters.json` beside the folder's
-    only template; see discover.loose_owner), that set only parameters the template declares
+    only template; see json_roles.loose_owner), that set only parameters the template declares
     (a parameter file of another template does not) and that no `metadata.template` sends to
     another file."""
     cache = workspace.cache.setdefault("arm.loose-param-files", {})
@@ -95,7 +95,7 @@ def _loose_param_file_paths(doc: Document, workspace: Workspace) -> list[Path]:
     folder = doc.path.parent
     roles = workspace.cache.setdefault("arm.folder-roles", {})
     if folder not in roles:
-        roles[folder] = discover.folder_roles(folder)
+        roles[folder] = folder_roles(folder)
     templates, parameter_files, bicep = roles[folder]
     names: set[str] | None = None  # the template's parameters, read only if a file may be its
     found: list[Path] = []
@@ -103,7 +103,7 @@ def _loose_param_file_paths(doc: Document, workspace: Workspace) -> list[Path]:
     for candidate in parameter_files:
         if candidate.name.lower().startswith(strict):
             continue  # `<stem>.parameters.json`: _param_file_paths has it
-        owner = discover.loose_owner(candidate, templates, bicep)
+        owner = loose_owner(candidate, templates, bicep)
         if owner is None or owner.name != doc.path.name:
             continue
         if names is None:

@@ -1,20 +1,21 @@
 """Who deploys a template: its parameter files (``formats/param_files.py``) and the
 linked-template callers in other files.
 
-Callers are found lazily, the first time a root scope (``FileScope``) is asked for them,
-through an index of the files that mention ``templateLink``, built once per run.
+A root scope (``FileScope``) reads its callers from the run's deployment index
+(``formats/deployments.py``, built before any value is resolved: the files that mention
+``templateLink`` and a template's name); the first time they are asked for, each candidate
+is parsed and its deployments matched to the template.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ...model import Document, Node
 from ...workspace import Workspace, file_key
-from .. import armexpr
+from .. import armexpr, deployments
 from ..param_files import param_files_for
 from .known import _known
 from .syntax import DEPLOYMENTS_TYPE
@@ -28,42 +29,9 @@ def _root_scope(doc: Document, workspace: Workspace) -> Scope:
 
 # --------------------------------------------------------------------------- linked templates
 
-_LINKED_NAME = re.compile(rb"[A-Za-z0-9_.\-]+\.jsonc?\b")
-_TEMPLATE_LINK_SPELLINGS = (b"mplateLink", b"mplatelink")  # [Tt]emplateLink, templatelink
-
-
-def _link_index(workspace: Workspace) -> dict[str, list[Path]]:
-    """File name (lower-case) -> the discovered JSON files that mention `templateLink` and
-    that name: the candidates for callers of a template of that name, built once per run
-    from raw bytes (each candidate is then read properly, see linked_callers)."""
-    index = workspace.cache.get("arm.link-index")
-    if index is not None:
-        return index
-    index = {}
-    for path in workspace.files:
-        if path.suffix.lower() not in (".json", ".jsonc"):
-            continue
-        try:
-            with open(path, "rb") as handle:
-                if os.fstat(handle.fileno()).st_size > workspace.max_file_size:
-                    continue
-                raw = handle.read()
-        except OSError:
-            continue
-        # (plain byte searches for the ways the property is written: lower-casing every file,
-        # or a case-insensitive regex, cost more than reading it; only the few files that link
-        # templates are lower-cased)
-        if not any(spelling in raw for spelling in _TEMPLATE_LINK_SPELLINGS):
-            continue
-        for name in set(_LINKED_NAME.findall(raw.lower())):
-            index.setdefault(name.rsplit(b"/", 1)[-1].decode("utf-8", "replace"), []).append(path)
-    workspace.cache["arm.link-index"] = index
-    return index
-
-
 def prepare_workspace(workspace: Workspace) -> None:
-    """Build the run-wide index now (before a parallel run forks its workers)."""
-    _link_index(workspace)
+    """The run's index of linked templates, built now (before a parallel run forks its workers)."""
+    deployments.prepare(workspace, (deployments.LINK,))
 
 
 def linked_callers(doc: Document, workspace: Workspace) -> list[LinkCaller]:
@@ -71,7 +39,8 @@ def linked_callers(doc: Document, workspace: Workspace) -> list[LinkCaller]:
     `templateLink` (a local relative path: remote links stay unknown)."""
     key = file_key(doc.path)
     found: list[LinkCaller] = []
-    for path in dict.fromkeys(_link_index(workspace).get(doc.path.name.lower(), ())):
+    index = deployments.index_of(workspace, deployments.LINK)
+    for path in dict.fromkeys(index.referrers(deployments.LINK, doc.path.name.lower())):
         if file_key(path) == key:
             continue
         caller_doc = workspace.document(path)

@@ -10,8 +10,9 @@ from ...errors import ParseError
 from ...model import Document, Registry
 from ...source import SourceFile
 from ...workspace import Workspace
+from ..deployments import TEMPLATE_LINK_SPELLINGS
 from ..jsonc import load_values
-from .deployments import _TEMPLATE_LINK_SPELLINGS, linked_templates, prepare_workspace
+from .deployments import linked_templates, prepare_workspace
 from ..base import Generated
 from .dialect import DIALECT
 from .generated import generated
@@ -63,7 +64,7 @@ class ArmReader:
     def deployed_templates(self, source: SourceFile, workspace: Workspace) -> list[Path]:
         """The local templates an ARM template's deployments link to (parsed only when its
         bytes mention `templateLink`)."""
-        if not any(spelling in source.raw for spelling in _TEMPLATE_LINK_SPELLINGS):
+        if not any(spelling in source.raw for spelling in TEMPLATE_LINK_SPELLINGS):
             return []
         try:
             doc = parse(source)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ... import discover
 from ...errors import ParseError
 from ...model import Document, Node
 from ...source import SourceFile
+from ..json_roles import declared_role, json_role
 from ..jsonc import scan_with_values
 from .dialect import DIALECT
 
@@ -61,15 +61,15 @@ def classify(root: Node, path: Path) -> str | None:
 
 
 # A JSON parameter file that is not named like one (`staging.json`) tells by its schema (see
-# discover.json_role), or by a `metadata.template` link to its template and no resources of its own.
+# json_roles.json_role), or by a `metadata.template` link to its template and no resources of its own.
 _TEMPLATE_LINK = re.compile(rb'"template"\s*:\s*"[^"\n]+"')
 
 
 def looks_like_parameter_file(raw: bytes) -> bool:
     # (this runs for every .json file: the usual answer comes from the $schema in the first lines)
-    declared = discover.declared_role(raw)
+    declared = declared_role(raw)
     if declared is not None:
         return declared == "parameters"
-    if discover.json_role(raw) == "parameters":   # a schema further down, or `contentVersion` and values
+    if json_role(raw) == "parameters":   # a schema further down, or `contentVersion` and values
         return True
     return _TEMPLATE_LINK.search(raw[:8192]) is not None and b'"resources"' not in raw

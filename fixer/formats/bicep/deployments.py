@@ -1,18 +1,19 @@
 """Who deploys a template: the ``.bicepparam`` files that use it and the modules that call it.
 
-``_Resolver`` adds these to value resolution; they are found lazily, the first time a
-parameter's value is asked for, through a reference index built once per run.
+``_Resolver`` adds these to value resolution. It reads them from the run's deployment index
+(``formats/deployments.py``, built before any value is resolved): the files that name a
+template there are parsed, and their `using` / module statements matched, the first time
+the template's parameters are asked for.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from ...model import Document, Node, Origin, Resolved
 from ...workspace import Workspace, file_key
-from .. import values
+from .. import deployments, values
 from ..param_files import param_files_for, values_in_parameter_files
 from ..values import Known
 from .nodes import _REMOTE_MODULE, _SYNTAX, _condition_text, _Module, _Param, _syntax_of
@@ -297,7 +298,8 @@ class _Resolver(_ValueResolver):
         if key in self._param_files:
             return self._param_files[key]
         found: list[Document] = []
-        candidates = _reference_index(self.workspace, "param").get(_plain_key(doc.path), [])
+        candidates = deployments.index_of(self.workspace, deployments.USING).referrers(
+            deployments.USING, _plain_key(doc.path))
         if not candidates:
             candidates = _param_files_near(self.workspace, doc.path)
         for path in candidates:
@@ -317,7 +319,8 @@ class _Resolver(_ValueResolver):
             return self._callers[key]
         found: list[tuple[Document, _Module]] = []
         # (the index lists a file once per module statement: each file is read once here)
-        for path in dict.fromkeys(_reference_index(self.workspace, "module").get(_plain_key(doc.path), ())):
+        index = deployments.index_of(self.workspace, deployments.MODULE)
+        for path in dict.fromkeys(index.referrers(deployments.MODULE, _plain_key(doc.path))):
             if file_key(path) == key:
                 continue
             caller_doc = self.workspace.document(path)
@@ -331,81 +334,22 @@ class _Resolver(_ValueResolver):
         return found
 
 
-# `module x 'path' = ...` and `using 'path'`, found on raw bytes: a cheap index of who refers
-# to which file, built once per run, so resolving a value never re-reads the whole repository.
-# Both start with a literal word, so the regex engine can jump from one occurrence to the next
-# (a leading \b or ^ would make it try every position: 15x slower over a repository); the
-# word boundary / line start is checked on each hit instead (see _reference_at).
-_MODULE_REF = re.compile(rb"""module\s+[A-Za-z_][A-Za-z0-9_]*\s+'([^'\n]+)'""")
-_USING_REF = re.compile(rb"""using\s+'([^'\n]+)'""")
-_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-
-
-def _reference_at(raw: bytes, match: re.Match[bytes]) -> bool:
-    """A `module x '...'` hit starts a word; a `using '...'` hit starts its line."""
-    start = match.start()
-    if match.re is _USING_REF:
-        line_start = raw.rfind(b"\n", 0, start) + 1
-        return not raw[line_start:start].strip()
-    return start == 0 or raw[start - 1] not in _WORD_BYTES
-
-
 def local_modules(raw: bytes, folder: Path) -> list[Path]:
     """The local files a Bicep file's `module x '...'` declarations deploy (remote `br:` and
     `ts:` modules left out), resolved against ``folder``, in file order."""
     found: list[Path] = []
-    for match in _MODULE_REF.finditer(raw):
-        target = match.group(1).decode("utf-8", "replace")
-        if _reference_at(raw, match) and not _REMOTE_MODULE.match(target) and folder / target not in found:
+    for target in deployments.module_targets(raw):
+        if folder / target not in found:
             found.append(folder / target)
     return found
 
 
-def _plain_key(path: Path) -> str:
-    return os.path.normcase(os.path.normpath(os.path.abspath(path)))
-
-
-def _reference_index(workspace: Workspace, kind: str) -> dict[str, list[Path]]:
-    """target file -> files that refer to it (kind "module": .bicep callers; "param": .bicepparam)."""
-    cache_key = f"bicep.{kind}-index"
-    index = workspace.cache.get(cache_key)
-    if index is not None:
-        return index
-    index = {}
-    suffix = ".bicep" if kind == "module" else ".bicepparam"
-    pattern = _MODULE_REF if kind == "module" else _USING_REF
-    candidates = {_plain_key(p): p for p in workspace.files if p.suffix.lower() == suffix}
-    index = _index_files(candidates.values(), pattern, workspace.max_file_size)
-    workspace.cache[cache_key] = index
-    return index
+_plain_key = deployments.plain_key
 
 
 def prepare_workspace(workspace: Workspace) -> None:
-    """Build the run-wide indexes now (before a parallel run forks its workers)."""
-    _reference_index(workspace, "module")
-    _reference_index(workspace, "param")
-
-
-def _index_files(paths, pattern: re.Pattern[bytes], max_size: int) -> dict[str, list[Path]]:
-    index: dict[str, list[Path]] = {}
-    for path in paths:
-        try:
-            with open(path, "rb") as handle:
-                if os.fstat(handle.fileno()).st_size > max_size:
-                    continue
-                raw = handle.read()
-        except OSError:
-            continue
-        for match in pattern.finditer(raw):
-            if not _reference_at(raw, match):
-                continue
-            target = match.group(1).decode("utf-8", "replace")
-            if _REMOTE_MODULE.match(target):
-                continue
-            index.setdefault(_plain_key(path.parent / target), []).append(path)
-    for callers in index.values():
-        callers.sort()
-    return index
+    """The run's index of module calls and `using`s, built now (before a parallel run forks its workers)."""
+    deployments.prepare(workspace, (deployments.MODULE, deployments.USING))
 
 
 def _param_files_near(workspace: Workspace, doc_path: Path) -> list[Path]:
@@ -415,7 +359,7 @@ def _param_files_near(workspace: Workspace, doc_path: Path) -> list[Path]:
     cache = workspace.cache.setdefault("bicep.param-near", {})
     index = cache.get(folder)
     if index is None:
-        index = _index_files(_bicepparam_files_below(folder), _USING_REF, workspace.max_file_size)
+        index = deployments.using_references_in(_bicepparam_files_below(folder), workspace.max_file_size)
         cache[folder] = index
     return index.get(_plain_key(doc_path), [])
 
