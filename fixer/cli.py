@@ -84,7 +84,7 @@ def check(
     no_color: bool = typer.Option(False, "--no-color", help="No colour. Colour is used on a terminal unless NO_COLOR is set; FORCE_COLOR turns it on elsewhere."),
     max_file_size: Optional[int] = fix_flags.max_file_size(),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: chosen by repository size)."),
-    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also change a parameter or variable that other resources share (they change too)."),
+    unsafe_fixes: bool = fix_flags.unsafe_fixes(),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """Preview (--dry-run) or apply (--write) fixes for open container registries."""

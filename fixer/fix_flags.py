@@ -43,6 +43,11 @@ def premium_only(help: str = "Check only Premium registries, exactly as PSRule d
     return typer.Option(False, "--premium-only", help=help)
 
 
+def unsafe_fixes(help: str = "Also apply unsafe fixes: those that cut off a known consumer of the registry, "
+                              "or change a parameter or variable that other resources share.") -> Any:
+    return typer.Option(False, "--unsafe-fixes", help=help)
+
+
 def exclude(help: str = "Glob of paths to skip (repeatable); replaces the config's exclude list.") -> Any:
     return typer.Option([], "--exclude", help=help)
 

@@ -62,13 +62,16 @@ def register(app: typer.Typer, settings: SettingsBuilder = fix_flags.settings) -
         exclude: List[str] = fix_flags.exclude(),
         extend_exclude: List[str] = fix_flags.extend_exclude(),
         max_file_size: Optional[int] = fix_flags.max_file_size("Skip files larger than this many MB."),
+        unsafe_fixes: bool = fix_flags.unsafe_fixes("Also apply unsafe fixes (those that cut off a known consumer); "
+                                                    "the pull request lists each one under 'Before you merge'."),
         result_file: Optional[Path] = typer.Option(None, "--result-file", help="Also write the outcome as JSON (the result acr-fix fleet summary reads)."),
     ) -> None:
         """Fix the templates on a branch and open (or update) a pull request on GitHub."""
         env = settings_from_env(token_env=token_env)
         cli_values = fix_flags.values(strategy=strategy, ip_rule=ip_rule, no_trusted_services=no_trusted_services,
                                       no_sku_upgrade=no_sku_upgrade, premium_only=premium_only, exclude=exclude,
-                                      max_file_size=max_file_size, extend_exclude=extend_exclude)
+                                      max_file_size=max_file_size, extend_exclude=extend_exclude,
+                                      unsafe_fixes=unsafe_fixes)
         cwd = Path.cwd()
         redact = Redactor([env["token"] or ""])
 

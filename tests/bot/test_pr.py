@@ -4,6 +4,7 @@ and the GitHub REST API served on 127.0.0.1."""
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 from typing import Any
 
@@ -425,3 +426,27 @@ def test_terraform_module_is_fixed_in_one_pull_request(tmp_path: Path, github: F
     assert "network_rule_set {\n    default_action = \"Deny\"\n  }" in fixed and "# the team's build cache" in fixed
     [pull] = github.pulls.values()
     assert "`buildcache`" in pull["body"] and "+    default_action = \"Deny\"" in pull["body"]
+
+
+PULLED = json.dumps({
+    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+    "contentVersion": "1.0.0.0",
+    "resources": [
+        {"type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01", "name": "pulledacr",
+         "location": "westeurope", "sku": {"name": "Premium"}, "properties": {}},
+        {"type": "Microsoft.Web/sites", "apiVersion": "2022-09-01", "name": "app", "location": "westeurope",
+         "properties": {"siteConfig": {"linuxFxVersion": "[format('DOCKER|{0}/app:1', reference(resourceId("
+                        "'Microsoft.ContainerRegistry/registries', 'pulledacr'), '2023-07-01').loginServer)]"}}}],
+}, indent=2) + "\n"
+
+
+def test_cli_unsafe_fixes_lets_the_bot_apply_a_fix_that_cuts_off_a_puller(
+        tmp_path: Path, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path / "pulled", {"main.json": PULLED})
+    held = invoke(repo, ["--dry-run"], {}, monkeypatch)
+    assert "nothing to fix" in held.stdout and "1 registry needs manual action" in held.stdout, held.output
+    applied = invoke(repo, ["--dry-run", "--unsafe-fixes"], {}, monkeypatch)
+    assert applied.exit_code == 1, applied.output
+    assert "Restrict network access of 1 container registry" in applied.stdout
+    assert "Microsoft.Web/sites 'app'" in applied.stdout    # the body says who is cut off
+    assert github.requests == []
